@@ -1,0 +1,103 @@
+/**
+ * Rewrites between exact equivalent mark spellings: per option (refactor.rewrite) and for
+ * the whole file (source actions: shortest form, iptables-save form).
+ */
+import { CodeAction, CodeActionKind, TextEdit } from 'vscode-languageserver-types';
+import { RuleDocument, RuleEntry } from './document';
+import { equivalentSpellings, savedForm, MarkOp } from './marks';
+import { MarkSite, Position, locate, optWords } from './locate';
+import { Word } from './words';
+
+export const SOURCE_SHORTEST = `${CodeActionKind.Source}.nfrules.marksShortest`;
+export const SOURCE_SAVED = `${CodeActionKind.Source}.nfrules.marksSaved`;
+
+/** The span of a mark extension's own options, when they are contiguous and on one line. */
+function optionSpan(site: MarkSite): { line: number; s: number; e: number; text: string } | null {
+  const { entry, ext } = site;
+  let opts = ext.opts;
+  // TPROXY: only --tproxy-mark is about marks; the other options stay as written.
+  if (site.use.ext === 'TPROXY') opts = opts.filter((o) => o.key === '--tproxy-mark');
+  if (!opts.length) return null;
+  const words: Word[] = opts.flatMap(optWords);
+  const first = words[0];
+  const last = words[words.length - 1];
+  if (first.l !== last.el) return null;
+  // contiguous: no word of the rule lies between them that is not one of these
+  const all = entry.words;
+  const i0 = all.indexOf(first);
+  const i1 = all.indexOf(last);
+  const inner = i0 >= 0 && i1 >= 0 ? all.slice(i0, i1 + 1) : [];
+  if (inner.length !== words.length) return null;
+  return { line: entry.line + first.l, s: first.s, e: last.e, text: words.map((w) => w.text).join(' ') };
+}
+
+function currentText(doc: RuleDocument, span: { line: number; s: number; e: number }): string {
+  return doc.lines[span.line].slice(span.s, span.e);
+}
+
+function edit(uri: string, span: { line: number; s: number; e: number }, newText: string): { changes: Record<string, TextEdit[]> } {
+  return {
+    changes: {
+      [uri]: [{ range: { start: { line: span.line, character: span.s }, end: { line: span.line, character: span.e } }, newText }],
+    },
+  };
+}
+
+const normalize = (s: string) => s.trim().replace(/\s+/g, ' ');
+
+/** The rewrites offered at a position or selection. */
+export function markRewrites(doc: RuleDocument, uri: string, range: { start: Position; end: Position }): CodeAction[] {
+  let loc = locate(doc, range.start);
+  if (loc.kind !== 'mark') loc = locate(doc, range.end);
+  if (loc.kind !== 'mark') return [];
+  const { use } = loc.site;
+  if (use.result === 'unknown' || 'message' in use.result) return [];
+  const span = optionSpan(loc.site);
+  if (!span) return [];
+  const here = normalize(currentText(doc, span));
+  const op = use.result;
+  const saved = savedForm(op);
+  const out: CodeAction[] = [];
+  for (const sp of equivalentSpellings(op)) {
+    if (normalize(sp) === here) continue;
+    out.push({
+      title: `Rewrite as ${sp}${sp === saved ? ' (iptables-save form)' : ''}`,
+      kind: CodeActionKind.RefactorRewrite,
+      edit: edit(uri, span, sp),
+    });
+  }
+  return out;
+}
+
+function fileRewrite(doc: RuleDocument, uri: string, pick: (op: MarkOp) => string): TextEdit[] {
+  const edits: TextEdit[] = [];
+  for (const e of doc.entries) {
+    if (e.k !== 'rule') continue;
+    for (const use of (e as RuleEntry).rule.marks) {
+      if (use.result === 'unknown' || 'message' in use.result) continue;
+      const ext = e.rule.exts[use.extIndex];
+      const span = optionSpan({ entry: e as RuleEntry, use, ext });
+      if (!span) continue;
+      const target = pick(use.result);
+      if (normalize(currentText(doc, span)) === normalize(target)) continue;
+      edits.push({ range: { start: { line: span.line, character: span.s }, end: { line: span.line, character: span.e } }, newText: target });
+    }
+  }
+  return edits;
+}
+
+/** Whole-file source actions; offered only when they would change something. */
+export function markSourceActions(doc: RuleDocument, uri: string, only?: string[]): CodeAction[] {
+  const wants = (kind: string) => !only || only.some((k) => kind === k || kind.startsWith(k + '.'));
+  const out: CodeAction[] = [];
+  if (wants(SOURCE_SHORTEST)) {
+    const edits = fileRewrite(doc, uri, (op) => equivalentSpellings(op)[0]);
+    if (edits.length) out.push({ title: `Rewrite every mark rule to its shortest form (${edits.length})`, kind: SOURCE_SHORTEST, edit: { changes: { [uri]: edits } } });
+  }
+  if (wants(SOURCE_SAVED)) {
+    const edits = fileRewrite(doc, uri, savedForm);
+    if (edits.length) out.push({ title: `Rewrite every mark rule to iptables-save form (${edits.length})`, kind: SOURCE_SAVED, edit: { changes: { [uri]: edits } } });
+  }
+  return out;
+}
+

@@ -1,0 +1,290 @@
+/**
+ * A parsed rule document: save/restore files, shell scripts with iptables commands, and
+ * `iptables -L` listings, all as entries with exact word positions. Save files and listings
+ * are line-oriented, so an edit re-parses only the lines it touched.
+ */
+import { TABLES } from './knowledge';
+import { ListedMark, ListingChain, isListingHeader, parseListedMarks, parseListingChain } from './listing';
+import { Rule, interpretRule } from './rule';
+import { SampleComment, isSampleComment, parseSampleComment } from './sample';
+import { LexProblem, Word, lexShellLines, splitRestoreLine } from './words';
+
+export type Format = 'save' | 'shell' | 'listing';
+
+interface EntryBase {
+  /** First line of the entry (0-based). */
+  line: number;
+  /** Last line (differs only for shell continuations). */
+  endLine: number;
+  problems?: LexProblem[];
+}
+export type Entry =
+  | (EntryBase & { k: 'sample'; sample: SampleComment })
+  | (EntryBase & { k: 'table'; name: Word; extra: Word[] })
+  | (EntryBase & { k: 'chain'; name: Word; policy?: Word; counters?: Word; extra: Word[] })
+  | (EntryBase & { k: 'commit'; word: Word; extra: Word[] })
+  | (EntryBase & { k: 'rule'; words: Word[]; rule: Rule; program?: Word; family: 4 | 6; prefixCounters?: Word })
+  | (EntryBase & { k: 'listing-chain'; chain: ListingChain })
+  | (EntryBase & { k: 'listing-rule'; marks: ListedMark[]; target?: Word })
+  | (EntryBase & { k: 'junk'; word: Word });
+
+export type RuleEntry = Extract<Entry, { k: 'rule' }>;
+
+/** Split text into lines; `\r\n` and `\n` both end a line, the `\r` is not part of it. */
+export function splitLines(text: string): string[] {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (l.length && l.charCodeAt(l.length - 1) === 13) lines[i] = l.slice(0, -1);
+  }
+  return lines;
+}
+
+const COUNTER_RE = /^\[\d+:\d+\]$/;
+
+/** One line of a save/restore file; null for blank lines and plain comments. */
+export function parseSaveLine(text: string, line: number): Entry | null {
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  if (i === text.length) return null;
+  const c = text[i];
+  if (c === '#') {
+    const sample = isSampleComment(text) ? parseSampleComment(text) : null;
+    return sample ? { k: 'sample', line, endLine: line, sample } : null;
+  }
+  const { words, problems } = splitRestoreLine(text, i);
+  const base = { line, endLine: line, ...(problems.length ? { problems } : {}) };
+  const first = words[0];
+  if (c === '*' && !first.quoted) {
+    return { ...base, k: 'table', name: { ...first, text: first.text.slice(1), s: first.s + 1 }, extra: words.slice(1) };
+  }
+  if (c === ':' && !first.quoted) {
+    const name = { ...first, text: first.text.slice(1), s: first.s + 1 };
+    const e: Entry = { ...base, k: 'chain', name, extra: [] };
+    if (words[1]) e.policy = words[1];
+    if (words[2]) e.counters = words[2];
+    e.extra = words.slice(3);
+    return e;
+  }
+  if (first.text === 'COMMIT' && !first.quoted) return { ...base, k: 'commit', word: first, extra: words.slice(1) };
+  let rest = words;
+  let prefixCounters: Word | undefined;
+  if (c === '[' && COUNTER_RE.test(first.text)) {
+    prefixCounters = first;
+    rest = words.slice(1);
+  }
+  const e: RuleEntry = { ...base, k: 'rule', words: rest, rule: interpretRule(rest), family: 4 };
+  if (prefixCounters) e.prefixCounters = prefixCounters;
+  return e;
+}
+
+/** One line of `iptables -L` output. */
+export function parseListingLine(text: string, line: number): Entry | null {
+  if (!text.trim()) return null;
+  if (text.trimStart().startsWith('#')) {
+    const sample = isSampleComment(text) ? parseSampleComment(text) : null;
+    return sample ? { k: 'sample', line, endLine: line, sample } : null;
+  }
+  const chain = parseListingChain(text);
+  if (chain) return { k: 'listing-chain', line, endLine: line, chain };
+  if (isListingHeader(text)) return null;
+  const marks = parseListedMarks(text);
+  const m = /^\s*(?:\d+\s+)?(?:\d+[KMGT]?\s+\d+[KMGT]?\s+)?(\S+)/.exec(text);
+  const e: Entry = { k: 'listing-rule', line, endLine: line, marks };
+  if (m) {
+    const s = text.indexOf(m[1], m[0].length - m[1].length);
+    e.target = { text: m[1], l: 0, s, el: 0, e: s + m[1].length };
+  }
+  return e;
+}
+
+const PROGRAM_RE = /^(?:\S*\/)?(ip6?tables(?:-legacy|-nft)?|\$\{?(?:IP6?T(?:ABLES)?[0-9_]*|ip6?t(?:ables)?[0-9_]*)\}?|ip6?t[0-9]?)$/;
+const WRAPPERS = new Set(['sudo', 'command', 'exec', 'time', 'nice', 'env', 'doas']);
+
+/** Parse a shell script: every iptables invocation becomes a rule entry. */
+export function parseShell(lines: string[]): Entry[] {
+  const out: Entry[] = [];
+  let ln = 0;
+  while (ln < lines.length) {
+    const text = lines[ln];
+    const trimmed = text.trimStart();
+    if (trimmed.startsWith('#')) {
+      if (isSampleComment(text)) {
+        const sample = parseSampleComment(text)!;
+        out.push({ k: 'sample', line: ln, endLine: ln, sample });
+      }
+      ln++;
+      continue;
+    }
+    if (!trimmed || !/ipt|IPT/.test(text) && !text.trimEnd().endsWith('\\') && !text.includes('<<')) {
+      ln++;
+      continue;
+    }
+    const lexed = lexShellLines(lines, ln);
+    const first = ln;
+    let cmd: Word[] = [];
+    const flush = () => {
+      if (cmd.length) addCommand(out, lines, first, lexed.lastLine, cmd, lexed.problems);
+      cmd = [];
+    };
+    for (const t of lexed.tokens) {
+      if (t.kind === 'op') flush();
+      else cmd.push(t.word);
+    }
+    flush();
+    if (lexed.problems.length && !out.some((e) => e.line === first)) {
+      const p = lexed.problems[0];
+      out.push({ k: 'junk', line: first, endLine: lexed.lastLine, word: { text: '', l: p.l, s: p.s, el: p.el, e: p.e }, problems: lexed.problems });
+    }
+    ln = lexed.lastLine + 1;
+    // skip here-document bodies
+    for (const delim of lexed.heredocs) {
+      while (ln < lines.length && lines[ln].trim() !== delim) ln++;
+      ln++;
+    }
+  }
+  return out;
+}
+
+function addCommand(out: Entry[], lines: string[], first: number, last: number, words: Word[], problems: LexProblem[]): void {
+  let k = 0;
+  while (k < words.length) {
+    const w = words[k];
+    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w.text) && !w.quoted) {
+      k++;
+      continue;
+    }
+    if (WRAPPERS.has(w.text)) {
+      k++;
+      while (k < words.length && words[k].text.startsWith('-')) k += words[k].text === '-u' || words[k].text === '-g' ? 2 : 1;
+      continue;
+    }
+    break;
+  }
+  const prog = words[k];
+  if (!prog || prog.l !== prog.el) return;
+  const raw = lines[first + prog.l].slice(prog.s, prog.e);
+  const m = PROGRAM_RE.exec(raw);
+  if (!m) return;
+  const rest = words.slice(k + 1);
+  // A function's definition body or a variable assignment is not a call: `ipt() {`.
+  if (!rest.length) return;
+  const family: 4 | 6 = /6/.test(m[1]) ? 6 : 4;
+  const e: RuleEntry = { k: 'rule', line: first, endLine: last, words: rest, rule: interpretRule(rest), program: prog, family };
+  const mine = problems.filter((p) => p.l >= prog.l);
+  if (mine.length) e.problems = mine;
+  out.push(e);
+}
+
+/** A parsed document, updated in place by edits. */
+export class RuleDocument {
+  lines: string[];
+  /** For save and listing formats: one slot per line (null for blank/comment lines). */
+  private perLine: (Entry | null)[] = [];
+  private shellEntries: Entry[] = [];
+  private cachedEntries: Entry[] | null = null;
+  /** Bumped by every change; analyses are keyed on it. */
+  revision = 0;
+
+  constructor(
+    text: string,
+    readonly format: Format,
+  ) {
+    this.lines = splitLines(text);
+    this.reparseAll();
+  }
+
+  private parseLine(i: number): Entry | null {
+    return this.format === 'listing' ? parseListingLine(this.lines[i], i) : parseSaveLine(this.lines[i], i);
+  }
+
+  private reparseAll(): void {
+    if (this.format === 'shell') this.shellEntries = parseShell(this.lines);
+    else this.perLine = this.lines.map((t, i) => this.parseLine(i));
+    this.cachedEntries = null;
+    this.revision++;
+  }
+
+  /** All entries in line order. */
+  get entries(): Entry[] {
+    if (this.format === 'shell') return this.shellEntries;
+    if (!this.cachedEntries) {
+      const out: Entry[] = [];
+      for (const e of this.perLine) if (e) out.push(e);
+      this.cachedEntries = out;
+    }
+    return this.cachedEntries;
+  }
+
+  /** The entry that covers a line, if any. */
+  entryAt(line: number): Entry | undefined {
+    if (this.format !== 'shell') return this.perLine[line] ?? undefined;
+    const es = this.shellEntries;
+    let lo = 0;
+    let hi = es.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const e = es[mid];
+      if (e.endLine < line) lo = mid + 1;
+      else if (e.line > line) hi = mid - 1;
+      else return e;
+    }
+    return undefined;
+  }
+
+  /**
+   * Apply one edit given as a replaced line/column range and its new text; for save files
+   * and listings only the touched lines are parsed again.
+   */
+  applyEdit(range: { start: { line: number; character: number }; end: { line: number; character: number } } | undefined, text: string): void {
+    if (!range) {
+      this.lines = splitLines(text);
+      this.reparseAll();
+      return;
+    }
+    const { start, end } = range;
+    const sl = Math.min(start.line, this.lines.length - 1);
+    const el = Math.min(end.line, this.lines.length - 1);
+    const before = (this.lines[sl] ?? '').slice(0, start.character);
+    const after = (this.lines[el] ?? '').slice(end.character);
+    const inserted = splitLines(before + text + after);
+    // a `\r` left alone at the join by a split CRLF stays in the text, as the client has it
+    this.lines.splice(sl, el - sl + 1, ...inserted);
+    if (this.format === 'shell') {
+      this.reparseAll();
+      return;
+    }
+    const fresh: (Entry | null)[] = [];
+    for (let i = 0; i < inserted.length; i++) fresh.push(this.parseLine(sl + i));
+    this.perLine.splice(sl, el - sl + 1, ...fresh);
+    const delta = inserted.length - (el - sl + 1);
+    if (delta !== 0) {
+      for (let i = sl + inserted.length; i < this.perLine.length; i++) {
+        const e = this.perLine[i];
+        if (e) e.line = e.endLine = i;
+      }
+    }
+    this.cachedEntries = null;
+    this.revision++;
+  }
+
+  getText(): string {
+    return this.lines.join('\n');
+  }
+}
+
+/** Guess the format from a file name and its first line. */
+export function detectFormat(uriOrPath: string, text: string, languageId?: string): Format {
+  if (languageId === 'shellscript') return 'shell';
+  if (languageId === 'iptables-listing') return 'listing';
+  if (languageId === 'iptables') return 'save';
+  const name = uriOrPath.split('/').pop() ?? '';
+  if (/\.(sh|bash)$/.test(name)) return 'shell';
+  if (/\.iptables-list$/.test(name)) return 'listing';
+  const firstLine = text.slice(0, 200).split('\n')[0];
+  if (/^#!/.test(firstLine)) return 'shell';
+  if (/^Chain \S+ \(/.test(firstLine)) return 'listing';
+  return 'save';
+}
+
+export const TABLE_NAMES = Object.keys(TABLES);

@@ -1,0 +1,112 @@
+/**
+ * The language service: binds the features to parsed documents. It keeps one parse per
+ * document (updated in place by edits) and one analysis per revision. No I/O, no LSP
+ * connection: the server and the CLI both drive it.
+ */
+import { CodeAction, Diagnostic, DiagnosticSeverity, Hover } from 'vscode-languageserver-types';
+import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze } from './analysis';
+import { markRewrites, markSourceActions } from './codeActions';
+import { Format, RuleDocument, detectFormat } from './document';
+import { hover } from './hover';
+import { Position } from './locate';
+
+/** Per-code severity overrides: `iptables.diagnostics.<code>`. */
+export type SeverityOverride = 'off' | 'hint' | 'information' | 'warning' | 'error';
+
+export interface ServiceSettings extends Settings {
+  diagnostics: Record<string, SeverityOverride>;
+}
+
+export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = { ...DEFAULT_SETTINGS, diagnostics: {} };
+
+const SEVERITY: Record<string, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export function toDiagnostic(f: Finding, overrides: Record<string, SeverityOverride> = {}): Diagnostic | null {
+  const o = overrides[f.code];
+  if (o === 'off') return null;
+  return {
+    range: { start: { line: f.line, character: f.s }, end: { line: f.endLine, character: f.e } },
+    severity: SEVERITY[o ?? f.severity],
+    code: f.code,
+    source: 'nfrules',
+    message: f.message,
+  };
+}
+
+interface Held {
+  doc: RuleDocument;
+  version: number;
+  analysis?: { revision: number; settings: Settings; value: Analysis };
+}
+
+export class NfRulesService {
+  private docs = new Map<string, Held>();
+
+  open(uri: string, text: string, languageId?: string, version = 0, format?: Format): RuleDocument {
+    const doc = new RuleDocument(text, format ?? detectFormat(uri, text, languageId));
+    this.docs.set(uri, { doc, version });
+    return doc;
+  }
+
+  /** Apply LSP content changes (ranged or whole-text) in order. */
+  change(uri: string, changes: { range?: { start: Position; end: Position }; text: string }[], version: number): void {
+    const h = this.docs.get(uri);
+    if (!h) return;
+    for (const c of changes) h.doc.applyEdit(c.range, c.text);
+    h.version = version;
+  }
+
+  close(uri: string): void {
+    this.docs.delete(uri);
+  }
+
+  get(uri: string): RuleDocument | undefined {
+    return this.docs.get(uri)?.doc;
+  }
+
+  version(uri: string): number | undefined {
+    return this.docs.get(uri)?.version;
+  }
+
+  analysis(uri: string, settings: Settings = DEFAULT_SETTINGS): Analysis | undefined {
+    const h = this.docs.get(uri);
+    if (!h) return undefined;
+    const a = h.analysis;
+    if (a && a.revision === h.doc.revision && a.settings === settings) return a.value;
+    const value = analyze(h.doc, settings);
+    h.analysis = { revision: h.doc.revision, settings, value };
+    return value;
+  }
+
+  diagnostics(uri: string, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): Diagnostic[] {
+    const a = this.analysis(uri, settings);
+    if (!a) return [];
+    const out: Diagnostic[] = [];
+    for (const f of a.findings) {
+      const d = toDiagnostic(f, settings.diagnostics);
+      if (d) out.push(d);
+    }
+    return out;
+  }
+
+  hover(uri: string, p: Position, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): Hover | null {
+    const h = this.docs.get(uri);
+    if (!h) return null;
+    return hover(h.doc, this.analysis(uri, settings)!, p, settings);
+  }
+
+  codeActions(uri: string, range: { start: Position; end: Position }, only?: string[]): CodeAction[] {
+    const h = this.docs.get(uri);
+    if (!h) return [];
+    const out: CodeAction[] = [];
+    const wantsRefactor = !only || only.some((k) => 'refactor.rewrite'.startsWith(k));
+    if (wantsRefactor) out.push(...markRewrites(h.doc, uri, range));
+    if (!only || only.some((k) => k.startsWith('source'))) out.push(...markSourceActions(h.doc, uri, only));
+    return out;
+  }
+}
