@@ -27,3 +27,6 @@ await Promise.all([
     external: ['vscode'],
   }),
 ]);
+// the CLI is an npm bin: make it executable
+const { chmodSync } = await import('node:fs');
+chmodSync('dist/cli.js', 0o755);

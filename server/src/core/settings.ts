@@ -1,0 +1,61 @@
+/**
+ * The settings schema, written once: defaults and readers live here, and package.json's
+ * `contributes.configuration` mirrors them (a test checks that the two agree).
+ */
+import { parseWhole } from './numbers';
+import { DEFAULT_SERVICE_SETTINGS, ServiceSettings, SeverityOverride } from './service';
+
+export interface SettingSpec {
+  key: string;
+  type: 'string' | 'object' | 'boolean';
+  default: unknown;
+  description: string;
+}
+
+export const SETTINGS: SettingSpec[] = [
+  {
+    key: 'iptables.sample.nfmark',
+    type: 'string',
+    default: '0x00000000',
+    description: 'The packet mark (nfmark) that mark hovers evaluate on, unless a `# sample: nfmark=...` line above says otherwise.',
+  },
+  {
+    key: 'iptables.sample.ctmark',
+    type: 'string',
+    default: '0x00000000',
+    description: 'The connection mark (ctmark) that mark hovers evaluate on, unless a `# sample: ctmark=...` line above says otherwise.',
+  },
+  {
+    key: 'iptables.diagnostics',
+    type: 'object',
+    default: {},
+    description: 'Severity per diagnostic code, e.g. {"unterminated-quote": "off"}: one of off, hint, information, warning, error.',
+  },
+];
+
+const SEVERITIES = new Set(['off', 'hint', 'information', 'warning', 'error']);
+
+/** Turn the client's `iptables` configuration section into service settings; bad values fall back to defaults. */
+export function readSettings(section: unknown): ServiceSettings {
+  const s = (section && typeof section === 'object' ? section : {}) as Record<string, any>;
+  const num = (v: unknown, d: number) => {
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff) return v;
+    if (typeof v === 'string') {
+      const n = parseWhole(v.trim());
+      if (n !== null) return n;
+    }
+    return d;
+  };
+  const diagnostics: Record<string, SeverityOverride> = {};
+  const d = s.diagnostics;
+  if (d && typeof d === 'object') {
+    for (const [k, v] of Object.entries(d)) if (typeof v === 'string' && SEVERITIES.has(v)) diagnostics[k] = v as SeverityOverride;
+  }
+  return {
+    sample: {
+      nfmark: num(s.sample?.nfmark, DEFAULT_SERVICE_SETTINGS.sample.nfmark),
+      ctmark: num(s.sample?.ctmark, DEFAULT_SERVICE_SETTINGS.sample.ctmark),
+    },
+    diagnostics,
+  };
+}

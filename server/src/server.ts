@@ -1,0 +1,92 @@
+/**
+ * The LSP adapter: capabilities, document sync (incremental, so a save file re-parses only
+ * the edited lines), settings per document, and one block wiring each request to the core.
+ * Under --stdio, stdout is the protocol: logs go to connection.console.
+ */
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  createConnection,
+} from 'vscode-languageserver/node';
+import { SOURCE_SAVED, SOURCE_SHORTEST } from './core/codeActions';
+import { DEFAULT_SERVICE_SETTINGS, NfRulesService, ServiceSettings } from './core/service';
+import { readSettings } from './core/settings';
+
+const connection = createConnection(ProposedFeatures.all);
+const service = new NfRulesService();
+const settingsCache = new Map<string, Promise<ServiceSettings>>();
+let canPullConfig = false;
+
+function settingsFor(uri: string): Promise<ServiceSettings> {
+  if (!canPullConfig) return Promise.resolve(DEFAULT_SERVICE_SETTINGS);
+  let s = settingsCache.get(uri);
+  if (!s) {
+    s = connection.workspace
+      .getConfiguration({ scopeUri: uri, section: 'iptables' })
+      .then(readSettings, () => DEFAULT_SERVICE_SETTINGS);
+    settingsCache.set(uri, s);
+  }
+  return s;
+}
+
+const pending = new Set<string>();
+function schedulePublish(uri: string): void {
+  if (pending.has(uri)) return;
+  pending.add(uri);
+  // coalesce a burst of changes into one analysis
+  setImmediate(async () => {
+    pending.delete(uri);
+    const version = service.version(uri);
+    if (version === undefined) return;
+    const settings = await settingsFor(uri);
+    if (service.version(uri) !== version) return schedulePublish(uri);
+    connection.sendDiagnostics({ uri, version, diagnostics: service.diagnostics(uri, settings) });
+  });
+}
+
+connection.onInitialize((params) => {
+  canPullConfig = !!params.capabilities.workspace?.configuration;
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      hoverProvider: true,
+      codeActionProvider: {
+        codeActionKinds: [CodeActionKind.RefactorRewrite, SOURCE_SHORTEST, SOURCE_SAVED],
+      },
+    },
+    serverInfo: { name: 'nfrules' },
+  };
+});
+
+connection.onInitialized(() => {
+  if (canPullConfig) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'iptables' });
+});
+
+connection.onDidChangeConfiguration(() => {
+  settingsCache.clear();
+  for (const uri of openUris) schedulePublish(uri);
+});
+
+const openUris = new Set<string>();
+connection.onDidOpenTextDocument(({ textDocument: d }) => {
+  service.open(d.uri, d.text, d.languageId, d.version);
+  openUris.add(d.uri);
+  schedulePublish(d.uri);
+});
+connection.onDidChangeTextDocument(({ textDocument, contentChanges }) => {
+  service.change(textDocument.uri, contentChanges as { range?: any; text: string }[], textDocument.version);
+  schedulePublish(textDocument.uri);
+});
+connection.onDidCloseTextDocument(({ textDocument }) => {
+  service.close(textDocument.uri);
+  openUris.delete(textDocument.uri);
+  settingsCache.delete(textDocument.uri);
+  connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
+});
+
+connection.onHover(async ({ textDocument, position }) => service.hover(textDocument.uri, position, await settingsFor(textDocument.uri)));
+connection.onCodeAction(({ textDocument, range, context }) => service.codeActions(textDocument.uri, range, context.only));
+
+connection.listen();
