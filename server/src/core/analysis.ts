@@ -127,7 +127,7 @@ function ruleFindings(e: RuleEntry, out: Finding[], save: boolean): void {
   if (save && r.table) {
     out.push(wordFinding(e.line, r.table, 'restore-table-option', 'The -t option cannot be used in iptables-restore: the table comes from the *table line'));
   }
-  if (!r.command && e.words.length && !r.problems.length) {
+  if (!r.command && e.words.length && !r.problems.length && !e.words.some((w) => w.unknown)) {
     out.push(wordFinding(e.line, e.words[0], 'no-command', 'No command specified (-A, -I, -N, ...)'));
   }
   for (const m of r.marks) {

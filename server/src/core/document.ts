@@ -99,7 +99,7 @@ export function parseListingLine(text: string, line: number): Entry | null {
 }
 
 const PROGRAM_RE = /^(?:\S*\/)?(ip6?tables(?:-legacy|-nft)?|\$\{?(?:IP6?T(?:ABLES)?[0-9_]*|ip6?t(?:ables)?[0-9_]*)\}?|ip6?t[0-9]?)$/;
-const WRAPPERS = new Set(['sudo', 'command', 'exec', 'time', 'nice', 'env', 'doas']);
+const WRAPPERS = new Set(['sudo', 'command', 'exec', 'time', 'nice', 'env', 'doas', '{', 'then', 'do', 'else', '!']);
 
 /** Parse a shell script: every iptables invocation becomes a rule entry. */
 export function parseShell(lines: string[]): Entry[] {
@@ -116,7 +116,7 @@ export function parseShell(lines: string[]): Entry[] {
       ln++;
       continue;
     }
-    if (!trimmed || !/ipt|IPT/.test(text) && !text.trimEnd().endsWith('\\') && !text.includes('<<')) {
+    if (!trimmed || !/ip6?t|IP6?T/.test(text) && !text.trimEnd().endsWith('\\') && !text.includes('<<')) {
       ln++;
       continue;
     }

@@ -63,6 +63,11 @@ export function interpretRule(words: Word[]): Rule {
 
   while (i < words.length) {
     const w = words[i];
+    if (w.unknown) {
+      // a shell expansion may stand for any number of words: judge nothing about it
+      i++;
+      continue;
+    }
     if (w.text === '!' && !w.quoted) {
       neg = w;
       i++;
