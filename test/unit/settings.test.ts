@@ -1,0 +1,19 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { SETTINGS, readSettings } from '../../server/src/core/settings';
+
+test('package.json contributes exactly the settings the server reads, with the same defaults', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+  const props = pkg.contributes.configuration.properties;
+  assert.deepEqual(Object.keys(props).sort(), SETTINGS.map((s) => s.key).sort());
+  for (const s of SETTINGS) {
+    assert.deepEqual(props[s.key].default, s.default, s.key);
+    assert.equal(props[s.key].type, s.type, s.key);
+  }
+});
+
+test('settings are read leniently: numbers in any iptables form, bad values fall back', () => {
+  const s = readSettings({ sample: { nfmark: '0x4000', ctmark: 'nope' }, diagnostics: { 'mark-invalid': 'warning', x: 'loud' } });
+  assert.deepEqual(s, { sample: { nfmark: 0x4000, ctmark: 0 }, diagnostics: { 'mark-invalid': 'warning' } });
+});
