@@ -1,0 +1,89 @@
+/** A minimal LSP client over stdio for protocol tests: spawns dist/server.js --stdio. */
+import { spawn, ChildProcessWithoutNullStreams } from 'node:child_process';
+
+export class LspClient {
+  private proc: ChildProcessWithoutNullStreams;
+  private buf = Buffer.alloc(0);
+  private nextId = 1;
+  private waiting = new Map<number, (msg: any) => void>();
+  private listeners: ((msg: any) => void)[] = [];
+  readonly notifications: any[] = [];
+
+  constructor(serverPath = 'dist/server.js') {
+    this.proc = spawn(process.execPath, [serverPath, '--stdio']);
+    this.proc.stdout.on('data', (d: Buffer) => this.onData(d));
+  }
+
+  private onData(d: Buffer): void {
+    this.buf = Buffer.concat([this.buf, d]);
+    for (;;) {
+      const sep = this.buf.indexOf('\r\n\r\n');
+      if (sep < 0) return;
+      const m = /Content-Length: (\d+)/i.exec(this.buf.subarray(0, sep).toString());
+      const len = Number(m![1]);
+      if (this.buf.length < sep + 4 + len) return;
+      const msg = JSON.parse(this.buf.subarray(sep + 4, sep + 4 + len).toString('utf8'));
+      this.buf = this.buf.subarray(sep + 4 + len);
+      if (msg.id !== undefined && msg.method === undefined) this.waiting.get(msg.id)?.(msg);
+      else if (msg.id !== undefined && msg.method) {
+        // server -> client request (e.g. workspace/configuration, client/registerCapability)
+        const result = msg.method === 'workspace/configuration' ? msg.params.items.map(() => this.config) : null;
+        this.send({ jsonrpc: '2.0', id: msg.id, result });
+      } else {
+        this.notifications.push(msg);
+        this.listeners.forEach((l) => l(msg));
+      }
+    }
+  }
+
+  config: unknown = {};
+
+  send(msg: object): void {
+    const body = Buffer.from(JSON.stringify(msg), 'utf8');
+    this.proc.stdin.write(`Content-Length: ${body.length}\r\n\r\n`);
+    this.proc.stdin.write(body);
+  }
+
+  request<T = any>(method: string, params: unknown): Promise<T> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, (msg) => (msg.error ? reject(new Error(msg.error.message)) : resolve(msg.result)));
+      this.send({ jsonrpc: '2.0', id, method, params });
+    });
+  }
+
+  notify(method: string, params: unknown): void {
+    this.send({ jsonrpc: '2.0', method, params });
+  }
+
+  /** Resolve with the next notification that satisfies the predicate (already received ones count). */
+  waitFor(pred: (msg: any) => boolean, timeoutMs = 10000): Promise<any> {
+    const found = this.notifications.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('timed out waiting for a notification')), timeoutMs);
+      this.listeners.push((m) => {
+        if (pred(m)) {
+          clearTimeout(t);
+          resolve(m);
+        }
+      });
+    });
+  }
+
+  async initialize(configuration = true): Promise<any> {
+    const r = await this.request('initialize', {
+      processId: process.pid,
+      rootUri: null,
+      capabilities: { workspace: { configuration }, textDocument: { hover: { contentFormat: ['markdown'] } } },
+    });
+    this.notify('initialized', {});
+    return r;
+  }
+
+  async shutdown(): Promise<void> {
+    await this.request('shutdown', null);
+    this.notify('exit', null);
+    await new Promise((r) => this.proc.once('exit', r));
+  }
+}
