@@ -490,6 +490,18 @@ export async function kernelEvalMatches(cases: MarkCase[]): Promise<(boolean | O
 // ---------------------------------------------------------------------------------------
 // what iptables-save prints for a rule
 
+/** Loads each rule as the only rule of chain C<i> in mangle; returns the refused ones. */
+async function loadOnePerChain(ns: Netns, batch: string[][]): Promise<Map<number, string>> {
+  const bad = await isolateBad(ns, batch);
+  const lines = ['*mangle'];
+  batch.forEach((_, i) => !bad.has(i) && lines.push(`:C${i} - [0:0]`));
+  batch.forEach((a, i) => !bad.has(i) && lines.push(`-A OUTPUT -j C${i}`, restoreLine(`-A C${i}`, a) as string));
+  lines.push('COMMIT', '');
+  const load = await ns.exec('iptables-restore', [], lines.join('\n'));
+  if (load.code !== 0) throw new Error(`oracle: loading failed: ${load.stderr.trim()}`);
+  return bad;
+}
+
 /**
  * The rule part iptables-save prints for each rule loaded as `-A OUTPUT <args>` in mangle
  * (e.g. `-j MARK --set-xmark 0x4000/0x4000`), or `{ error }` if the rule is refused.
@@ -500,13 +512,7 @@ export async function kernelSaved(argsList: string[][]): Promise<(string | Oracl
     const out: (string | OracleError)[] = [];
     for (let s = 0; s < argsList.length; s += BATCH) {
       const batch = argsList.slice(s, s + BATCH);
-      const bad = await isolateBad(ns, batch);
-      const lines = ['*mangle'];
-      batch.forEach((a, i) => !bad.has(i) && lines.push(`-A OUTPUT -j C${i}`, restoreLine(`-A C${i}`, a) as string));
-      const chains = batch.map((_, i) => (bad.has(i) ? '' : `:C${i} - [0:0]`)).filter(Boolean);
-      const file = [lines[0], ...chains, ...lines.slice(1), 'COMMIT', ''].join('\n');
-      const load = await ns.exec('iptables-restore', [], file);
-      if (load.code !== 0) throw new Error(`oracle: loading failed: ${load.stderr.trim()}`);
+      const bad = await loadOnePerChain(ns, batch);
       const save = await ns.exec('iptables-save', ['-t', 'mangle']);
       const byChain = new Map<string, string>();
       for (const line of save.stdout.split('\n')) {
@@ -516,6 +522,43 @@ export async function kernelSaved(argsList: string[][]): Promise<(string | Oracl
       batch.forEach((_, i) => {
         const err = bad.get(i);
         out.push(err !== undefined ? { error: err } : byChain.get(`C${i}`) ?? { error: 'oracle: rule not found in iptables-save' });
+      });
+    }
+    return out;
+  });
+}
+
+/**
+ * What `iptables -n -L` prints in its last column for each rule (e.g. `MARK or 0x4000`,
+ * `mark match ! 0x1/0x3`), or `{ error }` if the rule is refused.
+ */
+export async function kernelListed(argsList: string[][]): Promise<(string | OracleError)[]> {
+  if (argsList.length === 0) return [];
+  return withNetns(async (ns) => {
+    const out: (string | OracleError)[] = [];
+    for (let s = 0; s < argsList.length; s += BATCH) {
+      const batch = argsList.slice(s, s + BATCH);
+      const bad = await loadOnePerChain(ns, batch);
+      const list = await ns.exec('iptables', ['-t', 'mangle', '-n', '-L']);
+      const byChain = new Map<string, string>();
+      let chain = '';
+      for (const line of list.stdout.split('\n')) {
+        const c = /^Chain (\S+) /.exec(line);
+        if (c) {
+          chain = c[1];
+          continue;
+        }
+        if (!/^C\d+$/.test(chain) || line.startsWith('target ') || line === '') continue;
+        // target(10) prot opt source destination, then the extensions' own text
+        const m = /^.{10} \S+\s+\S+\s+\S+\s+\S+ +/.exec(line);
+        const src = line.indexOf('0.0.0.0/0');
+        const dst = line.indexOf('0.0.0.0/0', src + 1);
+        if (!m || src < 0 || dst < 0) continue;
+        byChain.set(chain, line.slice(dst + 21));
+      }
+      batch.forEach((_, i) => {
+        const err = bad.get(i);
+        out.push(err !== undefined ? { error: err } : byChain.get(`C${i}`) ?? { error: 'oracle: rule not found in iptables -L' });
       });
     }
     return out;
@@ -571,6 +614,21 @@ function nftFile(cases: NftCase[], use: (i: number) => boolean): { text: string;
   return { text: lines.join('\n'), lineOf };
 }
 
+/** Records nft's error message per refused case (by the line it names); returns how many. */
+function nftErrors(stderr: string, lineOf: Map<number, number>, bad: Map<number, string>): number {
+  let found = 0;
+  for (const b of stderr.split(/(?=^[^\s:]+:\d+:\d+(?:-\d+)?: )/m)) {
+    const m = /^[^\s:]+:(\d+):\d+(?:-\d+)?: (.*)$/m.exec(b);
+    if (!m) continue;
+    const i = lineOf.get(Number(m[1]));
+    if (i !== undefined && !bad.has(i)) {
+      bad.set(i, m[2].trim());
+      found++;
+    }
+  }
+  return found;
+}
+
 async function nftBatch(ns: Netns, dir: string, cases: NftCase[]): Promise<(Marks | OracleError)[]> {
   const bad = new Map<number, string>();
   const path = join(dir, 'rules.nft');
@@ -580,17 +638,7 @@ async function nftBatch(ns: Netns, dir: string, cases: NftCase[]): Promise<(Mark
     writeFileSync(path, text);
     const r = await ns.exec('nft', ['-c', '-f', path]);
     if (r.code === 0) break;
-    let found = 0;
-    const blocks = r.stderr.split(/(?=^[^\s:]+:\d+:\d+(?:-\d+)?: )/m);
-    for (const b of blocks) {
-      const m = /^[^\s:]+:(\d+):\d+(?:-\d+)?: (.*)$/m.exec(b);
-      if (!m) continue;
-      const i = lineOf.get(Number(m[1]));
-      if (i !== undefined && !bad.has(i)) {
-        bad.set(i, m[2].trim());
-        found++;
-      }
-    }
+    const found = nftErrors(r.stderr, lineOf, bad);
     if (found === 0 || round > 100) throw new Error(`oracle: nft refused the batch: ${r.stderr.trim()}`);
   }
   const { text } = nftFile(cases, (i) => !bad.has(i));
@@ -627,4 +675,58 @@ export async function nftListBack(stmts: string[]): Promise<(string | OracleErro
     }
   });
   return res;
+}
+
+export interface NftMatchCase {
+  /** One nft match expression, e.g. `meta mark and 0x3 == 0x1`. */
+  expr: string;
+  nfmark: number;
+  ctmark: number;
+}
+
+/** Whether an nft match expression matches a packet with these marks (by an nft counter). */
+export async function kernelEvalNftMatches(cases: NftMatchCase[]): Promise<(boolean | OracleError)[]> {
+  if (cases.length === 0) return [];
+  const dir = mkdtempSync(join(tmpdir(), 'nfrules-nft-'));
+  try {
+    return await withNetns(async (ns) => {
+      const out: (boolean | OracleError)[] = [];
+      for (let s = 0; s < cases.length; s += BATCH) {
+        const batch = cases.slice(s, s + BATCH);
+        const stmts = batch.map((c) => ({ stmt: `${c.expr} counter`, nfmark: c.nfmark, ctmark: c.ctmark }));
+        const bad = new Map<number, string>();
+        const path = join(dir, 'rules.nft');
+        for (let round = 0; ; round++) {
+          const { text, lineOf } = nftFile(stmts, (i) => !bad.has(i));
+          writeFileSync(path, text);
+          const r = await ns.exec('nft', ['-c', '-f', path]);
+          if (r.code === 0) break;
+          const found = nftErrors(r.stderr, lineOf, bad);
+          if (found === 0 || round > 100) throw new Error(`oracle: nft refused the batch: ${r.stderr.trim()}`);
+        }
+        await ns.exec('nft', ['flush', 'ruleset']);
+        const l = await ns.exec('nft', ['-f', path]);
+        if (l.code !== 0) throw new Error(`oracle: nft -f failed: ${l.stderr.trim()}`);
+        await sendDatagrams(ns, PORT_BASE, batch.length);
+        const list = await ns.exec('nft', ['list', 'table', 'ip', 'nfrules_oracle']);
+        const counters = new Map<number, number>();
+        let cur = -1;
+        for (const line of list.stdout.split('\n')) {
+          const c = /^\s*chain c(\d+) \{/.exec(line);
+          if (c) cur = Number(c[1]);
+          const k = /counter packets (\d+)/.exec(line);
+          if (k && cur >= 0) counters.set(cur, Number(k[1]));
+        }
+        batch.forEach((_, i) => {
+          const err = bad.get(i);
+          if (err !== undefined) return out.push({ error: err });
+          const n = counters.get(i);
+          out.push(n === undefined ? { error: 'oracle: counter not found' } : n === 1);
+        });
+      }
+      return out;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
