@@ -209,30 +209,85 @@ function restoreLine(prefix: string, args: string[]): string | null {
 // ---------------------------------------------------------------------------------------
 // verdicts: does iptables accept a rule?
 
-/** `iptables -t T -A CHAIN ...args` in one namespace, argv passed as is (no shell). */
-async function verdictsIn(ns: Netns, cases: VerdictCase[], workers = 2): Promise<Verdict[]> {
-  const out: Verdict[] = new Array(cases.length);
-  let next = 0;
-  let sinceFlush = 0;
-  const tables = new Set<string>();
-  const work = async (): Promise<void> => {
-    for (;;) {
-      const i = next++;
-      if (i >= cases.length) return;
-      const c = cases[i];
-      const r = await ns.exec('iptables', ['-t', c.table, '-A', c.chain, ...c.args]);
-      out[i] = { ok: r.code === 0, message: normalizeIptablesMessage(r.stderr) };
-      if (r.code === 0) {
-        tables.add(c.table);
-        // keep the ruleset small: the nf_tables backend reads it back on every call
-        if (++sinceFlush >= 200) {
-          sinceFlush = 0;
-          for (const t of [...tables]) await ns.exec('iptables', ['-t', t, '-F']);
+/** Single-quoted for bash: every byte literal. */
+const shq = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * A bash inside a namespace that runs commands sent on its stdin and answers each with
+ * `rc NUL stderr NUL`: one fork of a small shell per command instead of one of node.
+ */
+class ShellWorker {
+  private readonly child;
+  private buf = '';
+  private waiting: ((r: { code: number; stderr: string }) => void)[] = [];
+  private fields: string[] = [];
+  private constructor(ns: Netns) {
+    this.child = spawn('ip', ['netns', 'exec', ns.name, 'bash', '--noprofile', '--norc', '-s'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (d: string) => {
+      this.buf += d;
+      let z: number;
+      while ((z = this.buf.indexOf('\0')) >= 0) {
+        this.fields.push(this.buf.slice(0, z));
+        this.buf = this.buf.slice(z + 1);
+        if (this.fields.length === 2) {
+          const [rc, err] = this.fields;
+          this.fields = [];
+          this.waiting.shift()?.({ code: Number(rc), stderr: err });
         }
       }
+    });
+  }
+  static start(ns: Netns): ShellWorker {
+    return new ShellWorker(ns);
+  }
+  run(argv: string[]): Promise<{ code: number; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push(resolve);
+      const cmd = argv.map(shq).join(' ');
+      this.child.stdin.write(`out=$(${cmd} 2>&1 >/dev/null); rc=$?; printf '%s\\0%s\\0' "$rc" "$out"\n`, (e) => e && reject(e));
+    });
+  }
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.child.on('close', () => resolve());
+      this.child.stdin.end();
+    });
+  }
+}
+
+/**
+ * `iptables -t T -A CHAIN ...args` for each case, argv passed exactly (bash single quotes);
+ * `workers` shells, each in a namespace of its own.
+ */
+async function verdictsIn(nss: Netns[], cases: VerdictCase[]): Promise<Verdict[]> {
+  const out: Verdict[] = new Array(cases.length);
+  let next = 0;
+  const work = async (ns: Netns): Promise<void> => {
+    const sh = ShellWorker.start(ns);
+    const tables = new Set<string>();
+    let sinceFlush = 0;
+    try {
+      for (;;) {
+        const i = next++;
+        if (i >= cases.length) return;
+        const c = cases[i];
+        const r = await sh.run(['iptables', '-t', c.table, '-A', c.chain, ...c.args]);
+        out[i] = { ok: r.code === 0, message: normalizeIptablesMessage(r.stderr) };
+        if (r.code === 0) {
+          tables.add(c.table);
+          // keep the ruleset small: the nf_tables backend reads it back on every call
+          if (++sinceFlush >= 100) {
+            sinceFlush = 0;
+            for (const t of tables) await sh.run(['iptables', '-t', t, '-F']);
+          }
+        }
+      }
+    } finally {
+      await sh.close();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, workers) }, work));
+  await Promise.all(nss.map(work));
   return out;
 }
 
@@ -242,7 +297,8 @@ async function verdictsIn(ns: Netns, cases: VerdictCase[], workers = 2): Promise
  */
 export async function iptablesVerdicts(cases: VerdictCase[]): Promise<Verdict[]> {
   if (cases.length === 0) return [];
-  return withNetns((ns) => verdictsIn(ns, cases));
+  if (cases.length < 50) return withNetns((ns) => verdictsIn([ns], cases));
+  return withNetns((a) => withNetns((b) => verdictsIn([a, b], cases)));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -277,9 +333,8 @@ async function isolateBad(ns: Netns, argsList: string[][]): Promise<Map<number, 
   if (check.length) {
     await ns.exec('iptables-restore', [], '*mangle\nCOMMIT\n');
     const v = await verdictsIn(
-      ns,
+      [ns],
       check.map((i) => ({ table: 'mangle', chain: 'OUTPUT', args: argsList[i] })),
-      1,
     );
     check.forEach((i, k) => {
       if (!v[k].ok) bad.set(i, v[k].message);
