@@ -8,6 +8,8 @@
 #   NFRULES_CODE_SERVER_VERSION      default 4.100.3, the newest that runs on Node 20
 #   NFRULES_E2E_NO_APT=1             never run apt-get; fail with the command to run instead
 #
+#   --with-chromium                  also make sure Debian's chromium is there (the e2e suite drives it)
+#
 # Why not a plain `npm install -g code-server`: its postinstall refuses root
 # without --unsafe-perm, rebuilds every native module of lib/vscode, and
 # @vscode/ripgrep downloads `rg` from the internet, which this machine cannot
@@ -17,6 +19,14 @@ set -euo pipefail
 
 log() { printf '[e2e-setup] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+WITH_CHROMIUM=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-chromium) WITH_CHROMIUM=1 ;;
+    *) die "unknown argument: $arg" ;;
+  esac
+done
 
 CS_VERSION="${NFRULES_CODE_SERVER_VERSION:-4.100.3}"
 CACHE="${NFRULES_E2E_CACHE:-${HOME:-/tmp}/.cache/nfrules-e2e}"
@@ -31,6 +41,17 @@ fi
 DEST="$CACHE/code-server-$CS_VERSION-abi$NODE_ABI"
 LAUNCHER="$DEST/node_modules/code-server/out/node/entry.js"
 MARKER="$DEST/.nfrules-ready"
+
+CHROMIUM="${NFRULES_CHROMIUM:-/usr/bin/chromium}"
+if [ "$WITH_CHROMIUM" = 1 ] && ! [ -x "$CHROMIUM" ]; then
+  if [ "${NFRULES_E2E_NO_APT:-0}" != 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing Debian's chromium"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+  else
+    die "$CHROMIUM is missing. Install it with: sudo apt-get install -y chromium"
+  fi
+fi
 
 if [ -f "$MARKER" ] && [ -f "$LAUNCHER" ]; then
   echo "$LAUNCHER"

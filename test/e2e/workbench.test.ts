@@ -1,0 +1,233 @@
+// End-to-end scenarios in a real VS Code: the packaged .vsix installed into a
+// throwaway code-server, the workbench driven in headless Chromium.
+// Run by `npm run test:e2e` (scripts/e2e-run.mjs builds and packages first).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile, mkdir, mkdtemp, cp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page, Locator } from 'playwright-core';
+import * as h from './harness';
+
+const FIXTURES = path.join(__dirname, 'fixtures', 'workspace');
+const STEP_TIMEOUT = 90_000;
+
+let server: h.CodeServer;
+let browser: Browser;
+let page: Page;
+let workspace: string;
+const consoleLines: string[] = [];
+
+before(async () => {
+  const launcher = await h.setupCodeServer();
+  // A stable folder name: it shows in the explorer of every screenshot.
+  workspace = path.join(await mkdtemp(path.join(tmpdir(), 'nfrules-e2e-')), 'firewall');
+  await cp(FIXTURES, workspace, { recursive: true });
+  server = await h.startCodeServer({ launcher, folder: workspace, vsix: h.VSIX });
+  browser = await h.launchBrowser();
+  page = await h.openWorkbench(browser, server);
+  page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
+});
+
+after(async () => {
+  await mkdir(h.RESULTS, { recursive: true });
+  if (server) await writeFile(path.join(h.RESULTS, 'code-server.log'), server.log());
+  await writeFile(path.join(h.RESULTS, 'browser-console.log'), consoleLines.join('\n'));
+  await browser?.close();
+  await server?.stop();
+});
+
+/**
+ * One scenario: a failure leaves a picture of the screen as it was, and no
+ * hover, menu or quick input stays open for the next one.
+ */
+function scenario(name: string, fn: () => Promise<void>): void {
+  test(name, { timeout: STEP_TIMEOUT }, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      if (page) {
+        const file = `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
+        await h.screenshot(page, file).catch(() => undefined);
+      }
+      throw e;
+    } finally {
+      if (page) await page.keyboard.press('Escape').catch(() => undefined);
+    }
+  });
+}
+
+/** The first manifest alias of a language: what the status bar shows for it. */
+async function languageLabel(id: string): Promise<string> {
+  const manifest = JSON.parse(await readFile(path.join(h.ROOT, 'package.json'), 'utf8'));
+  const lang = manifest.contributes.languages.find((l: { id: string }) => l.id === id);
+  return lang?.aliases?.[0] ?? id;
+}
+
+/**
+ * Hovers `needle` in the rendered line holding `lineText` and returns the
+ * hover's text once it has content matching `expect`. The language server may
+ * still be starting when the mouse first arrives, so the pointer leaves and
+ * comes back until the hover has that content or the deadline passes.
+ */
+async function hoverText(editor: Locator, lineText: string, needle: string, expect: RegExp): Promise<string> {
+  const line = h.viewLine(editor, lineText);
+  await line.waitFor();
+  const hover = page.locator('.monaco-hover:not(.hidden)').filter({ has: page.locator('.hover-contents') });
+  const deadline = Date.now() + 45_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    const box = await h.textBox(line, needle);
+    // Park the pointer on the line numbers, then onto the word.
+    await page.mouse.move(box.x - 200 < 0 ? 1 : box.x - 200, box.y + box.height / 2);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+    try {
+      await hover.first().waitFor({ state: 'visible', timeout: 5_000 });
+      await page.waitForFunction(
+        ([re, flags]) => {
+          const el = (globalThis as any).document.querySelector('.monaco-hover:not(.hidden) .hover-contents');
+          return !!el && new RegExp(re, flags).test(el.innerText);
+        },
+        [expect.source, expect.flags] as const,
+        { timeout: 5_000 },
+      );
+      return await hover.first().innerText();
+    } catch {
+      last = (await hover.first().innerText().catch(() => '')) || last;
+    }
+  }
+  throw new Error(`no hover matching ${expect} on "${needle}"; last hover text: ${JSON.stringify(last)}`);
+}
+
+function assertMarkHover(text: string): void {
+  assert.ok(
+    /\bOR\b/.test(text) || /\bsets bits\b|\bbitwise or\b/i.test(text),
+    `the hover does not say the target is an OR: ${JSON.stringify(text)}`,
+  );
+  assert.match(text, /0x00004001/, 'the hover does not give the result 0x00004001');
+}
+
+const MASQ_LINE = '-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000';
+
+scenario('1. rules.v4 opens as iptables, with coloured tokens', async () => {
+  const editor = await h.openFile(page, 'rules.v4');
+  const label = await languageLabel('iptables');
+  const mode = page.locator('[id="status.editor.mode"]');
+  await mode.filter({ hasText: label }).waitFor();
+  assert.equal((await mode.innerText()).trim(), label);
+  // Plain text renders every token with the default class mtk1; a grammar gives
+  // the rule's parts their own colours. Wait until the tokenizer has run.
+  const line = h.viewLine(editor, MASQ_LINE);
+  await line.locator('span[class*="mtk"]:not(.mtk1)').first().waitFor();
+  const classes = await editor.locator('.view-lines span[class*="mtk"]').evaluateAll((spans) =>
+    spans.map((s) => String((s as any).className)),
+  );
+  const colours = new Set(classes.flatMap((c) => c.split(/\s+/).filter((x) => /^mtk\d+$/.test(x))));
+  assert.ok(colours.size >= 3, `only ${colours.size} token colours in rules.v4: ${[...colours].join(' ')}`);
+  const commentColour = await h
+    .viewLine(editor, '# sample: nfmark=')
+    .locator('span[class*="mtk"]')
+    .first()
+    .evaluate((s) => String((s as any).className));
+  assert.doesNotMatch(commentColour, /\bmtk1\b/, 'the comment line is plain text');
+  await h.screenshot(page, '1-rules-v4-coloured');
+});
+
+scenario('2. hovering --set-xmark shows an OR and the result 0x00004001', async () => {
+  const editor = await h.openFile(page, 'rules.v4');
+  const text = await hoverText(editor, MASQ_LINE, '--set-xmark', /0x00004001/);
+  assertMarkHover(text);
+  await h.screenshot(page, '2-hover-set-xmark');
+  await h.screenshot(page, 'readme-hover', page.locator('.part.editor'));
+});
+
+scenario('3. the code action rewrites the line to --or-mark 0x4000', async () => {
+  const editor = await h.openFile(page, 'rules.v4');
+  const before = await readFile(path.join(workspace, 'rules.v4'), 'utf8');
+  assert.ok(before.includes(MASQ_LINE));
+  const line = h.viewLine(editor, MASQ_LINE);
+  const box = await h.textBox(line, '--set-xmark');
+  await page.mouse.move(1, 1);
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  const wanted = /^Rewrite as --or-mark 0x4000\b/;
+  const widget = page.locator('.action-widget');
+  const row = widget.locator('.monaco-list-row.action').filter({ hasText: wanted });
+  // Ask for the code actions until the server answers with ours.
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    await page.keyboard.press('Control+.');
+    try {
+      await widget.waitFor({ state: 'visible', timeout: 5_000 });
+      await row.first().waitFor({ timeout: 3_000 });
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        const offered = (await widget.innerText().catch(() => '')) || '(no menu)';
+        throw new Error(`no "Rewrite as --or-mark 0x4000" action; offered: ${offered}`, { cause: e });
+      }
+      await page.keyboard.press('Escape');
+      await widget.waitFor({ state: 'hidden' });
+    }
+  }
+  await h.screenshot(page, '3a-code-action-menu');
+  await h.screenshot(page, 'readme-code-action', page.locator('.part.editor'));
+  // The menu is keyboard-driven (a pointer block covers it): walk to the row.
+  const focused = widget.locator('.monaco-list-row.action.focused');
+  const rows = await widget.locator('.monaco-list-row.action').count();
+  for (let i = 0; i <= rows && !wanted.test((await focused.getAttribute('aria-label')) ?? ''); i++) {
+    await page.keyboard.press('ArrowDown');
+  }
+  assert.match((await focused.getAttribute('aria-label')) ?? '', wanted);
+  await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden' });
+  const rewritten = '-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000';
+  await h.viewLine(editor, rewritten).waitFor();
+  // Save and read the file back: the text on disk changed exactly there.
+  await page.keyboard.press('Control+S');
+  const expected = before.replace(MASQ_LINE, rewritten);
+  await waitForFile(path.join(workspace, 'rules.v4'), expected);
+  await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
+  await h.screenshot(page, '3b-code-action-applied');
+});
+
+scenario('4. a bad value shows an error in the Problems panel', async () => {
+  await h.openFile(page, 'broken.rules.v4');
+  await page.keyboard.press('Control+Shift+M');
+  const panel = page.locator('.markers-panel');
+  await panel.waitFor({ state: 'visible' });
+  const error = panel
+    .locator('.monaco-list-row')
+    .filter({ has: page.locator('.marker-icon.error') })
+    .filter({ hasText: /--set-mark/ });
+  await error.first().waitFor({ timeout: 45_000 });
+  const text = await error.first().innerText();
+  assert.match(text, /\[Ln 5, Col \d+\]/, `the error is not on line 5: ${text}`);
+  await h.screenshot(page, '4-problems-panel');
+  // Close the panel again for the next steps.
+  await page.keyboard.press('Control+Shift+M');
+});
+
+scenario('5. the same hover works on an iptables line of a .sh file', async () => {
+  const editor = await h.openFile(page, 'firewall.sh');
+  await page.locator('[id="status.editor.mode"]').filter({ hasText: 'Shell Script' }).waitFor();
+  const text = await hoverText(
+    editor,
+    'iptables -t mangle -A PREROUTING -i wg0 -j MARK --set-xmark 0x4000/0x4000',
+    '--set-xmark',
+    /0x00004001/,
+  );
+  assertMarkHover(text);
+  await h.screenshot(page, '5-hover-shell-script');
+});
+
+async function waitForFile(file: string, expected: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let actual = '';
+  while (Date.now() < deadline) {
+    actual = await readFile(file, 'utf8');
+    if (actual === expected) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(actual, expected, `${file} on disk`);
+}
