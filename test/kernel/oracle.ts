@@ -126,12 +126,40 @@ const live = new Set<string>();
 let exitHookInstalled = false;
 let nsCounter = 0;
 
+function cleanupSync(): void {
+  for (const name of live) spawnSync('ip', ['netns', 'del', name]);
+  live.clear();
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const name of live) spawnSync('ip', ['netns', 'del', name]);
-  });
+  process.on('exit', cleanupSync);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      cleanupSync();
+      // without other listeners, die of the signal as node would have
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.once(sig, onSignal);
+  }
+  removeStale();
+}
+
+/** Deletes namespaces left by an oracle process that no longer runs (killed with -9). */
+function removeStale(): void {
+  const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  for (const line of (r.stdout ?? '').split('\n')) {
+    const m = /^(nfrules-(?:k|avail-)(\d+)(?:-\d+)?)\b/.exec(line);
+    if (!m || Number(m[2]) === process.pid) continue;
+    let alive = true;
+    try {
+      process.kill(Number(m[2]), 0);
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) spawnSync('ip', ['netns', 'del', m[1]]);
+  }
 }
 
 /** A scratch network namespace with lo up; call destroy() when done (withNetns does). */
