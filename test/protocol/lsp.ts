@@ -38,6 +38,10 @@ export class LspClient {
 
   config: unknown = {};
 
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
   send(msg: object): void {
     const body = Buffer.from(JSON.stringify(msg), 'utf8');
     this.proc.stdin.write(`Content-Length: ${body.length}\r\n\r\n`);

@@ -8,6 +8,7 @@ import { ListedMark, ListingChain, isListingHeader, parseListedMarks, parseListi
 import { Rule, interpretRule } from './rule';
 import { SampleComment, isSampleComment, parseSampleComment } from './sample';
 import { LexProblem, Word, lexShellLines, splitRestoreLine } from './words';
+import { Finding, entryFindings } from './findings';
 
 export type Format = 'save' | 'shell' | 'listing';
 
@@ -17,6 +18,10 @@ interface EntryBase {
   /** Last line (differs only for shell continuations). */
   endLine: number;
   problems?: LexProblem[];
+  /** What the entry says about itself (lines relative to `line`), computed when parsed. */
+  findings?: Finding[];
+  /** The table a rule belongs to, set by the analysis. */
+  table?: string;
 }
 export type Entry =
   | (EntryBase & { k: 'sample'; sample: SampleComment })
@@ -53,28 +58,25 @@ export function parseSaveLine(text: string, line: number): Entry | null {
     return sample ? { k: 'sample', line, endLine: line, sample } : null;
   }
   const { words, problems } = splitRestoreLine(text, i);
-  const base = { line, endLine: line, ...(problems.length ? { problems } : {}) };
   const first = words[0];
+  let e: Entry;
   if (c === '*' && !first.quoted) {
-    return { ...base, k: 'table', name: { ...first, text: first.text.slice(1), s: first.s + 1 }, extra: words.slice(1) };
+    e = { k: 'table', line, endLine: line, name: { text: first.text.slice(1), l: 0, s: first.s + 1, el: 0, e: first.e }, extra: words.slice(1) };
+  } else if (c === ':' && !first.quoted) {
+    const name: Word = { text: first.text.slice(1), l: 0, s: first.s + 1, el: 0, e: first.e };
+    e = { k: 'chain', line, endLine: line, name, policy: words[1], counters: words[2], extra: words.slice(3) };
+  } else if (first.text === 'COMMIT' && !first.quoted) {
+    e = { k: 'commit', line, endLine: line, word: first, extra: words.slice(1) };
+  } else {
+    let rest = words;
+    let prefixCounters: Word | undefined;
+    if (c === '[' && COUNTER_RE.test(first.text)) {
+      prefixCounters = first;
+      rest = words.slice(1);
+    }
+    e = { k: 'rule', line, endLine: line, words: rest, rule: interpretRule(rest), family: 4, prefixCounters };
   }
-  if (c === ':' && !first.quoted) {
-    const name = { ...first, text: first.text.slice(1), s: first.s + 1 };
-    const e: Entry = { ...base, k: 'chain', name, extra: [] };
-    if (words[1]) e.policy = words[1];
-    if (words[2]) e.counters = words[2];
-    e.extra = words.slice(3);
-    return e;
-  }
-  if (first.text === 'COMMIT' && !first.quoted) return { ...base, k: 'commit', word: first, extra: words.slice(1) };
-  let rest = words;
-  let prefixCounters: Word | undefined;
-  if (c === '[' && COUNTER_RE.test(first.text)) {
-    prefixCounters = first;
-    rest = words.slice(1);
-  }
-  const e: RuleEntry = { ...base, k: 'rule', words: rest, rule: interpretRule(rest), family: 4 };
-  if (prefixCounters) e.prefixCounters = prefixCounters;
+  if (problems.length) e.problems = problems;
   return e;
 }
 
@@ -176,6 +178,42 @@ function addCommand(out: Entry[], lines: string[], first: number, last: number, 
   out.push(e);
 }
 
+/**
+ * A rule line of a save file, kept slim: only its position and its own findings stay in
+ * memory; its words and structure are parsed again on demand (and cached for a while).
+ * A 150,000-line dump would otherwise hold millions of word objects.
+ */
+class SaveRule {
+  readonly k = 'rule';
+  readonly family = 4;
+  endLine: number;
+  findings?: Finding[];
+  table?: string;
+  constructor(
+    public line: number,
+    private readonly doc: RuleDocument,
+  ) {
+    this.endLine = line;
+  }
+  private get full(): RuleEntry {
+    return this.doc.fullRule(this);
+  }
+  get words(): Word[] {
+    return this.full.words;
+  }
+  get rule(): Rule {
+    return this.full.rule;
+  }
+  get prefixCounters(): Word | undefined {
+    return this.full.prefixCounters;
+  }
+  get problems(): LexProblem[] | undefined {
+    return this.full.problems;
+  }
+}
+
+const FULL_CACHE_SIZE = 4096;
+
 /** A parsed document, updated in place by edits. */
 export class RuleDocument {
   lines: string[];
@@ -194,13 +232,44 @@ export class RuleDocument {
     this.reparseAll();
   }
 
+  private fullCache = new Map<SaveRule, RuleEntry>();
+
   private parseLine(i: number): Entry | null {
-    return this.format === 'listing' ? parseListingLine(this.lines[i], i) : parseSaveLine(this.lines[i], i);
+    if (this.format === 'listing') return parseListingLine(this.lines[i], i);
+    const e = parseSaveLine(this.lines[i], i);
+    if (!e) return null;
+    const findings = entryFindings(e, true);
+    if (e.k !== 'rule') {
+      if (findings) e.findings = findings;
+      return e;
+    }
+    const slim = new SaveRule(i, this);
+    if (findings) slim.findings = findings;
+    return slim as unknown as RuleEntry;
+  }
+
+  /** The full parse of a slim save-file rule, from a bounded cache. */
+  fullRule(e: SaveRule): RuleEntry {
+    let full = this.fullCache.get(e);
+    if (full) {
+      full.line = full.endLine = e.line;
+      return full;
+    }
+    full = parseSaveLine(this.lines[e.line], e.line) as RuleEntry;
+    if (this.fullCache.size >= FULL_CACHE_SIZE) this.fullCache.delete(this.fullCache.keys().next().value!);
+    this.fullCache.set(e, full);
+    return full;
   }
 
   private reparseAll(): void {
-    if (this.format === 'shell') this.shellEntries = parseShell(this.lines);
-    else this.perLine = this.lines.map((t, i) => this.parseLine(i));
+    this.fullCache.clear();
+    if (this.format === 'shell') {
+      this.shellEntries = parseShell(this.lines);
+      for (const e of this.shellEntries) {
+        const f = entryFindings(e, false);
+        if (f) e.findings = f;
+      }
+    } else this.perLine = this.lines.map((t, i) => this.parseLine(i));
     this.cachedEntries = null;
     this.revision++;
   }

@@ -89,8 +89,9 @@ const SPECS: Record<MarkExtension, OptSpec[]> = {
 /** Options of TPROXY that take one argument and do not concern marks. */
 const TPROXY_OTHER = new Set(['on-port', 'on-ip']);
 
+const MARK_EXTENSION_SET: ReadonlySet<string> = new Set(MARK_EXTENSIONS);
 export function isMarkExtension(name: string): name is MarkExtension {
-  return (MARK_EXTENSIONS as readonly string[]).includes(name);
+  return MARK_EXTENSION_SET.has(name);
 }
 
 /** Does this extension own an option of that name (without the leading dashes)? */

@@ -50,13 +50,18 @@ export interface Rule {
   problems: RuleProblem[];
 }
 
-const looksLikeOption = (w: Word): boolean =>
-  !w.quoted && w.text.length > 1 && w.text[0] === '-' && !/^-\d/.test(w.text);
+const looksLikeOption = (w: Word): boolean => {
+  const t = w.text;
+  if (w.quoted || t.length < 2 || t.charCodeAt(0) !== 45) return false;
+  const c = t.charCodeAt(1);
+  return c < 48 || c > 57; // `-5` is a negative number, not an option
+};
 
 /** Parse the words of one iptables invocation or restore line (program name excluded). */
 export function interpretRule(words: Word[]): Rule {
-  const rule: Rule = { core: [], exts: [], marks: [], problems: [] };
+  const rule: Rule = { command: undefined, table: undefined, counters: undefined, core: [], exts: [], marks: [], problems: [] };
   let neg: Word | undefined;
+  let hasProtocol = false;
   let i = 0;
   const problem = (word: Word, message: string, code: string, severity: RuleProblem['severity'] = 'error') =>
     rule.problems.push({ word, message, code, severity });
@@ -83,7 +88,7 @@ export function interpretRule(words: Word[]): Rule {
     const cspec = !w.quoted ? COMMANDS[key] : undefined;
     if (cspec) {
       i++;
-      const c: NonNullable<Rule['command']> = { word: w, spec: cspec, extra: [] };
+      const c: NonNullable<Rule['command']> = { word: w, spec: cspec, chain: undefined, extra: [] };
       if (rule.command) problem(w, 'Cannot use more than one command at a time', 'multiple-commands');
       if (cspec.chainArg !== 'none' && i < words.length && (cspec.chainArg === 'required' || !looksLikeOption(words[i]))) {
         c.chain = words[i++];
@@ -104,8 +109,7 @@ export function interpretRule(words: Word[]): Rule {
     const core = !w.quoted ? CORE_OPTIONS[key] : undefined;
     if (core) {
       i++;
-      const opt: Opt = { name: w, key: core.canonical, args: [] };
-      if (neg) opt.neg = neg;
+      const opt: Opt = { name: w, key: core.canonical, neg, args: [] };
       neg = undefined;
       if (inlineArg) opt.args.push(inlineArg);
       while (opt.args.length < core.args) {
@@ -125,6 +129,9 @@ export function interpretRule(words: Word[]): Rule {
       if (opt.neg && !core.invertible) problem(opt.neg, `cannot have ! before ${key}`, 'bad-negation');
       const arg = opt.args[0];
       switch (core.canonical) {
+        case '--protocol':
+          hasProtocol = true;
+          break;
         case '--table':
           if (arg) rule.table = arg;
           break;
@@ -144,10 +151,9 @@ export function interpretRule(words: Word[]): Rule {
     }
     if (looksLikeOption(w)) {
       i++;
-      const name = key.replace(/^--?/, '');
+      const name = key.charCodeAt(1) === 45 ? key.slice(2) : key.slice(1);
       const owner = findOwner(rule, name);
-      const opt: Opt = { name: w, key, args: [] };
-      if (neg) opt.neg = neg;
+      const opt: Opt = { name: w, key, neg, args: [] };
       neg = undefined;
       if (inlineArg) opt.args.push(inlineArg);
       const ownerExt = owner >= 0 ? rule.exts[owner] : undefined;
@@ -159,7 +165,7 @@ export function interpretRule(words: Word[]): Rule {
         while (i < words.length && !looksLikeOption(words[i]) && !(words[i].text === '!' && !words[i].quoted)) opt.args.push(words[i++]);
       }
       if (ownerExt) ownerExt.opts.push(opt);
-      else if (rule.core.some((o) => o.key === '--protocol')) rule.core.push(opt); // options of the implicit protocol match
+      else if (hasProtocol) rule.core.push(opt); // options of the implicit protocol match
       else {
         problem(w, `unknown option "${key}"`, 'unknown-option');
         rule.core.push(opt);
