@@ -1,7 +1,12 @@
 // Bundles every program of the extension with esbuild: one entry per program.
+//   node scripts/build.mjs               development build with source maps
+//   node scripts/build.mjs --production  minified, no maps (what the .vsix ships)
+//   node scripts/build.mjs --watch       rebuild on change
 import * as esbuild from 'esbuild';
+import { chmodSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
 const common = {
   bundle: true,
   platform: 'node',
@@ -12,21 +17,17 @@ const common = {
   logLevel: 'warning',
 };
 
-await Promise.all([
-  esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
-  esbuild.build({
-    ...common,
-    entryPoints: ['server/src/cli.ts'],
-    outfile: 'dist/cli.js',
-    banner: { js: '#!/usr/bin/env node' },
-  }),
-  esbuild.build({
-    ...common,
-    entryPoints: ['client/src/extension.ts'],
-    outfile: 'dist/client.js',
-    external: ['vscode'],
-  }),
-]);
-// the CLI is an npm bin: make it executable
-const { chmodSync } = await import('node:fs');
-chmodSync('dist/cli.js', 0o755);
+const programs = [
+  { ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' },
+  { ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
+];
+
+if (watch) {
+  for (const p of programs) await (await esbuild.context(p)).watch();
+  console.log('watching server/src and client/src');
+} else {
+  await Promise.all(programs.map((p) => esbuild.build(p)));
+  // the CLI is an npm bin: make it executable
+  chmodSync('dist/cli.js', 0o755);
+}
