@@ -173,9 +173,11 @@ export function genConnmarkTarget(r: Rng, opt: GenOptions = { space: true }): st
   return ['-j', 'CONNMARK', ...r.shuffle(groups).flat()];
 }
 
-/** A valid MARK (40%) or CONNMARK (60%) target. */
+/** A valid MARK (40%) or CONNMARK (60%) target; now and then `--jump` for `-j`. */
 export function genTarget(r: Rng, opt: GenOptions = { space: true }): string[] {
-  return r.chance(0.4) ? genMarkTarget(r, opt) : genConnmarkTarget(r, opt);
+  const args = r.chance(0.4) ? genMarkTarget(r, opt) : genConnmarkTarget(r, opt);
+  if (r.chance(0.03)) args[0] = '--jump';
+  return args;
 }
 
 /** A valid `-m mark|connmark [!] --mark v[/m]`. */
@@ -184,7 +186,7 @@ export function genMatch(r: Rng, opt: GenOptions = { space: true }): { args: str
   const value = interestingU32(r);
   const withMask = r.chance(0.6);
   const mask = withMask ? interestingU32(r) : FULL;
-  const args = ['-m', ext];
+  const args = [r.chance(0.03) ? '--match' : '-m', ext];
   if (r.chance(0.4)) args.push('!');
   args.push('--mark', spellPair(r, value, withMask ? mask : undefined, opt));
   return { args, value, mask, ext };
@@ -351,7 +353,7 @@ export function genMalformed(r: Rng): string[] {
  */
 export function genAbbreviated(r: Rng): string[] {
   const base = r.chance(0.5) ? genTarget(r, {}) : genMatch(r, {}).args;
-  const opts = base.map((w, i) => (w.startsWith('--') && w.length > 4 ? i : -1)).filter((i) => i >= 0);
+  const opts = base.map((w, i) => (i >= 2 && w.startsWith('--') && w.length > 4 ? i : -1)).filter((i) => i >= 0);
   if (opts.length) {
     const i = r.pick(opts);
     base[i] = base[i].slice(0, r.range(3, base[i].length - 1));
