@@ -282,8 +282,31 @@ export function viewLine(editor: Locator, text: string): Locator {
 export async function textBox(
   line: Locator,
   needle: string,
+  timeoutMs = 10_000,
 ): Promise<{ x: number; y: number; width: number; height: number }> {
-  const box = await line.evaluate((el, needle) => {
+  // Monaco re-renders a line when its tokens arrive: measure until it holds still.
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const box = await measureText(line, needle);
+    if (box && box.width > 0) {
+      const again = await measureText(line, needle);
+      if (again && again.x === box.x && again.y === box.y && again.width === box.width) return again;
+    }
+    if (Date.now() > deadline) throw new Error(`"${needle}" is not on screen in that line`);
+    await nextFrame(line.page());
+  }
+}
+
+/** Resolves after the page has painted its next frame. */
+export async function nextFrame(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise<void>((r) => (globalThis as any).requestAnimationFrame(() => r())));
+}
+
+async function measureText(
+  line: Locator,
+  needle: string,
+): Promise<{ x: number; y: number; width: number; height: number } | null> {
+  return line.evaluate((el, needle) => {
     // Runs in the page: DOM types come from the page, not from this file's lib.
     // No nested named functions here: tsx would wrap them in a helper the page lacks.
     const doc = (el as any).ownerDocument;
@@ -311,8 +334,6 @@ export async function textBox(
     const r = range.getBoundingClientRect();
     return { x: r.left, y: r.top, width: r.width, height: r.height };
   }, needle);
-  if (!box || box.width === 0) throw new Error(`"${needle}" is not on screen in that line`);
-  return box;
 }
 
 /** Text of the whole document in an editor, read from the workbench's model. */
