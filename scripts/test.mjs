@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/grammar', 'test/protocol', 'test/kernel'];
 const files = [];
 function walk(dir) {
+  if (/\.test\.(ts|mjs|js)$/.test(dir)) return void files.push(dir);
   let names;
   try { names = readdirSync(dir).sort(); } catch { return; }
   for (const n of names) {

@@ -100,3 +100,24 @@ test('matches', () => {
   assert.equal(ok('-m mark ! --mark 0x4000/0x4000', 0x4000).matches, false);
   assert.equal(ok('-m connmark --mark 5', 0, 5).matches, true);
 });
+
+test('CONNMARK: a later --ctmask/--mask replaces the mask a set spelling wrote (seen in the kernel)', () => {
+  // kernel: in ct 0xffffff80 -> 0xffffbf80 (found by the differential test, seed 1592631297)
+  assert.equal(ok('-j CONNMARK --set-mark 16384 --ctmask 0x0', 0, 0xffffff80).ctmark, 0xffffbf80);
+  assert.equal(ok('-j CONNMARK --or-mark 0xffffffff --ctmask 0xffffff', 0, 0xa140bc6d).ctmark, 0x5effffff);
+  // and a later set spelling replaces an earlier --ctmask
+  assert.equal(ok('-j CONNMARK --ctmask 0x0 --set-mark 0x4000', 0, 0xffffff80).ctmark, 0x4000);
+});
+
+test('getopt_long abbreviations are accepted as iptables accepts them', () => {
+  assert.equal(ok('-j MARK --or 0x4000').saved, '-j MARK --set-xmark 0x4000/0x4000');
+  assert.equal(ok('-j CONNMARK --sa').saved, '-j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff');
+  assert.equal(ok('-m mark --mar 1').saved, '-m mark --mark 0x1');
+  assert.equal(err('-j MARK --set 1'), 'unknown option "--set"'); // ambiguous: --set-xmark, --set-mark, --set-counters
+});
+
+test('negation errors and stray words, in iptables order', () => {
+  assert.equal(err('-m mark --mark 1 !'), 'nothing appropriate following !');
+  assert.equal(err('-m mark ! ! --mark 1'), 'multiple consecutive ! not allowed');
+  assert.equal(err('-m mark --mark ! 1'), 'mark: bad integer value for option "--mark", or out of range.');
+});

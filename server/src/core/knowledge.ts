@@ -84,3 +84,9 @@ for (const [names, args, invertible, optionalArg] of [
 }
 
 export const isUserChainName = (name: string): boolean => !BUILTIN_TARGETS.has(name);
+
+/** The long options of iptables itself, as getopt_long sees them (without the dashes). */
+export const CORE_LONG_OPTIONS: readonly string[] = [...Object.keys(COMMANDS), ...Object.keys(CORE_OPTIONS)]
+  .filter((k) => k.startsWith('--'))
+  .map((k) => k.slice(2))
+  .concat(['version', 'help']);

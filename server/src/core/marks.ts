@@ -6,6 +6,7 @@
  * kernel by test/kernel.
  */
 import { FULL, hex, parseValueMask, parseWhole, u32 } from './numbers';
+import { CORE_LONG_OPTIONS } from './knowledge';
 
 export interface MarkState {
   nfmark: number;
@@ -102,6 +103,24 @@ export function markOptionSpec(ext: MarkExtension, name: string): { takesArg: bo
   return undefined;
 }
 
+/** Every long option name an extension adds to getopt's table. */
+export function markOptionNames(ext: MarkExtension): string[] {
+  const names = SPECS[ext].map((o) => o.name);
+  return ext === 'TPROXY' ? [...names, ...TPROXY_OTHER] : names;
+}
+
+/**
+ * getopt_long's reading of a long option name: an exact name, else a unique prefix of the
+ * names in its table (`--or` for `--or-mark`); `ambiguous` when several names share it.
+ */
+export function resolveLongOption(name: string, table: readonly string[]): { name: string } | { ambiguous: string[] } | null {
+  if (table.includes(name)) return { name };
+  const hits = [...new Set(table.filter((n) => n.startsWith(name)))];
+  if (hits.length === 1) return { name: hits[0] };
+  if (hits.length > 1) return { ambiguous: hits };
+  return null;
+}
+
 /** The names this extension reports itself as in error messages. */
 const msgName = (ext: MarkExtension) => ext;
 
@@ -110,18 +129,21 @@ const msgName = (ext: MarkExtension) => ext;
  * checking in iptables' order: per option while parsing (unknown, repeated, inverted,
  * missing argument, value), then the final checks (mandatory, exclusions, no operation).
  */
-export function interpretMarkOptions(ext: MarkExtension, options: MarkOption[]): MarkOp | MarkError {
+export function interpretMarkOptions(ext: MarkExtension, options: MarkOption[], otherNames: readonly string[] = CORE_LONG_OPTIONS): MarkOp | MarkError {
   const specs = SPECS[ext];
+  const table = [...markOptionNames(ext), ...otherNames];
   const seen = new Map<string, { value: number; mask: number }>();
   const order: string[] = [];
+  const steps: { name: string; value: number; mask: number }[] = [];
   let invert = false;
   let lastShift: Shift = null;
   const E = msgName(ext);
   for (let i = 0; i < options.length; i++) {
     const o = options[i];
-    const spec = specs.find((s) => s.name === o.name);
+    const resolved = resolveLongOption(o.name, table);
+    const spec = resolved && 'name' in resolved ? specs.find((s) => s.name === resolved.name) : undefined;
     if (!spec) {
-      if (ext === 'TPROXY' && TPROXY_OTHER.has(o.name)) continue;
+      if (resolved && 'name' in resolved && ext === 'TPROXY' && TPROXY_OTHER.has(resolved.name)) continue;
       return { message: `unknown option "--${o.name}"`, option: i, part: 'name' };
     }
     if (spec.type !== 'none' && o.arg === undefined) {
@@ -157,6 +179,7 @@ export function interpretMarkOptions(ext: MarkExtension, options: MarkOption[]):
     if (spec.name.endsWith('-shift-mark')) lastShift = { dir: spec.name.startsWith('left') ? 'left' : 'right', bits: value };
     seen.set(spec.name, { value, mask });
     order.push(spec.name);
+    steps.push({ name: spec.name, value, mask });
   }
   for (const spec of specs) {
     if (spec.mandatory && !seen.has(spec.name)) return { message: `${E}: option "--${spec.name}" must be specified` };
@@ -193,18 +216,33 @@ export function interpretMarkOptions(ext: MarkExtension, options: MarkOption[]):
       if (shift && shift.bits > 31) {
         const at = options.findIndex((o) => o.name === `${shift.dir}-shift-mark`);
         return {
-          message: `CONNMARK: a shift of ${shift.bits} bits is refused by the kernel (RULE_APPEND failed (Invalid argument)).`,
+          message: `RULE_APPEND failed (Invalid argument): the kernel refuses a CONNMARK shift of ${shift.bits} bits`,
           option: at,
           part: 'arg',
         };
       }
-      const pair = markPairFromSpelling(seen);
-      if (pair) return { kind: 'ct-set', ext, ...pair, shift };
-      const m = get('mask')?.value;
-      const nfmask = m ?? get('nfmask')?.value ?? FULL;
-      const ctmask = m ?? get('ctmask')?.value ?? FULL;
-      if (seen.has('save-mark')) return { kind: 'ct-save', ext, nfmask, ctmask, shift };
-      if (seen.has('restore-mark')) return { kind: 'ct-restore', ext, nfmask, ctmask, shift };
+      // libxt_CONNMARK writes each option into the kernel struct as it is parsed: a later
+      // --ctmask/--nfmask/--mask replaces the mask a set spelling wrote, and a later set
+      // spelling replaces an earlier --ctmask.
+      let mode: 'set' | 'save' | 'restore' | null = null;
+      let ctmark = 0;
+      let ctmask = FULL;
+      let nfmask = FULL;
+      for (const st of steps) {
+        const pair = markPairFromSpelling(new Map([[st.name, st]]));
+        if (pair) {
+          mode = 'set';
+          ctmark = pair.value;
+          ctmask = pair.mask;
+        } else if (st.name === 'save-mark') mode = 'save';
+        else if (st.name === 'restore-mark') mode = 'restore';
+        else if (st.name === 'mask') ctmask = nfmask = st.value;
+        else if (st.name === 'ctmask') ctmask = st.value;
+        else if (st.name === 'nfmask') nfmask = st.value;
+      }
+      if (mode === 'set') return { kind: 'ct-set', ext, value: ctmark, mask: ctmask, shift };
+      if (mode === 'save') return { kind: 'ct-save', ext, nfmask, ctmask, shift };
+      if (mode === 'restore') return { kind: 'ct-restore', ext, nfmask, ctmask, shift };
       return { message: 'CONNMARK target: No operation specified' };
     }
   }
@@ -452,9 +490,11 @@ export function evaluateMarkArgs(args: string[], sample: MarkState): MarkEval {
   let ext: MarkExtension | undefined;
   const options: MarkOption[] = [];
   let negate = false;
+  let stray: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '!') {
+      if (negate) return { ok: false, error: 'multiple consecutive ! not allowed' };
       negate = true;
       continue;
     }
@@ -475,7 +515,8 @@ export function evaluateMarkArgs(args: string[], sample: MarkState): MarkEval {
     }
     if (a.startsWith('--') && ext) {
       const name = a.slice(2);
-      const spec = markOptionSpec(ext, name);
+      const r = resolveLongOption(name, [...markOptionNames(ext), ...CORE_LONG_OPTIONS]);
+      const spec = r && 'name' in r ? markOptionSpec(ext, r.name) : undefined;
       const next = args[i + 1];
       const takesArg = spec ? spec.takesArg : next !== undefined && !next.startsWith('-') && next !== '!';
       const o: MarkOption = { name, negated: negate };
@@ -487,10 +528,14 @@ export function evaluateMarkArgs(args: string[], sample: MarkState): MarkEval {
       options.push(o);
       continue;
     }
-    return { ok: false, error: `Bad argument \`${a}'` };
+    // getopt moves non-options to the end: iptables complains about them last
+    stray ??= a;
   }
   if (!ext) return { ok: false, error: 'no mark target (-j MARK|CONNMARK|TPROXY) or match (-m mark|connmark) given' };
   const op = interpretMarkOptions(ext, options);
   if (isMarkError(op)) return { ok: false, error: op.message };
+  // iptables checks for a dangling `!` after the extensions' final checks
+  if (negate) return { ok: false, error: 'nothing appropriate following !' };
+  if (stray !== undefined) return { ok: false, error: `Bad argument \`${stray}'` };
   return evaluateOp(ext, op, sample);
 }

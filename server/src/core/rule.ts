@@ -3,8 +3,8 @@
  * target extensions with the options each owns (as iptables assigns them: the most recently
  * loaded extension that has the option), and the kernel form of every mark extension.
  */
-import { COMMANDS, CORE_OPTIONS, CommandSpec } from './knowledge';
-import { MarkError, MarkExtension, MarkOp, MarkOption, interpretMarkOptions, isMarkError, isMarkExtension, markOptionSpec } from './marks';
+import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from './knowledge';
+import { MarkError, MarkExtension, MarkOp, MarkOption, interpretMarkOptions, isMarkError, isMarkExtension, markOptionNames, markOptionSpec, resolveLongOption } from './marks';
 import { Word } from './words';
 
 /** `[!] name args...`; for `--name=value` the name and value are split. */
@@ -74,6 +74,7 @@ export function interpretRule(words: Word[]): Rule {
       continue;
     }
     if (w.text === '!' && !w.quoted) {
+      if (neg) problem(w, 'multiple consecutive ! not allowed', 'bad-negation');
       neg = w;
       i++;
       continue;
@@ -152,12 +153,12 @@ export function interpretRule(words: Word[]): Rule {
     if (looksLikeOption(w)) {
       i++;
       const name = key.charCodeAt(1) === 45 ? key.slice(2) : key.slice(1);
-      const owner = findOwner(rule, name);
+      const { owner, resolved } = findOwner(rule, name);
       const opt: Opt = { name: w, key, neg, args: [] };
       neg = undefined;
       if (inlineArg) opt.args.push(inlineArg);
       const ownerExt = owner >= 0 ? rule.exts[owner] : undefined;
-      const markSpec = ownerExt && isMarkExtension(ownerExt.name.text) ? markOptionSpec(ownerExt.name.text, name) : undefined;
+      const markSpec = ownerExt && isMarkExtension(ownerExt.name.text) ? markOptionSpec(ownerExt.name.text, resolved) : undefined;
       if (markSpec) {
         if (markSpec.takesArg && !inlineArg && i < words.length) opt.args.push(words[i++]);
       } else if (!inlineArg) {
@@ -175,7 +176,7 @@ export function interpretRule(words: Word[]): Rule {
     problem(w, `Bad argument \`${w.text}'`, 'bad-argument');
     i++;
   }
-  if (neg) problem(neg, 'Nothing follows "!"', 'bad-negation');
+  if (neg) problem(neg, 'nothing appropriate following !', 'bad-negation');
   rule.exts.forEach((ext, extIndex) => {
     const name = ext.name.text;
     if (!isMarkExtension(name)) return;
@@ -185,17 +186,29 @@ export function interpretRule(words: Word[]): Rule {
   return rule;
 }
 
-/** The most recently loaded extension that has the option; an unknown extension may own anything. */
-function findOwner(rule: Rule, name: string): number {
+/**
+ * The most recently loaded extension that has the option (getopt_long's unique prefixes
+ * included); an extension this project does not model may own anything.
+ */
+function findOwner(rule: Rule, name: string): { owner: number; resolved: string } {
   for (let k = rule.exts.length - 1; k >= 0; k--) {
     const n = rule.exts[k].name.text;
-    if (!isMarkExtension(n)) continue;
-    if (markOptionSpec(n, name)) return k;
+    if (isMarkExtension(n) && markOptionSpec(n, name)) return { owner: k, resolved: name };
+  }
+  const marks = rule.exts.map((e) => e.name.text).filter(isMarkExtension);
+  if (marks.length) {
+    const r = resolveLongOption(name, [...marks.flatMap(markOptionNames), ...CORE_LONG_OPTIONS]);
+    if (r && 'name' in r) {
+      for (let k = rule.exts.length - 1; k >= 0; k--) {
+        const n = rule.exts[k].name.text;
+        if (isMarkExtension(n) && markOptionSpec(n, r.name)) return { owner: k, resolved: r.name };
+      }
+    }
   }
   for (let k = rule.exts.length - 1; k >= 0; k--) {
-    if (!isMarkExtension(rule.exts[k].name.text)) return k;
+    if (!isMarkExtension(rule.exts[k].name.text)) return { owner: k, resolved: name };
   }
-  return -1;
+  return { owner: -1, resolved: name };
 }
 
 function evaluateMarkExt(name: MarkExtension, ext: Ext): MarkUse['result'] {
