@@ -4,13 +4,14 @@
 //   *.iptables       source.iptables (rule files), grammars from package.json
 //   *.iptables-list  source.iptables-listing (iptables -L output)
 //   *.sh             source.shell with the iptables injection; needs VS Code's
-//                    shell grammar (see textmate.ts), skipped when it is absent
+//                    shell grammar (devDependency tm-grammars; skipped when
+//                    it is absent, except under CI)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, findShellGrammar, SHELL_GRAMMAR_MISSING } from './textmate';
+import { repoRoot, shellGrammarOrSkip } from './textmate';
 
 const casesDir = join(repoRoot, 'test', 'grammar', 'cases');
 const cli = join(repoRoot, 'node_modules', 'vscode-tmgrammar-test', 'dist', 'unit.js');
@@ -37,12 +38,8 @@ for (const ext of ['.iptables', '.iptables-list']) {
 }
 
 test('grammar assertions: .sh cases (iptables injected into the shell grammar)', (t) => {
-  const shell = findShellGrammar();
-  if (!shell) {
-    t.skip(SHELL_GRAMMAR_MISSING);
-    console.log(`# SKIPPED shell injection assertions: ${SHELL_GRAMMAR_MISSING}`);
-    return;
-  }
+  const shell = shellGrammarOrSkip(t);
+  if (!shell) return;
   const files = cases('.sh');
   assert.ok(files.length > 0);
   const r = runCli(['-g', shell, ...files]);

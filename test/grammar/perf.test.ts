@@ -18,8 +18,7 @@ import { join, relative } from 'node:path';
 import { INITIAL, type IGrammar, type StateStack } from 'vscode-textmate';
 import { generateKubeDump } from '../../bench/gen-kube-dump';
 import {
-  corpusDir, createRegistry, loadGrammar, splitLines, tokenizeWatch, findShellGrammar,
-  SCOPES, SHELL_GRAMMAR_MISSING,
+  corpusDir, createRegistry, loadGrammar, splitLines, tokenizeWatch, shellGrammarOrSkip, SCOPES,
 } from './textmate';
 
 const LIMIT_MS = 20;
@@ -195,12 +194,8 @@ test('no grammar takes more than 20 ms on hostile 4,000-character lines', async 
 });
 
 test('shell injection: adds at most 20 ms to any line of the corpus, the dump and hostile lines', async (t) => {
-  const shellFile = findShellGrammar();
-  if (!shellFile) {
-    console.log(`# SKIPPED: ${SHELL_GRAMMAR_MISSING}`);
-    t.skip(SHELL_GRAMMAR_MISSING);
-    return;
-  }
+  const shellFile = shellGrammarOrSkip(t);
+  if (!shellFile) return;
   const withInjection = warm(await loadGrammar(createRegistry({ shellGrammar: shellFile, injection: true }), SCOPES.shell));
   const shellAlone = warm(await loadGrammar(createRegistry({ shellGrammar: shellFile, injection: false }), SCOPES.shell));
   const inputs: [string, string][] = [];
