@@ -59,6 +59,9 @@ export const QUIET_SETTINGS: Record<string, unknown> = {
   'window.commandCenter': false,
   'workbench.layoutControl.enabled': false,
   'problems.decorations.enabled': true,
+  'workbench.reduceMotion': 'on',
+  'editor.wordBasedSuggestions': 'off',
+  'editor.cursorBlinking': 'solid',
 };
 
 export interface CodeServerOptions {
@@ -252,21 +255,47 @@ export function editorFor(page: Page, fileName: string): Locator {
   return page.locator(`.editor-instance .monaco-editor[data-uri$="/${fileName}"]`);
 }
 
-/** Opens a workspace file through Quick Open and waits for its editor to show. */
+/**
+ * Opens a workspace file through Quick Open and waits for its editor to show.
+ * Quick Open fills its list in several passes (history, then file search), so
+ * a click could land on a row that has just moved: walk the keyboard focus to
+ * the row with exactly that name, press Enter, and check the active tab.
+ */
 export async function openFile(page: Page, fileName: string): Promise<Locator> {
-  await page.keyboard.press('Control+P');
+  const activeTab = page.locator(`.tabs-container .tab.active[data-resource-name="${fileName}"]`);
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(fileName);
-  const row = page
-    .locator('.quick-input-widget .quick-input-list .monaco-list-row')
-    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(fileName)}$`) }) })
-    .first();
-  await row.waitFor({ state: 'visible' });
-  await row.click();
+  const list = page.locator('.quick-input-widget .quick-input-list');
+  const exact = new RegExp(`^${escapeRegExp(fileName)}$`);
+  const focusedName = list.locator('.monaco-list-row.focused .label-name');
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+P');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(fileName);
+    await list.locator('.monaco-list-row .label-name', { hasText: exact }).first().waitFor();
+    const rows = await list.locator('.monaco-list-row').count();
+    for (let i = 0; i < rows + 1; i++) {
+      const name = await focusedName.first().innerText({ timeout: 2_000 }).catch(() => '');
+      if (name.trim() === fileName) break;
+      await page.keyboard.press('ArrowDown');
+    }
+    const chosen = await focusedName.first().innerText({ timeout: 2_000 }).catch(() => '');
+    if (chosen.trim() === fileName) {
+      await page.keyboard.press('Enter');
+      await input.waitFor({ state: 'hidden' });
+      try {
+        await activeTab.waitFor({ timeout: attempt < 3 ? 10_000 : 30_000 });
+        break;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+      }
+    } else {
+      if (attempt >= 3) throw new Error(`Quick Open never focused ${fileName} (last focused: ${chosen})`);
+      await page.keyboard.press('Escape');
+      await input.waitFor({ state: 'hidden' });
+    }
+  }
   const editor = editorFor(page, fileName);
   await editor.locator('.view-lines .view-line').first().waitFor({ state: 'visible' });
-  await page.locator(`.tabs-container .tab.active[data-resource-name="${fileName}"]`).waitFor();
   return editor;
 }
 
@@ -346,5 +375,29 @@ export async function screenshot(page: Page, name: string, clip?: Locator): Prom
   const file = path.join(RESULTS, `${name}.png`);
   if (clip) await clip.screenshot({ path: file });
   else await page.screenshot({ path: file });
+  return file;
+}
+
+/**
+ * A picture for the README: the editor area, cut below the lowest of `focus`
+ * (a hover, a menu) and of the file's last rendered line. Saved as
+ * test-results/e2e/readme-NAME.png and, with NFRULES_E2E_UPDATE_IMAGES=1,
+ * as images/NAME.png too.
+ */
+export async function readmeShot(page: Page, name: string, area: Locator, focus: Locator[]): Promise<string> {
+  const box = await area.boundingBox();
+  if (!box) throw new Error('the area to picture is not on screen');
+  let bottom = 0;
+  for (const l of [...focus, area.locator('.view-lines .view-line').last()]) {
+    const b = await l.boundingBox();
+    if (b) bottom = Math.max(bottom, b.y + b.height);
+  }
+  const height = Math.min(box.height, Math.max(120, bottom - box.y + 16));
+  await mkdir(RESULTS, { recursive: true });
+  const file = path.join(RESULTS, `readme-${name}.png`);
+  await page.screenshot({ path: file, clip: { x: box.x, y: box.y, width: box.width, height } });
+  if (process.env.NFRULES_E2E_UPDATE_IMAGES === '1') {
+    await cp(file, path.join(ROOT, 'images', `${name}.png`));
+  }
   return file;
 }

@@ -42,8 +42,8 @@ after(async () => {
  * One scenario: a failure leaves a picture of the screen as it was, and no
  * hover, menu or quick input stays open for the next one.
  */
-function scenario(name: string, fn: () => Promise<void>): void {
-  test(name, { timeout: STEP_TIMEOUT }, async () => {
+function scenario(name: string, fn: () => Promise<void>, todo?: string): void {
+  test(name, { timeout: STEP_TIMEOUT, todo }, async () => {
     try {
       await fn();
     } catch (e) {
@@ -139,7 +139,7 @@ scenario('2. hovering --set-xmark shows an OR and the result 0x00004001', async 
   const text = await hoverText(editor, MASQ_LINE, '--set-xmark', /0x00004001/);
   assertMarkHover(text);
   await h.screenshot(page, '2-hover-set-xmark');
-  await h.screenshot(page, 'readme-hover', page.locator('.part.editor'));
+  await h.readmeShot(page, 'hover', page.locator('.part.editor'), [page.locator('.monaco-hover:not(.hidden)').first()]);
 });
 
 scenario('3. the code action rewrites the line to --or-mark 0x4000', async () => {
@@ -171,7 +171,7 @@ scenario('3. the code action rewrites the line to --or-mark 0x4000', async () =>
     }
   }
   await h.screenshot(page, '3a-code-action-menu');
-  await h.screenshot(page, 'readme-code-action', page.locator('.part.editor'));
+  await h.readmeShot(page, 'code-action', page.locator('.part.editor'), [widget]);
   // The menu is keyboard-driven (a pointer block covers it): walk to the row.
   const focused = widget.locator('.monaco-list-row.action.focused');
   const rows = await widget.locator('.monaco-list-row.action').count();
@@ -220,6 +220,55 @@ scenario('5. the same hover works on an iptables line of a .sh file', async () =
   assertMarkHover(text);
   await h.screenshot(page, '5-hover-shell-script');
 });
+
+// 6. Later features add their scenarios here. Those the language server does not
+// offer yet run as `todo`: they run and report, but do not fail the suite. When
+// a feature lands, drop its todo note.
+const NOT_YET = process.env.NFRULES_E2E_STRICT === '1' ? undefined : 'the language server does not offer this yet';
+const LATER_WAIT = NOT_YET ? 8_000 : 30_000;
+
+scenario(
+  '6a. the outline lists the tables and their chains',
+  async () => {
+    await h.openFile(page, 'rules.v4');
+    await h.runCommand(page, 'Explorer: Focus on Outline View');
+    const outline = page.locator('.pane-body.outline-pane');
+    await outline.waitFor({ state: 'visible' });
+    // The outline is a virtual list: give it the side bar's height by folding
+    // the file list, so that every symbol is rendered.
+    const folders = page.locator('.explorer-folders-view');
+    if (await folders.isVisible()) {
+      await page.locator('.pane-header', { has: page.locator('h3.title', { hasText: path.basename(workspace) }) }).first().click();
+      await folders.waitFor({ state: 'hidden' });
+    }
+    const labels = outline.locator('.monaco-list-row .label-name');
+    await labels.filter({ hasText: /^KUBE-MARK-MASQ$/ }).first().waitFor({ timeout: LATER_WAIT });
+    const names = await labels.allInnerTexts();
+    assert.ok(names.some((n) => /\bnat\b/.test(n)), `no nat table in the outline: ${names.join(', ')}`);
+    for (const chain of ['KUBE-MARK-MASQ', 'KUBE-POSTROUTING', 'KUBE-SERVICES']) {
+      assert.ok(names.includes(chain), `no ${chain} in the outline: ${names.join(', ')}`);
+    }
+    await h.screenshot(page, '6a-outline');
+    await h.readmeShot(page, 'outline', page.locator('.monaco-workbench'), [labels.last()]);
+  },
+  NOT_YET,
+);
+
+scenario(
+  '6b. go to definition jumps from -j KUBE-SERVICES to its chain',
+  async () => {
+    const editor = await h.openFile(page, 'rules.v4');
+    const line = h.viewLine(editor, '-A PREROUTING -m comment');
+    const box = await h.textBox(line, 'KUBE-SERVICES');
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.locator('[id="status.editor.selection"]').filter({ hasText: /Ln 10,/ }).waitFor();
+    await page.keyboard.press('F12');
+    // The declaration `:KUBE-SERVICES - [0:0]` is line 9.
+    await page.locator('[id="status.editor.selection"]').filter({ hasText: /Ln 9,/ }).waitFor({ timeout: LATER_WAIT });
+    await h.screenshot(page, '6b-definition');
+  },
+  NOT_YET,
+);
 
 async function waitForFile(file: string, expected: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
