@@ -62,7 +62,7 @@ interface Slow { where: string; ms: number; text: string }
  * again. With a baseline grammar, what counts is the time over the baseline's
  * time for the same line in the baseline's own state.
  */
-function slowLines(grammar: IGrammar, name: string, text: string, limit = LIMIT_MS, baseline?: IGrammar): { slow: Slow[]; worstMs: number; lines: number } {
+function slowLines(grammar: IGrammar, name: string, text: string, limit = LIMIT_MS, baseline?: IGrammar): { slow: Slow[]; worstMs: number; confirmedMs: number; lines: number } {
   const lines = splitLines(text);
   let baseStates: StateStack[] | undefined;
   if (baseline) {
@@ -74,8 +74,12 @@ function slowLines(grammar: IGrammar, name: string, text: string, limit = LIMIT_
     }
   }
   const slow: Slow[] = [];
-  const stats = tokenizeWatch(grammar, lines, limit, (i, _ms, before) => {
+  let confirmedMs = 0;
+  // lines over 2 ms are timed again, so that the worst line can be reported
+  // without the pauses; only lines over the limit can fail
+  const stats = tokenizeWatch(grammar, lines, Math.min(2, limit), (i, _ms, before) => {
     let ms = bestOf3(grammar, lines[i], before);
+    confirmedMs = Math.max(confirmedMs, ms);
     let allowed = limit;
     if (baseline && baseStates) {
       // Lines the baseline itself is slow on (VS Code's shell grammar takes
@@ -87,7 +91,7 @@ function slowLines(grammar: IGrammar, name: string, text: string, limit = LIMIT_
     }
     if (ms > allowed) slow.push({ where: `${name}:${i + 1}`, ms, text: lines[i].slice(0, 160) });
   });
-  return { slow, worstMs: stats.worstMs, lines: stats.lines };
+  return { slow, worstMs: stats.worstMs, confirmedMs, lines: stats.lines };
 }
 
 function report(slow: Slow[]): string {
@@ -113,14 +117,16 @@ test('rule-file grammar: no corpus line takes more than 20 ms', async (t) => {
   const g = warm(await loadGrammar(registry, SCOPES.iptables));
   const slow: Slow[] = [];
   let worst = 0;
+  let confirmed = 0;
   let lines = 0;
   for (const f of files) {
     const r = slowLines(g, relative(corpusDir, f), readFileSync(f, 'utf8'));
     slow.push(...r.slow);
     worst = Math.max(worst, r.worstMs);
+    confirmed = Math.max(confirmed, r.confirmedMs);
     lines += r.lines;
   }
-  console.log(`# source.iptables: ${files.length} corpus files, ${lines} lines, worst line ${worst.toFixed(2)} ms`);
+  console.log(`# source.iptables: ${files.length} corpus files, ${lines} lines, worst line ${worst.toFixed(2)} ms raw, ${confirmed.toFixed(2)} ms timed again`);
   assert.equal(slow.length, 0, report(slow));
 });
 
@@ -130,12 +136,14 @@ test('listing grammar: no corpus line takes more than 20 ms', async (t) => {
   const g = warm(await loadGrammar(registry, SCOPES.listing));
   const slow: Slow[] = [];
   let worst = 0;
+  let confirmed = 0;
   for (const f of files) {
     const r = slowLines(g, relative(corpusDir, f), readFileSync(f, 'utf8'));
     slow.push(...r.slow);
     worst = Math.max(worst, r.worstMs);
+    confirmed = Math.max(confirmed, r.confirmedMs);
   }
-  console.log(`# source.iptables-listing: ${files.length} corpus files, worst line ${worst.toFixed(2)} ms`);
+  console.log(`# source.iptables-listing: ${files.length} corpus files, worst line ${worst.toFixed(2)} ms raw, ${confirmed.toFixed(2)} ms timed again`);
   assert.equal(slow.length, 0, report(slow));
 });
 
@@ -143,7 +151,7 @@ test('rule-file grammar: no line of the 150,000-line benchmark dump takes more t
   const g = warm(await loadGrammar(registry, SCOPES.iptables));
   const text = generateKubeDump(10000);
   const r = slowLines(g, 'kube-dump', text);
-  console.log(`# source.iptables: benchmark dump, ${r.lines} lines, worst line ${r.worstMs.toFixed(2)} ms`);
+  console.log(`# source.iptables: benchmark dump, ${r.lines} lines, worst line ${r.worstMs.toFixed(2)} ms raw, ${r.confirmedMs.toFixed(2)} ms timed again`);
   assert.ok(r.lines > 140000, `dump has ${r.lines} lines`);
   assert.equal(r.slow.length, 0, report(r.slow));
 });
