@@ -397,7 +397,10 @@ export async function readmeShot(page: Page, name: string, area: Locator, focus:
   const file = path.join(RESULTS, `readme-${name}.png`);
   await page.screenshot({ path: file, clip: { x: box.x, y: box.y, width: box.width, height } });
   if (process.env.NFRULES_E2E_UPDATE_IMAGES === '1') {
-    await cp(file, path.join(ROOT, 'images', `${name}.png`));
+    // A 256-colour palette keeps the committed picture at a third of the size;
+    // without ImageMagick, the picture is copied as it is.
+    const dest = path.join(ROOT, 'images', `${name}.png`);
+    await execFileP('convert', [file, '-dither', 'None', '-colors', '256', `PNG8:${dest}`]).catch(() => cp(file, dest));
   }
   return file;
 }
