@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile, mkdir, mkdtemp, cp } from 'node:fs/promises';
+import { writeFile, mkdir, mkdtemp, cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as h from './harness';
@@ -61,5 +61,6 @@ test('the extension-host suite passes inside code-server', { timeout: 180_000 },
     await writeFile(path.join(h.RESULTS, 'exthost-code-server.log'), server.log());
     await browser.close();
     await server.stop();
+    if (!process.env.NFRULES_E2E_KEEP) await rm(path.dirname(workspace), { recursive: true, force: true });
   }
 });

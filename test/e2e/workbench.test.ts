@@ -3,7 +3,7 @@
 // Run by `npm run test:e2e` (scripts/e2e-run.mjs builds and packages first).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile, mkdir, mkdtemp, cp } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, mkdtemp, cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page, Locator } from 'playwright-core';
@@ -36,6 +36,7 @@ after(async () => {
   await writeFile(path.join(h.RESULTS, 'browser-console.log'), consoleLines.join('\n'));
   await browser?.close();
   await server?.stop();
+  if (workspace && !process.env.NFRULES_E2E_KEEP) await rm(path.dirname(workspace), { recursive: true, force: true });
 });
 
 /**
