@@ -228,7 +228,7 @@ scenario('5. the same hover works on an iptables line of a .sh file', async () =
 // offer yet run as `todo`: they run and report, but do not fail the suite. When
 // a feature lands, drop its todo note.
 const NOT_YET = process.env.NFRULES_E2E_STRICT === '1' ? undefined : 'the language server does not offer this yet';
-const LATER_WAIT = NOT_YET ? 8_000 : 30_000;
+const LATER_WAIT = NOT_YET ? 5_000 : 30_000;
 
 scenario(
   '6a. the outline lists the tables and their chains',
