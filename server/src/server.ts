@@ -7,6 +7,7 @@ import {
   CodeActionKind,
   DidChangeConfigurationNotification,
   ProposedFeatures,
+  ResponseError,
   TextDocumentSyncKind,
   createConnection,
 } from 'vscode-languageserver/node';
@@ -52,6 +53,13 @@ connection.onInitialize((params) => {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
       hoverProvider: true,
+      documentSymbolProvider: true,
+      workspaceSymbolProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      documentHighlightProvider: true,
+      renameProvider: { prepareProvider: true },
+      foldingRangeProvider: true,
       codeActionProvider: {
         codeActionKinds: [CodeActionKind.RefactorRewrite, SOURCE_SHORTEST, SOURCE_SAVED],
       },
@@ -88,5 +96,23 @@ connection.onDidCloseTextDocument(({ textDocument }) => {
 
 connection.onHover(async ({ textDocument, position }) => service.hover(textDocument.uri, position, await settingsFor(textDocument.uri)));
 connection.onCodeAction(({ textDocument, range, context }) => service.codeActions(textDocument.uri, range, context.only));
+
+connection.onDocumentSymbol(({ textDocument }) => service.documentSymbols(textDocument.uri));
+connection.onWorkspaceSymbol(({ query }) => service.workspaceSymbols(query));
+connection.onFoldingRanges(({ textDocument }) => service.foldingRanges(textDocument.uri));
+connection.onDefinition(({ textDocument, position }) => service.definition(textDocument.uri, position));
+connection.onReferences(({ textDocument, position, context }) => service.references(textDocument.uri, position, context.includeDeclaration));
+connection.onDocumentHighlight(({ textDocument, position }) => service.documentHighlights(textDocument.uri, position));
+connection.onPrepareRename(({ textDocument, position }) => orError(service.prepareRename(textDocument.uri, position)));
+connection.onRenameRequest(({ textDocument, position, newName }) => {
+  const r = orError(service.rename(textDocument.uri, position, newName));
+  return r && r.edit;
+});
+
+/** A core answer that refuses (`{ error }`) becomes a ResponseError the client shows. */
+function orError<T extends object>(r: T | { error: string } | null): T | null {
+  if (r && 'error' in r) throw new ResponseError(-32803 /* RequestFailed */, r.error);
+  return r as T | null;
+}
 
 connection.listen();

@@ -3,12 +3,15 @@
  * document (updated in place by edits) and one analysis per revision. No I/O, no LSP
  * connection: the server and the CLI both drive it.
  */
-import { CodeAction, Diagnostic, DiagnosticSeverity, Hover } from 'vscode-languageserver-types';
+import { CodeAction, Diagnostic, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
 import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze } from './analysis';
 import { markRewrites, markSourceActions } from './codeActions';
 import { Format, RuleDocument, detectFormat } from './document';
 import { hover } from './hover';
 import { Position } from './locate';
+import { ChainIndex, buildChainIndex } from './chains';
+import * as nav from './navigation';
+import { documentSymbols, foldingRanges, workspaceSymbols } from './symbols';
 
 /** Per-code severity overrides: `iptables.diagnostics.<code>`. */
 export type SeverityOverride = 'off' | 'hint' | 'information' | 'warning' | 'error';
@@ -42,6 +45,7 @@ interface Held {
   doc: RuleDocument;
   version: number;
   analysis?: { revision: number; settings: Settings; value: Analysis };
+  chains?: ChainIndex;
 }
 
 export class NfRulesService {
@@ -97,7 +101,7 @@ export class NfRulesService {
   hover(uri: string, p: Position, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): Hover | null {
     const h = this.docs.get(uri);
     if (!h) return null;
-    return hover(h.doc, this.analysis(uri, settings)!, p, settings);
+    return hover(h.doc, this.analysis(uri, settings)!, p, settings) ?? nav.chainHover(h.doc, this.chains(uri)!, p);
   }
 
   codeActions(uri: string, range: { start: Position; end: Position }, only?: string[]): CodeAction[] {
@@ -108,5 +112,55 @@ export class NfRulesService {
     if (wantsRefactor) out.push(...markRewrites(h.doc, uri, range));
     if (!only || only.some((k) => k.startsWith('source'))) out.push(...markSourceActions(h.doc, uri, only));
     return out;
+  }
+
+  /** The chain index of a document, built once per revision. */
+  chains(uri: string): ChainIndex | undefined {
+    const h = this.docs.get(uri);
+    if (!h) return undefined;
+    if (h.chains?.revision !== h.doc.revision) h.chains = buildChainIndex(h.doc);
+    return h.chains;
+  }
+
+  documentSymbols(uri: string): DocumentSymbol[] {
+    const h = this.docs.get(uri);
+    return h ? documentSymbols(h.doc, this.chains(uri)!) : [];
+  }
+
+  /** Chains across every open document whose name contains the query. */
+  workspaceSymbols(query: string, limit = 1000): SymbolInformation[] {
+    const out: SymbolInformation[] = [];
+    for (const uri of this.docs.keys()) workspaceSymbols(uri, this.chains(uri)!, query, limit, out);
+    return out;
+  }
+
+  foldingRanges(uri: string): FoldingRange[] {
+    const h = this.docs.get(uri);
+    return h ? foldingRanges(h.doc, this.chains(uri)!) : [];
+  }
+
+  definition(uri: string, p: Position): Location | null {
+    const h = this.docs.get(uri);
+    return h ? nav.definition(h.doc, this.chains(uri)!, uri, p) : null;
+  }
+
+  references(uri: string, p: Position, includeDeclaration = true): Location[] {
+    const h = this.docs.get(uri);
+    return h ? nav.references(h.doc, this.chains(uri)!, uri, p, includeDeclaration) : [];
+  }
+
+  documentHighlights(uri: string, p: Position): DocumentHighlight[] {
+    const h = this.docs.get(uri);
+    return h ? nav.highlights(h.doc, this.chains(uri)!, p) : [];
+  }
+
+  prepareRename(uri: string, p: Position): nav.PrepareRenameResult | null {
+    const h = this.docs.get(uri);
+    return h ? nav.prepareRename(h.doc, this.chains(uri)!, p) : null;
+  }
+
+  rename(uri: string, p: Position, newName: string): nav.RenameResult | null {
+    const h = this.docs.get(uri);
+    return h ? nav.rename(h.doc, this.chains(uri)!, uri, p, newName) : null;
   }
 }

@@ -1,0 +1,338 @@
+/**
+ * The chains of a document, per table: where each is declared, its policy, its rules and
+ * every place that names it. Built once per document revision. Save files are scanned on
+ * the raw line text (a 150,000-line dump is indexed without re-parsing its rules); shell
+ * scripts, few lines long, read their parsed rules.
+ */
+import { COMMANDS, BUILTIN_TARGETS, TABLES } from './knowledge';
+import { RuleDocument, parseSaveLine } from './document';
+import { Rule } from './rule';
+import { Word } from './words';
+
+/**
+ * How a place names a chain: its declaration (`:X`, `-N X`, the new name of `-E`), a rule's
+ * own chain (`-A X`, `-I X`), a jump (`-j X`), a goto (`-g X`), or another command's argument.
+ */
+export type RefKind = 'declare' | 'rule' | 'jump' | 'goto' | 'command';
+
+export interface ChainRef {
+  kind: RefKind;
+  line: number;
+  s: number;
+  /** Differs from `line` only for a word split by a shell continuation. */
+  endLine: number;
+  e: number;
+}
+
+export interface ChainInfo {
+  table: string;
+  name: string;
+  builtin: boolean;
+  /** The first declaration, if any. */
+  decl?: ChainRef;
+  policy?: string;
+  /** Rules appended or inserted into the chain. */
+  rules: number;
+  /** Places that jump (`-j`) or go (`-g`) to the chain. */
+  jumps: number;
+  /** Every place that names it, in line order, the declaration included. */
+  refs: ChainRef[];
+  /** Runs of consecutive rules of this chain: first and last line. */
+  runs: { start: number; end: number }[];
+}
+
+export interface TableBlock {
+  name: string;
+  /** The `*table` line (save files) or the first line that uses the table (scripts). */
+  line: number;
+  /** The `COMMIT` line, or the last line of the block. */
+  endLine: number;
+  /** Range of the table's name on `line`, when it is a `*table` header. */
+  nameRange?: { s: number; e: number };
+  /** Chains in the order they first appear in this block. */
+  chains: ChainInfo[];
+}
+
+export interface ChainIndex {
+  revision: number;
+  tables: TableBlock[];
+  /** Keyed by `chainKey(table, name)`. */
+  chains: Map<string, ChainInfo>;
+}
+
+export const chainKey = (table: string, name: string): string => table + '\u0000' + name;
+
+export const isBuiltinChain = (table: string, name: string): boolean => TABLES[table]?.includes(name) ?? false;
+
+/** One chain name or target on a line, as the line scanner sees it. */
+export interface LineRef {
+  kind: RefKind | 'target';
+  s: number;
+  e: number;
+  name: string;
+  /** For `-P CHAIN POLICY`: the policy. */
+  policy?: string;
+}
+
+const isSpace = (c: number) => c === 32 || c === 9 || c === 13;
+
+/**
+ * The chain names and targets of one save-file rule line, by plain string scanning (no
+ * allocation but the names). Lines with quotes go through the real parser.
+ */
+export function scanSaveRuleLine(line: string, out: LineRef[]): void {
+  if (line.indexOf('"') >= 0) {
+    const e = parseSaveLine(line, 0);
+    if (e && e.k === 'rule') ruleRefs(e.rule, out);
+    return;
+  }
+  const n = line.length;
+  let i = 0;
+  let s = 0;
+  const next = (): boolean => {
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
+    if (i >= n) return false;
+    s = i;
+    while (i < n && !isSpace(line.charCodeAt(i))) i++;
+    return true;
+  };
+  let sawCommand = false;
+  while (next()) {
+    if (line.charCodeAt(s) !== 45) continue;
+    const len = i - s;
+    if (!sawCommand && len <= 15) {
+      const spec = COMMANDS[line.slice(s, i)];
+      if (spec) {
+        sawCommand = true;
+        if (spec.chainArg === 'none') continue;
+        const save = i;
+        if (!next()) break;
+        if (spec.chainArg === 'optional' && line.charCodeAt(s) === 45) {
+          i = save;
+          continue;
+        }
+        const kind: RefKind = spec.kind === 'append' || spec.kind === 'insert' ? 'rule' : spec.kind === 'new' ? 'declare' : 'command';
+        const ref: LineRef = { kind, s, e: i, name: line.slice(s, i) };
+        out.push(ref);
+        if (spec.kind === 'policy' && next()) ref.policy = line.slice(s, i);
+        else if (spec.kind === 'rename' && next()) out.push({ kind: 'declare', s, e: i, name: line.slice(s, i) });
+        continue;
+      }
+    }
+    const c1 = line.charCodeAt(s + 1);
+    let goto: boolean;
+    if (len === 2 && (c1 === 106 /* j */ || c1 === 103) /* g */) goto = c1 === 103;
+    else if (len === 6 && (line.startsWith('--jump', s) || line.startsWith('--goto', s))) goto = line.charCodeAt(s + 2) === 103;
+    else if (len > 7 && (line.startsWith('--jump=', s) || line.startsWith('--goto=', s))) {
+      pushTarget(out, line.charCodeAt(s + 2) === 103, s + 7, i, line.slice(s + 7, i));
+      continue;
+    } else continue;
+    if (!next()) break;
+    pushTarget(out, goto, s, i, line.slice(s, i));
+  }
+}
+
+function pushTarget(out: LineRef[], goto: boolean, s: number, e: number, name: string): void {
+  if (!goto && BUILTIN_TARGETS.has(name)) out.push({ kind: 'target', s, e, name });
+  else out.push({ kind: goto ? 'goto' : 'jump', s, e, name });
+}
+
+interface WordRef extends LineRef {
+  word: Word;
+}
+
+/** The chain names and targets of a parsed rule, in source order. */
+export function ruleRefs(rule: Rule, out: LineRef[]): void {
+  const mine: WordRef[] = [];
+  const add = (kind: LineRef['kind'], w: Word | undefined) => {
+    if (w && !w.unknown) mine.push({ kind, s: w.s, e: w.e, name: w.text, word: w });
+  };
+  const c = rule.command;
+  if (c && c.chain) {
+    const k = c.spec.kind;
+    add(k === 'append' || k === 'insert' ? 'rule' : k === 'new' ? 'declare' : 'command', c.chain);
+    if (k === 'policy' && c.extra[0] && mine.length) mine[mine.length - 1].policy = c.extra[0].text;
+    if (k === 'rename') add('declare', c.extra[0]);
+  }
+  for (const x of rule.exts) {
+    if (x.kind !== 'target') continue;
+    const goto = x.via.text === '-g' || x.via.text.startsWith('--g');
+    if (x.name.unknown) continue;
+    mine.push({ kind: !goto && BUILTIN_TARGETS.has(x.name.text) ? 'target' : goto ? 'goto' : 'jump', s: x.name.s, e: x.name.e, name: x.name.text, word: x.name });
+  }
+  mine.sort((a, b) => a.word.l - b.word.l || a.s - b.s);
+  for (const m of mine) out.push(m);
+}
+
+class Builder {
+  tables: TableBlock[] = [];
+  chains = new Map<string, ChainInfo>();
+  private last: { chain: ChainInfo; line: number } | null = null;
+
+  chain(table: string, name: string, block: TableBlock | undefined): ChainInfo {
+    const key = chainKey(table, name);
+    let c = this.chains.get(key);
+    if (!c) {
+      c = { table, name, builtin: isBuiltinChain(table, name), rules: 0, jumps: 0, refs: [], runs: [] };
+      this.chains.set(key, c);
+      block?.chains.push(c);
+    }
+    return c;
+  }
+
+  /** A name on a rule spanning `line`..`endLine`; the word itself spans `wordLine`..`wordEndLine`. */
+  add(table: string, block: TableBlock | undefined, r: LineRef, line: number, endLine = line, wordLine = line, wordEndLine = wordLine): void {
+    if (r.kind === 'target') return;
+    const c = this.chain(table, r.name, block);
+    const ref: ChainRef = { kind: r.kind, line: wordLine, s: r.s, endLine: wordEndLine, e: r.e };
+    c.refs.push(ref);
+    switch (r.kind) {
+      case 'declare':
+        c.decl ??= ref;
+        break;
+      case 'rule': {
+        c.rules++;
+        if (this.last && this.last.chain === c) this.last.chain.runs[this.last.chain.runs.length - 1].end = endLine;
+        else c.runs.push({ start: line, end: endLine });
+        this.last = { chain: c, line };
+        return;
+      }
+      case 'jump':
+      case 'goto':
+        c.jumps++;
+        break;
+      case 'command':
+        if (r.policy !== undefined) c.policy = r.policy;
+        break;
+    }
+  }
+
+  /** Something other than a rule of the last chain: the run ends. */
+  breakRun(): void {
+    this.last = null;
+  }
+}
+
+/** Build the chain index of a document (call once per revision; see `NfRulesService.chains`). */
+export function buildChainIndex(doc: RuleDocument): ChainIndex {
+  const b = new Builder();
+  if (doc.format === 'save') indexSave(doc, b);
+  else if (doc.format === 'shell') indexShell(doc, b);
+  else indexListing(doc, b);
+  return { revision: doc.revision, tables: b.tables, chains: b.chains };
+}
+
+function indexSave(doc: RuleDocument, b: Builder): void {
+  let block: TableBlock | undefined;
+  const refs: LineRef[] = [];
+  const lines = doc.lines;
+  for (const e of doc.entries) {
+    const ln = e.line;
+    switch (e.k) {
+      case 'table':
+        if (block && block.endLine < block.line) block.endLine = ln - 1;
+        block = { name: e.name.text, line: ln, endLine: -1, nameRange: { s: e.name.s, e: e.name.e }, chains: [] };
+        b.tables.push(block);
+        b.breakRun();
+        break;
+      case 'commit':
+        if (block) block.endLine = ln;
+        block = undefined;
+        b.breakRun();
+        break;
+      case 'chain': {
+        b.breakRun();
+        if (!block) break;
+        const c = b.chain(block.name, e.name.text, block);
+        const ref: ChainRef = { kind: 'declare', line: ln, s: e.name.s, endLine: ln, e: e.name.e };
+        c.refs.push(ref);
+        c.decl ??= ref;
+        if (e.policy && e.policy.text !== '-') c.policy = e.policy.text;
+        break;
+      }
+      case 'rule': {
+        if (!block) break;
+        refs.length = 0;
+        scanSaveRuleLine(lines[ln], refs);
+        if (!refs.length || refs[0].kind !== 'rule') b.breakRun();
+        for (const r of refs) b.add(block.name, block, r, ln);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (block && block.endLine < block.line) block.endLine = lines.length - 1;
+}
+
+function indexShell(doc: RuleDocument, b: Builder): void {
+  const blocks = new Map<string, TableBlock>();
+  const refs: LineRef[] = [];
+  for (const e of doc.entries) {
+    if (e.k !== 'rule') {
+      b.breakRun();
+      continue;
+    }
+    const table = e.rule.table?.text ?? 'filter';
+    let block = blocks.get(table);
+    if (!block) {
+      block = { name: table, line: e.line, endLine: e.endLine, chains: [] };
+      blocks.set(table, block);
+      b.tables.push(block);
+    }
+    block.endLine = Math.max(block.endLine, e.endLine);
+    refs.length = 0;
+    ruleRefs(e.rule, refs);
+    if (!refs.length || refs[0].kind !== 'rule') b.breakRun();
+    for (const r of refs as WordRef[]) b.add(table, block, r, e.line, e.endLine, e.line + r.word.l, e.line + r.word.el);
+  }
+}
+
+/** `iptables -L` listings: one block holding every `Chain X (...)` with its rule lines. */
+function indexListing(doc: RuleDocument, b: Builder): void {
+  let block: TableBlock | undefined;
+  let current: ChainInfo | undefined;
+  for (const e of doc.entries) {
+    if (e.k === 'listing-chain') {
+      if (!block) {
+        block = { name: '', line: e.line, endLine: e.line, chains: [] };
+        b.tables.push(block);
+      }
+      const w = e.chain.name;
+      current = b.chain('', w.text, block);
+      const ref: ChainRef = { kind: 'declare', line: e.line, s: w.s, endLine: e.line, e: w.e };
+      current.refs.push(ref);
+      current.decl ??= ref;
+      if (e.chain.policy) current.policy = e.chain.policy.text;
+      current.builtin = !!e.chain.policy;
+      current.runs.push({ start: e.line, end: e.line });
+      block.endLine = e.line;
+    } else if (e.k === 'listing-rule' && current && block) {
+      const t = e.target;
+      if (t && !BUILTIN_TARGETS.has(t.text) && /^[^\d]/.test(t.text)) {
+        const c = b.chain('', t.text, block);
+        c.refs.push({ kind: 'jump', line: e.line, s: t.s, endLine: e.line, e: t.e });
+        c.jumps++;
+      }
+      current.rules++;
+      current.runs[current.runs.length - 1].end = e.line;
+      block.endLine = e.line;
+    }
+  }
+}
+
+/** The table block that holds a line of a save file: the `*table` ... `COMMIT` around it. */
+export function blockAt(index: ChainIndex, line: number): TableBlock | undefined {
+  const ts = index.tables;
+  let lo = 0;
+  let hi = ts.length - 1;
+  let best: TableBlock | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (ts[mid].line <= line) {
+      best = ts[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best && line <= best.endLine ? best : undefined;
+}
