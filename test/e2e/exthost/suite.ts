@@ -137,6 +137,54 @@ const scenarios: Scenario[] = [
       await markHover('firewall.sh', 'iptables -t mangle -A PREROUTING -i wg0 -j MARK --set-xmark 0x4000/0x4000');
     },
   ],
+  [
+    'the outline lists the nat table and its chains',
+    async () => {
+      const doc = await open('rules.v4');
+      const symbols = await eventually(
+        'document symbols of rules.v4',
+        () =>
+          vscode.commands.executeCommand<(vscode.DocumentSymbol | vscode.SymbolInformation)[]>(
+            'vscode.executeDocumentSymbolProvider',
+            doc.uri,
+          ),
+        (ss) => (ss ?? []).length > 0,
+      );
+      const names: string[] = [];
+      const walk = (ss: (vscode.DocumentSymbol | vscode.SymbolInformation)[]) => {
+        for (const s of ss) {
+          names.push(s.name);
+          if ('children' in s) walk(s.children);
+        }
+      };
+      walk(symbols);
+      assert.ok(names.some((n) => /\bnat\b/.test(n)), `no nat table: ${names.join(', ')}`);
+      for (const chain of ['KUBE-MARK-MASQ', 'KUBE-POSTROUTING', 'KUBE-SERVICES']) {
+        assert.ok(names.includes(chain), `no ${chain}: ${names.join(', ')}`);
+      }
+    },
+  ],
+  [
+    'go to definition of -j KUBE-SERVICES is its chain declaration',
+    async () => {
+      const doc = await open('rules.v4');
+      const pos = positionOf(doc, '-A PREROUTING -m comment', 'KUBE-SERVICES');
+      const defs = await eventually(
+        'definition of KUBE-SERVICES',
+        () =>
+          vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>(
+            'vscode.executeDefinitionProvider',
+            doc.uri,
+            pos,
+          ),
+        (ds) => (ds ?? []).length > 0,
+      );
+      const d = defs[0];
+      const range = 'targetRange' in d ? (d.targetSelectionRange ?? d.targetRange) : d.range;
+      assert.equal(range.start.line, 8, `the definition is on line ${range.start.line + 1}`);
+      assert.match(doc.lineAt(range.start.line).text, /^:KUBE-SERVICES /);
+    },
+  ],
 ];
 
 /** Entry point called by the extension host (extensionTestsPath). */
