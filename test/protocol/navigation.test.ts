@@ -52,6 +52,11 @@ test('dist/server.js --stdio: outline, definition, references, highlights, renam
     const folds = await c.request('textDocument/foldingRange', { textDocument: td });
     assert.deepEqual(folds.map((f: any) => `${f.startLine}-${f.endLine}`), ['0-7']);
 
+    const comp = await c.request('textDocument/completion', { textDocument: td, position: { line: 4, character: 17 } });
+    const labels = comp.items.map((i: any) => i.label);
+    assert.ok(labels.includes('KUBE-MARK-MASQ') && labels.includes('MARK'));
+    assert.deepEqual(comp.items.find((i: any) => i.label === 'KUBE-MARK-MASQ').textEdit.range, { start: { line: 4, character: 17 }, end: { line: 4, character: 30 } });
+
     const ws = await c.request('workspace/symbol', { query: 'mark' });
     assert.deepEqual(ws.map((s: any) => s.name), ['KUBE-MARK-MASQ']);
   } finally {

@@ -56,11 +56,19 @@ export interface TableBlock {
 export interface ChainIndex {
   revision: number;
   tables: TableBlock[];
-  /** Keyed by `chainKey(table, name)`. */
-  chains: Map<string, ChainInfo>;
+  /** Table name, then chain name (listings: table ''). */
+  byTable: Map<string, Map<string, ChainInfo>>;
 }
 
-export const chainKey = (table: string, name: string): string => table + '\u0000' + name;
+export const findChain = (index: ChainIndex, table: string, name: string): ChainInfo | undefined => index.byTable.get(table)?.get(name);
+
+/** Every chain of every table. */
+export function* allChains(index: ChainIndex): Iterable<ChainInfo> {
+  for (const m of index.byTable.values()) yield* m.values();
+}
+
+const CMDS = COMMANDS;
+const TARGETS = BUILTIN_TARGETS;
 
 export const isBuiltinChain = (table: string, name: string): boolean => TABLES[table]?.includes(name) ?? false;
 
@@ -78,62 +86,126 @@ const isSpace = (c: number) => c === 32 || c === 9 || c === 13;
 
 /**
  * The chain names and targets of one save-file rule line, by plain string scanning (no
- * allocation but the names). Lines with quotes go through the real parser.
+ * allocation but the names). A quoted chain or target name goes through the real parser.
  */
 export function scanSaveRuleLine(line: string, out: LineRef[]): void {
-  if (line.indexOf('"') >= 0) {
-    const e = parseSaveLine(line, 0);
-    if (e && e.k === 'rule') ruleRefs(e.rule, out);
-    return;
-  }
+  const from = out.length;
+  if (fastScan(line, out)) return;
+  out.length = from;
+  const e = parseSaveLine(line, 0);
+  if (e && e.k === 'rule') ruleRefs(e.rule, out);
+}
+
+/** Skip spaces from `i`; the start of the next word or -1. */
+function wordStart(line: string, i: number): number {
   const n = line.length;
-  let i = 0;
-  let s = 0;
-  const next = (): boolean => {
-    while (i < n && isSpace(line.charCodeAt(i))) i++;
-    if (i >= n) return false;
-    s = i;
-    while (i < n && !isSpace(line.charCodeAt(i))) i++;
-    return true;
-  };
+  while (i < n && isSpace(line.charCodeAt(i))) i++;
+  return i < n ? i : -1;
+}
+
+/** The end of the word starting at `s`, as iptables-restore splits: a closing quote ends it. */
+function wordEnd(line: string, s: number): number {
+  const n = line.length;
+  let i = s;
+  while (i < n) {
+    const c = line.charCodeAt(i);
+    if (isSpace(c)) return i;
+    if (c === 34) {
+      i++;
+      while (i < n) {
+        const q = line.charCodeAt(i);
+        if (q === 92 && i + 1 < n) i += 2;
+        else if (q === 34) return i + 1;
+        else i++;
+      }
+      return n;
+    }
+    i++;
+  }
+  return n;
+}
+
+/** A name taken from the line; null when quoted (the caller falls back to the parser). */
+function plainName(line: string, s: number, e: number): string | null {
+  const t = line.slice(s, e);
+  return t.indexOf('"') >= 0 ? null : t;
+}
+
+function fastScan(line: string, out: LineRef[]): boolean {
   let sawCommand = false;
-  while (next()) {
-    if (line.charCodeAt(s) !== 45) continue;
-    const len = i - s;
+  let s = wordStart(line, 0);
+  while (s >= 0) {
+    let e = wordEnd(line, s);
+    const len = e - s;
+    if (line.charCodeAt(s) !== 45 || len < 2) {
+      s = wordStart(line, e);
+      continue;
+    }
     if (!sawCommand && len <= 15) {
-      const spec = COMMANDS[line.slice(s, i)];
+      const spec = CMDS[line.slice(s, e)];
       if (spec) {
         sawCommand = true;
-        if (spec.chainArg === 'none') continue;
-        const save = i;
-        if (!next()) break;
-        if (spec.chainArg === 'optional' && line.charCodeAt(s) === 45) {
-          i = save;
+        if (spec.chainArg === 'none') {
+          s = wordStart(line, e);
           continue;
         }
+        const cs = wordStart(line, e);
+        if (cs < 0) return true;
+        if (spec.chainArg === 'optional' && line.charCodeAt(cs) === 45) {
+          s = cs;
+          continue;
+        }
+        const ce = wordEnd(line, cs);
+        const name = plainName(line, cs, ce);
+        if (name === null) return false;
         const kind: RefKind = spec.kind === 'append' || spec.kind === 'insert' ? 'rule' : spec.kind === 'new' ? 'declare' : 'command';
-        const ref: LineRef = { kind, s, e: i, name: line.slice(s, i) };
+        const ref: LineRef = { kind, s: cs, e: ce, name };
         out.push(ref);
-        if (spec.kind === 'policy' && next()) ref.policy = line.slice(s, i);
-        else if (spec.kind === 'rename' && next()) out.push({ kind: 'declare', s, e: i, name: line.slice(s, i) });
+        e = ce;
+        if (spec.kind === 'policy' || spec.kind === 'rename') {
+          const ps = wordStart(line, ce);
+          if (ps >= 0) {
+            e = wordEnd(line, ps);
+            const arg = plainName(line, ps, e);
+            if (arg === null) return false;
+            if (spec.kind === 'policy') ref.policy = arg;
+            else out.push({ kind: 'declare', s: ps, e, name: arg });
+          }
+        }
+        s = wordStart(line, e);
         continue;
       }
     }
     const c1 = line.charCodeAt(s + 1);
     let goto: boolean;
-    if (len === 2 && (c1 === 106 /* j */ || c1 === 103) /* g */) goto = c1 === 103;
-    else if (len === 6 && (line.startsWith('--jump', s) || line.startsWith('--goto', s))) goto = line.charCodeAt(s + 2) === 103;
-    else if (len > 7 && (line.startsWith('--jump=', s) || line.startsWith('--goto=', s))) {
-      pushTarget(out, line.charCodeAt(s + 2) === 103, s + 7, i, line.slice(s + 7, i));
+    let ns: number;
+    if (len === 2 && (c1 === 106 /* j */ || c1 === 103) /* g */) {
+      goto = c1 === 103;
+      ns = wordStart(line, e);
+      if (ns < 0) return true;
+      e = wordEnd(line, ns);
+    } else if (len >= 6 && c1 === 45 && (line.startsWith('--jump', s) || line.startsWith('--goto', s))) {
+      goto = line.charCodeAt(s + 2) === 103;
+      if (len === 6) {
+        ns = wordStart(line, e);
+        if (ns < 0) return true;
+        e = wordEnd(line, ns);
+      } else if (line.charCodeAt(s + 6) === 61 /* = */) ns = s + 7;
+      else return false;
+    } else {
+      s = wordStart(line, e);
       continue;
-    } else continue;
-    if (!next()) break;
-    pushTarget(out, goto, s, i, line.slice(s, i));
+    }
+    const name = plainName(line, ns, e);
+    if (name === null) return false;
+    pushTarget(out, goto, ns, e, name);
+    s = wordStart(line, e);
   }
+  return true;
 }
 
 function pushTarget(out: LineRef[], goto: boolean, s: number, e: number, name: string): void {
-  if (!goto && BUILTIN_TARGETS.has(name)) out.push({ kind: 'target', s, e, name });
+  if (!goto && TARGETS.has(name)) out.push({ kind: 'target', s, e, name });
   else out.push({ kind: goto ? 'goto' : 'jump', s, e, name });
 }
 
@@ -166,15 +238,24 @@ export function ruleRefs(rule: Rule, out: LineRef[]): void {
 
 class Builder {
   tables: TableBlock[] = [];
-  chains = new Map<string, ChainInfo>();
-  private last: { chain: ChainInfo; line: number } | null = null;
+  byTable = new Map<string, Map<string, ChainInfo>>();
+  private lastTable = '';
+  private lastMap: Map<string, ChainInfo> | undefined;
+  /** The chain of the last rule while its run goes on. */
+  private last: ChainInfo | null = null;
 
   chain(table: string, name: string, block: TableBlock | undefined): ChainInfo {
-    const key = chainKey(table, name);
-    let c = this.chains.get(key);
+    let m = table === this.lastTable ? this.lastMap : undefined;
+    if (!m) {
+      m = this.byTable.get(table);
+      if (!m) this.byTable.set(table, (m = new Map()));
+      this.lastTable = table;
+      this.lastMap = m;
+    }
+    let c = m.get(name);
     if (!c) {
       c = { table, name, builtin: isBuiltinChain(table, name), rules: 0, jumps: 0, refs: [], runs: [] };
-      this.chains.set(key, c);
+      m.set(name, c);
       block?.chains.push(c);
     }
     return c;
@@ -192,9 +273,9 @@ class Builder {
         break;
       case 'rule': {
         c.rules++;
-        if (this.last && this.last.chain === c) this.last.chain.runs[this.last.chain.runs.length - 1].end = endLine;
+        if (this.last === c) c.runs[c.runs.length - 1].end = endLine;
         else c.runs.push({ start: line, end: endLine });
-        this.last = { chain: c, line };
+        this.last = c;
         return;
       }
       case 'jump':
@@ -219,7 +300,7 @@ export function buildChainIndex(doc: RuleDocument): ChainIndex {
   if (doc.format === 'save') indexSave(doc, b);
   else if (doc.format === 'shell') indexShell(doc, b);
   else indexListing(doc, b);
-  return { revision: doc.revision, tables: b.tables, chains: b.chains };
+  return { revision: doc.revision, tables: b.tables, byTable: b.byTable };
 }
 
 function indexSave(doc: RuleDocument, b: Builder): void {

@@ -5,7 +5,7 @@
  */
 import { DocumentHighlight, DocumentHighlightKind, Location, MarkupKind, Range, TextEdit, WorkspaceEdit } from 'vscode-languageserver-types';
 import { BUILTIN_TARGETS, TABLES } from './knowledge';
-import { ChainIndex, ChainInfo, ChainRef, LineRef, blockAt, chainKey, ruleRefs, scanSaveRuleLine } from './chains';
+import { ChainIndex, ChainInfo, ChainRef, LineRef, blockAt, findChain, ruleRefs, scanSaveRuleLine } from './chains';
 import { RuleDocument } from './document';
 import { Position, wordContains } from './locate';
 
@@ -37,7 +37,7 @@ export function chainAt(doc: RuleDocument, index: ChainIndex, p: Position): Chai
   if (!e) return null;
   const find = (table: string | undefined, name: string, r: { line: number; s: number; endLine: number; e: number }): ChainSite | null => {
     if (table === undefined) return null;
-    const chain = index.chains.get(chainKey(table, name));
+    const chain = findChain(index, table, name);
     return chain ? { chain, range: rangeOf(r) } : null;
   };
   switch (e.k) {
@@ -134,7 +134,7 @@ export function rename(doc: RuleDocument, index: ChainIndex, uri: string, p: Pos
   const bad = invalidChainName(newName);
   if (bad) return { error: bad };
   if (TABLES[chain.table]?.includes(newName)) return { error: `${newName} is a built-in chain of table ${chain.table}` };
-  const other = index.chains.get(chainKey(chain.table, newName));
+  const other = findChain(index, chain.table, newName);
   if (other && (other.decl || other.rules)) return { error: `chain ${newName} already exists in table ${chain.table}` };
   const edits: TextEdit[] = chain.refs.map((r) => ({ range: rangeOf(r), newText: newName }));
   return { edit: { changes: { [uri]: edits } } };

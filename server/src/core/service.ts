@@ -3,7 +3,7 @@
  * document (updated in place by edits) and one analysis per revision. No I/O, no LSP
  * connection: the server and the CLI both drive it.
  */
-import { CodeAction, Diagnostic, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
+import { CodeAction, CompletionList, Diagnostic, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
 import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze } from './analysis';
 import { markRewrites, markSourceActions } from './codeActions';
 import { Format, RuleDocument, detectFormat } from './document';
@@ -11,6 +11,7 @@ import { hover } from './hover';
 import { Position } from './locate';
 import { ChainIndex, buildChainIndex } from './chains';
 import * as nav from './navigation';
+import { completion } from './completion';
 import { documentSymbols, foldingRanges, workspaceSymbols } from './symbols';
 
 /** Per-code severity overrides: `iptables.diagnostics.<code>`. */
@@ -162,5 +163,10 @@ export class NfRulesService {
   rename(uri: string, p: Position, newName: string): nav.RenameResult | null {
     const h = this.docs.get(uri);
     return h ? nav.rename(h.doc, this.chains(uri)!, uri, p, newName) : null;
+  }
+
+  completion(uri: string, p: Position): CompletionList {
+    const h = this.docs.get(uri);
+    return h ? completion(h.doc, this.chains(uri)!, p) : { isIncomplete: false, items: [] };
   }
 }

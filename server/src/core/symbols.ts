@@ -4,7 +4,7 @@
  * per chain of a listing). All read the chain index.
  */
 import { DocumentSymbol, FoldingRange, Location, SymbolInformation, SymbolKind } from 'vscode-languageserver-types';
-import { ChainIndex, ChainInfo, TableBlock } from './chains';
+import { ChainIndex, ChainInfo, TableBlock, allChains } from './chains';
 import { RuleDocument } from './document';
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
@@ -64,7 +64,7 @@ function tableSymbol(doc: RuleDocument, t: TableBlock, children: DocumentSymbol[
 /** Chains whose name contains the query (case-insensitive), at most `limit`. */
 export function workspaceSymbols(uri: string, index: ChainIndex, query: string, limit: number, out: SymbolInformation[]): void {
   const q = query.toLowerCase();
-  for (const c of index.chains.values()) {
+  for (const c of allChains(index)) {
     if (out.length >= limit) return;
     if (!listed(c) || (q && !c.name.toLowerCase().includes(q))) continue;
     const a = chainAnchor(c);
@@ -78,7 +78,7 @@ export function workspaceSymbols(uri: string, index: ChainIndex, query: string, 
 export function foldingRanges(doc: RuleDocument, index: ChainIndex): FoldingRange[] {
   const out: FoldingRange[] = [];
   if (doc.format === 'save') for (const t of index.tables) if (t.endLine > t.line) out.push({ startLine: t.line, endLine: t.endLine });
-  for (const c of index.chains.values()) {
+  for (const c of allChains(index)) {
     for (const r of c.runs) if (r.end > r.start) out.push({ startLine: r.start, endLine: r.end });
   }
   out.sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine);

@@ -1,0 +1,280 @@
+/**
+ * Completion that reads the words before the cursor: table names after `*` and `-t`,
+ * commands, the current table's chains after `-A`/`-I`/`-j`/`-g`, match modules after `-m`,
+ * the options of the loaded modules and of the target, closed value sets, and snippets.
+ * Only the cursor's line (and the lines it continues, in scripts) is read.
+ */
+import { CompletionItem, CompletionItemKind, CompletionList, InsertTextFormat, MarkupKind, Range } from 'vscode-languageserver-types';
+import { BUILTIN_TARGETS, COMMANDS, CORE_OPTIONS, POLICIES, TABLES } from './knowledge';
+import { ChainIndex, blockAt } from './chains';
+import { MATCH_MODULES, ModuleDoc, OptionDoc, PROTOCOLS, TARGET_MODULES, VERDICTS } from './completionData';
+import { RuleDocument } from './document';
+import { Position } from './locate';
+import { chainDetail } from './symbols';
+
+/** Chains offered at most; the list is marked incomplete beyond, so the client asks again as you type. */
+export const MAX_CHAIN_ITEMS = 500;
+
+const PROGRAM_RE = /^(?:\S*\/)?(?:ip6?tables(?:-legacy|-nft)?|\$\{?(?:IP6?T(?:ABLES)?[0-9_]*|ip6?t(?:ables)?[0-9_]*)\}?|ip6?t[0-9]?)$/;
+
+const COMMAND_DOCS: Record<string, [string, string]> = {
+  '-A': ['chain rule-specification', 'Append a rule to the end of the chain.'],
+  '-I': ['chain [rulenum] rule-specification', 'Insert a rule at a position (default 1, the head).'],
+  '-D': ['chain rulenum | rule-specification', 'Delete a rule.'],
+  '-R': ['chain rulenum rule-specification', 'Replace a rule.'],
+  '-C': ['chain rule-specification', 'Check whether a rule exists.'],
+  '-N': ['chain', 'Create a user chain.'],
+  '-X': ['[chain]', 'Delete an empty user chain (all of them without an argument).'],
+  '-P': ['chain target', 'Set the policy of a built-in chain: ACCEPT or DROP.'],
+  '-F': ['[chain]', 'Flush: delete every rule of the chain (or of the table).'],
+  '-Z': ['[chain [rulenum]]', 'Zero the counters.'],
+  '-E': ['old-chain new-chain', 'Rename a user chain.'],
+  '-L': ['[chain]', 'List the rules.'],
+  '-S': ['[chain [rulenum]]', 'Print the rules as iptables-save does.'],
+};
+
+const CORE_DOCS: Record<string, [string, string]> = {
+  '-p': ['[!] proto', 'Protocol: tcp, udp, icmp, all, a number or a name from /etc/protocols; loads the match of that name.'],
+  '-s': ['[!] address[/mask][,...]', 'Source address.'],
+  '-d': ['[!] address[/mask][,...]', 'Destination address.'],
+  '-i': ['[!] name[+]', 'Input interface (`+` ends a prefix).'],
+  '-o': ['[!] name[+]', 'Output interface (`+` ends a prefix).'],
+  '-j': ['target', 'Jump to a target or a user chain.'],
+  '-g': ['chain', 'Go to a user chain: its RETURN goes back to the caller of this chain.'],
+  '-m': ['match', 'Load a match extension.'],
+  '-t': ['table', 'The table (default filter).'],
+  '-f': ['', 'Second and later fragments only.'],
+  '-c': ['packets bytes', 'Set the counters of the rule.'],
+};
+
+interface Context {
+  /** The words before the cursor's word, after the program name in scripts. */
+  args: string[];
+  /** The word being typed, up to the cursor. */
+  cur: string;
+  range: Range;
+  /** Save files: nothing precedes on the line. Scripts: no iptables program found. */
+  lineStart: boolean;
+  noProgram: boolean;
+}
+
+function context(doc: RuleDocument, p: Position): Context {
+  const line = doc.lines[p.line] ?? '';
+  const ch = Math.min(p.character, line.length);
+  let ws = ch;
+  while (ws > 0 && !/\s/.test(line[ws - 1])) ws--;
+  let we = ch;
+  while (we < line.length && !/\s/.test(line[we])) we++;
+  let before = line.slice(0, ws);
+  if (doc.format === 'shell') {
+    for (let l = p.line - 1; l >= 0 && /\\\s*$/.test(doc.lines[l]); l--) before = doc.lines[l].replace(/\\\s*$/, ' ') + before;
+  }
+  let words = before.split(/\s+/).filter(Boolean);
+  let noProgram = false;
+  if (doc.format === 'shell') {
+    let k = -1;
+    for (let i = words.length - 1; i >= 0; i--) if (PROGRAM_RE.test(words[i])) k = i;
+    // the last command on the line: after `;`, `&&`, `|`
+    for (let i = words.length - 1; i >= 0; i--) {
+      if (/[;&|]$/.test(words[i])) {
+        if (k <= i) k = -1;
+        break;
+      }
+      if (PROGRAM_RE.test(words[i])) k = i;
+    }
+    noProgram = k < 0;
+    words = k < 0 ? [] : words.slice(k + 1);
+  }
+  return {
+    args: words.map((w) => w.replace(/^["']|["']$/g, '')),
+    cur: line.slice(ws, ch),
+    range: { start: { line: p.line, character: ws }, end: { line: p.line, character: we } },
+    lineStart: before.trim() === '',
+    noProgram,
+  };
+}
+
+const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
+
+function item(label: string, kind: CompletionItemKind, range: Range, detail?: string, doc?: string, newText = label): CompletionItem {
+  const it: CompletionItem = { label, kind, textEdit: { range, newText } };
+  if (detail) it.detail = detail;
+  if (doc) it.documentation = md(doc);
+  return it;
+}
+
+/** Long option name of a core option or command, with its short form, e.g. `--append` for `-A`. */
+const longOf = (table: Record<string, unknown>, short: string) => Object.keys(table).find((k) => k.startsWith('--') && (table as any)[k] === (table as any)[short]);
+
+function tableOf(doc: RuleDocument, index: ChainIndex, ctx: Context, line: number): string {
+  if (doc.format === 'save') return blockAt(index, line)?.name ?? 'filter';
+  const k = ctx.args.findIndex((a) => a === '-t' || a === '--table');
+  return k >= 0 && ctx.args[k + 1] ? ctx.args[k + 1] : 'filter';
+}
+
+function chainItems(index: ChainIndex, table: string, range: Range, cur: string, userOnly: boolean, out: CompletionItem[]): boolean {
+  const seen = new Set<string>();
+  if (!userOnly) {
+    for (const b of TABLES[table] ?? []) {
+      seen.add(b);
+      const c = index.byTable.get(table)?.get(b);
+      out.push(item(b, CompletionItemKind.Module, range, c ? chainDetail(c) : `built-in chain of ${table}`));
+    }
+  }
+  const chains = index.byTable.get(table);
+  if (!chains) return false;
+  let n = 0;
+  for (const c of chains.values()) {
+    if (seen.has(c.name) || c.builtin || !(c.decl || c.rules)) continue;
+    if (cur && !c.name.startsWith(cur)) continue;
+    if (++n > MAX_CHAIN_ITEMS) return true;
+    out.push(item(c.name, CompletionItemKind.Function, range, chainDetail(c)));
+  }
+  return false;
+}
+
+function optionItem(mod: ModuleDoc | undefined, o: OptionDoc, range: Range): CompletionItem {
+  const label = `--${o.name}`;
+  const head = mod ? `${mod.name}: ` : '';
+  const syntax = `${label}${o.arg ? ' ' + o.arg : ''}`;
+  const values = o.values ? `\n\nValues: ${o.values.map((v) => '`' + v + '`').join(', ')}${o.list ? ' (comma-separated)' : ''}` : '';
+  return item(label, CompletionItemKind.Property, range, head + syntax, `\`${syntax}\`\n\n${o.doc}${values}`);
+}
+
+/** The modules whose options are in scope: `-m X`, the `-p` protocol's, and the target's. */
+function loadedModules(args: string[]): ModuleDoc[] {
+  const out: ModuleDoc[] = [];
+  for (let i = 0; i < args.length - 1; i++) {
+    const a = args[i];
+    const v = args[i + 1];
+    let m: ModuleDoc | undefined;
+    if (a === '-m' || a === '--match' || a === '-p' || a === '--protocol') m = MATCH_MODULES.find((x) => x.name === v);
+    else if (a === '-j' || a === '--jump') m = TARGET_MODULES.find((x) => x.name === v);
+    if (m && !out.includes(m)) out.push(m);
+  }
+  return out;
+}
+
+const SNIPPETS = {
+  save: [
+    ['MARK rule', '-A ${1:PREROUTING} -j MARK --set-xmark ${2:0x4000}/${3:0x4000}', 'A rule that sets bits of the packet mark (kube-proxy style OR when value = mask).'],
+    ['chain declaration', ':${1:NAME} - [0:0]', 'Declare a user chain in this table.'],
+  ],
+  shell: [
+    ['MARK rule', 'iptables -t mangle -A ${1:PREROUTING} -j MARK --set-xmark ${2:0x4000}/${3:0x4000}', 'A rule that sets bits of the packet mark (kube-proxy style OR when value = mask).'],
+    ['chain declaration', 'iptables -N ${1:NAME}', 'Create a user chain (table filter; add -t for another).'],
+  ],
+} as const;
+
+function snippets(format: 'save' | 'shell', range: Range): CompletionItem[] {
+  return SNIPPETS[format].map(([label, body, doc]) => ({
+    label,
+    kind: CompletionItemKind.Snippet,
+    insertTextFormat: InsertTextFormat.Snippet,
+    textEdit: { range, newText: body },
+    detail: body.replace(/\$\{\d+:([^}]*)\}/g, '$1'),
+    documentation: md(doc),
+  }));
+}
+
+export function completion(doc: RuleDocument, index: ChainIndex, p: Position): CompletionList {
+  const out: CompletionItem[] = [];
+  const list = (isIncomplete = false): CompletionList => ({ isIncomplete, items: out });
+  if (doc.format === 'listing') return list();
+  const ctx = context(doc, p);
+  const { args, cur, range } = ctx;
+  const save = doc.format === 'save';
+
+  if (save && ctx.lineStart) {
+    if (cur.startsWith('*') || cur === '') {
+      const r = { start: range.start, end: range.end };
+      for (const t of Object.keys(TABLES)) out.push(item('*' + t, CompletionItemKind.Module, r, `table ${t}`, `Built-in chains: ${TABLES[t].join(', ')}`));
+    }
+    if (cur.startsWith('*')) return list();
+    if (!cur.startsWith(':')) {
+      out.push(item('COMMIT', CompletionItemKind.Keyword, range, 'end of the table', 'Commit the table: iptables-restore applies it atomically.'));
+      commandItems(range, out);
+    }
+    out.push(...snippets('save', range));
+    return list();
+  }
+  if (save && args.length === 1 && args[0].startsWith(':')) {
+    const table = blockAt(index, p.line)?.name ?? 'filter';
+    const builtin = TABLES[table]?.includes(args[0].slice(1));
+    for (const pol of builtin ? POLICIES : ['-']) out.push(item(pol, CompletionItemKind.EnumMember, range, builtin ? 'policy' : 'user chains have no policy'));
+    return list();
+  }
+  if (!save && ctx.noProgram) {
+    if (ctx.lineStart) out.push(...snippets('shell', range));
+    return list();
+  }
+
+  const table = tableOf(doc, index, ctx, p.line);
+  const prev = args[args.length - 1];
+  const prev2 = args[args.length - 2];
+  const negPrev = prev === '!' ? prev2 : prev;
+
+  if (prev === '-t' || prev === '--table') {
+    for (const t of Object.keys(TABLES)) out.push(item(t, CompletionItemKind.Module, range, `table ${t}`, `Built-in chains: ${TABLES[t].join(', ')}`));
+    return list();
+  }
+  if (prev2 && (prev2 === '-P' || prev2 === '--policy')) {
+    for (const pol of POLICIES) out.push(item(pol, CompletionItemKind.EnumMember, range, 'policy'));
+    return list();
+  }
+  const cmd = prev !== undefined ? COMMANDS[prev] : undefined;
+  if (cmd && cmd.chainArg !== 'none') {
+    if (cmd.kind === 'new') return list(); // a new name
+    return list(chainItems(index, table, range, cur, cmd.kind === 'delete-chain' || cmd.kind === 'rename', out));
+  }
+  if (prev === '-j' || prev === '--jump' || prev === '-g' || prev === '--goto') {
+    const goto = prev === '-g' || prev === '--goto';
+    const incomplete = chainItems(index, table, range, cur, true, out);
+    if (!goto) {
+      for (const [v, d] of Object.entries(VERDICTS)) out.push(item(v, CompletionItemKind.Keyword, range, 'verdict', d));
+      for (const t of TARGET_MODULES) out.push(item(t.name, CompletionItemKind.Class, range, 'target', t.doc));
+      for (const t of BUILTIN_TARGETS) if (!(t in VERDICTS) && !TARGET_MODULES.some((m) => m.name === t)) out.push(item(t, CompletionItemKind.Class, range, 'target'));
+    }
+    return list(incomplete);
+  }
+  if (prev === '-m' || prev === '--match') {
+    for (const m of MATCH_MODULES) out.push(item(m.name, CompletionItemKind.Module, range, 'match', m.doc));
+    return list();
+  }
+  if (negPrev === '-p' || negPrev === '--protocol') {
+    for (const v of PROTOCOLS) out.push(item(v, CompletionItemKind.EnumMember, range, 'protocol'));
+    return list();
+  }
+  if (negPrev && negPrev.startsWith('--')) {
+    const opt = loadedModules(args).flatMap((m) => m.options).find((o) => '--' + o.name === negPrev);
+    if (opt?.values) {
+      // a comma-separated list: complete the part after the last comma
+      const comma = opt.list ? cur.lastIndexOf(',') : -1;
+      const r = comma >= 0 ? { start: { line: range.start.line, character: range.start.character + comma + 1 }, end: range.end } : range;
+      for (const v of opt.values) out.push(item(v, CompletionItemKind.EnumMember, r, `--${opt.name}`, opt.doc));
+      return list();
+    }
+    if (opt && opt.arg) return list(); // a free-form argument
+  }
+
+  const hasCommand = args.some((a) => COMMANDS[a]);
+  if (!hasCommand) {
+    commandItems(range, out);
+    if (!save) out.push(item('-t', CompletionItemKind.Property, range, '-t table', 'The table (default filter).'));
+    return list();
+  }
+  for (const [short, [arg, d]] of Object.entries(CORE_DOCS)) {
+    if (save && short === '-t') continue;
+    const long = longOf(CORE_OPTIONS, short);
+    out.push(item(short, CompletionItemKind.Property, range, `${short}${long ? ', ' + long : ''} ${arg}`.trim(), d));
+  }
+  for (const m of loadedModules(args)) for (const o of m.options) out.push(optionItem(m, o, range));
+  return list();
+}
+
+function commandItems(range: Range, out: CompletionItem[]): void {
+  for (const [short, [arg, d]] of Object.entries(COMMAND_DOCS)) {
+    const long = longOf(COMMANDS, short);
+    out.push(item(short, CompletionItemKind.Keyword, range, `${short}${long ? ', ' + long : ''} ${arg}`, d));
+  }
+}
