@@ -60,6 +60,7 @@ connection.onInitialize((params) => {
       documentHighlightProvider: true,
       renameProvider: { prepareProvider: true },
       foldingRangeProvider: true,
+      inlayHintProvider: true,
       completionProvider: { triggerCharacters: ['-', ' ', '*', ','] },
       codeActionProvider: {
         codeActionKinds: [CodeActionKind.RefactorRewrite, SOURCE_SHORTEST, SOURCE_SAVED],
@@ -101,6 +102,7 @@ connection.onCodeAction(({ textDocument, range, context }) => service.codeAction
 connection.onDocumentSymbol(({ textDocument }) => service.documentSymbols(textDocument.uri));
 connection.onWorkspaceSymbol(({ query }) => service.workspaceSymbols(query));
 connection.onFoldingRanges(({ textDocument }) => service.foldingRanges(textDocument.uri));
+connection.languages.inlayHint.on(async ({ textDocument, range }) => service.inlayHints(textDocument.uri, range, await settingsFor(textDocument.uri)));
 connection.onCompletion(({ textDocument, position }) => service.completion(textDocument.uri, position));
 connection.onDefinition(({ textDocument, position }) => service.definition(textDocument.uri, position));
 connection.onReferences(({ textDocument, position, context }) => service.references(textDocument.uri, position, context.includeDeclaration));

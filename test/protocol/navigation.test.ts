@@ -63,3 +63,22 @@ test('dist/server.js --stdio: outline, definition, references, highlights, renam
     await c.shutdown();
   }
 });
+
+test('dist/server.js --stdio: inlay hints follow the sample and the setting', async () => {
+  const c = new LspClient();
+  c.config = { sample: { nfmark: '0x1' } };
+  try {
+    const init = await c.initialize();
+    assert.equal(init.capabilities.inlayHintProvider, true);
+    c.notify('textDocument/didOpen', { textDocument: { uri: URI, languageId: 'iptables', version: 1, text: TEXT } });
+    const range = { start: { line: 0, character: 0 }, end: { line: 8, character: 0 } };
+    const hs = await c.request('textDocument/inlayHint', { textDocument: { uri: URI }, range });
+    assert.deepEqual(hs.map((h: any) => [h.position.line, h.position.character, h.label]), [[6, 51, '=> 0x00004001']]);
+    c.config = { inlayHints: { marks: false } };
+    c.notify('workspace/didChangeConfiguration', { settings: null });
+    const none = await c.request('textDocument/inlayHint', { textDocument: { uri: URI }, range });
+    assert.deepEqual(none, []);
+  } finally {
+    await c.shutdown();
+  }
+});

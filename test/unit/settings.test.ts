@@ -15,5 +15,7 @@ test('package.json contributes exactly the settings the server reads, with the s
 
 test('settings are read leniently: numbers in any iptables form, bad values fall back', () => {
   const s = readSettings({ sample: { nfmark: '0x4000', ctmark: 'nope' }, diagnostics: { 'mark-invalid': 'warning', x: 'loud' } });
-  assert.deepEqual(s, { sample: { nfmark: 0x4000, ctmark: 0 }, diagnostics: { 'mark-invalid': 'warning' } });
+  assert.deepEqual(s, { sample: { nfmark: 0x4000, ctmark: 0 }, diagnostics: { 'mark-invalid': 'warning' }, inlayHints: { marks: true } });
+  assert.equal(readSettings({ inlayHints: { marks: false } }).inlayHints.marks, false);
+  assert.equal(readSettings({ inlayHints: { marks: 'no' } }).inlayHints.marks, true);
 });

@@ -3,7 +3,7 @@
  * document (updated in place by edits) and one analysis per revision. No I/O, no LSP
  * connection: the server and the CLI both drive it.
  */
-import { CodeAction, CompletionList, Diagnostic, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
+import { CodeAction, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
 import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze } from './analysis';
 import { markRewrites, markSourceActions } from './codeActions';
 import { Format, RuleDocument, detectFormat } from './document';
@@ -12,6 +12,7 @@ import { Position } from './locate';
 import { ChainIndex, buildChainIndex } from './chains';
 import * as nav from './navigation';
 import { completion } from './completion';
+import { markInlayHints } from './inlayHints';
 import { documentSymbols, foldingRanges, workspaceSymbols } from './symbols';
 
 /** Per-code severity overrides: `iptables.diagnostics.<code>`. */
@@ -19,9 +20,11 @@ export type SeverityOverride = 'off' | 'hint' | 'information' | 'warning' | 'err
 
 export interface ServiceSettings extends Settings {
   diagnostics: Record<string, SeverityOverride>;
+  /** `iptables.inlayHints.marks`: show the mark a write leaves after it. */
+  inlayHints: { marks: boolean };
 }
 
-export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = { ...DEFAULT_SETTINGS, diagnostics: {} };
+export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = { ...DEFAULT_SETTINGS, diagnostics: {}, inlayHints: { marks: true } };
 
 const SEVERITY: Record<string, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -168,5 +171,11 @@ export class NfRulesService {
   completion(uri: string, p: Position): CompletionList {
     const h = this.docs.get(uri);
     return h ? completion(h.doc, this.chains(uri)!, p) : { isIncomplete: false, items: [] };
+  }
+
+  inlayHints(uri: string, range: Range, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): InlayHint[] {
+    const h = this.docs.get(uri);
+    if (!h || !settings.inlayHints.marks) return [];
+    return markInlayHints(h.doc, this.analysis(uri, settings)!, range, settings);
   }
 }

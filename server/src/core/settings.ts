@@ -31,6 +31,12 @@ export const SETTINGS: SettingSpec[] = [
     default: {},
     description: 'Severity per diagnostic code, e.g. {"unterminated-quote": "off"}: one of off, hint, information, warning, error.',
   },
+  {
+    key: 'iptables.inlayHints.marks',
+    type: 'boolean',
+    default: true,
+    description: 'After each mark write, show the nfmark (or ctmark) it leaves for the sample input, e.g. `=> 0x00004000`.',
+  },
 ];
 
 const SEVERITIES = new Set(['off', 'hint', 'information', 'warning', 'error']);
@@ -57,5 +63,6 @@ export function readSettings(section: unknown): ServiceSettings {
       ctmark: num(s.sample?.ctmark, DEFAULT_SERVICE_SETTINGS.sample.ctmark),
     },
     diagnostics,
+    inlayHints: { marks: typeof s.inlayHints?.marks === 'boolean' ? s.inlayHints.marks : DEFAULT_SERVICE_SETTINGS.inlayHints.marks },
   };
 }
