@@ -12,6 +12,7 @@ import {
   createConnection,
 } from 'vscode-languageserver/node';
 import { SOURCE_SAVED, SOURCE_SHORTEST } from './core/codeActions';
+import { LEGEND } from './core/semanticTokens';
 import { DEFAULT_SERVICE_SETTINGS, NfRulesService, ServiceSettings } from './core/service';
 import { readSettings } from './core/settings';
 
@@ -61,6 +62,7 @@ connection.onInitialize((params) => {
       renameProvider: { prepareProvider: true },
       foldingRangeProvider: true,
       inlayHintProvider: true,
+      semanticTokensProvider: { legend: LEGEND, full: true, range: true },
       completionProvider: { triggerCharacters: ['-', ' ', '*', ','] },
       codeActionProvider: {
         codeActionKinds: [CodeActionKind.RefactorRewrite, SOURCE_SHORTEST, SOURCE_SAVED],
@@ -103,6 +105,8 @@ connection.onDocumentSymbol(({ textDocument }) => service.documentSymbols(textDo
 connection.onWorkspaceSymbol(({ query }) => service.workspaceSymbols(query));
 connection.onFoldingRanges(({ textDocument }) => service.foldingRanges(textDocument.uri));
 connection.languages.inlayHint.on(async ({ textDocument, range }) => service.inlayHints(textDocument.uri, range, await settingsFor(textDocument.uri)));
+connection.languages.semanticTokens.on(({ textDocument }) => service.semanticTokens(textDocument.uri));
+connection.languages.semanticTokens.onRange(({ textDocument, range }) => service.semanticTokens(textDocument.uri, range));
 connection.onCompletion(({ textDocument, position }) => service.completion(textDocument.uri, position));
 connection.onDefinition(({ textDocument, position }) => service.definition(textDocument.uri, position));
 connection.onReferences(({ textDocument, position, context }) => service.references(textDocument.uri, position, context.includeDeclaration));

@@ -13,6 +13,7 @@ import { ChainIndex, buildChainIndex } from './chains';
 import * as nav from './navigation';
 import { completion } from './completion';
 import { markInlayHints } from './inlayHints';
+import { semanticTokens } from './semanticTokens';
 import { documentSymbols, foldingRanges, workspaceSymbols } from './symbols';
 
 /** Per-code severity overrides: `iptables.diagnostics.<code>`. */
@@ -177,5 +178,11 @@ export class NfRulesService {
     const h = this.docs.get(uri);
     if (!h || !settings.inlayHints.marks) return [];
     return markInlayHints(h.doc, this.analysis(uri, settings)!, range, settings);
+  }
+
+  /** Semantic tokens of the whole document, or of a range of it. */
+  semanticTokens(uri: string, range?: Range): { data: number[] } {
+    const h = this.docs.get(uri);
+    return h ? semanticTokens(h.doc, this.chains(uri)!, range) : { data: [] };
   }
 }

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openDoc, EOLS, withEol } from './fixture';
+import { TOKEN_MODIFIERS, TOKEN_TYPES } from '../../server/src/core/semanticTokens';
+
+/** Decode LSP tokens into `text type[+modifiers]` strings. */
+function decode(text: string, data: number[]): string[] {
+  const lines = text.split(/\r?\n/);
+  const out: string[] = [];
+  let line = 0;
+  let ch = 0;
+  for (let i = 0; i < data.length; i += 5) {
+    const [dl, ds, len, type, mods] = data.slice(i, i + 5);
+    line += dl;
+    ch = dl ? ds : ch + ds;
+    const m = TOKEN_MODIFIERS.filter((_, k) => mods & (1 << k));
+    out.push(`${lines[line].slice(ch, ch + len)} ${TOKEN_TYPES[type]}${m.length ? '+' + m.join('+') : ''}`);
+  }
+  return out;
+}
+
+for (const eol of EOLS) {
+  test(`a user chain is one colour everywhere; a target is told apart from a chain of the same spelling (${JSON.stringify(eol)})`, () => {
+    const text = withEol(`*filter\n:INPUT ACCEPT [0:0]\n:LOG - [0:0]\n-A INPUT -j LOG\n-A LOG -j LOG\n-A INPUT -g LOG\nCOMMIT\n`, eol);
+    const { svc, uri } = openDoc(text);
+    assert.deepEqual(decode(text, svc.semanticTokens(uri).data), [
+      'filter namespace+declaration',
+      'INPUT function+declaration+defaultLibrary',
+      'LOG function+declaration',
+      'INPUT function+defaultLibrary',
+      'LOG enumMember+defaultLibrary',
+      'LOG function',
+      'LOG enumMember+defaultLibrary',
+      'INPUT function+defaultLibrary',
+      'LOG function',
+    ]);
+    // a range gives the tokens of its lines only, positions still absolute
+    const r = svc.semanticTokens(uri, { start: { line: 4, character: 0 }, end: { line: 4, character: 99 } }).data;
+    assert.deepEqual(r, [4, 3, 3, 1, 0, 0, 7, 3, 2, 2]);
+  });
+}
+
+test('shell scripts and listings', () => {
+  const sh = `iptables -N WEB\niptables -A INPUT -j WEB\n`;
+  const a = openDoc(sh, 'shell');
+  assert.deepEqual(decode(sh, a.svc.semanticTokens(a.uri).data), ['WEB function+declaration', 'INPUT function+defaultLibrary', 'WEB function']);
+  const ls = `Chain INPUT (policy DROP)\ntarget     prot opt source               destination\nWEB        all  --  0.0.0.0/0            0.0.0.0/0\nACCEPT     all  --  0.0.0.0/0            0.0.0.0/0\n\nChain WEB (1 references)\n`;
+  const b = openDoc(ls, 'listing');
+  assert.deepEqual(decode(ls, b.svc.semanticTokens(b.uri).data), ['INPUT function+declaration+defaultLibrary', 'WEB function', 'ACCEPT enumMember+defaultLibrary', 'WEB function+declaration']);
+});
