@@ -89,11 +89,65 @@ const isSpace = (c: number) => c === 32 || c === 9 || c === 13;
  * allocation but the names). A quoted chain or target name goes through the real parser.
  */
 export function scanSaveRuleLine(line: string, out: LineRef[]): void {
+  if (line.charCodeAt(0) === 91 /* [ */) return parsedRefs(line, out);
   const from = out.length;
+  if (quickScan(line, out)) return;
+  out.length = from;
   if (fastScan(line, out)) return;
   out.length = from;
+  parsedRefs(line, out);
+}
+
+/** The same through the real parser (the reference the scanners are tested against). */
+export function parsedRefs(line: string, out: LineRef[]): void {
   const e = parseSaveLine(line, 0);
   if (e && e.k === 'rule') ruleRefs(e.rule, out);
+}
+
+const TARGET_RE = / -(?:[jg] |-jump[ =]|-goto[ =])/g;
+
+/** Is position `pos` inside a quoted part? Quotes open anywhere; `\\x` escapes inside them. */
+function inQuotes(line: string, pos: number): boolean {
+  let q = line.indexOf('"');
+  while (q >= 0 && q < pos) {
+    let i = q + 1;
+    while (i < line.length && line.charCodeAt(i) !== 34) i += line.charCodeAt(i) === 92 ? 2 : 1;
+    if (pos < i) return true;
+    q = line.indexOf('"', i + 1);
+  }
+  return false;
+}
+
+/**
+ * The common shape, `-A CHAIN ... -j TARGET` with single spaces, found with native string
+ * search; false sends the line to the word-by-word scanner.
+ */
+function quickScan(line: string, out: LineRef[]): boolean {
+  if (line.charCodeAt(0) !== 45 || (line.charCodeAt(2) !== 32) || line.indexOf('\t') >= 0) return false;
+  const c = line.charCodeAt(1);
+  if (c !== 65 /* A */ && c !== 73 /* I */) return false;
+  let e = line.indexOf(' ', 3);
+  if (e < 0) e = line.length;
+  if (e === 3) return false;
+  const name = line.slice(3, e);
+  if (name.indexOf('"') >= 0) return false;
+  out.push({ kind: 'rule', s: 3, e, name });
+  const hasQuote = line.indexOf('"', e) >= 0;
+  TARGET_RE.lastIndex = e;
+  let m: RegExpExecArray | null;
+  while ((m = TARGET_RE.exec(line))) {
+    const at = m.index + 1;
+    if (hasQuote && inQuotes(line, at)) continue;
+    const ns = at + m[0].length - 1;
+    if (line.charCodeAt(ns) === 32 || ns >= line.length) return false;
+    let ne = line.indexOf(' ', ns);
+    if (ne < 0) ne = line.length;
+    const target = line.slice(ns, ne);
+    if (target.indexOf('"') >= 0) return false;
+    pushTarget(out, m[0].charCodeAt(2) === 103 || m[0].charCodeAt(3) === 103, ns, ne, target);
+    TARGET_RE.lastIndex = ne;
+  }
+  return true;
 }
 
 /** Skip spaces from `i`; the start of the next word or -1. */
