@@ -273,6 +273,61 @@ scenario(
   },
 );
 
+scenario('6c. inlay hints show the mark a MARK rule leaves for the sample', async () => {
+  const editor = await h.openFile(page, 'rules.v4');
+  const onDisk = (await readFile(path.join(workspace, 'rules.v4'), 'utf8')).split('\n');
+  const source = onDisk.find((l) => l.startsWith('-A KUBE-MARK-MASQ -j MARK'));
+  assert.ok(source && !source.includes('0x00004001'), `unexpected source line: ${source}`);
+  // The hint is text the editor injects after the rule, not text of the file.
+  const line = h.viewLine(editor, source);
+  await line.locator('span', { hasText: '0x00004001' }).first().waitFor();
+  const shown = (await line.innerText()).replace(/\u00a0/g, ' ');
+  assert.ok(shown.startsWith(source) && shown.length > source.length, `rendered line: ${JSON.stringify(shown)}`);
+  assert.match(shown.slice(source.length), /0x00004001/);
+  await h.screenshot(page, '6c-inlay-hints');
+});
+
+scenario('6d. completion after -j offers the table\'s chains', async () => {
+  const editor = await h.openFile(page, 'rules.v4');
+  // A new rule above COMMIT.
+  const commit = h.viewLine(editor, 'COMMIT');
+  const box = await h.textBox(commit, 'COMMIT');
+  await page.mouse.click(box.x + 1, box.y + box.height / 2);
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.type('-A KUBE-POSTROUTING -j KUBE-MA');
+  const widget = page.locator('.editor-widget.suggest-widget');
+  const wanted = widget.locator('.monaco-list-row[aria-label^="KUBE-MARK-MASQ"]');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await page.keyboard.press('Control+Space');
+    try {
+      await wanted.first().waitFor({ timeout: 5_000 });
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        const offered = await widget.locator('.monaco-list-row').allInnerTexts().catch(() => []);
+        throw new Error(`no KUBE-MARK-MASQ completion; offered: ${offered.join(' | ') || '(none)'}`, { cause: e });
+      }
+      await page.keyboard.press('Escape');
+    }
+  }
+  const focused = widget.locator('.monaco-list-row.focused');
+  const rows = await widget.locator('.monaco-list-row').count();
+  for (let i = 0; i <= rows && !/^KUBE-MARK-MASQ\b/.test((await focused.getAttribute('aria-label')) ?? ''); i++) {
+    await page.keyboard.press('ArrowDown');
+  }
+  await h.screenshot(page, '6d-completion');
+  assert.match((await focused.getAttribute('aria-label')) ?? '', /^KUBE-MARK-MASQ\b/);
+  await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden' });
+  await h.viewLine(editor, '-A KUBE-POSTROUTING -j KUBE-MARK-MASQ').waitFor();
+  // Leave the file as it is on disk for whatever runs next.
+  await h.runCommand(page, 'File: Revert File');
+  await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
+});
+
 async function waitForFile(file: string, expected: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let actual = '';

@@ -185,6 +185,43 @@ const scenarios: Scenario[] = [
       assert.match(doc.lineAt(range.start.line).text, /^:KUBE-SERVICES /);
     },
   ],
+  [
+    'an inlay hint gives the mark the KUBE-MARK-MASQ rule leaves',
+    async () => {
+      const doc = await open('rules.v4');
+      const line = positionOf(doc, '-A KUBE-MARK-MASQ -j MARK', '-A').line;
+      const range = new vscode.Range(0, 0, doc.lineCount, 0);
+      const label = (h: vscode.InlayHint) =>
+        typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('');
+      const hints = await eventually(
+        'inlay hints of rules.v4',
+        () => vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, range),
+        (hs) => (hs ?? []).some((h) => h.position.line === line),
+      );
+      const text = hints.filter((h) => h.position.line === line).map(label).join(' ');
+      assert.match(text, /0x00004001/, `hint on line ${line + 1}: ${text}`);
+    },
+  ],
+  [
+    'completion after -j offers the chains of the table',
+    async () => {
+      const doc = await open('rules.v4');
+      const commit = positionOf(doc, 'COMMIT', 'COMMIT').line;
+      const editor = vscode.window.activeTextEditor!;
+      await editor.edit((e) => e.insert(new vscode.Position(commit, 0), '-A KUBE-POSTROUTING -j \n'));
+      try {
+        const at = new vscode.Position(commit, '-A KUBE-POSTROUTING -j '.length);
+        const list = await eventually(
+          'completions after -j',
+          () => vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, at),
+          (l) => (l?.items ?? []).some((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'KUBE-MARK-MASQ'),
+        );
+        assert.ok(list.items.length > 0);
+      } finally {
+        await vscode.commands.executeCommand('workbench.action.files.revert');
+      }
+    },
+  ],
 ];
 
 /** Entry point called by the extension host (extensionTestsPath). */
