@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateKubeDump } from './gen-kube-dump';
 import { LspClient } from '../test/protocol/lsp';
+import { navigationBench } from './navigation';
 
 const OUT = 'bench/out';
 mkdirSync(OUT, { recursive: true });
@@ -117,6 +118,11 @@ async function main(): Promise<void> {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
   console.log(`server: peak memory (VmHWM) ${hwm.toFixed(0)} MB (target < 300 MB)`);
+
+  // 2b. navigation (issue 5): document symbols, references, completion (bench/navigation.ts)
+  await navigationBench(c, uri, lines);
+  const hwm2 = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  console.log(`navigation: peak memory (VmHWM) after ${hwm2.toFixed(0)} MB`);
   await c.shutdown();
 
   // 3. grammar throughput, when the grammar bench is there

@@ -14,14 +14,30 @@ export class LspClient {
     this.proc.stdout.on('data', (d: Buffer) => this.onData(d));
   }
 
+  /** Chunks of a large message still arriving, and the size it needs (no quadratic concat). */
+  private pendingChunks: Buffer[] = [];
+  private pendingSize = 0;
+  private need = 0;
+
   private onData(d: Buffer): void {
-    this.buf = Buffer.concat([this.buf, d]);
+    if (this.need && this.pendingSize + d.length < this.need) {
+      this.pendingChunks.push(d);
+      this.pendingSize += d.length;
+      return;
+    }
+    this.buf = Buffer.concat([this.buf, ...this.pendingChunks, d]);
+    this.pendingChunks = [];
+    this.pendingSize = 0;
+    this.need = 0;
     for (;;) {
       const sep = this.buf.indexOf('\r\n\r\n');
       if (sep < 0) return;
       const m = /Content-Length: (\d+)/i.exec(this.buf.subarray(0, sep).toString());
       const len = Number(m![1]);
-      if (this.buf.length < sep + 4 + len) return;
+      if (this.buf.length < sep + 4 + len) {
+        this.need = sep + 4 + len - this.buf.length;
+        return;
+      }
       const msg = JSON.parse(this.buf.subarray(sep + 4, sep + 4 + len).toString('utf8'));
       this.buf = this.buf.subarray(sep + 4 + len);
       if (msg.id !== undefined && msg.method === undefined) this.waiting.get(msg.id)?.(msg);

@@ -35,8 +35,17 @@ export interface ChainInfo {
   rules: number;
   /** Places that jump (`-j`) or go (`-g`) to the chain. */
   jumps: number;
-  /** Every place that names it, in line order, the declaration included. */
-  refs: ChainRef[];
+  /**
+   * The (first) lines of the entries that name it, in order, the declaration included; the
+   * places themselves are found again on demand (`chainRefs`), so a dump's index holds
+   * numbers, not hundreds of thousands of objects.
+   */
+  lines: number[];
+  /** The first place that names it, and the first rule's chain word. */
+  first?: ChainRef;
+  firstRule?: ChainRef;
+  /** `chainRefs`' answer, kept for the revision the index is of. */
+  refsMemo?: ChainRef[];
   /** Runs of consecutive rules of this chain: first and last line. */
   runs: { start: number; end: number }[];
 }
@@ -298,7 +307,12 @@ class Builder {
   /** The chain of the last rule while its run goes on. */
   private last: ChainInfo | null = null;
 
+  private lastChain: ChainInfo | undefined;
+
   chain(table: string, name: string, block: TableBlock | undefined): ChainInfo {
+    // consecutive rules of one chain: no map lookup
+    const lc = this.lastChain;
+    if (lc && lc.name === name && lc.table === table) return lc;
     let m = table === this.lastTable ? this.lastMap : undefined;
     if (!m) {
       m = this.byTable.get(table);
@@ -308,29 +322,32 @@ class Builder {
     }
     let c = m.get(name);
     if (!c) {
-      c = { table, name, builtin: isBuiltinChain(table, name), rules: 0, jumps: 0, refs: [], runs: [] };
+      c = { table, name, builtin: isBuiltinChain(table, name), rules: 0, jumps: 0, lines: [], runs: [] };
       m.set(name, c);
       block?.chains.push(c);
     }
+    this.lastChain = c;
     return c;
   }
 
   /** A name on a rule spanning `line`..`endLine`; the word itself spans `wordLine`..`wordEndLine`. */
-  add(table: string, block: TableBlock | undefined, r: LineRef, line: number, endLine = line, wordLine = line, wordEndLine = wordLine): void {
-    if (r.kind === 'target') return;
+  add(table: string, block: TableBlock | undefined, r: LineRef, line: number, endLine = line, wordLine = line, wordEndLine = wordLine): ChainInfo {
     const c = this.chain(table, r.name, block);
-    const ref: ChainRef = { kind: r.kind, line: wordLine, s: r.s, endLine: wordEndLine, e: r.e };
-    c.refs.push(ref);
+    const ls = c.lines;
+    if (ls.length === 0 || ls[ls.length - 1] !== line) ls.push(line);
+    if (!c.first || (r.kind === 'declare' && !c.decl) || (r.kind === 'rule' && !c.firstRule)) {
+      const ref: ChainRef = { kind: r.kind as RefKind, line: wordLine, s: r.s, endLine: wordEndLine, e: r.e };
+      c.first ??= ref;
+      if (r.kind === 'declare') c.decl ??= ref;
+      if (r.kind === 'rule') c.firstRule ??= ref;
+    }
     switch (r.kind) {
-      case 'declare':
-        c.decl ??= ref;
-        break;
       case 'rule': {
         c.rules++;
         if (this.last === c) c.runs[c.runs.length - 1].end = endLine;
         else c.runs.push({ start: line, end: endLine });
         this.last = c;
-        return;
+        return c;
       }
       case 'jump':
       case 'goto':
@@ -340,6 +357,7 @@ class Builder {
         if (r.policy !== undefined) c.policy = r.policy;
         break;
     }
+    return c;
   }
 
   /** Something other than a rule of the last chain: the run ends. */
@@ -378,10 +396,7 @@ function indexSave(doc: RuleDocument, b: Builder): void {
       case 'chain': {
         b.breakRun();
         if (!block) break;
-        const c = b.chain(block.name, e.name.text, block);
-        const ref: ChainRef = { kind: 'declare', line: ln, s: e.name.s, endLine: ln, e: e.name.e };
-        c.refs.push(ref);
-        c.decl ??= ref;
+        const c = b.add(block.name, block, { kind: 'declare', s: e.name.s, e: e.name.e, name: e.name.text }, ln);
         if (e.policy && e.policy.text !== '-') c.policy = e.policy.text;
         break;
       }
@@ -390,7 +405,7 @@ function indexSave(doc: RuleDocument, b: Builder): void {
         refs.length = 0;
         scanSaveRuleLine(lines[ln], refs);
         if (!refs.length || refs[0].kind !== 'rule') b.breakRun();
-        for (const r of refs) b.add(block.name, block, r, ln);
+        for (const r of refs) if (r.kind !== 'target') b.add(block.name, block, r, ln);
         break;
       }
       default:
@@ -419,7 +434,7 @@ function indexShell(doc: RuleDocument, b: Builder): void {
     refs.length = 0;
     ruleRefs(e.rule, refs);
     if (!refs.length || refs[0].kind !== 'rule') b.breakRun();
-    for (const r of refs as WordRef[]) b.add(table, block, r, e.line, e.endLine, e.line + r.word.l, e.line + r.word.el);
+    for (const r of refs as WordRef[]) if (r.kind !== 'target') b.add(table, block, r, e.line, e.endLine, e.line + r.word.l, e.line + r.word.el);
   }
 }
 
@@ -434,10 +449,7 @@ function indexListing(doc: RuleDocument, b: Builder): void {
         b.tables.push(block);
       }
       const w = e.chain.name;
-      current = b.chain('', w.text, block);
-      const ref: ChainRef = { kind: 'declare', line: e.line, s: w.s, endLine: e.line, e: w.e };
-      current.refs.push(ref);
-      current.decl ??= ref;
+      current = b.add('', block, { kind: 'declare', s: w.s, e: w.e, name: w.text }, e.line);
       if (e.chain.policy) current.policy = e.chain.policy.text;
       current.builtin = !!e.chain.policy;
       current.runs.push({ start: e.line, end: e.line });
@@ -445,9 +457,7 @@ function indexListing(doc: RuleDocument, b: Builder): void {
     } else if (e.k === 'listing-rule' && current && block) {
       const t = e.target;
       if (t && !BUILTIN_TARGETS.has(t.text) && /^[^\d]/.test(t.text)) {
-        const c = b.chain('', t.text, block);
-        c.refs.push({ kind: 'jump', line: e.line, s: t.s, endLine: e.line, e: t.e });
-        c.jumps++;
+        b.add('', block, { kind: 'jump', s: t.s, e: t.e, name: t.text }, e.line);
       }
       current.rules++;
       current.runs[current.runs.length - 1].end = e.line;
@@ -470,4 +480,45 @@ export function blockAt(index: ChainIndex, line: number): TableBlock | undefined
     } else hi = mid - 1;
   }
   return best && line <= best.endLine ? best : undefined;
+}
+
+/** Every place that names a chain, found again on the lines the index recorded. */
+export function chainRefs(doc: RuleDocument, c: ChainInfo): ChainRef[] {
+  if (c.refsMemo) return c.refsMemo;
+  const out: ChainRef[] = (c.refsMemo = []);
+  const tmp: LineRef[] = [];
+  for (const ln of c.lines) {
+    const e = doc.entryAt(ln);
+    if (!e) continue;
+    switch (e.k) {
+      case 'chain':
+        if (e.name.text === c.name) out.push({ kind: 'declare', line: ln, s: e.name.s, endLine: ln, e: e.name.e });
+        break;
+      case 'listing-chain': {
+        const w = e.chain.name;
+        if (w.text === c.name) out.push({ kind: 'declare', line: ln, s: w.s, endLine: ln, e: w.e });
+        break;
+      }
+      case 'listing-rule': {
+        const w = e.target;
+        if (w && w.text === c.name) out.push({ kind: 'jump', line: ln, s: w.s, endLine: ln, e: w.e });
+        break;
+      }
+      case 'rule':
+        tmp.length = 0;
+        if (doc.format === 'save') {
+          scanSaveRuleLine(doc.lines[ln], tmp);
+          for (const r of tmp) if (r.kind !== 'target' && r.name === c.name) out.push({ kind: r.kind, line: ln, s: r.s, endLine: ln, e: r.e });
+        } else {
+          ruleRefs(e.rule, tmp);
+          for (const r of tmp as WordRef[]) {
+            if (r.kind !== 'target' && r.name === c.name) out.push({ kind: r.kind, line: e.line + r.word.l, s: r.s, endLine: e.line + r.word.el, e: r.e });
+          }
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
 }

@@ -5,7 +5,7 @@
  */
 import { DocumentHighlight, DocumentHighlightKind, Location, MarkupKind, Range, TextEdit, WorkspaceEdit } from 'vscode-languageserver-types';
 import { BUILTIN_TARGETS, TABLES } from './knowledge';
-import { ChainIndex, ChainInfo, ChainRef, LineRef, blockAt, findChain, ruleRefs, scanSaveRuleLine } from './chains';
+import { ChainIndex, ChainInfo, ChainRef, LineRef, blockAt, chainRefs, findChain, ruleRefs, scanSaveRuleLine } from './chains';
 import { RuleDocument } from './document';
 import { Position, wordContains } from './locate';
 
@@ -83,7 +83,7 @@ export function references(doc: RuleDocument, index: ChainIndex, uri: string, p:
   const site = chainAt(doc, index, p);
   if (!site) return [];
   const out: Location[] = [];
-  for (const r of site.chain.refs) if (includeDeclaration || r.kind !== 'declare') out.push({ uri, range: rangeOf(r) });
+  for (const r of chainRefs(doc, site.chain)) if (includeDeclaration || r.kind !== 'declare') out.push({ uri, range: rangeOf(r) });
   return out;
 }
 
@@ -91,7 +91,7 @@ export function references(doc: RuleDocument, index: ChainIndex, uri: string, p:
 export function highlights(doc: RuleDocument, index: ChainIndex, p: Position): DocumentHighlight[] {
   const site = chainAt(doc, index, p);
   if (!site) return [];
-  return site.chain.refs.map((r: ChainRef) => ({
+  return chainRefs(doc, site.chain).map((r: ChainRef) => ({
     range: rangeOf(r),
     kind: r.kind === 'declare' || r.kind === 'rule' ? DocumentHighlightKind.Write : DocumentHighlightKind.Read,
   }));
@@ -136,7 +136,7 @@ export function rename(doc: RuleDocument, index: ChainIndex, uri: string, p: Pos
   if (TABLES[chain.table]?.includes(newName)) return { error: `${newName} is a built-in chain of table ${chain.table}` };
   const other = findChain(index, chain.table, newName);
   if (other && (other.decl || other.rules)) return { error: `chain ${newName} already exists in table ${chain.table}` };
-  const edits: TextEdit[] = chain.refs.map((r) => ({ range: rangeOf(r), newText: newName }));
+  const edits: TextEdit[] = chainRefs(doc, chain).map((r) => ({ range: rangeOf(r), newText: newName }));
   return { edit: { changes: { [uri]: edits } } };
 }
 

@@ -15,8 +15,8 @@ export function chainDetail(c: ChainInfo): string {
 }
 
 /** Where a chain shows in the outline: its declaration, else its first rule, else its first use. */
-function chainAnchor(c: ChainInfo): ChainInfo['refs'][number] | undefined {
-  return c.decl ?? c.refs.find((r) => r.kind === 'rule') ?? c.refs[0];
+function chainAnchor(c: ChainInfo): ChainInfo['first'] {
+  return c.decl ?? c.firstRule ?? c.first;
 }
 
 /** Chains worth listing: declared, holding rules, or built in (undeclared targets of jumps are not). */
