@@ -32,9 +32,6 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
   const save = doc.format === 'save';
 
   for (const e of doc.entries) {
-    if (e.findings) {
-      for (const f of e.findings) findings.push({ ...f, line: f.line + e.line, endLine: f.endLine + e.line });
-    }
     switch (e.k) {
       case 'sample': {
         state = { nfmark: e.sample.nfmark ?? state.nfmark, ctmark: e.sample.ctmark ?? state.ctmark };
@@ -72,12 +69,36 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
       case 'junk':
         break;
     }
+    if (e.findings) {
+      for (const f of e.findings) {
+        if (f.needs) {
+          const msg = hookProblem(f.needs, e.table);
+          if (msg) findings.push({ code: f.code, severity: f.severity, message: msg, line: f.line + e.line, s: f.s, endLine: f.endLine + e.line, e: f.e });
+          continue;
+        }
+        findings.push({ ...f, line: f.line + e.line, endLine: f.endLine + e.line });
+      }
+    }
   }
   if (open && save) {
     const h = open.entry as Extract<Entry, { k: 'table' }>;
     findings.push(wordFinding(h.line, { ...h.name, s: h.name.s - 1 }, 'missing-commit', `COMMIT expected: table ${open.name} is never committed, so iptables-restore fails at the end of the file`));
   }
   return { findings, samples };
+}
+
+/**
+ * The kernel's refusal of an extension outside its tables or hooks, for a rule appended to
+ * a built-in chain; null where it is allowed or cannot be known here (a user chain is
+ * judged by the hooks that reach it, which this does not follow).
+ */
+export function hookProblem(n: NonNullable<Finding['needs']>, table: string | undefined): string | null {
+  if (!table || !(table in TABLES)) return null;
+  if (n.tables && !n.tables.includes(table)) {
+    return `RULE_APPEND failed (Invalid argument): ${n.ext} is only valid in the ${n.tables.join(' or ')} table${n.tables.length > 1 ? 's' : ''}, not ${table}`;
+  }
+  if (!n.chain || !TABLES[table].includes(n.chain) || !n.hooks || n.hooks.includes(n.chain)) return null;
+  return `RULE_APPEND failed (Invalid argument): ${n.ext} is only valid in ${n.hooks.join(', ')}, not in ${n.chain}`;
 }
 
 /** The sample state in force on a line: the last sample comment above it, else the settings. */

@@ -9,7 +9,17 @@ export type Severity = 'error' | 'warning' | 'information' | 'hint';
  * Codes: unterminated-quote, rule-outside-table, missing-commit, table-name,
  * commit-without-table, bad-argument, unknown-option, missing-argument, old-negation,
  * bad-negation, multiple-commands, mark-invalid, restore-table-option, no-command,
- * sample-invalid, policy-invalid.
+ * sample-invalid, policy-invalid,
+ * bad-value (an argument iptables refuses: port, range, type name, MAC address...),
+ * option-twice (an option or core flag given twice), option-conflict (options that exclude
+ * each other), missing-option (an extension without the option it requires),
+ * protocol-required (`-m tcp` without `-p tcp`, ports without a port protocol, TPROXY
+ * without tcp/udp...), interface-direction (`-i` in OUTPUT/POSTROUTING, `-o` in
+ * INPUT/PREROUTING), target-hook (a target or match the kernel refuses in that table or
+ * built-in chain), builtin-chain-table (a built-in chain name the table does not have:
+ * iptables-nft makes it a user chain), chain-redeclared, user-chain-policy,
+ * undeclared-chain (warning: with --noflush the chain may exist), unreachable-rule,
+ * mark-noop.
  */
 export interface Finding {
   code: string;
@@ -19,6 +29,8 @@ export interface Finding {
   s: number;
   endLine: number;
   e: number;
+  /** For a table/hook restriction: judged by the analysis once the table is known. */
+  needs?: { chain?: string; ext: string; tables?: string[]; hooks?: string[] };
 }
 
 export function wordFinding(entryLine: number, w: Word, code: string, message: string, severity: Severity = 'error'): Finding {
@@ -64,6 +76,12 @@ function ruleFindings(e: RuleEntry, out: Finding[], restore: boolean): void {
   }
   if (!r.command && e.words.length && !r.problems.length && !e.words.some((w) => w.unknown)) {
     out.push(wordFinding(0, e.words[0], 'no-command', 'No command specified (-A, -I, -N, ...)'));
+  }
+  if (r.needs) {
+    const chain = r.command?.chain && !r.command.chain.unknown ? r.command.chain.text : undefined;
+    for (const n of r.needs) {
+      out.push({ ...wordFinding(0, n.word, 'target-hook', ''), needs: { chain, ext: n.ext, tables: n.tables, hooks: n.hooks } });
+    }
   }
   for (const m of r.marks) {
     if (m.result !== 'unknown' && 'message' in m.result) {

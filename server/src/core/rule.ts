@@ -6,6 +6,7 @@
 import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from './knowledge';
 import { MarkError, MarkExtension, MarkOp, MarkOption, interpretMarkOptions, isMarkError, isMarkExtension, markOptionNames, markOptionSpec, resolveLongOption } from './marks';
 import { Word } from './words';
+import { ExtSpec, NAT_PORT_PROTOS, extOptionNames, extensionSpec, findExtOption, natHasPorts, protocolMatch } from './extensions';
 
 /** `[!] name args...`; for `--name=value` the name and value are split. */
 export interface Opt {
@@ -14,6 +15,8 @@ export interface Opt {
   key: string;
   neg?: Word;
   args: Word[];
+  /** The canonical long name (without dashes) when the owning extension is modelled. */
+  canon?: string;
 }
 
 export interface Ext {
@@ -23,6 +26,18 @@ export interface Ext {
   /** `-m`, `-j` or `-g`. */
   via: Word;
   opts: Opt[];
+  /** Loaded implicitly by `-p` (the `tcp` of `-p tcp --dport 22`). */
+  implicit?: boolean;
+  /** The modelled spec, looked up once (null: not modelled). */
+  spec?: ExtSpec | null;
+}
+
+/** A table or hook restriction of an extension, judged once the rule's table is known. */
+export interface HookNeed {
+  word: Word;
+  ext: string;
+  tables?: string[];
+  hooks?: string[];
 }
 
 export interface MarkUse {
@@ -48,6 +63,8 @@ export interface Rule {
   exts: Ext[];
   marks: MarkUse[];
   problems: RuleProblem[];
+  /** Extensions the kernel allows only in some tables or built-in chains. */
+  needs?: HookNeed[];
 }
 
 const looksLikeOption = (w: Word): boolean => {
@@ -62,6 +79,9 @@ export function interpretRule(words: Word[]): Rule {
   const rule: Rule = { command: undefined, table: undefined, counters: undefined, core: [], exts: [], marks: [], problems: [] };
   let neg: Word | undefined;
   let hasProtocol = false;
+  let protocol: Opt | undefined;
+  let protoLoaded = false;
+  const coreSeen = new Set<string>();
   let i = 0;
   const problem = (word: Word, message: string, code: string, severity: RuleProblem['severity'] = 'error') =>
     rule.problems.push({ word, message, code, severity });
@@ -85,6 +105,10 @@ export function interpretRule(words: Word[]): Rule {
       const k = key.indexOf('=');
       inlineArg = { ...w, text: key.slice(k + 1), s: w.s + k + 1 };
       key = key.slice(0, k);
+    } else if (!w.quoted && key.length > 2 && key.charCodeAt(1) !== 45 && key.charCodeAt(0) === 45 && (CORE_OPTIONS[key.slice(0, 2)]?.args ?? 0) > 0) {
+      // getopt's `-ptcp`: a short option with its argument attached
+      inlineArg = { ...w, text: key.slice(2), s: w.s + 2 };
+      key = key.slice(0, 2);
     }
     const cspec = !w.quoted ? COMMANDS[key] : undefined;
     if (cspec) {
@@ -114,6 +138,8 @@ export function interpretRule(words: Word[]): Rule {
       neg = undefined;
       if (inlineArg) opt.args.push(inlineArg);
       while (opt.args.length < core.args) {
+        // `-c packets,bytes` is one word on the command line
+        if (core.canonical === '--set-counters' && opt.args.length === 1 && opt.args[0].text.includes(',')) break;
         if (core.optionalArg && (i >= words.length || !/^\d+$/.test(words[i].text))) break;
         if (i >= words.length) {
           problem(w, `option "${key}" requires an argument`, 'missing-argument');
@@ -129,16 +155,29 @@ export function interpretRule(words: Word[]): Rule {
       }
       if (opt.neg && !core.invertible) problem(opt.neg, `cannot have ! before ${key}`, 'bad-negation');
       const arg = opt.args[0];
+      const letter = CORE_LETTER[core.canonical];
+      if (letter) {
+        if (coreSeen.has(letter)) problem(w, `multiple -${letter} flags not allowed`, 'option-twice');
+        coreSeen.add(letter);
+      }
+      if (arg && !arg.unknown) coreValueProblems(core.canonical, opt, arg, problem);
       switch (core.canonical) {
         case '--protocol':
           hasProtocol = true;
+          protocol = opt;
           break;
         case '--table':
           if (arg) rule.table = arg;
           break;
-        case '--set-counters':
+        case '--set-counters': {
           rule.counters = opt.args;
+          const parts = opt.args.length === 1 && arg ? arg.text.split(/,(.*)/s) : opt.args.map((a) => a.text);
+          if (arg && !opt.args.some((a) => a.unknown)) {
+            if (!/^\d+$/.test(parts[0] ?? '')) problem(arg, '-c packet counter not numeric', 'bad-value');
+            else if (!/^\d+$/.test(parts[1] ?? '')) problem(opt.args[1] ?? arg, '-c byte counter not numeric', 'bad-value');
+          }
           break;
+        }
         case '--match':
           if (arg) rule.exts.push({ kind: 'match', name: arg, via: w, opts: [] });
           break;
@@ -153,20 +192,39 @@ export function interpretRule(words: Word[]): Rule {
     if (looksLikeOption(w)) {
       i++;
       const name = key.charCodeAt(1) === 45 ? key.slice(2) : key.slice(1);
-      const { owner, resolved } = findOwner(rule, name);
+      let { owner, resolved } = findOwner(rule, name);
+      if (owner < 0 && protocol && !protoLoaded && protocol.args[0] && !protocol.args[0].unknown) {
+        // iptables loads the protocol's match on the first option nobody else owns
+        protoLoaded = true;
+        const pm = protocolMatch(protocol.args[0].text);
+        if (pm) {
+          rule.exts.push({ kind: 'match', name: { ...protocol.args[0], text: pm }, via: protocol.name, opts: [], implicit: true });
+          ({ owner, resolved } = findOwner(rule, name));
+        }
+      }
       const opt: Opt = { name: w, key, neg, args: [] };
       neg = undefined;
       if (inlineArg) opt.args.push(inlineArg);
       const ownerExt = owner >= 0 ? rule.exts[owner] : undefined;
       const markSpec = ownerExt && isMarkExtension(ownerExt.name.text) ? markOptionSpec(ownerExt.name.text, resolved) : undefined;
+      const xspec = ownerExt && !markSpec ? specOf(ownerExt) : undefined;
+      const xopt = xspec ? findExtOption(xspec, resolved) : undefined;
       if (markSpec) {
         if (markSpec.takesArg && !inlineArg && i < words.length) opt.args.push(words[i++]);
+      } else if (xopt) {
+        opt.canon = xopt.names[0];
+        if (xopt.args >= 1 && !inlineArg && i < words.length) opt.args.push(words[i++]);
+        if (xopt.args === 2 && i < words.length && !looksLikeOption(words[i]) && !(words[i].text.startsWith('!') && !words[i].quoted)) opt.args.push(words[i++]);
+        if (opt.args.length < xopt.args && !opt.args.some((a) => a.unknown)) {
+          if (xopt.args === 2 && opt.args.length === 1) problem(w, xopt.names[0] === 'tcp-flags' ? '--tcp-flags requires two args.' : `option "${key}" requires two arguments`, 'missing-argument');
+          else problem(w, `option "${key}" requires an argument`, 'missing-argument');
+        }
       } else if (!inlineArg) {
         // Unknown arity: the words up to the next option or `!` are its arguments.
         while (i < words.length && !looksLikeOption(words[i]) && !(words[i].text === '!' && !words[i].quoted)) opt.args.push(words[i++]);
       }
       if (ownerExt) ownerExt.opts.push(opt);
-      else if (hasProtocol) rule.core.push(opt); // options of the implicit protocol match
+      else if (hasProtocol && !(protocol?.args[0] && protocolMatch(protocol.args[0].text))) rule.core.push(opt); // an unmodelled protocol's match
       else {
         problem(w, `unknown option "${key}"`, 'unknown-option');
         rule.core.push(opt);
@@ -177,6 +235,7 @@ export function interpretRule(words: Word[]): Rule {
     i++;
   }
   if (neg) problem(neg, 'nothing appropriate following !', 'bad-negation');
+  extensionProblems(rule, protocol, problem);
   rule.exts.forEach((ext, extIndex) => {
     const name = ext.name.text;
     if (!isMarkExtension(name)) return;
@@ -186,29 +245,182 @@ export function interpretRule(words: Word[]): Rule {
   return rule;
 }
 
+const specOf = (ext: Ext): ExtSpec | undefined => {
+  if (ext.spec === undefined) ext.spec = (ext.name.unknown ? undefined : extensionSpec(ext.kind, ext.name.text)) ?? null;
+  return ext.spec ?? undefined;
+};
+const isModelled = (ext: Ext): boolean => (isMarkExtension(ext.name.text) ? (ext.kind === 'target') === (ext.name.text === ext.name.text.toUpperCase()) : !!specOf(ext));
+const ownsExactly = (ext: Ext, name: string): boolean => {
+  const n = ext.name.text;
+  if (isMarkExtension(n) && isModelled(ext)) return !!markOptionSpec(n, name);
+  const sp = specOf(ext);
+  return !!sp && !!findExtOption(sp, name);
+};
+const optionNamesOf = (ext: Ext): string[] => {
+  const n = ext.name.text;
+  if (isMarkExtension(n) && isModelled(ext)) return markOptionNames(n);
+  const sp = specOf(ext);
+  return sp ? extOptionNames(sp) : [];
+};
+
 /**
  * The most recently loaded extension that has the option (getopt_long's unique prefixes
  * included); an extension this project does not model may own anything.
  */
 function findOwner(rule: Rule, name: string): { owner: number; resolved: string } {
-  for (let k = rule.exts.length - 1; k >= 0; k--) {
-    const n = rule.exts[k].name.text;
-    if (isMarkExtension(n) && markOptionSpec(n, name)) return { owner: k, resolved: name };
-  }
-  const marks = rule.exts.map((e) => e.name.text).filter(isMarkExtension);
-  if (marks.length) {
-    const r = resolveLongOption(name, [...marks.flatMap(markOptionNames), ...CORE_LONG_OPTIONS]);
+  for (let k = rule.exts.length - 1; k >= 0; k--) if (ownsExactly(rule.exts[k], name)) return { owner: k, resolved: name };
+  for (let k = rule.exts.length - 1; k >= 0; k--) if (!isModelled(rule.exts[k])) return { owner: k, resolved: name };
+  if (rule.exts.length) {
+    const r = resolveLongOption(name, [...rule.exts.flatMap(optionNamesOf), ...CORE_LONG_OPTIONS]);
     if (r && 'name' in r) {
-      for (let k = rule.exts.length - 1; k >= 0; k--) {
-        const n = rule.exts[k].name.text;
-        if (isMarkExtension(n) && markOptionSpec(n, r.name)) return { owner: k, resolved: r.name };
+      for (let k = rule.exts.length - 1; k >= 0; k--) if (ownsExactly(rule.exts[k], r.name)) return { owner: k, resolved: r.name };
+    }
+  }
+  return { owner: -1, resolved: name };
+}
+
+/** Core options that iptables refuses to see twice, by their letter. */
+const CORE_LETTER: Record<string, string> = {
+  '--protocol': 'p', '--source': 's', '--destination': 'd', '--in-interface': 'i', '--out-interface': 'o', '--jump': 'j', '--goto': 'g', '--fragment': 'f',
+};
+
+type Report = (word: Word, message: string, code: string, severity?: RuleProblem['severity']) => void;
+
+function coreValueProblems(canonical: string, opt: Opt, arg: Word, problem: Report): void {
+  const t = arg.text;
+  switch (canonical) {
+    case '--in-interface':
+    case '--out-interface':
+      if (t.length > 15) problem(arg, `interface name \`${t}' must be shorter than IFNAMSIZ (15)`, 'bad-value');
+      break;
+    case '--source':
+    case '--destination': {
+      // only the unmistakable: an IPv4 literal with a prefix longer than 32 bits
+      const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d+)$/.exec(t);
+      if (m && Number(m[2]) > 32) problem(arg, `invalid mask \`${m[2]}' specified`, 'bad-value');
+      break;
+    }
+    case '--protocol':
+      if (opt.neg && /^0+$/.test(t)) problem(arg, 'rule would never match protocol', 'bad-value');
+      break;
+  }
+}
+
+const PORT_PROTO_SET = new Set(NAT_PORT_PROTOS);
+
+/** iptables' per-option and final checks of every modelled (non-mark) extension, and the kernel's own. */
+function extensionProblems(rule: Rule, protocol: Opt | undefined, problem: Report): void {
+  const proto = protocol?.args[0] && !protocol.args[0].unknown ? protocol.args[0].text.toLowerCase() : undefined;
+  const protoUnknown = !!protocol?.args[0]?.unknown;
+  const chain = rule.command?.chain && !rule.command.chain.unknown ? rule.command.chain.text : undefined;
+  // iptables' own checks of -i/-o against the chain's name
+  for (const c of rule.core) {
+    if (!chain) break;
+    if (c.key === '--in-interface' && (chain === 'OUTPUT' || chain === 'POSTROUTING')) problem(c.name, `Can't use -i with ${chain}`, 'interface-direction');
+    if (c.key === '--out-interface' && (chain === 'INPUT' || chain === 'PREROUTING')) problem(c.name, `Can't use -o with ${chain}`, 'interface-direction');
+  }
+  for (const ext of rule.exts) {
+    if (ext.name.unknown) continue;
+    const n = ext.name.text;
+    const spec = specOf(ext);
+    if (!spec) continue;
+    if (spec.tables || spec.hooks) (rule.needs ??= []).push({ word: ext.name, ext: n, tables: spec.tables, hooks: spec.hooks });
+    if (isMarkExtension(n)) {
+      if (n === 'TPROXY' && !protoUnknown && proto !== 'tcp' && proto !== 'udp' && proto !== '6' && proto !== '17') {
+        problem(ext.name, 'RULE_APPEND failed (Invalid argument): TPROXY needs -p tcp or -p udp', 'protocol-required');
+      }
+      continue;
+    }
+    const label = spec.label ?? n;
+    const seen = new Map<string, string[]>();
+    const at = new Map<string, Opt>();
+    let broken = false;
+    for (const op of ext.opts) {
+      if (!op.canon) continue;
+      const x = findExtOption(spec, op.canon)!;
+      if (seen.has(op.canon) && !x.repeatable) {
+        problem(op.name, x.twice ?? `${label}: option "--${op.canon}" can only be used once.`, 'option-twice');
+        broken = true;
+      }
+      if (op.neg && !x.invertible) problem(op.neg, `${label}: option "--${op.canon}" cannot be inverted.`, 'bad-negation');
+      const texts = op.args.map((a) => a.text);
+      if (op.args.some((a) => a.unknown)) broken = true;
+      else if (x.check && op.args.length === x.args) {
+        for (const a of op.args.slice(0, x.args === 2 ? 2 : 1)) {
+          const msg = x.check(a.text, label, op.canon);
+          if (msg) {
+            problem(a, msg, 'bad-value');
+            broken = true;
+            break;
+          }
+        }
+      } else if (op.args.length < x.args) broken = true;
+      seen.set(op.canon, texts.length ? texts : ['']);
+      at.set(op.canon, op);
+    }
+    if (ext.opts.some((op) => !op.canon)) broken = true; // an option from elsewhere
+    if (broken) continue;
+    // exclusions, in the option table's order as xtables checks them
+    let conflict = false;
+    for (const x of spec.options) {
+      const name = x.names[0];
+      if (!seen.has(name) || !x.excl) continue;
+      const other = spec.options.find((y) => x.excl!.includes(y.names[0]) && seen.has(y.names[0]));
+      if (other) {
+        const later = [at.get(name)!, at.get(other.names[0])!].sort((p, q) => p.name.l - q.name.l || p.name.s - q.name.s)[1];
+        const msg = n === 'tcp' ? "Only one of `--syn' or `--tcp-flags'  allowed" : `${label}: option "--${name}" cannot be used together with "--${other.names[0]}".`;
+        problem(later.name, msg, 'option-conflict');
+        conflict = true;
+        break;
+      }
+    }
+    if (conflict) continue;
+    const missing = spec.options.find((x) => x.mandatory && !seen.has(x.names[0]));
+    if (missing) {
+      problem(ext.name, `${label}: option "--${missing.names[0]}" must be specified`, 'missing-option');
+      continue;
+    }
+    const fin = spec.final?.(seen);
+    if (fin) {
+      problem(ext.name, fin, 'missing-option');
+      continue;
+    }
+    if (spec.proto && !protoUnknown && !(proto && spec.proto.names.includes(proto))) problem(ext.name, spec.proto.message, 'protocol-required');
+    const needsPorts =
+      ((n === 'DNAT' || n === 'SNAT') && [...(seen.get('to-destination') ?? []), ...(seen.get('to-source') ?? [])].some(natHasPorts)) ||
+      ((n === 'MASQUERADE' || n === 'REDIRECT') && seen.has('to-ports'));
+    if (needsPorts && !protoUnknown && !(proto && PORT_PROTO_SET.has(proto))) {
+      problem(at.get('to-destination')?.name ?? at.get('to-source')?.name ?? at.get('to-ports')!.name, 'Need TCP, UDP, SCTP or DCCP with port specification', 'protocol-required');
+    }
+    if (n === 'REJECT' && seen.get('reject-with')?.[0].startsWith('tcp-') && !protoUnknown && proto !== 'tcp' && proto !== '6') {
+      problem(at.get('reject-with')!.args[0], 'RULE_APPEND failed (Invalid argument): --reject-with tcp-reset needs -p tcp', 'protocol-required');
+    }
+    if (n === 'TCPMSS' && !protoUnknown && !tcpSynTested(rule, proto)) {
+      problem(ext.name, 'RULE_APPEND failed (Invalid argument): TCPMSS needs -p tcp and a test for SYN (--syn or --tcp-flags ... SYN)', 'protocol-required');
+    }
+    if (n === 'TCPMSS' && seen.has('clamp-mss-to-pmtu')) (rule.needs ??= []).push({ word: at.get('clamp-mss-to-pmtu')!.name, ext: 'TCPMSS --clamp-mss-to-pmtu', hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'] });
+    if (n === 'addrtype') {
+      if (seen.has('limit-iface-in')) (rule.needs ??= []).push({ word: at.get('limit-iface-in')!.name, ext: 'addrtype --limit-iface-in', hooks: ['PREROUTING', 'INPUT', 'FORWARD'] });
+      if (seen.has('limit-iface-out')) (rule.needs ??= []).push({ word: at.get('limit-iface-out')!.name, ext: 'addrtype --limit-iface-out', hooks: ['POSTROUTING', 'OUTPUT', 'FORWARD'] });
+    }
+  }
+}
+
+/** TCPMSS's kernel check: -p tcp and a tcp match that tests SYN set (not inverted). */
+function tcpSynTested(rule: Rule, proto: string | undefined): boolean {
+  if (proto !== 'tcp' && proto !== '6') return false;
+  for (const ext of rule.exts) {
+    if (ext.kind !== 'match' || ext.name.text !== 'tcp') continue;
+    for (const op of ext.opts) {
+      if (op.neg) continue;
+      if (op.canon === 'syn') return true;
+      if (op.canon === 'tcp-flags' && op.args.length === 2) {
+        const has = (s: string) => s.toUpperCase().split(',').some((f) => f === 'SYN' || f === 'ALL');
+        if (has(op.args[0].text) && has(op.args[1].text)) return true;
       }
     }
   }
-  for (let k = rule.exts.length - 1; k >= 0; k--) {
-    if (!isMarkExtension(rule.exts[k].name.text)) return { owner: k, resolved: name };
-  }
-  return { owner: -1, resolved: name };
+  return false;
 }
 
 function evaluateMarkExt(name: MarkExtension, ext: Ext): MarkUse['result'] {
