@@ -27,6 +27,8 @@ const EXCEPTIONS: Record<string, string> = {
   '-m conntrack --ctreplsrcport 4:3': 'a vector of a later iptables: 1.8.9 accepts it',
   '-m conntrack --ctorigdstport 4:3': 'a vector of a later iptables: 1.8.9 accepts it',
   '-m conntrack --ctrepldstport 4:3': 'a vector of a later iptables: 1.8.9 accepts it',
+  '-p udp -m udp --sport 4:3': 'a vector of a later iptables: 1.8.9 accepts reversed udp ranges (checked against it)',
+  '-p udp -m udp --dport 4:3': 'a vector of a later iptables: 1.8.9 accepts reversed udp ranges (checked against it)',
   '-j HMARK --hmark-src-prefix 32': 'HMARK: --hmark-spi-mask with --hmark-tuple ct is not modelled',
 };
 

@@ -95,6 +95,7 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
 export function hookProblem(n: NonNullable<Finding['needs']>, table: string | undefined): string | null {
   if (!table || !(table in TABLES)) return null;
   if (n.tables && !n.tables.includes(table)) {
+    if (n.ext === 'DROP') return `The "${table}" table is not intended for filtering, the use of DROP is therefore inhibited.`;
     return `RULE_APPEND failed (Invalid argument): ${n.ext} is only valid in the ${n.tables.join(' or ')} table${n.tables.length > 1 ? 's' : ''}, not ${table}`;
   }
   if (!n.chain || !TABLES[table].includes(n.chain) || !n.hooks || n.hooks.includes(n.chain)) return null;

@@ -77,6 +77,12 @@ export const checkPortRange: ValueCheck = (arg) => {
   return null;
 };
 
+/** udp's ports: iptables 1.8.9 lets numbers above 65535 through (its own vectors call it a bug). */
+export const checkUdpPortRange: ValueCheck = (arg) => {
+  for (const p of arg.split(':').slice(0, 2)) if (p !== '' && !/^\d+$/.test(p) && portValue(p) === null) return badPort(p);
+  return null;
+};
+
 /** multiport: up to 15 ports, a range counting two. */
 export const checkPortList: ValueCheck = (arg) => {
   let count = 0;
@@ -135,7 +141,8 @@ export const checkMac: ValueCheck = (arg) => (/^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{
 
 const checkIpRange: ValueCheck = (arg, ext, opt) => {
   const parts = arg.split('-');
-  return parts.length <= 2 && parts.every(isIPLiteral) ? null : `${ext}: Bad value for "--${opt}" option: "${arg}"`;
+  // inet_aton-style forms (`0x10`, `10.1`) are addresses too: judge only clear garbage
+  return parts.length <= 2 && parts.every((p) => isIPLiteral(p) || /^[0-9A-Fa-fx.:]+$/.test(p)) ? null : `${ext}: Bad value for "--${opt}" option: "${arg}"`;
 };
 
 /** limit's rate: `N[/second|/minute|/hour|/day]`, any prefix of the unit. */
@@ -144,7 +151,7 @@ export const checkRate: ValueCheck = (arg) => {
   const k = arg.indexOf('/');
   const n = k < 0 ? arg : arg.slice(0, k);
   const m = /^\s*[+]?(\d+)/.exec(n);
-  if (!m || Number(m[1]) === 0) return bad;
+  if (!m || Number(m[1]) === 0 || Number(m[1]) > 0xffffffff) return bad;
   if (k < 0) return null;
   const unit = arg.slice(k + 1).toLowerCase();
   if (!unit || !['second', 'minute', 'hour', 'day'].some((u) => u.startsWith(unit))) return bad;
@@ -248,8 +255,8 @@ export const EXTENSIONS: ExtSpec[] = [
     name: 'udp', kind: 'match', doc: 'UDP ports. Loaded by `-p udp` on the first option it owns.',
     proto: { names: ['udp', '17'], message: "UDP match requires '-p udp'" },
     options: [
-      o(['source-port', 'sport'], 1, 'Source port or range `a:b`.', { invertible: true, syntax: 'port[:port]', check: checkPortRange, twice: "Only one `--source-port' allowed" }),
-      o(['destination-port', 'dport'], 1, 'Destination port or range `a:b`.', { invertible: true, syntax: 'port[:port]', check: checkPortRange, twice: "Only one `--destination-port' allowed" }),
+      o(['source-port', 'sport'], 1, 'Source port or range `a:b`.', { invertible: true, syntax: 'port[:port]', check: checkUdpPortRange, twice: "Only one `--source-port' allowed" }),
+      o(['destination-port', 'dport'], 1, 'Destination port or range `a:b`.', { invertible: true, syntax: 'port[:port]', check: checkUdpPortRange, twice: "Only one `--destination-port' allowed" }),
     ],
   },
   {
@@ -448,8 +455,8 @@ export const EXTENSIONS: ExtSpec[] = [
   {
     name: 'hashlimit', kind: 'match', doc: 'Per-address (or per-port) rate limits, one bucket per hash entry.',
     options: [
-      o('hashlimit-upto', 1, 'Match while the rate is at most this.', { syntax: 'rate[/unit]', excl: ['hashlimit-above'] }),
-      o('hashlimit-above', 1, 'Match once the rate exceeds this.', { syntax: 'rate[/unit]', excl: ['hashlimit-upto'] }),
+      o('hashlimit-upto', 1, 'Match while the rate is at most this.', { invertible: true, syntax: 'rate[/unit]', excl: ['hashlimit-above'] }),
+      o('hashlimit-above', 1, 'Match once the rate exceeds this.', { invertible: true, syntax: 'rate[/unit]', excl: ['hashlimit-upto'] }),
       o('hashlimit', 1, 'Old name of --hashlimit-upto.', { syntax: 'rate[/unit]' }),
       o('hashlimit-burst', 1, 'Bucket size.', { syntax: 'number' }),
       o('hashlimit-mode', 1, 'What a bucket is per: comma list of srcip srcport dstip dstport.', { syntax: 'mode[,mode]...', check: (a, e, n) => (a.split(',').every((m) => ['srcip', 'srcport', 'dstip', 'dstport'].includes(m)) ? null : `${e}: Bad value for "--${n}" option: "${a}"`) }),
@@ -489,11 +496,11 @@ export const EXTENSIONS: ExtSpec[] = [
   },
   // ---- targets
   { name: 'ACCEPT', kind: 'target', doc: 'Let the packet through this hook (built-in verdict).', options: [] },
-  { name: 'DROP', kind: 'target', doc: 'Discard the packet silently (built-in verdict).', options: [] },
+  { name: 'DROP', kind: 'target', doc: 'Discard the packet silently (built-in verdict; not in the nat table).', tables: ['filter', 'mangle', 'raw', 'security'], options: [] },
   { name: 'RETURN', kind: 'target', doc: 'Leave this chain: back to the calling chain, or the policy in a built-in chain.', options: [] },
   {
-    name: 'REJECT', kind: 'target', doc: 'Discard the packet and answer with an ICMP error or a TCP reset (INPUT, FORWARD, OUTPUT only).',
-    hooks: ['INPUT', 'FORWARD', 'OUTPUT'],
+    name: 'REJECT', kind: 'target', doc: 'Discard the packet and answer with an ICMP error or a TCP reset (filter table, INPUT, FORWARD, OUTPUT only).',
+    tables: ['filter', 'security'], hooks: ['INPUT', 'FORWARD', 'OUTPUT'],
     options: [o('reject-with', 1, 'The answer: icmp-port-unreachable (default), icmp-host-prohibited, tcp-reset (needs -p tcp), ...', { syntax: 'type', check: oneOf([...REJECT4, ...REJECT6], (v) => `unknown reject type "${v}"`) })],
   },
   {
@@ -604,8 +611,11 @@ export const EXTENSIONS: ExtSpec[] = [
   },
   {
     name: 'CLASSIFY', kind: 'target', doc: 'Put the packet in a traffic-control class (OUTPUT, FORWARD, POSTROUTING).',
-    tables: ['mangle', 'filter'], hooks: ['OUTPUT', 'FORWARD', 'POSTROUTING'],
-    options: [o('set-class', 1, 'Class `major:minor` in hex.', { syntax: 'major:minor', mandatory: true })],
+    hooks: ['OUTPUT', 'FORWARD', 'POSTROUTING'],
+    options: [o('set-class', 1, 'Class `major:minor` in hex.', { syntax: 'major:minor', mandatory: true, check: (a) => {
+      const m = /^([0-9A-Fa-f]{1,8}):([0-9A-Fa-f]{1,8})/.exec(a);
+      return m && parseInt(m[1], 16) <= 0xffff && parseInt(m[2], 16) <= 0xffff ? null : `Bad class value "${a}"`;
+    } })],
   },
   { name: 'CHECKSUM', kind: 'target', doc: 'Fill in a missing checksum (mangle table; for old DHCP clients).', tables: ['mangle'], options: [o('checksum-fill', 0, 'Compute the checksum now.')] },
   {

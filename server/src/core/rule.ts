@@ -310,7 +310,9 @@ const PORT_PROTO_SET = new Set(NAT_PORT_PROTOS);
 
 /** iptables' per-option and final checks of every modelled (non-mark) extension, and the kernel's own. */
 function extensionProblems(rule: Rule, protocol: Opt | undefined, problem: Report): void {
-  const proto = protocol?.args[0] && !protocol.args[0].unknown ? protocol.args[0].text.toLowerCase() : undefined;
+  const protoText = protocol?.args[0] && !protocol.args[0].unknown ? protocol.args[0].text.toLowerCase() : undefined;
+  // the kernel's protocol checks want `-p x` without `!`
+  const proto = protocol?.neg ? undefined : protoText;
   const protoUnknown = !!protocol?.args[0]?.unknown;
   const chain = rule.command?.chain && !rule.command.chain.unknown ? rule.command.chain.text : undefined;
   // iptables' own checks of -i/-o against the chain's name
@@ -385,11 +387,12 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined, problem: Repor
       problem(ext.name, fin, 'missing-option');
       continue;
     }
-    if (spec.proto && !protoUnknown && !(proto && spec.proto.names.includes(proto))) problem(ext.name, spec.proto.message, 'protocol-required');
+    if (spec.proto && !protoUnknown && !(protoText && spec.proto.names.includes(protoText))) problem(ext.name, spec.proto.message, 'protocol-required');
+    else if (n === 'multiport' && protocol?.neg) problem(ext.name, 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP', 'protocol-required');
     const needsPorts =
       ((n === 'DNAT' || n === 'SNAT') && [...(seen.get('to-destination') ?? []), ...(seen.get('to-source') ?? [])].some(natHasPorts)) ||
       ((n === 'MASQUERADE' || n === 'REDIRECT') && seen.has('to-ports'));
-    if (needsPorts && !protoUnknown && !(proto && PORT_PROTO_SET.has(proto))) {
+    if (needsPorts && !protoUnknown && !(protoText && PORT_PROTO_SET.has(protoText))) {
       problem(at.get('to-destination')?.name ?? at.get('to-source')?.name ?? at.get('to-ports')!.name, 'Need TCP, UDP, SCTP or DCCP with port specification', 'protocol-required');
     }
     if (n === 'REJECT' && seen.get('reject-with')?.[0].startsWith('tcp-') && !protoUnknown && proto !== 'tcp' && proto !== '6') {
@@ -412,7 +415,7 @@ function tcpSynTested(rule: Rule, proto: string | undefined): boolean {
   for (const ext of rule.exts) {
     if (ext.kind !== 'match' || ext.name.text !== 'tcp') continue;
     for (const op of ext.opts) {
-      if (op.neg) continue;
+      // the kernel looks at the flags only, `!` or not
       if (op.canon === 'syn') return true;
       if (op.canon === 'tcp-flags' && op.args.length === 2) {
         const has = (s: string) => s.toUpperCase().split(',').some((f) => f === 'SYN' || f === 'ALL');

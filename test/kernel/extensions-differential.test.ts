@@ -1,0 +1,190 @@
+/**
+ * Differential test of the extension knowledge (server/src/core/extensions.ts, rule.ts,
+ * the table/hook checks of analysis.ts) against iptables 1.8.9 and the kernel: valid rules
+ * for every modelled extension, and seeded mutations of them (drop an argument, duplicate
+ * an option, swap the table or chain, corrupt a number, move a `!`), are appended for real
+ * (`iptables -t T -A CHAIN ...`, not --test) in a private namespace and checked by the
+ * project as a one-rule restore file. The test fails where iptables accepts and the project
+ * reports an error, and where iptables rejects for a reason the project models and the
+ * project reports none. Prints the agreement figures; NFRULES_SEED varies the run.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { iptablesVerdicts, type VerdictCase } from './oracle';
+import { Rng } from './generate';
+import { needKernel, seedFor } from './gate';
+import { RuleDocument } from '../../server/src/core/document';
+import { analyze } from '../../server/src/core/analysis';
+
+const MUTANTS = Number(process.env.NFRULES_EXT_CASES ?? 2500);
+const SHOW = Number(process.env.NFRULES_SHOW ?? 12);
+
+/** Valid rules per extension, with the tables and chains where the kernel takes them. */
+const BASE: { table: string; chain: string; args: string }[] = [
+  { table: 'filter', chain: 'INPUT', args: '-p tcp --dport 22 -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-p tcp -m tcp --sport 1024:65535 --dport 80 -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-p tcp --syn -j DROP' },
+  { table: 'filter', chain: 'INPUT', args: '-p tcp --tcp-flags SYN,ACK SYN -j DROP' },
+  { table: 'filter', chain: 'INPUT', args: '-p udp --dport 53 -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-p icmp --icmp-type echo-request -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-p tcp -m multiport --dports 80,443,8000:8080 -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-m comment --comment hello -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-m state --state NEW -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-m addrtype --dst-type LOCAL -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-m statistic --mode nth --every 3 --packet 1 -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-m statistic --mode random --probability 0.25 -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-m limit --limit 5/min --limit-burst 10 -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-m recent --rcheck --seconds 60 --hitcount 4 --name ssh -j DROP' },
+  { table: 'filter', chain: 'INPUT', args: '-m iprange --src-range 10.0.0.1-10.0.0.9 -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-m mac --mac-source 00:11:22:33:44:55 -j ACCEPT' },
+  { table: 'filter', chain: 'OUTPUT', args: '-m owner --uid-owner 0 -j ACCEPT' },
+  { table: 'filter', chain: 'FORWARD', args: '-m physdev --physdev-in eth0 -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-m string --algo bm --string abc -j DROP' },
+  { table: 'filter', chain: 'INPUT', args: '-m length --length 0:128 -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-m pkttype --pkt-type broadcast -j DROP' },
+  { table: 'filter', chain: 'INPUT', args: '-m socket --transparent -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-m u32 --u32 0>>22&0x3C@12>>26&0x3C@0=0x47455420 -j DROP' },
+  { table: 'filter', chain: 'INPUT', args: '-m hashlimit --hashlimit-upto 5/sec --hashlimit-name h --hashlimit-mode srcip -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-p tcp -m connlimit --connlimit-above 3 -j REJECT --reject-with tcp-reset' },
+  { table: 'filter', chain: 'INPUT', args: '-j REJECT --reject-with icmp-host-prohibited' },
+  { table: 'filter', chain: 'INPUT', args: '-j LOG --log-prefix x: --log-level 4' },
+  { table: 'filter', chain: 'INPUT', args: '-j NFLOG --nflog-group 2' },
+  { table: 'nat', chain: 'PREROUTING', args: '-p tcp -j DNAT --to-destination 10.0.0.1:8080' },
+  { table: 'nat', chain: 'POSTROUTING', args: '-j SNAT --to-source 10.0.0.1' },
+  { table: 'nat', chain: 'POSTROUTING', args: '-o eth0 -j MASQUERADE' },
+  { table: 'nat', chain: 'PREROUTING', args: '-p tcp -j REDIRECT --to-ports 3128' },
+  { table: 'nat', chain: 'PREROUTING', args: '-j NETMAP --to 10.1.0.0/24' },
+  { table: 'mangle', chain: 'PREROUTING', args: '-p tcp -j TPROXY --on-port 3129 --tproxy-mark 0x1/0x1' },
+  { table: 'raw', chain: 'PREROUTING', args: '-j CT --notrack' },
+  { table: 'raw', chain: 'OUTPUT', args: '-j NOTRACK' },
+  { table: 'mangle', chain: 'FORWARD', args: '-p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu' },
+  { table: 'mangle', chain: 'POSTROUTING', args: '-j CLASSIFY --set-class 1:10' },
+  { table: 'mangle', chain: 'POSTROUTING', args: '-j CHECKSUM --checksum-fill' },
+  { table: 'filter', chain: 'INPUT', args: '-j AUDIT --type drop' },
+  { table: 'filter', chain: 'INPUT', args: '-j HMARK --hmark-tuple src --hmark-mod 4 --hmark-rnd 0x1' },
+  { table: 'mangle', chain: 'PREROUTING', args: '-j MARK --set-mark 0x1' },
+  { table: 'mangle', chain: 'PREROUTING', args: '-j CONNMARK --save-mark' },
+  { table: 'filter', chain: 'INPUT', args: '-m mark --mark 0x1/0x1 -j ACCEPT' },
+  { table: 'filter', chain: 'INPUT', args: '-s 10.0.0.0/8 -d 192.168.1.1 -i eth0 -j ACCEPT' },
+  { table: 'filter', chain: 'OUTPUT', args: '-o eth0 -p udp -m udp --sport 68 -j ACCEPT' },
+];
+
+const CHAINS: Record<string, string[]> = {
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  raw: ['PREROUTING', 'OUTPUT'],
+};
+const NUMBERS = ['0', '-1', '65536', '4294967296', '99999999999', '0x10', '1:0', 'x', '', '5/x', '3:'];
+
+function mutate(r: Rng, base: (typeof BASE)[number]): VerdictCase {
+  let table = base.table;
+  let chain = base.chain;
+  const w = base.args.split(' ');
+  const opts = w.map((x, i) => (x.startsWith('-') && !/^-\d/.test(x) ? i : -1)).filter((i) => i >= 0);
+  const pick = <T>(xs: T[]): T => xs[r.int(xs.length)];
+  switch (r.int(6)) {
+    case 0: {
+      // drop an argument (the word after an option)
+      const i = pick(opts);
+      if (i + 1 < w.length && !w[i + 1].startsWith('-')) w.splice(i + 1, 1);
+      break;
+    }
+    case 1: {
+      // duplicate an option with its argument
+      const i = pick(opts);
+      const seg = [w[i]];
+      for (let k = i + 1; k < w.length && !w[k].startsWith('-'); k++) seg.push(w[k]);
+      w.splice(i + seg.length, 0, ...seg);
+      break;
+    }
+    case 2:
+      table = pick(Object.keys(CHAINS));
+      chain = pick(CHAINS[table]);
+      break;
+    case 3:
+      chain = pick(CHAINS[table]);
+      break;
+    case 4: {
+      // corrupt a number
+      const nums = w.map((x, i) => (/\d/.test(x) && !x.startsWith('-') ? i : -1)).filter((i) => i >= 0);
+      if (nums.length) w[pick(nums)] = pick(NUMBERS);
+      break;
+    }
+    case 5: {
+      // a `!` before an option, or after it (the old syntax)
+      const i = pick(opts);
+      if (r.chance(0.5)) w.splice(i, 0, '!');
+      else w.splice(i + 1, 0, '!');
+      break;
+    }
+  }
+  return { table, chain, args: w.filter((x) => x !== '') };
+}
+
+/** iptables refusals whose reason the project does not model (system state, names, loading). */
+const UNMODELLED = [
+  /^Couldn't load/, /does not exist/, /not found$/, /No such file or directory/, /^Set .* doesn't exist/, /^unknown protocol/,
+  /invalid port\/service `[A-Za-z]/, /Bad value for "--uid-owner"/, /^Port `[A-Za-z]/, /Bad IP address/, /host\/network/,
+];
+
+/**
+ * Refusals the project does not model yet: value syntaxes it does not parse (u32 programs,
+ * HMARK and TPROXY values, NAT/REDIRECT port syntax, hashlimit rates, iprange hex forms),
+ * and rules whose kernel refusal depends on more than the extension (mask forms). Counted
+ * and printed apart, not failures; each is a next step.
+ */
+const NOT_YET = [
+  /^u32: /, /^HMARK: /, /^TPROXY: /, /^Port "/, /^Port `/, /Invalid port:port syntax/, /^Garbage after port value/, /^Rate too fast/,
+  /^hashlimit: Bad value/, /^iprange: Bad value/, /^getaddrinfo/, /^invalid mask/, /^RULE_APPEND failed/, /^NETMAP: /,
+];
+
+function projectErrors(c: VerdictCase): string[] {
+  const q = (a: string) => (/[\s"]/.test(a) || a === '' ? `"${a}"` : a);
+  const doc = new RuleDocument(`*${c.table}\n-A ${c.chain} ${c.args.map(q).join(' ')}\nCOMMIT\n`, 'save');
+  return analyze(doc).findings.filter((f) => f.severity === 'error').map((f) => f.message);
+}
+
+test(`extensions: ${BASE.length} valid rules and ${MUTANTS} mutants, project == iptables (real append)`, async (t) => {
+  if (!needKernel(t)) return;
+  const seed = seedFor('ext', 0x5eed_e404);
+  const r = new Rng(seed);
+  const cases: VerdictCase[] = [...BASE.map((b) => ({ table: b.table, chain: b.chain, args: b.args.split(' ') }))];
+  for (let i = 0; i < MUTANTS; i++) cases.push(mutate(r, BASE[r.int(BASE.length)]));
+  const t0 = Date.now();
+  const verdicts = await iptablesVerdicts(cases);
+  console.log(`[ext] iptables: ${cases.length} verdicts in ${Date.now() - t0} ms`);
+  const tally = { bothAccept: 0, bothReject: 0, sameMessage: 0, projectErrorIptablesAccepts: 0, iptablesRejectsProjectSilent: 0, unmodelled: 0, notYet: 0 };
+  const bad: string[] = [];
+  const gaps: string[] = [];
+  cases.forEach((c, i) => {
+    const v = verdicts[i];
+    const errs = projectErrors(c);
+    const show = `-t ${c.table} -A ${c.chain} ${c.args.join(' ')}`;
+    if (v.ok && !errs.length) tally.bothAccept++;
+    else if (!v.ok && errs.length) {
+      tally.bothReject++;
+      const first = v.message.split('\n')[0];
+      if (errs.includes(first) || (first.startsWith('RULE_APPEND failed') && errs.some((e) => e.startsWith(first.replace(/: rule in chain.*/, ''))))) tally.sameMessage++;
+    } else if (v.ok) {
+      tally.projectErrorIptablesAccepts++;
+      bad.push(`${show}: iptables accepts, project: ${errs.join(' / ')}`);
+    } else if (UNMODELLED.some((re) => re.test(v.message))) tally.unmodelled++;
+    else if (NOT_YET.some((re) => re.test(v.message))) {
+      tally.notYet++;
+      gaps.push(`${show}: iptables: ${v.message.replace(/\n/g, ' / ')}`);
+    }
+    else {
+      tally.iptablesRejectsProjectSilent++;
+      bad.push(`${show}: iptables: ${v.message.replace(/\n/g, ' / ')}, project: no error`);
+    }
+  });
+  const agree = tally.bothAccept + tally.bothReject;
+  console.log(`[ext] ${cases.length} cases: ${agree} agree (${((100 * agree) / cases.length).toFixed(1)}%): ${tally.bothAccept} both accept, ${tally.bothReject} both reject (${tally.sameMessage} with iptables' first message), ${tally.unmodelled} rejected for reasons not modelled (system state, names), ${tally.notYet} known gaps (NOT_YET), ${tally.projectErrorIptablesAccepts} project errors iptables accepts, ${tally.iptablesRejectsProjectSilent} modelled rejections the project misses`);
+  for (const g of [...new Set(gaps)].slice(0, SHOW)) console.log(`[ext] gap ${g}`);
+  const uniq = [...new Set(bad)];
+  for (const b of uniq.slice(0, SHOW)) console.log(`[ext] MISMATCH ${b}`);
+  if (uniq.length > SHOW) console.log(`[ext] ... and ${uniq.length - SHOW} more`);
+  assert.equal(bad.length, 0, `${bad.length} disagreements (seed ${seed}); first: ${bad[0]}`);
+});
