@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LineRef, parsedRefs, scanSaveRuleLine } from '../../server/src/core/chains';
+import { ChainIndex, LineRef, allChains, buildChainIndex, chainRefs, parsedRefs, scanSaveRuleLine } from '../../server/src/core/chains';
+import { RuleDocument } from '../../server/src/core/document';
+import { openDoc } from './fixture';
 import { generateKubeDump } from '../../bench/gen-kube-dump';
 
 const CORPUS = resolve(process.cwd(), '..', 'shared', 'corpus');
@@ -74,4 +76,37 @@ test('the raw scanners agree with the parser on the corpus', { skip: !existsSync
   let n = 0;
   for (const f of saveFiles(CORPUS)) n += agree(readFileSync(f, 'utf8').split(/\r?\n/));
   assert.ok(n > 100, `${n} rule lines`);
+});
+
+/** The index in plain data, for comparing a patched index with a fresh one. */
+function plain(index: ChainIndex) {
+  return {
+    tables: index.tables.map((t) => ({ ...t, chains: t.chains.map((c) => c.name) })),
+    chains: [...allChains(index)].map((c) => ({ ...c, refsMemo: undefined, refs: chainRefs(c) })),
+  };
+}
+
+test('typing inside a line patches the index; the result equals a fresh build', () => {
+  const text = generateKubeDump(20);
+  const { svc, uri } = openDoc(text);
+  const lines = text.split('\n');
+  const rule = lines.findIndex((l) => l.includes(' -j KUBE-MARK-MASQ'));
+  // [line, start, end, text, whether the index is patched rather than rebuilt]
+  const edits: [number, number, number, string, boolean][] = [
+    [rule, 3, 3, 'X', false], // the chain of the rule changes
+    [rule, 3, 4, '', false],
+    [rule, 2, 2, '  ', true], // columns move
+    [rule, 2, 4, '', true],
+    [rule, lines[rule].length, lines[rule].length, ' -m comment --comment "-j NOPE"', true],
+    [0, 0, 0, '# a comment ', true],
+    [rule, lines[rule].indexOf('-j') + 3, lines[rule].indexOf('-j') + 4, 'Q', false], // the jump target changes
+  ];
+  let version = 1;
+  for (const [line, s, e, t, patched] of edits) {
+    const was = svc.chains(uri); // current before the edit, so the patch path is taken where it can be
+    svc.change(uri, [{ range: { start: { line, character: s }, end: { line, character: e } }, text: t }], ++version);
+    const doc = svc.get(uri)!;
+    assert.equal(svc.chains(uri) === was, patched, JSON.stringify([line, s, e, t]));
+    assert.deepEqual(plain(svc.chains(uri)!), plain(buildChainIndex(new RuleDocument(doc.getText(), 'save'))), JSON.stringify([line, s, e, t]));
+  }
 });

@@ -36,11 +36,11 @@ export interface ChainInfo {
   /** Places that jump (`-j`) or go (`-g`) to the chain. */
   jumps: number;
   /**
-   * The (first) lines of the entries that name it, in order, the declaration included; the
-   * places themselves are found again on demand (`chainRefs`), so a dump's index holds
-   * numbers, not hundreds of thousands of objects.
+   * Every place that names it, in line order, the declaration included, packed five numbers
+   * a place (line, start, end line, end, kind): a dump's index holds numbers, not hundreds of
+   * thousands of objects. `chainRefs` unpacks them.
    */
-  lines: number[];
+  places: number[];
   /** The first place that names it, and the first rule's chain word. */
   first?: ChainRef;
   firstRule?: ChainRef;
@@ -75,6 +75,9 @@ export const findChain = (index: ChainIndex, table: string, name: string): Chain
 export function* allChains(index: ChainIndex): Iterable<ChainInfo> {
   for (const m of index.byTable.values()) yield* m.values();
 }
+
+const KINDS: readonly RefKind[] = ['declare', 'rule', 'jump', 'goto', 'command'];
+const KIND_CODE: Record<string, number> = { declare: 0, rule: 1, jump: 2, goto: 3, command: 4 };
 
 const CMDS = COMMANDS;
 const TARGETS = BUILTIN_TARGETS;
@@ -322,7 +325,7 @@ class Builder {
     }
     let c = m.get(name);
     if (!c) {
-      c = { table, name, builtin: isBuiltinChain(table, name), rules: 0, jumps: 0, lines: [], runs: [] };
+      c = { table, name, builtin: isBuiltinChain(table, name), rules: 0, jumps: 0, places: [], runs: [] };
       m.set(name, c);
       block?.chains.push(c);
     }
@@ -333,8 +336,7 @@ class Builder {
   /** A name on a rule spanning `line`..`endLine`; the word itself spans `wordLine`..`wordEndLine`. */
   add(table: string, block: TableBlock | undefined, r: LineRef, line: number, endLine = line, wordLine = line, wordEndLine = wordLine): ChainInfo {
     const c = this.chain(table, r.name, block);
-    const ls = c.lines;
-    if (ls.length === 0 || ls[ls.length - 1] !== line) ls.push(line);
+    c.places.push(wordLine, r.s, wordEndLine, r.e, KIND_CODE[r.kind]);
     if (!c.first || (r.kind === 'declare' && !c.decl) || (r.kind === 'rule' && !c.firstRule)) {
       const ref: ChainRef = { kind: r.kind as RefKind, line: wordLine, s: r.s, endLine: wordEndLine, e: r.e };
       c.first ??= ref;
@@ -482,43 +484,83 @@ export function blockAt(index: ChainIndex, line: number): TableBlock | undefined
   return best && line <= best.endLine ? best : undefined;
 }
 
-/** Every place that names a chain, found again on the lines the index recorded. */
-export function chainRefs(doc: RuleDocument, c: ChainInfo): ChainRef[] {
+/** Every place that names a chain, in line order. */
+export function chainRefs(c: ChainInfo): ChainRef[] {
   if (c.refsMemo) return c.refsMemo;
-  const out: ChainRef[] = (c.refsMemo = []);
-  const tmp: LineRef[] = [];
-  for (const ln of c.lines) {
-    const e = doc.entryAt(ln);
-    if (!e) continue;
-    switch (e.k) {
-      case 'chain':
-        if (e.name.text === c.name) out.push({ kind: 'declare', line: ln, s: e.name.s, endLine: ln, e: e.name.e });
-        break;
-      case 'listing-chain': {
-        const w = e.chain.name;
-        if (w.text === c.name) out.push({ kind: 'declare', line: ln, s: w.s, endLine: ln, e: w.e });
-        break;
+  const p = c.places;
+  const out: ChainRef[] = new Array(p.length / 5);
+  for (let i = 0, k = 0; i < p.length; i += 5, k++) out[k] = { line: p[i], s: p[i + 1], endLine: p[i + 2], e: p[i + 3], kind: KINDS[p[i + 4]] };
+  return (c.refsMemo = out);
+}
+
+type LineClass = 'blank' | 'comment' | 'rule' | 'other';
+
+function lineClass(text: string): LineClass {
+  const t = text.trimStart();
+  if (!t) return 'blank';
+  const c = t[0];
+  if (c === '#') return 'comment';
+  if (c === '*' || c === ':' || /^COMMIT(\s|$)/.test(t)) return 'other';
+  return 'rule';
+}
+
+/**
+ * Keep a save file's index valid across an edit inside one line (typing), when the line
+ * names the same chains in the same roles before and after: only their columns move.
+ * Returns false when the index must be built again.
+ */
+export function patchLine(index: ChainIndex, doc: RuleDocument, line: number, oldText: string): boolean {
+  if (doc.format !== 'save') return false;
+  const newText = doc.lines[line];
+  const cls = lineClass(newText);
+  if (cls !== lineClass(oldText) || cls === 'other') return false;
+  if (cls !== 'rule') {
+    index.revision = doc.revision;
+    return true;
+  }
+  const before: LineRef[] = [];
+  const after: LineRef[] = [];
+  scanSaveRuleLine(oldText, before);
+  scanSaveRuleLine(newText, after);
+  if (before.length !== after.length) return false;
+  for (let i = 0; i < before.length; i++) {
+    const a = before[i];
+    const b = after[i];
+    if (a.kind !== b.kind || a.name !== b.name || a.policy !== b.policy) return false;
+  }
+  const table = blockAt(index, line)?.name;
+  if (table === undefined) return false;
+  // the k-th place of a chain on this line takes the k-th position of that name
+  const seen = new Map<ChainInfo, number>();
+  for (let i = 0; i < after.length; i++) {
+    const a = before[i];
+    const b = after[i];
+    if (b.kind === 'target') continue;
+    const c = findChain(index, table, b.name);
+    if (!c) return false;
+    const k = seen.get(c) ?? 0;
+    seen.set(c, k + 1);
+    if (a.s === b.s && a.e === b.e) continue;
+    const p = c.places;
+    let lo = 0;
+    let hi = p.length / 5;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (p[mid * 5] < line) lo = mid + 1;
+      else hi = mid;
+    }
+    const at = (lo + k) * 5;
+    if (at >= p.length || p[at] !== line) return false;
+    p[at + 1] = b.s;
+    p[at + 3] = b.e;
+    c.refsMemo = undefined;
+    for (const r of [c.first, c.decl, c.firstRule]) {
+      if (r && r.line === line && r.s === a.s) {
+        r.s = b.s;
+        r.e = b.e;
       }
-      case 'listing-rule': {
-        const w = e.target;
-        if (w && w.text === c.name) out.push({ kind: 'jump', line: ln, s: w.s, endLine: ln, e: w.e });
-        break;
-      }
-      case 'rule':
-        tmp.length = 0;
-        if (doc.format === 'save') {
-          scanSaveRuleLine(doc.lines[ln], tmp);
-          for (const r of tmp) if (r.kind !== 'target' && r.name === c.name) out.push({ kind: r.kind, line: ln, s: r.s, endLine: ln, e: r.e });
-        } else {
-          ruleRefs(e.rule, tmp);
-          for (const r of tmp as WordRef[]) {
-            if (r.kind !== 'target' && r.name === c.name) out.push({ kind: r.kind, line: e.line + r.word.l, s: r.s, endLine: e.line + r.word.el, e: r.e });
-          }
-        }
-        break;
-      default:
-        break;
     }
   }
-  return out;
+  index.revision = doc.revision;
+  return true;
 }

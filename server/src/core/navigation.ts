@@ -83,7 +83,7 @@ export function references(doc: RuleDocument, index: ChainIndex, uri: string, p:
   const site = chainAt(doc, index, p);
   if (!site) return [];
   const out: Location[] = [];
-  for (const r of chainRefs(doc, site.chain)) if (includeDeclaration || r.kind !== 'declare') out.push({ uri, range: rangeOf(r) });
+  for (const r of chainRefs(site.chain)) if (includeDeclaration || r.kind !== 'declare') out.push({ uri, range: rangeOf(r) });
   return out;
 }
 
@@ -91,7 +91,7 @@ export function references(doc: RuleDocument, index: ChainIndex, uri: string, p:
 export function highlights(doc: RuleDocument, index: ChainIndex, p: Position): DocumentHighlight[] {
   const site = chainAt(doc, index, p);
   if (!site) return [];
-  return chainRefs(doc, site.chain).map((r: ChainRef) => ({
+  return chainRefs(site.chain).map((r: ChainRef) => ({
     range: rangeOf(r),
     kind: r.kind === 'declare' || r.kind === 'rule' ? DocumentHighlightKind.Write : DocumentHighlightKind.Read,
   }));
@@ -136,7 +136,7 @@ export function rename(doc: RuleDocument, index: ChainIndex, uri: string, p: Pos
   if (TABLES[chain.table]?.includes(newName)) return { error: `${newName} is a built-in chain of table ${chain.table}` };
   const other = findChain(index, chain.table, newName);
   if (other && (other.decl || other.rules)) return { error: `chain ${newName} already exists in table ${chain.table}` };
-  const edits: TextEdit[] = chainRefs(doc, chain).map((r) => ({ range: rangeOf(r), newText: newName }));
+  const edits: TextEdit[] = chainRefs(chain).map((r) => ({ range: rangeOf(r), newText: newName }));
   return { edit: { changes: { [uri]: edits } } };
 }
 

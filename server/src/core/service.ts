@@ -9,7 +9,7 @@ import { markRewrites, markSourceActions } from './codeActions';
 import { Format, RuleDocument, detectFormat } from './document';
 import { hover } from './hover';
 import { Position } from './locate';
-import { ChainIndex, buildChainIndex } from './chains';
+import { ChainIndex, buildChainIndex, patchLine } from './chains';
 import * as nav from './navigation';
 import { completion } from './completion';
 import { markInlayHints } from './inlayHints';
@@ -66,7 +66,14 @@ export class NfRulesService {
   change(uri: string, changes: { range?: { start: Position; end: Position }; text: string }[], version: number): void {
     const h = this.docs.get(uri);
     if (!h) return;
-    for (const c of changes) h.doc.applyEdit(c.range, c.text);
+    for (const c of changes) {
+      const r = c.range;
+      // typing inside one line of a save file: patch the chain index instead of rebuilding it
+      const inLine = r && r.start.line === r.end.line && h.chains?.revision === h.doc.revision && !/[\r\n]/.test(c.text);
+      const old = inLine ? h.doc.lines[r.start.line] : undefined;
+      h.doc.applyEdit(c.range, c.text);
+      if (old !== undefined && h.chains && !patchLine(h.chains, h.doc, r!.start.line, old)) h.chains = undefined;
+    }
     h.version = version;
   }
 
