@@ -33,6 +33,7 @@ test('chains of the current table after -A and -j; built-in targets after -j, no
   assert.ok(j.labels.includes('KUBE-MARK-MASQ') && j.labels.includes('ACCEPT') && j.labels.includes('MARK') && j.labels.includes('DNAT'));
   assert.ok(!j.labels.includes('ONLY-FILTER'), 'a filter chain is not offered in nat');
   assert.ok(!j.labels.includes('PREROUTING'), 'no jumps to a built-in chain');
+  assert.ok(!complete(`*filter\n-A INPUT -j $0\nCOMMIT\n`).labels.includes('DNAT'), 'DNAT only in nat');
   const g = complete(NAT.replace('-j RETURN', '-g KUBE-M$0'));
   assert.deepEqual(g.labels, ['KUBE-MARK-MASQ']);
   assert.equal(g.list.items[0].detail, 'user chain · 0 rules');
@@ -58,7 +59,8 @@ test('match modules after -m; the options of loaded modules and of the target, w
   assert.ok(labels.includes('--ctstate'));
   assert.ok(!labels.includes('--reject-with'), 'the target after the cursor is not loaded yet');
   const ct = list.items.find((i) => i.label === '--ctstate')!;
-  assert.equal(ct.detail, 'conntrack: --ctstate [!] state[,state...]');
+  assert.equal(ct.detail, 'conntrack: --ctstate [!] state[,state]...');
+  assert.ok(labels.includes('--sport') && labels.includes('--source-port'), 'both spellings');
   assert.match((ct.documentation as any).value, /`ESTABLISHED`/);
   const rej = complete(`*filter\n-A INPUT -j REJECT --$0\nCOMMIT\n`).labels;
   assert.ok(rej.includes('--reject-with'));

@@ -7,7 +7,8 @@
 import { CompletionItem, CompletionItemKind, CompletionList, InsertTextFormat, MarkupKind, Range } from 'vscode-languageserver-types';
 import { BUILTIN_TARGETS, COMMANDS, CORE_OPTIONS, POLICIES, TABLES } from './knowledge';
 import { ChainIndex, blockAt } from './chains';
-import { MATCH_MODULES, ModuleDoc, OptionDoc, PROTOCOLS, TARGET_MODULES, VERDICTS } from './completionData';
+import { PROTOCOLS, VALUE_SETS } from './completionData';
+import { EXTENSIONS, ExtOption, ExtSpec, extensionSpec, protocolMatch } from './extensions';
 import { RuleDocument } from './document';
 import { Position } from './locate';
 import { chainDetail } from './symbols';
@@ -133,27 +134,36 @@ function chainItems(index: ChainIndex, table: string, range: Range, cur: string,
   return false;
 }
 
-function optionItem(mod: ModuleDoc | undefined, o: OptionDoc, range: Range): CompletionItem {
-  const label = `--${o.name}`;
-  const head = mod ? `${mod.name}: ` : '';
-  const syntax = `${label}${o.arg ? ' ' + o.arg : ''}`;
-  const values = o.values ? `\n\nValues: ${o.values.map((v) => '`' + v + '`').join(', ')}${o.list ? ' (comma-separated)' : ''}` : '';
-  return item(label, CompletionItemKind.Property, range, head + syntax, `\`${syntax}\`\n\n${o.doc}${values}`);
+function optionItems(spec: ExtSpec, o: ExtOption, range: Range, out: CompletionItem[]): void {
+  const set = VALUE_SETS[`${spec.name}/${o.names[0]}`];
+  for (const name of o.names) {
+    const label = `--${name}`;
+    const syntax = `${label}${o.invertible ? ' [!]' : ''}${o.args ? ' ' + (o.syntax ?? 'value') : ''}`;
+    const alias = o.names.length > 1 ? `\n\nAlso spelled ${o.names.filter((n) => n !== name).map((n) => '`--' + n + '`').join(', ')}.` : '';
+    const values = set ? `\n\nValues: ${set.values.map((v) => '`' + v + '`').join(', ')}${set.list ? ' (comma-separated)' : ''}` : '';
+    out.push(item(label, CompletionItemKind.Property, range, `${spec.name}: ${syntax}`, `\`${syntax}\`\n\n${o.doc}${alias}${values}`));
+  }
 }
 
-/** The modules whose options are in scope: `-m X`, the `-p` protocol's, and the target's. */
-function loadedModules(args: string[]): ModuleDoc[] {
-  const out: ModuleDoc[] = [];
+/** The extensions whose options are in scope: `-m X`, the `-p` protocol's, and the target's. */
+function loadedExtensions(args: string[]): ExtSpec[] {
+  const out: ExtSpec[] = [];
   for (let i = 0; i < args.length - 1; i++) {
     const a = args[i];
     const v = args[i + 1];
-    let m: ModuleDoc | undefined;
-    if (a === '-m' || a === '--match' || a === '-p' || a === '--protocol') m = MATCH_MODULES.find((x) => x.name === v);
-    else if (a === '-j' || a === '--jump') m = TARGET_MODULES.find((x) => x.name === v);
+    let m: ExtSpec | undefined;
+    if (a === '-m' || a === '--match') m = extensionSpec('match', v);
+    else if (a === '-p' || a === '--protocol') {
+      const pm = protocolMatch(v);
+      m = pm ? extensionSpec('match', pm) : undefined;
+    } else if (a === '-j' || a === '--jump') m = extensionSpec('target', v);
     if (m && !out.includes(m)) out.push(m);
   }
   return out;
 }
+
+/** Is a target allowed in this table (where the extension table says where)? */
+const targetFits = (spec: ExtSpec, table: string) => !spec.tables || spec.tables.includes(table);
 
 const SNIPPETS = {
   save: [
@@ -231,14 +241,15 @@ export function completion(doc: RuleDocument, index: ChainIndex, p: Position): C
     const goto = prev === '-g' || prev === '--goto';
     const incomplete = chainItems(index, table, range, cur, true, out);
     if (!goto) {
-      for (const [v, d] of Object.entries(VERDICTS)) out.push(item(v, CompletionItemKind.Keyword, range, 'verdict', d));
-      for (const t of TARGET_MODULES) out.push(item(t.name, CompletionItemKind.Class, range, 'target', t.doc));
-      for (const t of BUILTIN_TARGETS) if (!(t in VERDICTS) && !TARGET_MODULES.some((m) => m.name === t)) out.push(item(t, CompletionItemKind.Class, range, 'target'));
+      for (const t of EXTENSIONS) {
+        if (t.kind === 'target' && targetFits(t, table)) out.push(item(t.name, t.options.length ? CompletionItemKind.Class : CompletionItemKind.Keyword, range, 'target', t.doc));
+      }
+      for (const t of BUILTIN_TARGETS) if (!extensionSpec('target', t)) out.push(item(t, CompletionItemKind.Class, range, 'target'));
     }
     return list(incomplete);
   }
   if (prev === '-m' || prev === '--match') {
-    for (const m of MATCH_MODULES) out.push(item(m.name, CompletionItemKind.Module, range, 'match', m.doc));
+    for (const m of EXTENSIONS) if (m.kind === 'match') out.push(item(m.name, CompletionItemKind.Module, range, m.family ? `match (IPv${m.family} only)` : 'match', m.doc));
     return list();
   }
   if (negPrev === '-p' || negPrev === '--protocol') {
@@ -246,15 +257,19 @@ export function completion(doc: RuleDocument, index: ChainIndex, p: Position): C
     return list();
   }
   if (negPrev && negPrev.startsWith('--')) {
-    const opt = loadedModules(args).flatMap((m) => m.options).find((o) => '--' + o.name === negPrev);
-    if (opt?.values) {
-      // a comma-separated list: complete the part after the last comma
-      const comma = opt.list ? cur.lastIndexOf(',') : -1;
-      const r = comma >= 0 ? { start: { line: range.start.line, character: range.start.character + comma + 1 }, end: range.end } : range;
-      for (const v of opt.values) out.push(item(v, CompletionItemKind.EnumMember, r, `--${opt.name}`, opt.doc));
-      return list();
+    for (const spec of loadedExtensions(args)) {
+      const opt = spec.options.find((o) => o.names.some((n) => '--' + n === negPrev));
+      if (!opt) continue;
+      const set = VALUE_SETS[`${spec.name}/${opt.names[0]}`];
+      if (set) {
+        // a comma-separated list: complete the part after the last comma
+        const comma = set.list ? cur.lastIndexOf(',') : -1;
+        const r = comma >= 0 ? { start: { line: range.start.line, character: range.start.character + comma + 1 }, end: range.end } : range;
+        for (const v of set.values) out.push(item(v, CompletionItemKind.EnumMember, r, `--${opt.names[0]}`, opt.doc));
+        return list();
+      }
+      if (opt.args) return list(); // a free-form argument
     }
-    if (opt && opt.arg) return list(); // a free-form argument
   }
 
   const hasCommand = args.some((a) => COMMANDS[a]);
@@ -268,7 +283,7 @@ export function completion(doc: RuleDocument, index: ChainIndex, p: Position): C
     const long = longOf(CORE_OPTIONS, short);
     out.push(item(short, CompletionItemKind.Property, range, `${short}${long ? ', ' + long : ''} ${arg}`.trim(), d));
   }
-  for (const m of loadedModules(args)) for (const o of m.options) out.push(optionItem(m, o, range));
+  for (const m of loadedExtensions(args)) for (const o of m.options) optionItems(m, o, range, out);
   return list();
 }
 
