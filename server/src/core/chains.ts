@@ -46,8 +46,8 @@ export interface ChainInfo {
   firstRule?: ChainRef;
   /** `chainRefs`' answer, kept for the revision the index is of. */
   refsMemo?: ChainRef[];
-  /** Runs of consecutive rules of this chain: first and last line. */
-  runs: { start: number; end: number }[];
+  /** Runs of consecutive rules of this chain: first and last line of each, flat. */
+  runs: number[];
 }
 
 export interface TableBlock {
@@ -325,7 +325,8 @@ class Builder {
     }
     let c = m.get(name);
     if (!c) {
-      c = { table, name, builtin: isBuiltinChain(table, name), rules: 0, jumps: 0, places: [], runs: [] };
+      // every field in the literal, so they all live in the object (one shape for all)
+      c = { table, name, builtin: isBuiltinChain(table, name), decl: undefined, policy: undefined, rules: 0, jumps: 0, places: [], first: undefined, firstRule: undefined, refsMemo: undefined, runs: [] };
       m.set(name, c);
       block?.chains.push(c);
     }
@@ -346,8 +347,8 @@ class Builder {
     switch (r.kind) {
       case 'rule': {
         c.rules++;
-        if (this.last === c) c.runs[c.runs.length - 1].end = endLine;
-        else c.runs.push({ start: line, end: endLine });
+        if (this.last === c) c.runs[c.runs.length - 1] = endLine;
+        else c.runs.push(line, endLine);
         this.last = c;
         return c;
       }
@@ -374,6 +375,13 @@ export function buildChainIndex(doc: RuleDocument): ChainIndex {
   if (doc.format === 'save') indexSave(doc, b);
   else if (doc.format === 'shell') indexShell(doc, b);
   else indexListing(doc, b);
+  // arrays grown by push keep spare room: trim them, a dump has tens of thousands
+  for (const m of b.byTable.values()) {
+    for (const c of m.values()) {
+      c.places = c.places.slice();
+      c.runs = c.runs.slice();
+    }
+  }
   return { revision: doc.revision, tables: b.tables, byTable: b.byTable };
 }
 
@@ -454,7 +462,7 @@ function indexListing(doc: RuleDocument, b: Builder): void {
       current = b.add('', block, { kind: 'declare', s: w.s, e: w.e, name: w.text }, e.line);
       if (e.chain.policy) current.policy = e.chain.policy.text;
       current.builtin = !!e.chain.policy;
-      current.runs.push({ start: e.line, end: e.line });
+      current.runs.push(e.line, e.line);
       block.endLine = e.line;
     } else if (e.k === 'listing-rule' && current && block) {
       const t = e.target;
@@ -462,7 +470,7 @@ function indexListing(doc: RuleDocument, b: Builder): void {
         b.add('', block, { kind: 'jump', s: t.s, e: t.e, name: t.text }, e.line);
       }
       current.rules++;
-      current.runs[current.runs.length - 1].end = e.line;
+      current.runs[current.runs.length - 1] = e.line;
       block.endLine = e.line;
     }
   }

@@ -79,7 +79,8 @@ export function foldingRanges(doc: RuleDocument, index: ChainIndex): FoldingRang
   const out: FoldingRange[] = [];
   if (doc.format === 'save') for (const t of index.tables) if (t.endLine > t.line) out.push({ startLine: t.line, endLine: t.endLine });
   for (const c of allChains(index)) {
-    for (const r of c.runs) if (r.end > r.start) out.push({ startLine: r.start, endLine: r.end });
+    const r = c.runs;
+    for (let i = 0; i < r.length; i += 2) if (r[i + 1] > r[i]) out.push({ startLine: r[i], endLine: r[i + 1] });
   }
   out.sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine);
   return out;
