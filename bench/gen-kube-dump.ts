@@ -18,6 +18,7 @@
 // KUBE-SVC-X). About 2 jumps to KUBE-MARK-MASQ per service, 15 lines.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { mulberry32 } from '../test/kernel/generate';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -40,18 +41,6 @@ function chainHash(text: string): string {
   return out;
 }
 
-/** mulberry32: small deterministic PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const NAMESPACES = ['default', 'kube-system', 'mon', 'pay', 'search', 'shop', 'auth', 'media', 'web', 'stats', 'bill', 'cat'];
 const WORDS = ['api', 'web', 'cache', 'db', 'queue', 'auth', 'gw', 'worker', 'front', 'back', 'mx', 'logs', 'store', 'idx', 'mail', 'render', 'sess', 'feed'];
 const PORTS: [string, number, string][] = [
@@ -63,7 +52,7 @@ const HEADER_DATE = 'Mon Jan  6 12:00:00 2025';
 const MASQ_MARK = '0x4000/0x4000';
 
 export function generateKubeDump(services = 10000): string {
-  const rand = prng(0x6b756265 ^ services);
+  const rand = mulberry32(0x6b756265 ^ services);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const podCIDR = '10.0.0.0/8';
 
