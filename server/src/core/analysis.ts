@@ -3,7 +3,6 @@
  * each line, and the diagnostics of what stops iptables reading a line. Computed once per
  * document revision and shared by every feature.
  */
-import { FULL } from './numbers';
 import { TABLES } from './knowledge';
 import { Entry, RuleDocument, RuleEntry } from './document';
 import { MarkState } from './marks';
@@ -118,4 +117,3 @@ export function sampleAt(a: Analysis, line: number, settings: Settings = DEFAULT
   return { state: a.samples[best].state, fromLine: a.samples[best].line };
 }
 
-export const FULL_MASK = FULL;

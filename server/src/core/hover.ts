@@ -3,7 +3,7 @@ import { MarkupContent, MarkupKind } from 'vscode-languageserver-types';
 import { Analysis, Settings, sampleAt } from './analysis';
 import { RuleDocument } from './document';
 import { FULL, hex, hex8, u32 } from './numbers';
-import { MarkExtension, MarkOp, MarkState, applyMarkOp, evaluateOp, pairVerb } from './marks';
+import { MarkExtension, MarkOp, MarkState, Shift, applyMarkOp, evaluateOp, pairVerb } from './marks';
 import { Position, locate } from './locate';
 
 function bitList(x: number): string {
@@ -16,8 +16,7 @@ function bitList(x: number): string {
 
 /** One sentence: what the op does. */
 export function describeOp(op: MarkOp): string {
-  const shift = (sh: MarkOp extends never ? never : { dir: string; bits: number } | null) =>
-    sh ? `, then shifts the result ${sh.dir} by ${sh.bits} bit${sh.bits === 1 ? '' : 's'}` : '';
+  const shift = (sh: Shift) => (sh ? `, then shifts the result ${sh.dir} by ${sh.bits} bit${sh.bits === 1 ? '' : 's'}` : '');
   const pair = (what: string, value: number, mask: number) => {
     switch (pairVerb(value, mask)) {
       case 'and':
@@ -57,7 +56,7 @@ export function describeOp(op: MarkOp): string {
 }
 
 export function kernelFormula(op: MarkOp): string {
-  const sh = (s: { dir: string; bits: number } | null) => (s ? ` ${s.dir === 'left' ? '<<' : '>>'} ${s.bits}` : '');
+  const sh = (s: Shift) => (s ? ` ${s.dir === 'left' ? '<<' : '>>'} ${s.bits}` : '');
   switch (op.kind) {
     case 'xset':
       return `nfmark = (nfmark & ~${hex(op.mask)}) ^ ${hex(op.value)}`;
@@ -73,11 +72,10 @@ export function kernelFormula(op: MarkOp): string {
 }
 
 /** Bit-by-bit account of a change: set, cleared, flipped, kept. */
-export function changeBreakdown(before: number, after: number, op: MarkOp): string {
+export function changeBreakdown(before: number, after: number): string {
   if (before === after) return 'no bit changes';
   const set = u32(~before & after);
   const cleared = u32(before & ~after);
-  void op;
   const parts: string[] = [];
   if (set) parts.push(`set ${bitList(set)}`);
   if (cleared) parts.push(`cleared ${bitList(cleared)}`);
@@ -95,10 +93,10 @@ function resultLines(op: MarkOp, s: MarkState): string[] {
   const nfLine = `nfmark ${hex8(s.nfmark)} -> **${hex8(r.nfmark)}**`;
   const ctLine = `ctmark ${hex8(s.ctmark)} -> **${hex8(r.ctmark)}**`;
   if (touchesNf) {
-    out.push(`${nfLine} (${changeBreakdown(u32(s.nfmark), r.nfmark, op)})`);
+    out.push(`${nfLine} (${changeBreakdown(u32(s.nfmark), r.nfmark)})`);
     if (op.kind !== 'xset') out.push(ctLine + ' (unchanged)');
   } else {
-    out.push(`${ctLine} (${changeBreakdown(u32(s.ctmark), r.ctmark, op)})`);
+    out.push(`${ctLine} (${changeBreakdown(u32(s.ctmark), r.ctmark)})`);
     out.push(nfLine + ' (unchanged)');
   }
   return out;
