@@ -13,6 +13,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// `npm test` ends with this suite. It needs Debian's chromium (setup.sh apt-installs it and
+// code-server's build packages when run as root); elsewhere it says so loudly and skips,
+// except under CI, which must run it.
+{
+  const chromium = process.env.NFRULES_CHROMIUM ?? '/usr/bin/chromium';
+  const root_ = process.getuid?.() === 0;
+  if (!existsSync(chromium) && !root_ && !process.env.CI) {
+    console.error(`SKIPPED: end-to-end tests need ${chromium} (sudo apt-get install -y chromium), or root to install it`);
+    process.exit(0);
+  }
+}
 const started = Date.now();
 const secs = (t) => `${((Date.now() - t) / 1000).toFixed(1)}s`;
 
