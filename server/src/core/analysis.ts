@@ -4,7 +4,7 @@
  * document revision and shared by every feature.
  */
 import { TABLES } from './knowledge';
-import { Entry, RuleDocument, RuleEntry } from './document';
+import { Entry, RuleDocument } from './document';
 import { MarkState } from './marks';
 import { Finding, wordFinding } from './findings';
 

@@ -69,7 +69,7 @@ export function markRewrites(doc: RuleDocument, uri: string, range: { start: Pos
   return out;
 }
 
-function fileRewrite(doc: RuleDocument, uri: string, pick: (op: MarkOp) => string): TextEdit[] {
+function fileRewrite(doc: RuleDocument, pick: (op: MarkOp) => string): TextEdit[] {
   const edits: TextEdit[] = [];
   for (const e of doc.entries) {
     if (e.k !== 'rule') continue;
@@ -91,11 +91,11 @@ export function markSourceActions(doc: RuleDocument, uri: string, only?: string[
   const wants = (kind: string) => !only || only.some((k) => kind === k || kind.startsWith(k + '.'));
   const out: CodeAction[] = [];
   if (wants(SOURCE_SHORTEST)) {
-    const edits = fileRewrite(doc, uri, (op) => equivalentSpellings(op)[0]);
+    const edits = fileRewrite(doc, (op) => equivalentSpellings(op)[0]);
     if (edits.length) out.push({ title: `Rewrite every mark rule to its shortest form (${edits.length})`, kind: SOURCE_SHORTEST, edit: { changes: { [uri]: edits } } });
   }
   if (wants(SOURCE_SAVED)) {
-    const edits = fileRewrite(doc, uri, savedForm);
+    const edits = fileRewrite(doc, savedForm);
     if (edits.length) out.push({ title: `Rewrite every mark rule to iptables-save form (${edits.length})`, kind: SOURCE_SAVED, edit: { changes: { [uri]: edits } } });
   }
   return out;

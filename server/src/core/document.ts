@@ -269,7 +269,7 @@ export class RuleDocument {
         const f = entryFindings(e, false);
         if (f) e.findings = f;
       }
-    } else this.perLine = this.lines.map((t, i) => this.parseLine(i));
+    } else this.perLine = this.lines.map((_, i) => this.parseLine(i));
     this.cachedEntries = null;
     this.revision++;
   }

@@ -133,7 +133,6 @@ export function interpretMarkOptions(ext: MarkExtension, options: MarkOption[], 
   const specs = SPECS[ext];
   const table = [...markOptionNames(ext), ...otherNames];
   const seen = new Map<string, { value: number; mask: number }>();
-  const order: string[] = [];
   const steps: { name: string; value: number; mask: number }[] = [];
   let invert = false;
   let lastShift: Shift = null;
@@ -178,7 +177,6 @@ export function interpretMarkOptions(ext: MarkExtension, options: MarkOption[], 
     if (o.negated) invert = true;
     if (spec.name.endsWith('-shift-mark')) lastShift = { dir: spec.name.startsWith('left') ? 'left' : 'right', bits: value };
     seen.set(spec.name, { value, mask });
-    order.push(spec.name);
     steps.push({ name: spec.name, value, mask });
   }
   for (const spec of specs) {
@@ -229,7 +227,7 @@ export function interpretMarkOptions(ext: MarkExtension, options: MarkOption[], 
       let ctmask = FULL;
       let nfmask = FULL;
       for (const st of steps) {
-        const pair = markPairFromSpelling(new Map([[st.name, st]]));
+        const pair = spellingPair(st.name, st.value, st.mask);
         if (pair) {
           mode = 'set';
           ctmark = pair.value;
@@ -250,12 +248,27 @@ export function interpretMarkOptions(ext: MarkExtension, options: MarkOption[], 
 
 /** The (value, mask) pair of whichever of the five spellings is present. */
 function markPairFromSpelling(seen: Map<string, { value: number; mask: number }>): { value: number; mask: number } | null {
-  let s;
-  if ((s = seen.get('set-xmark'))) return { value: s.value, mask: s.mask };
-  if ((s = seen.get('set-mark'))) return { value: s.value, mask: u32(s.value | s.mask) };
-  if ((s = seen.get('and-mark'))) return { value: 0, mask: u32(~s.value) };
-  if ((s = seen.get('or-mark'))) return { value: s.value, mask: s.value };
-  if ((s = seen.get('xor-mark'))) return { value: s.value, mask: 0 };
+  for (const name of MARK_OPS) {
+    const s = seen.get(name);
+    if (s) return spellingPair(name, s.value, s.mask);
+  }
+  return null;
+}
+
+/** The kernel pair of one spelling (marks.md's table); null for a name that is not one. */
+function spellingPair(name: string, value: number, mask: number): { value: number; mask: number } | null {
+  switch (name) {
+    case 'set-xmark':
+      return { value, mask };
+    case 'set-mark':
+      return { value, mask: u32(value | mask) };
+    case 'and-mark':
+      return { value: 0, mask: u32(~value) };
+    case 'or-mark':
+      return { value, mask: value };
+    case 'xor-mark':
+      return { value, mask: 0 };
+  }
   return null;
 }
 
