@@ -8,6 +8,7 @@ import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze } from './analys
 import { markRewrites, markSourceActions } from './codeActions';
 import { Format, RuleDocument, detectFormat } from './document';
 import { hover } from './hover';
+import { docsHover } from './docsHover';
 import { Position } from './locate';
 import { ChainIndex, buildChainIndex, patchLine } from './chains';
 import * as nav from './navigation';
@@ -113,7 +114,7 @@ export class NfRulesService {
   hover(uri: string, p: Position, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): Hover | null {
     const h = this.docs.get(uri);
     if (!h) return null;
-    return hover(h.doc, this.analysis(uri, settings)!, p, settings) ?? nav.chainHover(h.doc, this.chains(uri)!, p);
+    return hover(h.doc, this.analysis(uri, settings)!, p, settings) ?? nav.chainHover(h.doc, this.chains(uri)!, p) ?? docsHover(h.doc, p);
   }
 
   codeActions(uri: string, range: { start: Position; end: Position }, only?: string[]): CodeAction[] {
