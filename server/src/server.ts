@@ -65,7 +65,7 @@ connection.onInitialize((params) => {
       semanticTokensProvider: { legend: LEGEND, full: true, range: true },
       completionProvider: { triggerCharacters: ['-', ' ', '*', ','] },
       codeActionProvider: {
-        codeActionKinds: [CodeActionKind.RefactorRewrite, SOURCE_SHORTEST, SOURCE_SAVED],
+        codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite, SOURCE_SHORTEST, SOURCE_SAVED],
       },
     },
     serverInfo: { name: 'nfrules' },

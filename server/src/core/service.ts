@@ -9,6 +9,7 @@ import { markRewrites, markSourceActions } from './codeActions';
 import { Format, RuleDocument, detectFormat } from './document';
 import { hover } from './hover';
 import { docsHover } from './docsHover';
+import { quickFixes } from './quickFixes';
 import { Position } from './locate';
 import { ChainIndex, buildChainIndex, patchLine } from './chains';
 import * as nav from './navigation';
@@ -117,10 +118,15 @@ export class NfRulesService {
     return hover(h.doc, this.analysis(uri, settings)!, p, settings) ?? nav.chainHover(h.doc, this.chains(uri)!, p) ?? docsHover(h.doc, p);
   }
 
-  codeActions(uri: string, range: { start: Position; end: Position }, only?: string[]): CodeAction[] {
+  codeActions(uri: string, range: { start: Position; end: Position }, only?: string[], diagnostics?: Diagnostic[]): CodeAction[] {
     const h = this.docs.get(uri);
     if (!h) return [];
     const out: CodeAction[] = [];
+    if (!only || only.some((k) => 'quickfix'.startsWith(k))) {
+      // findings do not depend on the sample settings: reuse this revision's analysis, whatever its settings
+      const a = h.analysis?.revision === h.doc.revision ? h.analysis.value : this.analysis(uri)!;
+      out.push(...quickFixes(h.doc, a, uri, range, diagnostics));
+    }
     const wantsRefactor = !only || only.some((k) => 'refactor.rewrite'.startsWith(k));
     if (wantsRefactor) out.push(...markRewrites(h.doc, uri, range));
     if (!only || only.some((k) => k.startsWith('source'))) out.push(...markSourceActions(h.doc, uri, only));
