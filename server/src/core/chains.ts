@@ -38,9 +38,9 @@ export interface ChainInfo {
   /**
    * Every place that names it, in line order, the declaration included, packed five numbers
    * a place (line, start, end line, end, kind): a dump's index holds numbers, not hundreds of
-   * thousands of objects. `chainRefs` unpacks them.
+   * thousands of objects. All chains' places share one buffer. `chainRefs` unpacks them.
    */
-  places: number[];
+  places: Int32Array;
   /** The first place that names it, and the first rule's chain word. */
   first?: ChainRef;
   firstRule?: ChainRef;
@@ -48,6 +48,8 @@ export interface ChainInfo {
   refsMemo?: ChainRef[];
   /** Runs of consecutive rules of this chain: first and last line of each, flat. */
   runs: number[];
+  /** The chain's number in the index, in order of first appearance. */
+  id: number;
 }
 
 export interface TableBlock {
@@ -100,10 +102,10 @@ const isSpace = (c: number) => c === 32 || c === 9 || c === 13;
  * The chain names and targets of one save-file rule line, by plain string scanning (no
  * allocation but the names). A quoted chain or target name goes through the real parser.
  */
-export function scanSaveRuleLine(line: string, out: LineRef[]): void {
+export function scanSaveRuleLine(line: string, out: LineRef[], prevChain?: string): void {
   if (line.charCodeAt(0) === 91 /* [ */) return parsedRefs(line, out);
   const from = out.length;
-  if (quickScan(line, out)) return;
+  if (quickScan(line, out, prevChain)) return;
   out.length = from;
   if (fastScan(line, out)) return;
   out.length = from;
@@ -134,14 +136,15 @@ function inQuotes(line: string, pos: number): boolean {
  * The common shape, `-A CHAIN ... -j TARGET` with single spaces, found with native string
  * search; false sends the line to the word-by-word scanner.
  */
-function quickScan(line: string, out: LineRef[]): boolean {
+function quickScan(line: string, out: LineRef[], prevChain?: string): boolean {
   if (line.charCodeAt(0) !== 45 || (line.charCodeAt(2) !== 32) || line.indexOf('\t') >= 0) return false;
   const c = line.charCodeAt(1);
   if (c !== 65 /* A */ && c !== 73 /* I */) return false;
   let e = line.indexOf(' ', 3);
   if (e < 0) e = line.length;
   if (e === 3) return false;
-  const name = line.slice(3, e);
+  // the chain of the line above, again: no new string
+  const name = prevChain !== undefined && prevChain.length === e - 3 && line.startsWith(prevChain, 3) ? prevChain : line.slice(3, e);
   if (name.indexOf('"') >= 0) return false;
   out.push({ kind: 'rule', s: 3, e, name });
   const hasQuote = line.indexOf('"', e) >= 0;
@@ -302,8 +305,16 @@ export function ruleRefs(rule: Rule, out: LineRef[]): void {
   for (const m of mine) out.push(m);
 }
 
+/** Places as the builder collects them: six numbers a place, the chain's id last. */
+const PLACE = 6;
+
 class Builder {
   tables: TableBlock[] = [];
+  /** Every chain, by id (creation order). */
+  private chains: ChainInfo[] = [];
+  /** Places of all chains in line order, packed in one growing buffer (no per-chain arrays to grow and collect). */
+  private buf = new Int32Array(PLACE * 4096);
+  private n = 0;
   byTable = new Map<string, Map<string, ChainInfo>>();
   private lastTable = '';
   private lastMap: Map<string, ChainInfo> | undefined;
@@ -326,7 +337,8 @@ class Builder {
     let c = m.get(name);
     if (!c) {
       // every field in the literal, so they all live in the object (one shape for all)
-      c = { table, name, builtin: isBuiltinChain(table, name), decl: undefined, policy: undefined, rules: 0, jumps: 0, places: [], first: undefined, firstRule: undefined, refsMemo: undefined, runs: [] };
+      c = { table, name, builtin: isBuiltinChain(table, name), decl: undefined, policy: undefined, rules: 0, jumps: 0, places: NO_PLACES, first: undefined, firstRule: undefined, refsMemo: undefined, runs: [], id: this.chains.length };
+      this.chains.push(c);
       m.set(name, c);
       block?.chains.push(c);
     }
@@ -337,7 +349,20 @@ class Builder {
   /** A name on a rule spanning `line`..`endLine`; the word itself spans `wordLine`..`wordEndLine`. */
   add(table: string, block: TableBlock | undefined, r: LineRef, line: number, endLine = line, wordLine = line, wordEndLine = wordLine): ChainInfo {
     const c = this.chain(table, r.name, block);
-    c.places.push(wordLine, r.s, wordEndLine, r.e, KIND_CODE[r.kind]);
+    if (this.n + PLACE > this.buf.length) {
+      const bigger = new Int32Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    const b = this.buf;
+    const i = this.n;
+    b[i] = wordLine;
+    b[i + 1] = r.s;
+    b[i + 2] = wordEndLine;
+    b[i + 3] = r.e;
+    b[i + 4] = KIND_CODE[r.kind];
+    b[i + 5] = c.id;
+    this.n = i + PLACE;
     if (!c.first || (r.kind === 'declare' && !c.decl) || (r.kind === 'rule' && !c.firstRule)) {
       const ref: ChainRef = { kind: r.kind as RefKind, line: wordLine, s: r.s, endLine: wordEndLine, e: r.e };
       c.first ??= ref;
@@ -367,7 +392,32 @@ class Builder {
   breakRun(): void {
     this.last = null;
   }
+
+  /** Hand each chain its places: one buffer for all, grouped by chain, in line order within each. */
+  finish(): void {
+    const count = new Int32Array(this.chains.length + 1);
+    const b = this.buf;
+    for (let i = 5; i < this.n; i += PLACE) count[b[i] + 1]++;
+    for (let k = 1; k < count.length; k++) count[k] += count[k - 1];
+    const packed = new Int32Array((this.n / PLACE) * 5);
+    const next = count.slice();
+    for (let i = 0; i < this.n; i += PLACE) {
+      const o = next[b[i + 5]]++ * 5;
+      packed[o] = b[i];
+      packed[o + 1] = b[i + 1];
+      packed[o + 2] = b[i + 2];
+      packed[o + 3] = b[i + 3];
+      packed[o + 4] = b[i + 4];
+    }
+    for (const c of this.chains) {
+      const id = c.id;
+      c.places = packed.subarray(count[id] * 5, count[id + 1] * 5);
+      c.runs = c.runs.slice();
+    }
+  }
 }
+
+const NO_PLACES = new Int32Array(0);
 
 /** Build the chain index of a document (call once per revision; see `NfRulesService.chains`). */
 export function buildChainIndex(doc: RuleDocument): ChainIndex {
@@ -375,13 +425,7 @@ export function buildChainIndex(doc: RuleDocument): ChainIndex {
   if (doc.format === 'save') indexSave(doc, b);
   else if (doc.format === 'shell') indexShell(doc, b);
   else indexListing(doc, b);
-  // arrays grown by push keep spare room: trim them, a dump has tens of thousands
-  for (const m of b.byTable.values()) {
-    for (const c of m.values()) {
-      c.places = c.places.slice();
-      c.runs = c.runs.slice();
-    }
-  }
+  b.finish();
   return { revision: doc.revision, tables: b.tables, byTable: b.byTable };
 }
 
@@ -389,6 +433,7 @@ function indexSave(doc: RuleDocument, b: Builder): void {
   let block: TableBlock | undefined;
   const refs: LineRef[] = [];
   const lines = doc.lines;
+  let prev: string | undefined;
   for (const e of doc.entries) {
     const ln = e.line;
     switch (e.k) {
@@ -413,8 +458,9 @@ function indexSave(doc: RuleDocument, b: Builder): void {
       case 'rule': {
         if (!block) break;
         refs.length = 0;
-        scanSaveRuleLine(lines[ln], refs);
+        scanSaveRuleLine(lines[ln], refs, prev);
         if (!refs.length || refs[0].kind !== 'rule') b.breakRun();
+        else prev = refs[0].name;
         for (const r of refs) if (r.kind !== 'target') b.add(block.name, block, r, ln);
         break;
       }
