@@ -1,0 +1,533 @@
+/**
+ * The walk's compiled rules: each rule of a chain the walk reaches becomes a list of tests
+ * (closures over precomputed numbers) and a target. A test answers 1 (matches), 0 (does not)
+ * or 2 (cannot be decided on the sample). Pure; never throws.
+ */
+import { MarkOp, applyMarkOp } from './marks';
+import { Address, parseAddress, protoNumber } from './packet';
+import { Ext, Opt, Rule } from './rule';
+import type { Hook, Packet } from './walk';
+
+export type Tri = 0 | 1 | 2;
+
+/** The packet as the tests read it: addresses and protocol as numbers. */
+export interface PacketC {
+  src?: Address;
+  dst?: Address;
+  proto?: number;
+  sport?: number;
+  dport?: number;
+  in?: string;
+  out?: string;
+  state?: string;
+  /** TCP flags of the sample (`flags=SYN,ACK`), as bits FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32. */
+  flags?: number;
+  srctype?: string;
+  dsttype?: string;
+}
+
+/** What a test sees at its rule: the packet, the hook, the conntrack entry and the marks now. */
+export interface Ctx {
+  p: PacketC;
+  hook: Hook;
+  /** Incoming / outgoing interface: '' where the hook has none, undefined when unknown. */
+  in?: string;
+  out?: string;
+  /** A conntrack entry is attached to the packet. */
+  ct: boolean;
+  /** The state a conntrack/state match sees; undefined when unknown. */
+  ctState?: string;
+  nfmark: number;
+  ctmark: number;
+}
+
+export interface CTest {
+  label: string;
+  fn: (c: Ctx) => Tri;
+}
+
+export type TargetKind = 'none' | 'chain' | 'verdict' | 'return' | 'mark' | 'connmark' | 'tproxy' | 'nat' | 'notrack' | 'continue' | 'unknown';
+
+export interface CRule {
+  line: number;
+  tests: CTest[];
+  /** Name of the target or chain (undefined: no target). */
+  target?: string;
+  goto: boolean;
+  kind: TargetKind;
+  markOp?: MarkOp;
+  /** A mark target whose values cannot be evaluated (shell expansion, invalid value). */
+  markNote?: string;
+  /** How many kernel rules iptables makes of it (`-s a,b` gives two). */
+  expands?: number;
+}
+
+const FLAG_BITS: Record<string, number> = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32, ALL: 63, NONE: 0 };
+
+export function parseFlags(s: string): number | null {
+  let n = 0;
+  for (const f of s.toUpperCase().split(',')) {
+    if (!(f in FLAG_BITS)) return null;
+    n |= FLAG_BITS[f];
+  }
+  return n;
+}
+
+export function compilePacket(p: Packet): PacketC {
+  const c: PacketC = {};
+  if (p.src) c.src = parseAddress(p.src) ?? undefined;
+  if (p.dst) c.dst = parseAddress(p.dst) ?? undefined;
+  if (p.proto !== undefined) c.proto = protoNumber(String(p.proto)) ?? undefined;
+  if (typeof p.sport === 'number') c.sport = p.sport;
+  if (typeof p.dport === 'number') c.dport = p.dport;
+  if (p.in) c.in = p.in;
+  if (p.out) c.out = p.out;
+  if (p.state) c.state = String(p.state).toUpperCase();
+  const x = p.extra ?? {};
+  const fl = x.flags ?? x.tcpflags ?? x['tcp-flags'];
+  if (fl !== undefined) c.flags = parseFlags(fl) ?? undefined;
+  if (x.srctype) c.srctype = x.srctype.toUpperCase();
+  if (x.dsttype) c.dsttype = x.dsttype.toUpperCase();
+  return c;
+}
+
+// ---------------------------------------------------------------- addresses
+
+interface Net {
+  v: 4 | 6;
+  /** IPv4: [addr, mask]; IPv6: 4 words of address then 4 of mask. */
+  a: number[];
+}
+
+function v6Mask(bits: number): number[] {
+  const m: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const b = Math.max(0, Math.min(32, bits - 32 * i));
+    m.push(b === 0 ? 0 : b === 32 ? 0xffffffff : (0xffffffff << (32 - b)) >>> 0);
+  }
+  return m;
+}
+
+/** `a.b.c.d[/n|/mask]` or an IPv6 net; null for a host name (undecidable). */
+export function parseNet(s: string): Net | null {
+  const slash = s.indexOf('/');
+  const host = slash >= 0 ? s.slice(0, slash) : s;
+  const maskText = slash >= 0 ? s.slice(slash + 1) : undefined;
+  const a = parseAddress(host);
+  if (!a) return null;
+  if (a.v === 4) {
+    let mask = 0xffffffff;
+    if (maskText !== undefined) {
+      if (/^\d+$/.test(maskText)) {
+        const b = Number(maskText);
+        if (b > 32) return null;
+        mask = b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0;
+      } else {
+        const m = parseAddress(maskText);
+        if (!m || m.v !== 4) return null;
+        mask = m.n;
+      }
+    }
+    return { v: 4, a: [(a.n & mask) >>> 0, mask] };
+  }
+  let bits = 128;
+  if (maskText !== undefined) {
+    if (!/^\d+$/.test(maskText) || Number(maskText) > 128) return null;
+    bits = Number(maskText);
+  }
+  const m = v6Mask(bits);
+  return { v: 6, a: [...a.w.map((w, i) => (w & m[i]) >>> 0), ...m] };
+}
+
+function inNet(addr: Address, n: Net): boolean {
+  if (addr.v !== n.v) return false;
+  if (addr.v === 4) return ((addr.n & n.a[1]) >>> 0) === n.a[0];
+  for (let i = 0; i < 4; i++) if (((addr.w[i] & n.a[4 + i]) >>> 0) !== n.a[i]) return false;
+  return true;
+}
+
+function addrTest(opt: Opt, which: 'src' | 'dst'): { test: CTest; count: number } {
+  const arg = opt.args[0]?.text ?? '';
+  const neg = !!opt.neg;
+  const label = `${neg ? '! ' : ''}${which === 'src' ? '-s' : '-d'} ${arg}`;
+  const parts = arg.split(',');
+  const nets: Net[] = [];
+  for (const p of parts) {
+    const n = parseNet(p);
+    if (!n) return { test: { label, fn: () => 2 }, count: parts.length };
+    nets.push(n);
+  }
+  if (nets.length === 1 && nets[0].v === 4 && !neg) {
+    const [net, mask] = nets[0].a;
+    return {
+      test: { label, fn: (c) => { const a = c.p[which]; if (!a) return 2; return a.v === 4 && ((a.n & mask) >>> 0) === net ? 1 : 0; } },
+      count: 1,
+    };
+  }
+  // `! -s a,b` is two kernel rules, `! -s a` and `! -s b`: the packet matches when any does
+  return {
+    test: {
+      label,
+      fn: (c) => {
+        const a = c.p[which];
+        if (!a) return 2;
+        for (const n of nets) if (inNet(a, n) !== neg) return 1;
+        return 0;
+      },
+    },
+    count: nets.length,
+  };
+}
+
+// ---------------------------------------------------------------- ports
+
+const SERVICES: Record<string, number> = {
+  ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, dns: 53, http: 80, www: 80, pop3: 110, ntp: 123, imap: 143, snmp: 161,
+  ldap: 389, https: 443, submission: 587, imaps: 993, pop3s: 995, bootps: 67, bootpc: 68, tftp: 69, syslog: 514,
+};
+
+const port = (s: string): number | null => {
+  if (/^\d+$/.test(s)) return Number(s) <= 65535 ? Number(s) : null;
+  return SERVICES[s.toLowerCase()] ?? null;
+};
+
+/** `a`, `a:b`, `:b`, `a:` as [lo, hi]; null when a name is unknown. */
+export function parsePortRange(s: string): [number, number] | null {
+  const k = s.indexOf(':');
+  if (k < 0) {
+    const p = port(s);
+    return p === null ? null : [p, p];
+  }
+  const lo = k === 0 ? 0 : port(s.slice(0, k));
+  const hi = k === s.length - 1 ? 65535 : port(s.slice(k + 1));
+  if (lo === null || hi === null) return null;
+  return [lo, hi];
+}
+
+function portTest(opt: Opt, which: 'sport' | 'dport', flag: string): CTest {
+  const arg = opt.args[0]?.text ?? '';
+  const neg = !!opt.neg;
+  const label = `${neg ? '! ' : ''}${flag} ${arg}`;
+  const r = parsePortRange(arg);
+  if (!r) return { label, fn: () => 2 };
+  const [lo, hi] = r;
+  return {
+    label,
+    fn: (c) => {
+      const v = c.p[which];
+      if (v === undefined) return 2;
+      return (v >= lo && v <= hi) !== neg ? 1 : 0;
+    },
+  };
+}
+
+function multiportTest(opt: Opt, canon: string): CTest {
+  const arg = opt.args[0]?.text ?? '';
+  const neg = !!opt.neg;
+  const label = `-m multiport ${neg ? '! ' : ''}--${canon} ${arg}`;
+  const ranges: [number, number][] = [];
+  for (const part of arg.split(',')) {
+    const r = parsePortRange(part);
+    if (!r) return { label, fn: () => 2 };
+    ranges.push(r);
+  }
+  const hit = (v: number) => ranges.some(([lo, hi]) => v >= lo && v <= hi);
+  return {
+    label,
+    fn: (c) => {
+      const s = c.p.sport;
+      const d = c.p.dport;
+      let r: Tri;
+      if (canon === 'source-ports') r = s === undefined ? 2 : hit(s) ? 1 : 0;
+      else if (canon === 'destination-ports') r = d === undefined ? 2 : hit(d) ? 1 : 0;
+      else {
+        const a = s === undefined ? 2 : hit(s) ? 1 : 0;
+        const b = d === undefined ? 2 : hit(d) ? 1 : 0;
+        r = a === 1 || b === 1 ? 1 : a === 2 || b === 2 ? 2 : 0;
+      }
+      if (r === 2) return 2;
+      return (r === 1) !== neg ? 1 : 0;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- the rule
+
+const NAT_TARGETS = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP', 'SAME']);
+const VERDICTS = new Set(['ACCEPT', 'DROP', 'REJECT', 'QUEUE', 'NFQUEUE']);
+export const NONTERMINAL_TARGETS = new Set([
+  'LOG', 'NFLOG', 'ULOG', 'CT', 'TCPMSS', 'CLASSIFY', 'CHECKSUM', 'SECMARK', 'CONNSECMARK', 'TRACE', 'AUDIT', 'HMARK',
+  'TEE', 'TOS', 'DSCP', 'TTL', 'HL', 'ECN', 'IDLETIMER', 'LED', 'RATEEST', 'SET', 'TCPOPTSTRIP', 'CLUSTERIP', 'DNPT', 'SNPT',
+  'SYNPROXY', 'MIRROR', 'NETLINK',
+]);
+
+const undecided = (label: string): CTest => ({ label, fn: () => 2 });
+
+function ifaceTest(opt: Opt, which: 'in' | 'out'): CTest {
+  const arg = opt.args[0]?.text ?? '';
+  const neg = !!opt.neg;
+  const label = `${neg ? '! ' : ''}${which === 'in' ? '-i' : '-o'} ${arg}`;
+  const wild = arg.endsWith('+');
+  const stem = wild ? arg.slice(0, -1) : arg;
+  return {
+    label,
+    fn: (c) => {
+      const v = c[which];
+      if (v === undefined) return 2;
+      return (wild ? v.startsWith(stem) : v === stem) !== neg ? 1 : 0;
+    },
+  };
+}
+
+function stateTest(label: string, list: string, neg: boolean, conntrack: boolean): CTest {
+  const want = new Set(list.toUpperCase().split(','));
+  const virt = want.has('SNAT') || want.has('DNAT');
+  return {
+    label,
+    fn: (c) => {
+      const st = c.ctState;
+      if (st === undefined) return 2;
+      let hit: boolean | null = want.has(st);
+      // SNAT/DNAT are set from the entry's NAT status, which the sample does not say
+      if (!hit && virt && c.ct) hit = null;
+      if (hit === null) return 2;
+      void conntrack;
+      return hit !== neg ? 1 : 0;
+    },
+  };
+}
+
+function conntrackTests(ext: Ext, out: CTest[]): void {
+  let hasState = false;
+  const others: string[] = [];
+  for (const o of ext.opts) {
+    if (o.canon === 'ctstate') {
+      hasState = true;
+      out.push(stateTest(`-m conntrack ${o.neg ? '! ' : ''}--ctstate ${o.args[0]?.text ?? ''}`, o.args[0]?.text ?? '', !!o.neg, true));
+    } else others.push(`${o.neg ? '! ' : ''}${o.key} ${o.args.map((a) => a.text).join(' ')}`.trim());
+  }
+  if (others.length) {
+    // without an entry the kernel's conntrack match answers by --ctstate alone
+    const label = `-m conntrack ${others.join(' ')}`;
+    out.push({ label, fn: (c) => (c.ct ? 2 : hasState ? 1 : 0) });
+  }
+}
+
+function addrtypeTests(ext: Ext, out: CTest[]): void {
+  for (const o of ext.opts) {
+    if (o.canon !== 'src-type' && o.canon !== 'dst-type') continue;
+    const key = o.canon === 'src-type' ? 'srctype' : 'dsttype';
+    const want = new Set((o.args[0]?.text ?? '').toUpperCase().split(','));
+    const neg = !!o.neg;
+    out.push({
+      label: `-m addrtype ${neg ? '! ' : ''}--${o.canon} ${o.args[0]?.text ?? ''}`,
+      fn: (c) => {
+        const t = c.p[key];
+        if (t === undefined) return 2;
+        return want.has(t) !== neg ? 1 : 0;
+      },
+    });
+  }
+}
+
+function iprangeTests(ext: Ext, out: CTest[]): void {
+  for (const o of ext.opts) {
+    if (o.canon !== 'src-range' && o.canon !== 'dst-range') continue;
+    const which = o.canon === 'src-range' ? 'src' : 'dst';
+    const text = o.args[0]?.text ?? '';
+    const label = `-m iprange ${o.neg ? '! ' : ''}--${o.canon} ${text}`;
+    const [a, b = a] = text.split('-');
+    const lo = parseAddress(a);
+    const hi = parseAddress(b);
+    if (!lo || !hi || lo.v !== hi.v) {
+      out.push(undecided(label));
+      continue;
+    }
+    const neg = !!o.neg;
+    const key = (x: Address): bigint => (x.v === 4 ? BigInt(x.n) : x.w.reduce((acc, w) => (acc << 32n) | BigInt(w), 0n));
+    const klo = key(lo);
+    const khi = key(hi);
+    out.push({
+      label,
+      fn: (c) => {
+        const x = c.p[which];
+        if (!x) return 2;
+        if (x.v !== lo.v) return neg ? 1 : 0;
+        const k = key(x);
+        return (k >= klo && k <= khi) !== neg ? 1 : 0;
+      },
+    });
+  }
+}
+
+function tcpTests(ext: Ext, out: CTest[]): void {
+  for (const o of ext.opts) {
+    const neg = !!o.neg;
+    switch (o.canon) {
+      case 'source-port':
+        out.push(portTest(o, 'sport', '--sport'));
+        break;
+      case 'destination-port':
+        out.push(portTest(o, 'dport', '--dport'));
+        break;
+      case 'syn':
+      case 'tcp-flags': {
+        let mask = 0x17; // SYN,RST,ACK,FIN
+        let comp = 0x02;
+        let label = `${neg ? '! ' : ''}--syn`;
+        if (o.canon === 'tcp-flags') {
+          const m = parseFlags(o.args[0]?.text ?? '');
+          const k = parseFlags(o.args[1]?.text ?? '');
+          label = `${neg ? '! ' : ''}--tcp-flags ${o.args.map((a) => a.text).join(' ')}`;
+          if (m === null || k === null) {
+            out.push(undecided(label));
+            break;
+          }
+          mask = m;
+          comp = k;
+        }
+        out.push({ label, fn: (c) => (c.p.flags === undefined ? 2 : ((c.p.flags & mask) === comp) !== neg ? 1 : 0) });
+        break;
+      }
+      default:
+        out.push(undecided(`${neg ? '! ' : ''}${o.key} ${o.args.map((a) => a.text).join(' ')}`.trim()));
+    }
+  }
+}
+
+const ALWAYS_TRUE_MATCHES = new Set(['comment']);
+
+/** Compile one parsed rule: its tests and its target. */
+export function compileRule(rule: Rule, line: number): CRule {
+  const tests: CTest[] = [];
+  let expands = 1;
+  const unknownWord = rule.core.some((o) => o.args.some((a) => a.unknown)) || rule.exts.some((x) => x.name.unknown || x.opts.some((o) => o.args.some((a) => a.unknown)));
+  if (unknownWord) tests.push(undecided('a shell expansion'));
+  let target: Ext | undefined;
+  for (const o of rule.core) {
+    if (o.args.some((a) => a.unknown)) continue;
+    switch (o.key) {
+      case '--source':
+      case '--destination': {
+        const r = addrTest(o, o.key === '--source' ? 'src' : 'dst');
+        expands *= r.count;
+        tests.push(r.test);
+        break;
+      }
+      case '--protocol': {
+        const t = o.args[0]?.text ?? '';
+        const n = protoNumber(t);
+        const neg = !!o.neg;
+        const label = `${neg ? '! ' : ''}-p ${t}`;
+        if (n === null) tests.push(undecided(label));
+        else if (n === 0) tests.push({ label, fn: () => (neg ? 0 : 1) });
+        else tests.push({ label, fn: (c) => (c.p.proto === undefined ? 2 : (c.p.proto === n) !== neg ? 1 : 0) });
+        break;
+      }
+      case '--in-interface':
+        tests.push(ifaceTest(o, 'in'));
+        break;
+      case '--out-interface':
+        tests.push(ifaceTest(o, 'out'));
+        break;
+      case '--fragment': {
+        // the sample is not a fragment (or the first one): `-f` no, `! -f` yes
+        const neg = !!o.neg;
+        tests.push({ label: `${neg ? '! ' : ''}-f`, fn: () => (neg ? 1 : 0) });
+        break;
+      }
+      case '--jump':
+      case '--goto':
+      case '--match':
+      case '--table':
+      case '--set-counters':
+      case '--ipv4':
+      case '--ipv6':
+      case '--verbose':
+      case '--numeric':
+      case '--exact':
+      case '--line-numbers':
+      case '--wait':
+      case '--wait-interval':
+      case '--modprobe':
+        break;
+      default:
+        if (o.key.startsWith('-')) tests.push(undecided(`${o.neg ? '! ' : ''}${o.key} ${o.args.map((a) => a.text).join(' ')}`.trim()));
+    }
+  }
+  rule.exts.forEach((ext, i) => {
+    if (ext.kind === 'target') {
+      target = ext;
+      return;
+    }
+    if (ext.name.unknown) return;
+    const name = ext.name.text;
+    if (ALWAYS_TRUE_MATCHES.has(name)) return;
+    switch (name) {
+      case 'tcp':
+      case 'udp':
+        tcpTests(ext, tests);
+        return;
+      case 'multiport':
+        for (const o of ext.opts) if (o.canon) tests.push(multiportTest(o, o.canon));
+        return;
+      case 'mark':
+      case 'connmark': {
+        const m = rule.marks.find((x) => x.extIndex === i);
+        const label = `-m ${name} ${ext.opts.map((o) => `${o.neg ? '! ' : ''}${o.key} ${o.args.map((a) => a.text).join(' ')}`).join(' ')}`.trim();
+        const op = m && typeof m.result === 'object' && !('message' in m.result) ? (m.result as MarkOp) : undefined;
+        if (!op) {
+          tests.push(undecided(label));
+          return;
+        }
+        const ct = name === 'connmark';
+        tests.push({
+          label,
+          fn: (c) => {
+            if (ct && !c.ct) return 0; // no conntrack entry: connmark does not match, `!` or not
+            return applyMarkOp(op, { nfmark: c.nfmark, ctmark: c.ctmark }).matches ? 1 : 0;
+          },
+        });
+        return;
+      }
+      case 'conntrack':
+        conntrackTests(ext, tests);
+        return;
+      case 'state': {
+        const o = ext.opts.find((x) => x.canon === 'state');
+        if (o) tests.push(stateTest(`-m state ${o.neg ? '! ' : ''}--state ${o.args[0]?.text ?? ''}`, o.args[0]?.text ?? '', !!o.neg, false));
+        else tests.push(undecided('-m state'));
+        return;
+      }
+      case 'addrtype':
+        addrtypeTests(ext, tests);
+        if (!ext.opts.length) tests.push(undecided('-m addrtype'));
+        return;
+      case 'iprange':
+        iprangeTests(ext, tests);
+        return;
+      default:
+        tests.push(undecided(`-m ${name}`));
+    }
+  });
+  const r: CRule = { line, tests, goto: false, kind: 'none' };
+  if (expands > 1) r.expands = expands;
+  if (target) {
+    const t = target.name.text;
+    r.target = t;
+    r.goto = target.via.text === '-g' || target.via.text === '--goto';
+    if (target.name.unknown) r.kind = 'unknown';
+    else if (t === 'RETURN') r.kind = 'return';
+    else if (VERDICTS.has(t)) r.kind = 'verdict';
+    else if (NAT_TARGETS.has(t)) r.kind = 'nat';
+    else if (t === 'NOTRACK' || (t === 'CT' && target.opts.some((o) => o.key === '--notrack'))) r.kind = 'notrack';
+    else if (t === 'MARK' || t === 'CONNMARK' || t === 'TPROXY') {
+      r.kind = t === 'MARK' ? 'mark' : t === 'CONNMARK' ? 'connmark' : 'tproxy';
+      const m = rule.marks.find((x) => x.ext === t);
+      if (m && typeof m.result === 'object' && !('message' in m.result)) r.markOp = m.result as MarkOp;
+      else r.markNote = m && m.result === 'unknown' ? 'a shell expansion in its value' : m && typeof m.result === 'object' && 'message' in m.result ? m.result.message : 'no mark option';
+    } else if (NONTERMINAL_TARGETS.has(t)) r.kind = 'continue';
+    else r.kind = 'chain'; // resolved against the table's chains when walked
+  }
+  return r;
+}
