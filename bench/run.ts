@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { generateKubeDump } from './gen-kube-dump';
 import { LspClient } from '../test/protocol/lsp';
 import { navigationBench } from './navigation';
+import { walkBench } from './walk';
 
 const OUT = 'bench/out';
 mkdirSync(OUT, { recursive: true });
@@ -124,6 +125,9 @@ async function main(): Promise<void> {
   const hwm2 = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   console.log(`navigation: peak memory (VmHWM) after ${hwm2.toFixed(0)} MB`);
   await c.shutdown();
+
+  // 2c. the packet walk (issue 7): one walk through the dump, after parse and compile (bench/walk.ts)
+  walkBench(text);
 
   // 3. grammar throughput, when the grammar bench is there
   if (existsSync('bench/grammar.ts')) {
