@@ -15,8 +15,10 @@
  * - unknown-option: the option belongs to a modelled match not loaded before it: insert
  *   `-m name` before it (or `-p tcp`/`-p udp`/`-p icmp` for the protocol matches); preferred
  *   only when exactly one match has that option and nothing else is then missing.
- * - mark-noop, unreachable-rule: remove the rule (preferred: it changes nothing); in a script
- *   the whole command with its continuation lines, offered only when it stands alone on them.
+ * - mark-noop, unreachable-rule: remove the rule (preferred: it changes nothing; for a no-op
+ *   mark write only when none of its matches keeps state, such as `recent` or an unmodelled
+ *   match); in a script the whole command with its continuation lines, offered only when it
+ *   stands alone on them.
  * - undeclared-chain: `:NAME - [0:0]` after the table's last chain declaration (save), or
  *   `iptables [-t table] -N NAME` before the first use (script). Not preferred: with
  *   `--noflush` or a chain made elsewhere the chain may exist, and then the declaration
@@ -199,11 +201,21 @@ function removeLines(doc: RuleDocument, e: Entry): TextEdit | null {
   return { range: { start: e.line > 0 ? pos(e.line - 1, doc.lines[e.line - 1].length) : pos(0, 0), end }, newText: '' };
 }
 
-function removeRule(doc: RuleDocument, f: Finding, title: string): Fix[] {
+/** Matches whose evaluation changes state other rules see (lists, shared buckets, counters). */
+const STATEFUL = new Set(['recent', 'hashlimit', 'connlimit', 'limit', 'statistic']);
+
+/**
+ * Remove a rule. Certain where nothing it does survives it: always for a rule no packet
+ * reaches; for a no-op mark write only when none of its matches keeps state (a `recent`
+ * list, a hashlimit bucket shared by name, an unmodelled match such as nfacct or quota).
+ */
+function removeRule(doc: RuleDocument, f: Finding, title: string, reached: boolean): Fix[] {
   const e = doc.entryAt(f.line);
   if (!e || e.k !== 'rule') return [];
   const edit = removeLines(doc, e);
-  return edit ? [{ title, edits: [edit], preferred: true }] : [];
+  if (!edit) return [];
+  const stateful = (e as RuleEntry).rule.exts.some((x) => x.kind === 'match' && (x.name.unknown || STATEFUL.has(x.name.text) || !extensionSpec('match', x.name.text)));
+  return [{ title, edits: [edit], preferred: !reached || !stateful }];
 }
 
 /** The text of a finding's range, when it lies on one line. */
@@ -324,9 +336,9 @@ function fixesFor(doc: RuleDocument, f: Finding): Fix[] {
       return e ? targetHook(doc, e) : [];
     }
     case 'mark-noop':
-      return removeRule(doc, f, 'Remove the rule: it changes no mark');
+      return removeRule(doc, f, 'Remove the rule: it changes no mark', true);
     case 'unreachable-rule':
-      return removeRule(doc, f, 'Remove the rule: no packet reaches it');
+      return removeRule(doc, f, 'Remove the rule: no packet reaches it', false);
     case 'undeclared-chain':
       return undeclaredChain(doc, f);
     case 'chain-redeclared':
