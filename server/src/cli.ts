@@ -1,15 +1,22 @@
 /**
  * nfrules, the command line: `mark` evaluates one mark target or match on a sample,
- * `check` prints the diagnostics of rule files.
+ * `check` prints the diagnostics of rule files, `trace` walks a sample packet through a
+ * file's rules for one hook.
  */
 import { readFileSync } from 'node:fs';
 import { evaluateMarkArgs } from './core/marks';
 import { parseWhole, hex8 } from './core/numbers';
 import { NfRulesService, DEFAULT_SERVICE_SETTINGS } from './core/service';
+import { RuleDocument, detectFormat } from './core/document';
+import { parsePacketString } from './core/packet';
+import { HOOKS, HOOK_TABLES, WalkResult, isHook, walk } from './core/walk';
 
 const USAGE = `usage:
   nfrules mark [--nfmark N] [--ctmark N] [--json] -- -j MARK --or-mark 0x4000
-  nfrules check [--json] FILE...`;
+  nfrules check [--json] FILE...
+  nfrules trace FILE --hook PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING [--table TABLE]
+                --packet 'src=10.0.0.1 dst=10.96.0.10 proto=tcp dport=80 state=NEW nfmark=0x0'
+                [--assume nomatch|match] [--json]`;
 
 function fail(msg: string, code = 2): never {
   process.stderr.write(msg + '\n');
@@ -101,6 +108,103 @@ function checkCommand(argv: string[]): number {
   return errors ? 1 : 0;
 }
 
+function ruleText(doc: RuleDocument, line: number): string {
+  const t = (doc.lines[line] ?? '').trim();
+  return doc.format === 'save' ? t.replace(/^-A \S+ /, '') : t;
+}
+
+function traceJson(r: WalkResult): object {
+  const l = (n: number | undefined) => (n === undefined ? undefined : n + 1);
+  return {
+    hook: r.hook,
+    path: r.path.map((s) => ({
+      line: s.line + 1,
+      table: s.table,
+      chain: s.chain,
+      matched: s.matched,
+      decided: s.decided,
+      ...(s.undecided ? { undecided: s.undecided } : {}),
+      ...(s.target !== undefined ? { target: s.target } : {}),
+      ...(s.action !== undefined ? { action: s.action } : {}),
+      depth: s.depth,
+      nfmark: s.after.nfmark,
+      ctmark: s.after.ctmark,
+    })),
+    verdict: r.verdict,
+    ...(r.verdictLine !== undefined ? { verdictLine: r.verdictLine + 1 } : {}),
+    nfmark: r.nfmark,
+    ctmark: r.ctmark,
+    tables: r.tables.map((t) => ({ ...t, line: l(t.line), policyLine: l(t.policyLine) })),
+    notes: r.notes,
+    ...(r.loop ? { loop: { ...r.loop, line: r.loop.line + 1 } } : {}),
+  };
+}
+
+function traceCommand(argv: string[]): number {
+  let file: string | undefined;
+  let hook: string | undefined;
+  let table: string | undefined;
+  let packetText: string | undefined;
+  let assume: 'match' | 'nomatch' = 'nomatch';
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) fail(`nfrules trace: ${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === '--json') json = true;
+    else if (a === '--hook') hook = value().toUpperCase();
+    else if (a === '--table' || a === '-t') table = value();
+    else if (a === '--packet') packetText = (packetText ? packetText + ' ' : '') + value();
+    else if (a === '--assume') {
+      const v = value();
+      if (v !== 'match' && v !== 'nomatch') fail(`nfrules trace: --assume is match or nomatch, not ${v}`);
+      assume = v;
+    } else if (a.startsWith('-')) fail(`nfrules trace: unknown option ${a}\n${USAGE}`);
+    else if (file === undefined) file = a;
+    else fail(`nfrules trace: one file at a time\n${USAGE}`);
+  }
+  if (!file) fail(`nfrules trace: no file\n${USAGE}`);
+  if (!hook || !isHook(hook)) fail(`nfrules trace: --hook must be one of ${HOOKS.join(', ')}${hook ? ` (got ${hook})` : ''}`);
+  if (table !== undefined && !HOOK_TABLES[hook].includes(table)) fail(`nfrules trace: table ${table} has no ${hook} chain (${hook}: ${HOOK_TABLES[hook].join(', ')})`);
+  const pk = parsePacketString(packetText ?? '');
+  if ('error' in pk) fail(`nfrules trace: bad --packet${pk.key ? ` key ${pk.key}` : ''}: ${pk.error}`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    fail(`nfrules: cannot read ${file}: ${(e as Error).message}`);
+  }
+  const doc = new RuleDocument(text, detectFormat(file, text));
+  const r = walk(doc, { hook, table, packet: pk.packet, assume });
+  if (json) {
+    process.stdout.write(JSON.stringify(traceJson(r)) + '\n');
+    return 0;
+  }
+  const out: string[] = [];
+  const w = String(doc.lines.length).length;
+  for (const s of r.path) {
+    const what = s.decided ? (s.matched ? 'match' : 'no   ') : s.matched ? 'match?' : 'no?  ';
+    let t = `${String(s.line + 1).padStart(w)}  ${'  '.repeat(s.depth)}${s.table}/${s.chain}  ${what}  ${ruleText(doc, s.line)}`;
+    if (s.matched) t += `  nfmark ${hex8(s.after.nfmark)} ctmark ${hex8(s.after.ctmark)}`;
+    if (!s.decided) t += `  [undecided: ${s.undecided?.join('; ')}; assumed ${s.matched ? 'match' : 'no match'}]`;
+    out.push(t);
+  }
+  for (const t of r.tables) {
+    const o = t as typeof t & { skipped?: string; target?: string; absent?: boolean };
+    const by = o.absent ? 'default (not in the file)' : o.skipped ? 'skipped' : t.line !== undefined ? `line ${t.line + 1}${o.target ? ` (${o.target})` : ''}` : t.policyLine !== undefined ? `policy, line ${t.policyLine + 1}` : 'policy (default)';
+    out.push(`table ${t.table}/${t.chain}: ${t.verdict} by ${by}`);
+  }
+  for (const n of r.notes) out.push(`note: ${n}`);
+  out.push(`verdict: ${r.verdict}${r.verdictLine !== undefined ? ` (line ${r.verdictLine + 1})` : ''}`);
+  out.push(`nfmark:  ${hex8(r.nfmark)}`);
+  out.push(`ctmark:  ${hex8(r.ctmark)}`);
+  process.stdout.write(out.join('\n') + '\n');
+  return 0;
+}
+
 function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
   switch (cmd) {
@@ -108,6 +212,8 @@ function main(argv: string[]): number {
       return markCommand(rest);
     case 'check':
       return checkCommand(rest);
+    case 'trace':
+      return traceCommand(rest);
     case '-h':
     case '--help':
     case undefined:

@@ -111,6 +111,8 @@ export interface TableOutcomeExtra {
   skipped?: string;
   /** The target that ended the table when it is not a plain verdict (DNAT, TPROXY...). */
   target?: string;
+  /** The file has no such table (or no such chain in it): the packet passes. */
+  absent?: boolean;
 }
 
 /** Tables of each hook, in the kernel's priority order. */
@@ -462,7 +464,7 @@ function walkInner(doc: RuleDocument, opts: WalkOptions, nf0: number, ct0: numbe
         res.tables.push(o);
         continue;
       }
-      if (!knownState) note(`nat/${hook} walked on the assumption that the packet is the first of its connection (the sample has no state)`);
+      if (!knownState && tables.get('nat')?.get(hook)) note(`nat/${hook} walked on the assumption that the packet is the first of its connection (the sample has no state)`);
     }
     if (table === 'raw') {
       ctx.ct = false;
@@ -496,7 +498,7 @@ function walkInner(doc: RuleDocument, opts: WalkOptions, nf0: number, ct0: numbe
   function walkTable(table: string): TableOutcome & TableOutcomeExtra {
     const chains = tables.get(table);
     const builtin = chains?.get(hook);
-    if (!builtin) return { table, chain: hook, verdict: 'ACCEPT' };
+    if (!builtin) return { table, chain: hook, verdict: 'ACCEPT', absent: true };
     const policy = (): TableOutcome => {
       const o: TableOutcome = { table, chain: hook, verdict: builtin.policy ?? 'ACCEPT' };
       if (builtin.policyLine !== undefined) o.policyLine = builtin.policyLine;
