@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cursor, openDoc, EOLS, withEol } from './fixture';
-import { Format } from '../../server/src/core/document';
+import { Format, RuleDocument } from '../../server/src/core/document';
+import { docsHover } from '../../server/src/core/docsHover';
 
 function hoverAt(src: string, format: Format = 'save') {
   const { text, pos } = cursor(src);
@@ -94,9 +95,17 @@ for (const eol of EOLS) {
   });
 }
 
-test('nothing to say: blank space, comments, the program name, listings', () => {
-  assert.equal(hoverAt(`*filter\n-A INPUT  $0 -j ACCEPT\nCOMMIT\n`), null);
-  assert.equal(hoverAt(`# a com$0ment\n*filter\nCOMMIT\n`), null);
-  assert.equal(hoverAt(`ipta$0bles -A INPUT -j ACCEPT\n`, 'shell'), null);
-  assert.equal(hoverAt(`Chain INPUT (policy ACCEPT)\ntarget     prot opt source               destination\nACC$0EPT     all  --  0.0.0.0/0            0.0.0.0/0\n`, 'listing'), null);
+/** docsHover alone (the service adds other hovers on rules, e.g. the packet walk). */
+function docsAt(src: string, format: Format = 'save') {
+  const { text, pos } = cursor(src);
+  return docsHover(new RuleDocument(text, format), pos);
+}
+
+test('nothing to say: blank space, comments, the program name, listings, a user chain', () => {
+  assert.equal(docsAt(`*filter\n-A INPUT  $0 -j ACCEPT\nCOMMIT\n`), null);
+  assert.equal(docsAt(`# a com$0ment\n*filter\nCOMMIT\n`), null);
+  assert.equal(docsAt(`ipta$0bles -A INPUT -j ACCEPT\n`, 'shell'), null);
+  assert.equal(docsAt(`Chain INPUT (policy ACCEPT)\ntarget     prot opt source               destination\nACC$0EPT     all  --  0.0.0.0/0            0.0.0.0/0\n`, 'listing'), null);
+  assert.equal(docsAt(`*filter\n-A INPUT -j MI$0NE\nCOMMIT\n`), null);
+  assert.ok(docsAt(`*filter\n-A INPUT -j ACC$0EPT\nCOMMIT\n`));
 });
