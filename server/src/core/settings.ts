@@ -37,6 +37,60 @@ export const SETTINGS: SettingSpec[] = [
     default: true,
     description: 'After each mark write, show the nfmark (or ctmark) it leaves for the sample input, e.g. `=> 0x00004000`.',
   },
+  {
+    key: 'iptables.sample.src',
+    type: 'string',
+    default: '',
+    description: 'Source address of the sample packet for the packet walk (IPv4 or IPv6), unless a `# sample: src=...` line above says otherwise. Empty: unknown.',
+  },
+  {
+    key: 'iptables.sample.dst',
+    type: 'string',
+    default: '',
+    description: 'Destination address of the sample packet for the packet walk. Empty: unknown.',
+  },
+  {
+    key: 'iptables.sample.proto',
+    type: 'string',
+    default: '',
+    description: 'Protocol of the sample packet: a name (tcp, udp, icmp...) or a number. Empty: unknown.',
+  },
+  {
+    key: 'iptables.sample.sport',
+    type: 'string',
+    default: '',
+    description: 'Source port of the sample packet (0-65535). Empty: unknown.',
+  },
+  {
+    key: 'iptables.sample.dport',
+    type: 'string',
+    default: '',
+    description: 'Destination port of the sample packet (0-65535). Empty: unknown.',
+  },
+  {
+    key: 'iptables.sample.in',
+    type: 'string',
+    default: '',
+    description: 'Incoming interface of the sample packet (PREROUTING, INPUT, FORWARD). Empty: unknown.',
+  },
+  {
+    key: 'iptables.sample.out',
+    type: 'string',
+    default: '',
+    description: 'Outgoing interface of the sample packet (FORWARD, OUTPUT, POSTROUTING). Empty: unknown.',
+  },
+  {
+    key: 'iptables.sample.state',
+    type: 'string',
+    default: '',
+    description: 'Conntrack state of the sample packet: NEW, ESTABLISHED, RELATED, INVALID or UNTRACKED. Empty: unknown.',
+  },
+  {
+    key: 'iptables.walk.assume',
+    type: 'string',
+    default: 'nomatch',
+    description: 'Where the packet walk meets a match it cannot decide on the sample (-m statistic, -m recent, -m set...): `nomatch` follows the rule as not matching, `match` as matching.',
+  },
 ];
 
 const SEVERITIES = new Set(['off', 'hint', 'information', 'warning', 'error']);
