@@ -1,9 +1,11 @@
 /**
  * The sample input a hover evaluates on: settings give the default; a comment line
  * `# sample: nfmark=0x12345678 ctmark=0xabcdef00` overrides it for the lines below.
- * Other `key=value` pairs (src, dst, proto, ...) are kept for the packet walk.
+ * Other `key=value` pairs (src, dst, proto, ...) are kept for the packet walk; a packet key
+ * with an invalid value (`src=10.1.2.300`) is a problem at that word, and is left out.
  */
 import { parseWhole } from './numbers';
+import { packetFieldProblem } from './packet';
 import { Word } from './words';
 
 export interface SampleComment {
@@ -48,6 +50,12 @@ export function parseSampleComment(line: string): SampleComment | null {
       if (key === 'ctmark') out.ctmark = v;
       else out.nfmark = v;
     } else {
+      // packet keys (src, dst, proto, ports, interfaces, state) are checked; others are kept as written
+      const bad = packetFieldProblem(key, value);
+      if (bad) {
+        out.problems.push({ word, message: bad });
+        continue;
+      }
       out.fields[key] = value;
     }
   }
