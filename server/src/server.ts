@@ -15,6 +15,7 @@ import { SOURCE_SAVED, SOURCE_SHORTEST } from './core/codeActions';
 import { LEGEND } from './core/semanticTokens';
 import { DEFAULT_SERVICE_SETTINGS, NfRulesService, ServiceSettings } from './core/service';
 import { readSettings } from './core/settings';
+import { WalkRequest } from './core/walkView';
 
 const connection = createConnection(ProposedFeatures.all);
 const service = new NfRulesService();
@@ -62,6 +63,7 @@ connection.onInitialize((params) => {
       renameProvider: { prepareProvider: true },
       foldingRangeProvider: true,
       inlayHintProvider: true,
+      codeLensProvider: { resolveProvider: false },
       semanticTokensProvider: { legend: LEGEND, full: true, range: true },
       completionProvider: { triggerCharacters: ['-', ' ', '*', ','] },
       codeActionProvider: {
@@ -107,6 +109,33 @@ connection.onFoldingRanges(({ textDocument }) => service.foldingRanges(textDocum
 connection.languages.inlayHint.on(async ({ textDocument, range }) => service.inlayHints(textDocument.uri, range, await settingsFor(textDocument.uri)));
 connection.languages.semanticTokens.on(({ textDocument }) => service.semanticTokens(textDocument.uri));
 connection.languages.semanticTokens.onRange(({ textDocument, range }) => service.semanticTokens(textDocument.uri, range));
+connection.onCodeLens(({ textDocument }) => service.codeLenses(textDocument.uri));
+
+/**
+ * `nfrules/walk` (params: WalkRequest): walk the sample packet through a hook and pin the
+ * walk to the document; the lenses and inlay hints then show it. `nfrules/clearWalk`
+ * ({ uri }) unpins it.
+ */
+connection.onRequest('nfrules/walk', async (req: WalkRequest) => {
+  if (!req || typeof req.uri !== 'string' || typeof req.hook !== 'string' || typeof req.line !== 'number') {
+    throw new ResponseError(-32602 /* InvalidParams */, 'nfrules/walk needs { uri, hook, line, table? }');
+  }
+  const view = service.walk(req, await settingsFor(req.uri));
+  refreshWalkViews();
+  return view;
+});
+connection.onRequest('nfrules/clearWalk', ({ uri }: { uri: string }) => {
+  service.clearWalk(uri);
+  refreshWalkViews();
+  return null;
+});
+
+function refreshWalkViews(): void {
+  // clients that cannot be asked to refresh ask again on their own, on the next edit
+  connection.languages.inlayHint.refresh().catch(() => undefined);
+  connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+}
+
 connection.onCompletion(({ textDocument, position }) => service.completion(textDocument.uri, position));
 connection.onDefinition(({ textDocument, position }) => service.definition(textDocument.uri, position));
 connection.onReferences(({ textDocument, position, context }) => service.references(textDocument.uri, position, context.includeDeclaration));

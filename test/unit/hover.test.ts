@@ -70,6 +70,9 @@ test('hover on the sample comment explains it', () => {
   assert.match(hoverAt(`# sample: nfmark=0x1$0\n*filter\nCOMMIT\n`)!, /Sample input/);
 });
 
-test('no hover away from marks', () => {
-  assert.equal(hoverAt(`*filter\n-A INPUT -j ACC$0EPT\nCOMMIT\n`), null);
+test('no mark hover away from marks (the target documentation and the walk instead)', () => {
+  const v = hoverAt(`*filter\n-A INPUT -j ACC$0EPT\nCOMMIT\n`)!;
+  assert.doesNotMatch(v, /Kernel|iptables-save|nftables/);
+  assert.match(v, /ACCEPT/);
+  assert.match(v, /\*\*INPUT\*\*: reached in filter\/INPUT, matches/);
 });

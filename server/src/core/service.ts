@@ -3,7 +3,7 @@
  * document (updated in place by edits) and one analysis per revision. No I/O, no LSP
  * connection: the server and the CLI both drive it.
  */
-import { CodeAction, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
+import { CodeAction, CodeLens, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
 import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze } from './analysis';
 import { markRewrites, markSourceActions } from './codeActions';
 import { Format, RuleDocument, detectFormat } from './document';
@@ -17,6 +17,9 @@ import { completion } from './completion';
 import { markInlayHints } from './inlayHints';
 import { semanticTokens } from './semanticTokens';
 import { documentSymbols, foldingRanges, workspaceSymbols } from './symbols';
+import { Assume, Packet } from './walk';
+import { PacketKey, basePacket, packetAt } from './packet';
+import { WalkRequest, WalkView, runWalk, walkCodeLenses, walkHoverSection, walkInlayHints } from './walkView';
 
 /** Per-code severity overrides: `iptables.diagnostics.<code>`. */
 export type SeverityOverride = 'off' | 'hint' | 'information' | 'warning' | 'error';
@@ -25,9 +28,16 @@ export interface ServiceSettings extends Settings {
   diagnostics: Record<string, SeverityOverride>;
   /** `iptables.inlayHints.marks`: show the mark a write leaves after it. */
   inlayHints: { marks: boolean };
+  /** `iptables.sample.src|dst|proto|...`: the sample packet's fields ('' or absent: unknown). */
+  packet: Partial<Record<PacketKey, string>>;
+  /** `iptables.walk.assume`: which way the walk goes at a match it cannot decide. */
+  walk: { assume: Assume };
 }
 
-export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = { ...DEFAULT_SETTINGS, diagnostics: {}, inlayHints: { marks: true } };
+export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = { ...DEFAULT_SETTINGS, diagnostics: {}, inlayHints: { marks: true }, packet: {}, walk: { assume: 'nomatch' } };
+
+/** Beyond this many lines, a hover computes only the pinned walk, not one per hook. */
+const HOVER_WALK_MAX_LINES = 20_000;
 
 const SEVERITY: Record<string, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -53,6 +63,8 @@ interface Held {
   version: number;
   analysis?: { revision: number; settings: Settings; value: Analysis };
   chains?: ChainIndex;
+  /** The walk the user ran (a lens or `nfrules/walk`), recomputed when the text changes. */
+  pinned?: { view: WalkView; revision: number; settings: ServiceSettings };
 }
 
 export class NfRulesService {
@@ -115,7 +127,52 @@ export class NfRulesService {
   hover(uri: string, p: Position, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): Hover | null {
     const h = this.docs.get(uri);
     if (!h) return null;
-    return hover(h.doc, this.analysis(uri, settings)!, p, settings) ?? nav.chainHover(h.doc, this.chains(uri)!, p) ?? docsHover(h.doc, p);
+    const a = this.analysis(uri, settings)!;
+    const base = hover(h.doc, a, p, settings) ?? nav.chainHover(h.doc, this.chains(uri)!, p) ?? docsHover(h.doc, p);
+    // on a rule: where the sample packet goes, whatever word the pointer is on
+    const e = h.doc.entryAt(p.line);
+    if (e?.k !== 'rule' || !e.table) return base;
+    const pinned = this.pinnedWalk(uri);
+    if (!pinned && h.doc.lines.length > HOVER_WALK_MAX_LINES) return base;
+    const packet = packetAt(h.doc, e.line, this.basePacket(settings), a);
+    const section = walkHoverSection(h.doc, e.line, e.table, packet, settings.walk.assume, pinned, h.doc.lines.length <= HOVER_WALK_MAX_LINES);
+    if (!section) return base;
+    if (base) return { ...base, contents: { kind: 'markdown', value: `${(base.contents as { value: string }).value}\n\n---\n\n${section}` } };
+    const first = h.doc.lines[e.line] ?? '';
+    return { contents: { kind: 'markdown', value: section }, range: { start: { line: e.line, character: 0 }, end: { line: e.line, character: first.length } } };
+  }
+
+  private basePacket(settings: ServiceSettings): Packet {
+    return basePacket(settings.sample, settings.packet);
+  }
+
+  /** Walk the sample packet in force at `req.line` through a hook, and pin the walk to the document. */
+  walk(req: WalkRequest, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): WalkView | null {
+    const h = this.docs.get(req.uri);
+    if (!h) return null;
+    const packet = packetAt(h.doc, req.line, this.basePacket(settings), this.analysis(req.uri, settings));
+    const view = runWalk(h.doc, req, packet, settings.walk.assume);
+    h.pinned = { view, revision: h.doc.revision, settings };
+    return view;
+  }
+
+  /** The pinned walk, run again if the text changed since. */
+  pinnedWalk(uri: string): WalkView | undefined {
+    const h = this.docs.get(uri);
+    const pin = h?.pinned;
+    if (!h || !pin) return undefined;
+    if (pin.revision !== h.doc.revision) return this.walk(pin.view.request, pin.settings) ?? undefined;
+    return pin.view;
+  }
+
+  clearWalk(uri: string): void {
+    const h = this.docs.get(uri);
+    if (h) h.pinned = undefined;
+  }
+
+  codeLenses(uri: string): CodeLens[] {
+    const h = this.docs.get(uri);
+    return h ? walkCodeLenses(h.doc, this.chains(uri)!, uri, this.pinnedWalk(uri)) : [];
   }
 
   codeActions(uri: string, range: { start: Position; end: Position }, only?: string[], diagnostics?: Diagnostic[]): CodeAction[] {
@@ -190,8 +247,16 @@ export class NfRulesService {
 
   inlayHints(uri: string, range: Range, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): InlayHint[] {
     const h = this.docs.get(uri);
-    if (!h || !settings.inlayHints.marks) return [];
-    return markInlayHints(h.doc, this.analysis(uri, settings)!, range, settings);
+    if (!h) return [];
+    const pinned = this.pinnedWalk(uri);
+    const out = pinned ? walkInlayHints(h.doc, pinned, range) : [];
+    if (!settings.inlayHints.marks) return out;
+    const marks = markInlayHints(h.doc, this.analysis(uri, settings)!, range, settings);
+    // on the walk's path the walk's marks stand; a straight read of the file would differ
+    const walked = new Set(out.map((x) => x.position.line));
+    if (pinned) for (const s of pinned.result.path) walked.add(h.doc.entryAt(s.line)?.endLine ?? s.line);
+    for (const m of marks) if (!walked.has(m.position.line)) out.push(m);
+    return out;
   }
 
   /** Semantic tokens of the whole document, or of a range of it. */

@@ -3,6 +3,7 @@
  * `contributes.configuration` mirrors them (a test checks that the two agree).
  */
 import { parseWhole } from './numbers';
+import { PACKET_KEYS } from './packet';
 import { DEFAULT_SERVICE_SETTINGS, ServiceSettings, SeverityOverride } from './service';
 
 export interface SettingSpec {
@@ -118,5 +119,18 @@ export function readSettings(section: unknown): ServiceSettings {
     },
     diagnostics,
     inlayHints: { marks: typeof s.inlayHints?.marks === 'boolean' ? s.inlayHints.marks : DEFAULT_SERVICE_SETTINGS.inlayHints.marks },
+    packet: samplePacketFields(s.sample),
+    walk: { assume: s.walk?.assume === 'match' ? 'match' : 'nomatch' },
   };
+}
+
+/** The sample packet's fields among the `iptables.sample` settings: strings, '' meaning unknown. */
+function samplePacketFields(sample: unknown): ServiceSettings['packet'] {
+  const out: ServiceSettings['packet'] = {};
+  if (!sample || typeof sample !== 'object') return out;
+  for (const k of PACKET_KEYS) {
+    const v = (sample as Record<string, unknown>)[k];
+    if ((typeof v === 'string' && v.trim()) || typeof v === 'number') out[k] = String(v).trim();
+  }
+  return out;
 }
