@@ -7,6 +7,7 @@ import { TABLES } from './knowledge';
 import { Entry, RuleDocument } from './document';
 import { MarkState } from './marks';
 import { Finding, wordFinding } from './findings';
+import { flowFindings } from './flow';
 
 export type { Finding, Severity } from './findings';
 export { wordFinding } from './findings';
@@ -83,6 +84,10 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
     const h = open.entry as Extract<Entry, { k: 'table' }>;
     findings.push(wordFinding(h.line, { ...h.name, s: h.name.s - 1 }, 'missing-commit', `COMMIT expected: table ${open.name} is never committed, so iptables-restore fails at the end of the file`));
   }
+  // across lines: the chain graph, loops, reachability, rule order, address families
+  // unused-chain is opt-in: its severity setting (any but off) turns it on
+  const unusedSetting = (settings as Settings & { diagnostics?: Record<string, string> }).diagnostics?.['unused-chain'];
+  for (const f of flowFindings(doc, { unusedChain: !!unusedSetting && unusedSetting !== 'off' })) findings.push(f);
   return { findings, samples };
 }
 

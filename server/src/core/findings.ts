@@ -1,6 +1,8 @@
 /** Findings (diagnostics before LSP) and those an entry carries on its own, computed when it is parsed. */
 import type { Entry, RuleEntry } from './document';
 import { Word } from './words';
+import { MarkOp, Shift } from './marks';
+import { hex } from './numbers';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
@@ -19,7 +21,9 @@ export type Severity = 'error' | 'warning' | 'information' | 'hint';
  * built-in chain), builtin-chain-table (a built-in chain name the table does not have:
  * iptables-nft makes it a user chain), chain-redeclared, user-chain-policy,
  * undeclared-chain (warning: with --noflush the chain may exist), unreachable-rule,
- * mark-noop.
+ * unused-chain, jump-loop, address-family, mark-overwritten (these across lines: flow.ts),
+ * mark-noop (a mark write that leaves every mark as it is), mark-unsatisfiable (a mark test
+ * whose value has bits outside its mask: it never matches).
  */
 export interface Finding {
   code: string;
@@ -84,8 +88,47 @@ function ruleFindings(e: RuleEntry, out: Finding[], restore: boolean): void {
     }
   }
   for (const m of r.marks) {
-    if (m.result !== 'unknown' && 'message' in m.result) {
+    if (m.result === 'unknown') continue;
+    if ('message' in m.result) {
       out.push(wordFinding(0, m.result.word ?? r.exts[m.extIndex].name, 'mark-invalid', m.result.message));
+      continue;
     }
+    const x = r.exts[m.extIndex];
+    const last = x.opts.length ? x.opts[x.opts.length - 1] : undefined;
+    const end = last ? (last.args.length ? last.args[last.args.length - 1] : last.name) : x.name;
+    const span: Word = { text: '', l: x.name.l, s: x.name.s, el: end.el, e: end.e };
+    const noop = markNoop(m.result);
+    if (noop) out.push(wordFinding(0, span, 'mark-noop', noop, 'warning'));
+    const never = markNever(m.result);
+    if (never) out.push(wordFinding(0, span, 'mark-unsatisfiable', never, 'warning'));
   }
+}
+
+const shiftBits = (x: number, sh: Shift): number => (!sh ? x >>> 0 : sh.dir === 'left' ? (x << sh.bits) >>> 0 : (x >>> 0) >>> sh.bits);
+
+/** Why a mark write changes no mark whatever the packet's marks are, or null. */
+export function markNoop(op: MarkOp): string | null {
+  switch (op.kind) {
+    case 'xset':
+      if (op.ext !== 'MARK' || op.value !== 0 || op.mask !== 0) return null;
+      return 'This MARK rule changes nothing: the kernel computes nfmark = (nfmark & ~0x0) ^ 0x0, the same nfmark for every packet';
+    case 'ct-set':
+      if (op.value !== 0 || op.mask !== 0 || (op.shift && op.shift.bits !== 0)) return null;
+      return 'This CONNMARK rule changes nothing: the kernel computes ctmark = (ctmark & ~0x0) ^ 0x0, the same ctmark for every connection';
+    case 'ct-save':
+      if (op.ctmask !== 0 || shiftBits(op.nfmask, op.shift) !== 0) return null;
+      return `This CONNMARK --save-mark changes nothing: ctmask 0x0 keeps every ctmark bit and (nfmark & ${hex(op.nfmask)})${op.shift ? ' shifted' : ''} is always 0`;
+    case 'ct-restore':
+      if (op.nfmask !== 0 || shiftBits(op.ctmask, op.shift) !== 0) return null;
+      return `This CONNMARK --restore-mark changes nothing: nfmask 0x0 keeps every nfmark bit and (ctmark & ${hex(op.ctmask)})${op.shift ? ' shifted' : ''} is always 0`;
+    default:
+      return null;
+  }
+}
+
+/** Why a mark test can never match (its value has bits its mask clears), or null. */
+export function markNever(op: MarkOp): string | null {
+  if (op.kind !== 'match' || op.invert || ((op.value & ~op.mask) >>> 0) === 0) return null;
+  const what = op.ext === 'mark' ? 'nfmark' : 'ctmark';
+  return `This test never matches: the kernel compares (${what} & ${hex(op.mask)}) == ${hex(op.value)}, and ${hex(op.value)} has bits (${hex((op.value & ~op.mask) >>> 0)}) outside the mask`;
 }
