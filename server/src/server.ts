@@ -21,6 +21,7 @@ const connection = createConnection(ProposedFeatures.all);
 const service = new NfRulesService();
 const settingsCache = new Map<string, Promise<ServiceSettings>>();
 let canPullConfig = false;
+let canRefresh = { codeLens: false, inlayHint: false };
 
 function settingsFor(uri: string): Promise<ServiceSettings> {
   if (!canPullConfig) return Promise.resolve(DEFAULT_SERVICE_SETTINGS);
@@ -51,6 +52,8 @@ function schedulePublish(uri: string): void {
 
 connection.onInitialize((params) => {
   canPullConfig = !!params.capabilities.workspace?.configuration;
+  const ws = params.capabilities.workspace;
+  canRefresh = { codeLens: !!ws?.codeLens?.refreshSupport, inlayHint: !!ws?.inlayHint?.refreshSupport };
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -130,10 +133,10 @@ connection.onRequest('nfrules/clearWalk', ({ uri }: { uri: string }) => {
   return null;
 });
 
+/** Lenses and hints show the pinned walk: ask the client to fetch them again (where it can be asked). */
 function refreshWalkViews(): void {
-  // clients that cannot be asked to refresh ask again on their own, on the next edit
-  connection.languages.inlayHint.refresh().catch(() => undefined);
-  connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  if (canRefresh.inlayHint) connection.languages.inlayHint.refresh().catch(() => undefined);
+  if (canRefresh.codeLens) connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
 }
 
 connection.onCompletion(({ textDocument, position }) => service.completion(textDocument.uri, position));

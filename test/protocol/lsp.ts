@@ -43,6 +43,7 @@ export class LspClient {
       if (msg.id !== undefined && msg.method === undefined) this.waiting.get(msg.id)?.(msg);
       else if (msg.id !== undefined && msg.method) {
         // server -> client request (e.g. workspace/configuration, client/registerCapability)
+        this.serverRequests.push(msg.method);
         const result = msg.method === 'workspace/configuration' ? msg.params.items.map(() => this.config) : null;
         this.send({ jsonrpc: '2.0', id: msg.id, result });
       } else {
@@ -53,6 +54,8 @@ export class LspClient {
   }
 
   config: unknown = {};
+  /** Methods of the requests the server sent, in order. */
+  serverRequests: string[] = [];
 
   get pid(): number {
     return this.proc.pid!;
@@ -95,7 +98,10 @@ export class LspClient {
     const r = await this.request('initialize', {
       processId: process.pid,
       rootUri: null,
-      capabilities: { workspace: { configuration }, textDocument: { hover: { contentFormat: ['markdown'] } } },
+      capabilities: {
+        workspace: { configuration, codeLens: { refreshSupport: true }, inlayHint: { refreshSupport: true } },
+        textDocument: { hover: { contentFormat: ['markdown'] } },
+      },
     });
     this.notify('initialized', {});
     return r;
