@@ -338,3 +338,32 @@ async function waitForFile(file: string, expected: string, timeoutMs = 20_000): 
   }
   assert.equal(actual, expected, `${file} on disk`);
 }
+
+scenario('7. the packet walk: the lens walks the sample, lists the rules hit, and marks them', async () => {
+  const editor = await h.openFile(page, 'walk.rules.v4');
+  const lens = editor.locator('.codelens-decoration a', { hasText: 'Walk sample packet through PREROUTING' }).first();
+  await lens.waitFor({ timeout: LATER_WAIT });
+  await lens.click();
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-title', { hasText: /PREROUTING: ACCEPT · nfmark 0x00004001/ }).waitFor({ timeout: LATER_WAIT });
+  const rows = widget.locator('.quick-input-list .monaco-list-row');
+  const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+  // the jump, the udp rule (no match), the tcp/80 MARK, RETURN, then nat's DNAT
+  assert.equal(texts.length, 5, texts.join(' | '));
+  assert.match(texts[2], /line 8\s*mangle\/POD-MARKS: match → MARK/);
+  assert.match(texts[4], /line 13\s*nat\/PREROUTING: match → DNAT/);
+  await h.screenshot(page, '7-walk-path');
+  // choose the MARK rule: the cursor goes there
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden' });
+  await page.locator('[id="status.editor.selection"]').filter({ hasText: /Ln 8,/ }).waitFor({ timeout: LATER_WAIT });
+  // the rule hit carries the walk's marks as an inlay hint, and the lens its verdict
+  const markLine = h.viewLine(editor, '-A POD-MARKS -p tcp --dport 80');
+  await markLine.locator('span', { hasText: '✓ PREROUTING => nfmark 0x00004001' }).first().waitFor({ timeout: LATER_WAIT });
+  await editor.locator('.codelens-decoration a', { hasText: /PREROUTING: ACCEPT · nfmark 0x00004001/ }).first().waitFor({ timeout: LATER_WAIT });
+  await h.readmeShot(page, 'walk', page.locator('.monaco-workbench'), [markLine]);
+  await h.runCommand(page, 'nfrules: Clear the Packet Walk');
+  await editor.locator('.codelens-decoration a', { hasText: 'Walk sample packet through PREROUTING' }).first().waitFor({ timeout: LATER_WAIT });
+});

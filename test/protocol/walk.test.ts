@@ -36,7 +36,7 @@ test('dist/server.js --stdio: lenses, nfrules/walk, then lenses and inlay hints 
     const after = await c.request('textDocument/codeLens', { textDocument: td });
     assert.match(after[0].command.title, /OUTPUT: ACCEPT · nfmark 0x00004001/);
     const hints = await c.request('textDocument/inlayHint', { textDocument: td, range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } } });
-    assert.deepEqual(hints.map((h: any) => [h.position.line, h.label]), [[3, '✓ OUTPUT => nfmark 0x00004001 ctmark 0x00000000']]);
+    assert.deepEqual(hints.map((h: any) => [h.position.line, h.label]), [[3, '✓ OUTPUT => nfmark 0x00004001']]);
 
     await c.request('nfrules/clearWalk', { uri: URI });
     const cleared = await c.request('textDocument/codeLens', { textDocument: td });

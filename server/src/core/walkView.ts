@@ -107,8 +107,11 @@ export function walkInlayHints(doc: RuleDocument, view: WalkView, range: Range):
     seen.add(s.line);
     const entry = doc.entryAt(s.line);
     const end = entry?.endLine ?? s.line;
-    const changed = s.before.nfmark !== s.after.nfmark || s.before.ctmark !== s.after.ctmark;
-    const label = `${s.decided ? '✓' : '?'} ${view.request.hook}${changed ? ` => ${marks(s.after)}` : ''}`;
+    // the marks this rule changed, as the mark hints write them
+    const changed: string[] = [];
+    if (s.before.nfmark !== s.after.nfmark) changed.push(`nfmark ${hex8(s.after.nfmark)}`);
+    if (s.before.ctmark !== s.after.ctmark) changed.push(`ctmark ${hex8(s.after.ctmark)}`);
+    const label = `${s.decided ? '✓' : '?'} ${view.request.hook}${changed.length ? ` => ${changed.join(' ')}` : ''}`;
     out.push({
       position: { line: end, character: doc.lines[end]?.length ?? 0 },
       label,
