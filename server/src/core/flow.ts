@@ -26,45 +26,73 @@ type R = [number, number, number, number];
 interface Jump {
   name: string;
   goto: boolean;
-  r: R;
+  /** line offset (shell continuations), start, end */
+  l: number;
+  s: number;
+  e: number;
 }
 
-/** What one entry means to the file-level checks. */
+type Addr = { fam: 4 | 6; text: string; r: R };
+
+/** What one entry means to the file-level checks (one object shape for all: a dump has 150,000). */
 export interface Item {
   k: 'table' | 'commit' | 'decl' | 'rule' | 'other';
   /** table name (table items; shell rules: their -t table). */
-  table?: string;
-  /** The chain a rule is added to / the chain declared / a command's chain. */
-  chain?: string;
-  chainR?: R;
-  /** -A (append) or -I (insert) for rules; N (declare) P (policy) X (other command). */
-  cmd?: 'A' | 'I' | 'N' | 'P' | 'X' | 'E';
-  policy?: string;
-  jumps?: Jump[];
+  table: string | undefined;
+  /** The chain a rule is added to / the chain declared / a command's chain, and its place. */
+  chain: string | undefined;
+  cl: number;
+  cs: number;
+  ce: number;
+  /** -A (append) or -I (insert) for rules; N (declare) P (policy) X (other command) E (rename). */
+  cmd: 'A' | 'I' | 'N' | 'P' | 'X' | 'E' | undefined;
+  policy: string | undefined;
+  jumps: Jump[] | undefined;
   /** A built-in target (ACCEPT, MARK, DNAT...). */
-  target?: string;
-  /** The whole rule, for findings about the rule as such. */
-  whole?: R;
+  target: string | undefined;
+  /** The whole rule (save files: its line without the indentation). */
+  ws: number;
+  we: number;
   /** No match at all (a comment aside): every packet that reaches the rule takes it. */
-  plain?: boolean;
-  /** Mark ops (writes and tests) of the rule, with the range of their extension. */
-  marks?: { op: MarkOp; r: R }[];
+  plain: boolean;
   /** Reads marks (a mark/connmark/socket match) or has a target other than MARK/CONNMARK. */
-  opaque?: boolean;
+  opaque: boolean;
+  /** Mark ops (writes and tests) of the rule, with the range of their extension. */
+  marks: { op: MarkOp; r: R }[] | undefined;
   /** Hook restrictions of its extensions. */
-  needs?: { ext: string; hooks: string[]; r: R }[];
-  /** IPv4/IPv6 addresses of -s/-d. */
-  addrs?: { fam: 4 | 6; text: string; r: R }[];
-  /** For shell scripts: the program's family. */
-  family?: 4 | 6;
+  needs: { ext: string; hooks: string[]; r: R }[] | undefined;
+  /** Save files: how many IPv4 / IPv6 addresses its -s/-d name (places found again when needed). */
+  a4: number;
+  a6: number;
+  /** Shell scripts: the addresses themselves, and the program's family. */
+  addrs: Addr[] | undefined;
+  family: 0 | 4 | 6;
 }
+
+function mkItem(k: Item['k']): Item {
+  return { k, table: undefined, chain: undefined, cl: 0, cs: 0, ce: 0, cmd: undefined, policy: undefined, jumps: undefined, target: undefined, ws: 0, we: 0, plain: false, opaque: false, marks: undefined, needs: undefined, a4: 0, a6: 0, addrs: undefined, family: 0 };
+}
+
+/** Where on its item a finding sits: read again from the item when it is shown (typing moves columns). */
+type Src = 'chain' | 'jump' | 'whole' | 'need' | 'mark' | 'addr';
 
 interface Pending {
   idx: number;
-  r: R;
+  src: Src;
+  /** which jump, need, mark or address */
+  k: number;
   code: string;
   severity: Severity;
   message: string;
+}
+
+export interface FlowOptions {
+  /**
+   * Report chains nothing jumps to (`unused-chain`). Off unless its severity setting turns
+   * it on: in the corpus's complete iptables-save dumps it fires 73 times in 8 files, on
+   * chains that ufw, shorewall and others declare and leave empty or unlinked.
+   */
+  unusedChain?: boolean;
 }
 
 interface Cache {
@@ -76,15 +104,6 @@ interface Cache {
   unused: boolean;
 }
 
-export interface FlowOptions {
-  /**
-   * Report chains nothing jumps to (`unused-chain`). Off unless its severity setting turns
-   * it on: in the corpus's complete iptables-save dumps it fires 73 times in 8 files, on
-   * chains that ufw, shorewall and kube-proxy declare for later use.
-   */
-  unusedChain?: boolean;
-}
-
 const caches = new WeakMap<RuleDocument, Cache>();
 
 const TERMINAL = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN']);
@@ -94,6 +113,7 @@ const BUILTIN_ANY = new Set(Object.values(TABLES).flat());
 export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding[] {
   const unused = !!opts.unusedChain;
   const entries = doc.entries;
+  if (doc.format === 'listing') return [];
   const old = caches.get(doc);
   let items: Item[];
   let pending: Pending[] | undefined;
@@ -108,8 +128,10 @@ export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding
     const fresh: Item[] = [];
     for (let i = p; i < entries.length - q; i++) fresh.push(itemOf(doc, entries[i]));
     const same = oe.length === entries.length && fresh.every((it, k) => sameItem(it, old.items[p + k])) && heads.join('\n') === old.heads.join('\n');
-    if (p === entries.length && q === 0 && oe.length === entries.length) items = old.items;
-    else items = old.items.slice(0, p).concat(fresh, old.items.slice(old.items.length - q));
+    // the cache is this document's alone: patch its items in place
+    items = old.items;
+    if (oe.length === entries.length) for (let k = 0; k < fresh.length; k++) items[p + k] = fresh[k];
+    else items.splice(p, old.items.length - q - p, ...fresh);
     if (same && old.unused === unused) pending = old.pending;
   } else items = entries.map((e) => itemOf(doc, e));
   if (!pending) pending = analyzeItems(doc, entries, items, heads, unused);
@@ -117,44 +139,51 @@ export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding
   const out: Finding[] = [];
   for (const f of pending) {
     const e = entries[f.idx];
-    out.push({ code: f.code, severity: f.severity, message: f.message, line: e.line + f.r[0], s: f.r[1], endLine: e.line + f.r[2], e: f.r[3] });
+    const r = rangeOf(doc, e, items[f.idx], f.src, f.k);
+    if (!r) continue;
+    out.push({ code: f.code, severity: f.severity, message: f.message, line: e.line + r[0], s: r[1], endLine: e.line + r[2], e: r[3] });
   }
   out.sort((a, b) => a.line - b.line || a.s - b.s || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   return out;
 }
 
+function rangeOf(doc: RuleDocument, e: Entry, it: Item, src: Src, k: number): R | undefined {
+  switch (src) {
+    case 'chain':
+      return [it.cl, it.cs, it.cl, it.ce];
+    case 'whole':
+      return [0, it.ws, 0, it.we];
+    case 'jump': {
+      const j = it.jumps?.[k];
+      return j && [j.l, j.s, j.l, j.e];
+    }
+    case 'need':
+      return it.needs?.[k]?.r;
+    case 'mark':
+      return it.marks?.[k]?.r;
+    case 'addr':
+      return (it.addrs ?? rawAddrs(doc.lines[e.line]))[k]?.r;
+  }
+}
+
 function tableHeads(doc: RuleDocument, entries: Entry[]): string[] {
   if (doc.format !== 'save') return [];
   const out: string[] = [];
-  // the table entries are few; find them without walking every entry: cheap enough (one pass of a type test)
   for (const e of entries) if (e.k === 'table') out.push(doc.lines[e.line - 1] ?? '');
   return out;
 }
 
-function sameR(a: R | undefined, b: R | undefined): boolean {
-  return !a === !b;
-}
-
-/** The same meaning for the file-level checks (columns may differ). */
+/** The same meaning for the file-level checks, and the same columns (findings keep them). */
 function sameItem(a: Item, b: Item): boolean {
   if (a.k !== b.k || a.table !== b.table || a.chain !== b.chain || a.cmd !== b.cmd || a.policy !== b.policy || a.target !== b.target) return false;
-  if (a.plain !== b.plain || a.opaque !== b.opaque || a.family !== b.family || !sameR(a.whole, b.whole) || !sameR(a.chainR, b.chainR)) return false;
+  if (a.plain !== b.plain || a.opaque !== b.opaque || a.family !== b.family || a.a4 !== b.a4 || a.a6 !== b.a6) return false;
   const aj = a.jumps ?? [];
   const bj = b.jumps ?? [];
   if (aj.length !== bj.length) return false;
   for (let i = 0; i < aj.length; i++) if (aj[i].name !== bj[i].name || aj[i].goto !== bj[i].goto) return false;
-  const am = a.marks ?? [];
-  const bm = b.marks ?? [];
-  if (am.length !== bm.length) return false;
-  for (let i = 0; i < am.length; i++) if (JSON.stringify(am[i].op) !== JSON.stringify(bm[i].op)) return false;
-  const an = a.needs ?? [];
-  const bn = b.needs ?? [];
-  if (an.length !== bn.length) return false;
-  for (let i = 0; i < an.length; i++) if (an[i].ext !== bn[i].ext || an[i].hooks.join() !== bn[i].hooks.join()) return false;
-  const aa = a.addrs ?? [];
-  const ba = b.addrs ?? [];
-  if (aa.length !== ba.length) return false;
-  for (let i = 0; i < aa.length; i++) if (aa[i].fam !== ba[i].fam || aa[i].text !== ba[i].text) return false;
+  if (JSON.stringify(a.marks?.map((m) => m.op) ?? null) !== JSON.stringify(b.marks?.map((m) => m.op) ?? null)) return false;
+  if (JSON.stringify(a.needs?.map((n) => [n.ext, n.hooks]) ?? null) !== JSON.stringify(b.needs?.map((n) => [n.ext, n.hooks]) ?? null)) return false;
+  if (JSON.stringify(a.addrs?.map((x) => x.text) ?? null) !== JSON.stringify(b.addrs?.map((x) => x.text) ?? null)) return false;
   return true;
 }
 
@@ -170,34 +199,59 @@ function quotesBefore(line: string, pos: number): number {
   return n;
 }
 
+const famOf = (a: string): 0 | 4 | 6 => (a.includes(':') ? 6 : /^\d+\.\d+\.\d+\.\d+$/.test(a) ? 4 : 0);
+
 /** Families of an address word (a comma list): 4 for dotted quads, 6 for anything with a colon. */
-function addrParts(text: string, at: number, out: NonNullable<Item['addrs']>, l = 0): void {
+function addrParts(text: string, at: number, out: Addr[], l = 0): void {
   let s = at;
   for (const part of text.split(',')) {
     const a = part.split('/')[0];
-    const fam = a.includes(':') ? 6 : /^\d+\.\d+\.\d+\.\d+$/.test(a) ? 4 : 0;
+    const fam = famOf(a);
     if (fam) out.push({ fam, text: a, r: [l, s, l, s + part.length] });
     s += part.length + 1;
   }
 }
 
+/** The -s/-d addresses of a save line, found on its raw text. */
+function rawAddrs(line: string): Addr[] {
+  const out: Addr[] = [];
+  if (line.indexOf('-s') < 0 && line.indexOf('-d') < 0) return out;
+  ADDR.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = ADDR.exec(line))) {
+    const at = m.index + m[0].length - m[1].length;
+    if (line.indexOf('"') >= 0 && quotesBefore(line, at) % 2) continue;
+    addrParts(m[1], at, out);
+  }
+  return out;
+}
+
 function itemOf(doc: RuleDocument, e: Entry): Item {
   switch (e.k) {
-    case 'table':
-      return { k: 'table', table: e.name.text };
+    case 'table': {
+      const it = mkItem('table');
+      it.table = e.name.text;
+      return it;
+    }
     case 'commit':
-      return { k: 'commit' };
-    case 'chain':
-      return { k: 'decl', chain: e.name.text, chainR: [0, e.name.s, 0, e.name.e], cmd: 'N', policy: e.policy && e.policy.text !== '-' ? e.policy.text : undefined };
-    case 'rule':
+      return mkItem('commit');
+    case 'chain': {
+      const it = mkItem('decl');
+      it.chain = e.name.text;
+      it.cs = e.name.s;
+      it.ce = e.name.e;
+      it.cmd = 'N';
+      it.policy = e.policy && e.policy.text !== '-' ? e.policy.text : undefined;
+      return it;
+    }
+    case 'rule': {
       if (doc.format === 'save') return saveRuleItem(doc.lines[e.line], e);
-      else {
-        const it = ruleItem(e.rule, e.family, e.rule.table?.text ?? 'filter');
-        needsOf(e, it);
-        return it;
-      }
+      const it = ruleItem(e.rule, e.family, e.rule.table?.text ?? 'filter');
+      needsOf(e, it);
+      return it;
+    }
     default:
-      return { k: 'other' };
+      return mkItem('other');
   }
 }
 
@@ -207,17 +261,55 @@ function needsOf(e: Entry, it: Item): void {
   }
 }
 
+const scratch: LineRef[] = [];
+
 function saveRuleItem(line: string, e: Entry): Item {
-  const refs: LineRef[] = [];
+  const refs = scratch;
+  refs.length = 0;
   scanSaveRuleLine(line, refs);
-  const it = refsItem(refs, 0);
+  const it = mkItem('rule');
+  let hasTarget = false;
+  let terminal = false;
+  for (const r of refs) {
+    switch (r.kind) {
+      case 'rule':
+        it.chain = r.name;
+        it.cs = r.s;
+        it.ce = r.e;
+        break;
+      case 'declare':
+        it.chain = r.name;
+        it.cs = r.s;
+        it.ce = r.e;
+        it.cmd = it.cmd === 'X' ? 'E' : 'N';
+        break;
+      case 'command':
+        it.chain = r.name;
+        it.cs = r.s;
+        it.ce = r.e;
+        it.cmd = r.policy !== undefined ? 'P' : 'X';
+        if (r.policy !== undefined) it.policy = r.policy;
+        break;
+      case 'target':
+        it.target = r.name;
+        hasTarget = true;
+        if (TERMINAL.has(r.name)) terminal = true;
+        break;
+      case 'jump':
+      case 'goto':
+        (it.jumps ??= []).push({ name: r.name, goto: r.kind === 'goto', l: 0, s: r.s, e: r.e });
+        hasTarget = true;
+        if (r.kind === 'goto') terminal = true;
+        break;
+    }
+  }
   if (it.chain !== undefined && it.cmd === undefined) it.cmd = INSERT.test(line) ? 'I' : 'A';
   let s = 0;
   while (s < line.length && (line.charCodeAt(s) === 32 || line.charCodeAt(s) === 9)) s++;
   let end = line.length;
-  while (end > s && /\s/.test(line[end - 1])) end--;
-  it.whole = [0, s, 0, end];
-  const hasTarget = refs.some((r) => r.kind === 'target' || r.kind === 'jump' || r.kind === 'goto');
+  while (end > s && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9 || line.charCodeAt(end - 1) === 13)) end--;
+  it.ws = s;
+  it.we = end;
   if (MARKISH.test(line)) {
     const full = parseSaveLine(line, 0);
     if (full && full.k === 'rule') {
@@ -228,51 +320,10 @@ function saveRuleItem(line: string, e: Entry): Item {
     } else it.opaque = true;
   } else {
     it.opaque = hasTarget;
-    it.plain = hasTarget && PLAIN.test(line);
+    it.plain = terminal && PLAIN.test(line);
   }
-  if (line.indexOf('-s') >= 0 || line.indexOf('-d') >= 0) {
-    ADDR.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = ADDR.exec(line))) {
-      const at = m.index + m[0].length - m[1].length;
-      if (quotesBefore(line, at) % 2) continue;
-      addrParts(m[1], at, (it.addrs ??= []));
-    }
-    if (it.addrs && !it.addrs.length) it.addrs = undefined;
-  }
+  for (const a of rawAddrs(line)) a.fam === 4 ? it.a4++ : it.a6++;
   needsOf(e, it);
-  return it;
-}
-
-function refsItem(refs: LineRef[], l: number): Item {
-  const it: Item = { k: 'rule' };
-  for (const r of refs) {
-    const rr: R = [l, r.s, l, r.e];
-    switch (r.kind) {
-      case 'rule':
-        it.chain = r.name;
-        it.chainR = rr;
-        break;
-      case 'declare':
-        it.chain = r.name;
-        it.chainR = rr;
-        it.cmd = it.cmd === 'X' ? 'E' : 'N';
-        break;
-      case 'command':
-        it.chain = r.name;
-        it.chainR = rr;
-        it.cmd = r.policy !== undefined ? 'P' : 'X';
-        if (r.policy !== undefined) it.policy = r.policy;
-        break;
-      case 'target':
-        it.target = r.name;
-        break;
-      case 'jump':
-      case 'goto':
-        (it.jumps ??= []).push({ name: r.name, goto: r.kind === 'goto', r: rr });
-        break;
-    }
-  }
   return it;
 }
 
@@ -280,32 +331,39 @@ function refsItem(refs: LineRef[], l: number): Item {
 function ruleItem(rule: Rule, family: 4 | 6, table: string): Item {
   const refs: LineRef[] = [];
   ruleRefs(rule, refs);
-  // shell words may sit on continuation lines: ruleRefs gives columns only, take lines from the words
-  const it: Item = { k: 'rule', table, family };
+  const it = mkItem('rule');
+  it.table = table;
+  it.family = family;
   const c = rule.command;
   if (c) {
     const kind = c.spec.kind;
     it.cmd = kind === 'append' ? 'A' : kind === 'insert' ? 'I' : kind === 'new' ? 'N' : kind === 'policy' ? 'P' : kind === 'rename' ? 'E' : 'X';
     if (c.chain && !c.chain.unknown) {
       it.chain = c.chain.text;
-      it.chainR = [c.chain.l, c.chain.s, c.chain.el, c.chain.e];
+      it.cl = c.chain.l;
+      it.cs = c.chain.s;
+      it.ce = c.chain.e;
     }
     if (kind === 'policy' && c.extra[0]) it.policy = c.extra[0].text;
   }
+  let opaque = false;
   for (const x of rule.exts) {
-    if (x.kind !== 'target' || x.name.unknown) continue;
+    if (x.kind !== 'target') continue;
+    if (x.name.unknown) {
+      opaque = true;
+      continue;
+    }
     const goto = x.via.text === '-g' || x.via.text.startsWith('--g');
     const r = refs.find((f) => f.s === x.name.s && f.name === x.name.text);
     if (r && r.kind === 'target') it.target = r.name;
-    else (it.jumps ??= []).push({ name: x.name.text, goto, r: [x.name.l, x.name.s, x.name.el, x.name.e] });
+    else (it.jumps ??= []).push({ name: x.name.text, goto, l: x.name.l, s: x.name.s, e: x.name.e });
   }
   let matches = false;
-  let opaque = false;
   for (const o of rule.core) {
     const k = CORE_OPTIONS[o.key]?.canonical ?? o.key;
     if (k === '--jump' || k === '--goto' || k === '--match' || k === '--set-counters' || k === '--table' || k === '--wait' || k === '--verbose') continue;
     matches = true;
-    if (k === '--source' || k === '--destination') for (const a of o.args) if (!a.unknown) addrParts(a.text, a.s, (it.addrs ??= []), a.l);
+    if (k === '--source' || k === '--destination') for (const a of o.args) if (!a.unknown && a.l === a.el) addrParts(a.text, a.s, (it.addrs ??= []), a.l);
   }
   for (const x of rule.exts) {
     const n = x.name.text;
@@ -314,74 +372,89 @@ function ruleItem(rule: Rule, family: 4 | 6, table: string): Item {
       if (n === 'mark' || n === 'connmark' || n === 'socket' || x.name.unknown) opaque = true;
     } else if (n !== 'MARK' && n !== 'CONNMARK') opaque = true;
   }
-  if (rule.exts.some((x) => x.kind === 'target' && x.name.unknown)) opaque = true;
-  it.opaque = opaque;
   it.plain = !matches;
   for (const m of rule.marks) {
     if (m.result === 'unknown' || 'message' in m.result) {
-      opaque = it.opaque = true;
+      opaque = true;
       continue;
     }
     const x = rule.exts[m.extIndex];
     (it.marks ??= []).push({ op: m.result, r: [x.name.l, x.name.s, x.name.el, x.name.e] });
   }
+  it.opaque = opaque;
   if (it.addrs && !it.addrs.length) it.addrs = undefined;
   return it;
 }
 
 // ---------------------------------------------------------------------------------------
-// the file-level checks
+// the file-level checks, on chain numbers
 
-interface ChainNode {
-  name: string;
-  builtin: boolean;
-  decls: { idx: number; r: R }[];
-  /** rules in file order: item indexes */
-  rules: number[];
-  /** inserted into, renamed, flushed...: its rule order is not the file's */
-  unordered: boolean;
-  edges: { to: string; idx: number; j: number; goto: boolean }[];
-  jumpedTo: number;
-  firstUse?: { idx: number; r: R };
+/** One table's chains as numbers: names, declarations, rules and -j/-g edges. */
+class Graph {
+  ids = new Map<string, number>();
+  names: string[] = [];
+  builtin: boolean[] = [];
+  /** first declaration: item index, or -1 */
+  decl: number[] = [];
+  /** first place: item index and (for a jump) jump number, or -1 */
+  useItem: number[] = [];
+  useJump: number[] = [];
+  jumped: number[] = [];
+  unordered: boolean[] = [];
+  eFrom: number[] = [];
+  eTo: number[] = [];
+  eItem: number[] = [];
+  eJ: number[] = [];
+  rChain: number[] = [];
+  rItem: number[] = [];
+  constructor(
+    readonly name: string,
+    readonly complete: boolean,
+  ) {}
+
+  id(name: string): number {
+    let i = this.ids.get(name);
+    if (i === undefined) {
+      i = this.names.length;
+      this.ids.set(name, i);
+      this.names.push(name);
+      this.builtin.push(TABLES[this.name]?.includes(name) ?? false);
+      this.decl.push(-1);
+      this.useItem.push(-1);
+      this.useJump.push(-1);
+      this.jumped.push(0);
+      this.unordered.push(false);
+    }
+    return i;
+  }
 }
 
-interface TableGraph {
-  name: string;
-  chains: Map<string, ChainNode>;
-  /** Written by iptables-save (the comment above its header says so): the whole state, not a --noflush fragment. */
-  complete?: boolean;
+/** Compressed lists: for each key k, vals[off[k] .. off[k+1]) in push order. */
+function group(n: number, keys: number[], vals: number[]): { off: Int32Array; vals: Int32Array } {
+  const off = new Int32Array(n + 1);
+  for (const k of keys) off[k + 1]++;
+  for (let i = 0; i < n; i++) off[i + 1] += off[i];
+  const fill = off.slice(0, n);
+  const out = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) out[fill[keys[i]]++] = vals[i];
+  return { off, vals: out };
 }
 
 function analyzeItems(doc: RuleDocument, entries: Entry[], items: Item[], heads: string[], unused: boolean): Pending[] {
   const out: Pending[] = [];
   const shell = doc.format === 'shell';
-  if (doc.format === 'listing') return out;
-  const graphs: TableGraph[] = [];
-  const byName = new Map<string, TableGraph>();
-  let cur: TableGraph | undefined;
-  const graphFor = (name: string): TableGraph => {
-    if (!shell) {
-      const g: TableGraph = { name, chains: new Map(), complete: /^# Generated by ip6?tables-save\b/.test(heads[graphs.length] ?? '') };
-      graphs.push(g);
-      return g;
-    }
-    let g = byName.get(name);
-    if (!g) {
-      byName.set(name, (g = { name, chains: new Map() }));
-      graphs.push(g);
-    }
-    return g;
-  };
-  const node = (g: TableGraph, name: string): ChainNode => {
-    let n = g.chains.get(name);
-    if (!n) g.chains.set(name, (n = { name, builtin: TABLES[g.name]?.includes(name) ?? false, decls: [], rules: [], unordered: false, edges: [], jumpedTo: 0 }));
-    return n;
-  };
-  const addrs: { idx: number; a: NonNullable<Item['addrs']>[number]; family?: 4 | 6 }[] = [];
+  const graphs: Graph[] = [];
+  const byName = new Map<string, Graph>();
+  let cur: Graph | undefined;
+  let tableNo = 0;
+  const addrLines: number[] = [];
+  let n4 = 0;
+  let n6 = 0;
   for (let i = 0; i < items.length; i++) {
     const it = items[i];
     if (it.k === 'table') {
-      cur = graphFor(it.table!);
+      cur = new Graph(it.table!, /^# Generated by ip6?tables-save\b/.test(heads[tableNo++] ?? ''));
+      graphs.push(cur);
       continue;
     }
     if (it.k === 'commit') {
@@ -389,276 +462,336 @@ function analyzeItems(doc: RuleDocument, entries: Entry[], items: Item[], heads:
       continue;
     }
     if (it.k !== 'decl' && it.k !== 'rule') continue;
-    const g = shell ? graphFor(it.table ?? 'filter') : cur;
+    let g = cur;
+    if (shell) {
+      const t = it.table ?? 'filter';
+      g = byName.get(t);
+      if (!g) {
+        byName.set(t, (g = new Graph(t, false)));
+        graphs.push(g);
+      }
+    }
     if (!g) continue;
-    if (it.addrs) for (const a of it.addrs) addrs.push({ idx: i, a, family: shell ? it.family : undefined });
-    if (!it.chain) continue;
-    const n = node(g, it.chain);
+    if (it.a4 || it.a6 || it.addrs) {
+      addrLines.push(i);
+      n4 += it.a4;
+      n6 += it.a6;
+    }
+    if (it.chain === undefined) continue;
+    const c = g.id(it.chain);
     switch (it.cmd) {
       case 'N':
-        n.decls.push({ idx: i, r: it.chainR! });
-        if (it.policy && it.k === 'decl' && !n.builtin && !BUILTIN_ANY.has(it.chain)) {
-          out.push({ idx: i, r: it.chainR!, code: 'user-chain-policy', severity: 'warning', message: `${it.chain} is a user chain: iptables-restore ignores its policy ${it.policy} (only built-in chains have one; a packet that reaches its end returns to the calling chain)` });
+      case 'E':
+        if (g.decl[c] < 0) g.decl[c] = i;
+        else if (it.cmd === 'N') out.push({ idx: i, src: 'chain', k: 0, code: 'chain-redeclared', severity: 'warning', message: shell ? `iptables: Chain already exists. (${it.chain} is created a second time in table ${g.name})` : `Chain ${it.chain} is declared a second time in table ${g.name}: iptables-restore accepts it, the second declaration changes nothing` });
+        if (it.cmd === 'E') g.unordered[c] = true;
+        if (it.policy && it.k === 'decl' && !g.builtin[c] && !BUILTIN_ANY.has(it.chain)) {
+          out.push({ idx: i, src: 'chain', k: 0, code: 'user-chain-policy', severity: 'warning', message: `${it.chain} is a user chain: iptables-restore ignores its policy ${it.policy} (only built-in chains have one; a packet that reaches its end returns to the calling chain)` });
         }
         break;
       case 'P':
-        if (!n.builtin && !BUILTIN_ANY.has(it.chain)) out.push({ idx: i, r: it.chainR!, code: 'user-chain-policy', severity: 'warning', message: `iptables: Bad built-in chain name. (${it.chain} is a user chain: only built-in chains have a policy)` });
+        if (!g.builtin[c] && !BUILTIN_ANY.has(it.chain) && g.name in TABLES) out.push({ idx: i, src: 'chain', k: 0, code: 'user-chain-policy', severity: 'warning', message: `iptables: Bad built-in chain name. (${it.chain} is a user chain: only built-in chains have a policy)` });
         break;
       case 'A':
       case 'I':
-      case undefined:
-        n.rules.push(i);
-        n.firstUse ??= { idx: i, r: it.chainR! };
-        if (it.cmd !== 'A') n.unordered = true;
+        g.rChain.push(c);
+        g.rItem.push(i);
+        if (g.useItem[c] < 0) g.useItem[c] = i;
+        if (it.cmd === 'I') g.unordered[c] = true;
         break;
       default:
-        n.unordered = true;
-        if (it.cmd === 'E') n.decls.push({ idx: i, r: it.chainR! });
+        g.unordered[c] = true;
         break;
     }
-    if (it.jumps) {
-      it.jumps.forEach((j, k) => {
-        const t = node(g, j.name);
-        t.jumpedTo++;
-        t.firstUse ??= { idx: i, r: j.r };
-        n.edges.push({ to: j.name, idx: i, j: k, goto: j.goto });
-      });
+    const js = it.jumps;
+    if (js) {
+      for (let k = 0; k < js.length; k++) {
+        const t = g.id(js[k].name);
+        g.jumped[t]++;
+        if (g.useItem[t] < 0) {
+          g.useItem[t] = i;
+          g.useJump[t] = k;
+        }
+        g.eFrom.push(c);
+        g.eTo.push(t);
+        g.eItem.push(i);
+        g.eJ.push(k);
+      }
     }
   }
-
   for (const g of graphs) checkTable(g, items, out, shell, unused);
-  checkFamilies(doc, entries, addrs, heads, out);
+  checkFamilies(doc, entries, items, addrLines, n4, n6, heads, out);
   return out;
 }
 
-function checkTable(g: TableGraph, items: Item[], out: Pending[], shell: boolean, unused: boolean): void {
+
+function checkTable(g: Graph, items: Item[], out: Pending[], shell: boolean, unused: boolean): void {
   if (!(g.name in TABLES)) return;
-  const declared = (n: ChainNode) => n.builtin || n.decls.length > 0;
-  for (const n of g.chains.values()) {
-    // declarations
-    if (!n.builtin && BUILTIN_ANY.has(n.name)) {
-      const at = n.decls[0] ?? n.firstUse;
-      if (at) out.push({ idx: at.idx, r: at.r, code: 'builtin-chain-table', severity: 'warning', message: `Table ${g.name} has no built-in chain ${n.name}: iptables-nft makes it a user chain (\`:${n.name} - [0:0]\`, any policy ignored), which no packet enters unless a rule jumps to it` });
-    }
-    for (const d of n.decls.slice(1)) {
-      if (items[d.idx].cmd === 'E') continue;
-      out.push({ idx: d.idx, r: d.r, code: 'chain-redeclared', severity: 'warning', message: shell ? `iptables: Chain already exists. (${n.name} is created a second time in table ${g.name})` : `Chain ${n.name} is declared a second time in table ${g.name}: iptables-restore accepts it, the second declaration changes nothing` });
-    }
-    if (!declared(n) && (n.rules.length || n.jumpedTo) && !shell) {
-      // every jump to it, and its rules
-      for (const r of n.rules) {
-        const it = items[r];
-        if (it.cmd === 'A' || it.cmd === 'I') out.push({ idx: r, r: it.chainR!, code: 'undeclared-chain', severity: 'warning', message: `No chain/target/match by that name: chain ${n.name} is not declared in table ${g.name} (iptables-restore fails here, unless the chain already exists and the file is loaded with --noflush)` });
+  const n = g.names.length;
+  const declared = (c: number) => g.builtin[c] || g.decl[c] >= 0;
+  for (let c = 0; c < n; c++) {
+    const name = g.names[c];
+    if (!g.builtin[c] && BUILTIN_ANY.has(name)) {
+      const d = g.decl[c];
+      const idx = d >= 0 ? d : g.useItem[c];
+      if (idx >= 0) {
+        const viaJump = d < 0 && g.useJump[c] >= 0;
+        out.push({ idx, src: viaJump ? 'jump' : 'chain', k: viaJump ? g.useJump[c] : 0, code: 'builtin-chain-table', severity: 'warning', message: `Table ${g.name} has no built-in chain ${name}: iptables-nft makes it a user chain (\`:${name} - [0:0]\`, any policy ignored), which no packet enters unless a rule jumps to it` });
       }
     }
-    if (!n.builtin && declared(n) && n.jumpedTo === 0 && g.complete && unused) {
-      const d = n.decls[0];
-      out.push({ idx: d.idx, r: d.r, code: 'unused-chain', severity: 'hint', message: `Chain ${n.name} is never jumped to (-j/-g) in table ${g.name}: no packet goes through ${n.rules.length ? `its ${n.rules.length} rule${n.rules.length > 1 ? 's' : ''}` : 'it'}` });
+    if (unused && g.complete && !g.builtin[c] && g.decl[c] >= 0 && g.jumped[c] === 0) {
+      const d = g.decl[c];
+      out.push({ idx: d, src: 'chain', k: 0, code: 'unused-chain', severity: 'hint', message: `Chain ${name} is never jumped to (-j/-g) in table ${g.name}: no packet goes through it` });
     }
   }
   if (!shell) {
-    for (const m of g.chains.values()) {
-      for (const ed of m.edges) {
-        const t = g.chains.get(ed.to)!;
-        if (declared(t)) continue;
-        out.push({ idx: ed.idx, r: items[ed.idx].jumps![ed.j].r, code: 'undeclared-chain', severity: 'warning', message: `Chain '${t.name}' does not exist: it is not declared in table ${g.name} (iptables-restore fails here, unless the chain already exists and the file is loaded with --noflush)` });
-      }
+    for (let k = 0; k < g.rChain.length; k++) {
+      const c = g.rChain[k];
+      if (declared(c)) continue;
+      const i = g.rItem[k];
+      out.push({ idx: i, src: 'chain', k: 0, code: 'undeclared-chain', severity: 'warning', message: `No chain/target/match by that name: chain ${g.names[c]} is not declared in table ${g.name} (iptables-restore fails here, unless the chain already exists and the file is loaded with --noflush)` });
+    }
+    for (let k = 0; k < g.eTo.length; k++) {
+      const t = g.eTo[k];
+      if (declared(t)) continue;
+      out.push({ idx: g.eItem[k], src: 'jump', k: g.eJ[k], code: 'undeclared-chain', severity: 'warning', message: `Chain '${g.names[t]}' does not exist: it is not declared in table ${g.name} (iptables-restore fails here, unless the chain already exists and the file is loaded with --noflush)` });
     }
   }
-  // reachability from each built-in chain (hook), with the chain it came from
+  const eIdx = g.eFrom.map((_, k) => k);
+  const adj = group(n, g.eFrom, eIdx);
+  // reachability from each built-in chain (hook), with the chain each was reached from
   const hooks = TABLES[g.name];
-  const reach = new Map<string, Map<string, string>>(); // chain -> hook -> predecessor
-  for (const h of hooks) {
-    const start = g.chains.get(h);
-    if (!start) continue;
-    const queue = [start];
-    for (let qi = 0; qi < queue.length; qi++) {
-      const n = queue[qi];
-      for (const ed of n.edges) {
-        const t = g.chains.get(ed.to);
-        if (!t || t.builtin) continue;
-        let m = reach.get(t.name);
-        if (!m) reach.set(t.name, (m = new Map()));
-        if (m.has(h)) continue;
-        m.set(h, n.name);
-        queue.push(t);
+  const reach = new Uint8Array(n);
+  const preds: Int32Array[] = [];
+  const queue = new Int32Array(n);
+  hooks.forEach((h, hi) => {
+    const pred = new Int32Array(n).fill(-1);
+    preds.push(pred);
+    const start = g.ids.get(h);
+    if (start === undefined) return;
+    let qn = 0;
+    queue[qn++] = start;
+    for (let qi = 0; qi < qn; qi++) {
+      const v = queue[qi];
+      for (let a = adj.off[v]; a < adj.off[v + 1]; a++) {
+        const t = g.eTo[adj.vals[a]];
+        if (g.builtin[t] || reach[t] & (1 << hi)) continue;
+        reach[t] |= 1 << hi;
+        pred[t] = v;
+        queue[qn++] = t;
       }
     }
-  }
-  const path = (chain: string, hook: string): string => {
-    const seq = [chain];
-    let c = chain;
+  });
+  const path = (c: number, hi: number): string => {
+    const seq = [g.names[c]];
+    let v = c;
     for (let k = 0; k < 64; k++) {
-      const p = reach.get(c)?.get(hook);
-      if (!p || p === hook) break;
-      seq.unshift(p);
-      c = p;
+      const p = preds[hi][v];
+      if (p < 0 || g.builtin[p]) break;
+      seq.unshift(g.names[p]);
+      v = p;
     }
-    return `${hook} via ${seq.join(' -> ')}`;
+    return `${hooks[hi]} via ${seq.join(' -> ')}`;
   };
   // extensions the kernel refuses from a hook that reaches the user chain
-  for (const [name, m] of reach) {
-    const n = g.chains.get(name)!;
-    for (const r of n.rules) {
-      const it = items[r];
-      for (const nd of it.needs ?? []) {
-        const bad = hooks.find((h) => m.has(h) && !nd.hooks.includes(h));
-        if (bad) out.push({ idx: r, r: nd.r, code: 'target-hook', severity: 'error', message: `RULE_APPEND failed (Invalid argument): ${nd.ext} is only valid in ${nd.hooks.join(', ')}, not in ${bad}: chain ${name} is reached from ${path(name, bad)}` });
-      }
+  for (let k = 0; k < g.rChain.length; k++) {
+    const c = g.rChain[k];
+    if (!reach[c]) continue;
+    const it = items[g.rItem[k]];
+    if (!it.needs) continue;
+    for (let q = 0; q < it.needs.length; q++) {
+      const nd = it.needs[q];
+      const hi = hooks.findIndex((h, x) => reach[c] & (1 << x) && !nd.hooks.includes(h));
+      if (hi >= 0) out.push({ idx: g.rItem[k], src: 'need', k: q, code: 'target-hook', severity: 'error', message: `RULE_APPEND failed (Invalid argument): ${nd.ext} is only valid in ${nd.hooks.join(', ')}, not in ${hooks[hi]}: chain ${g.names[c]} is reached from ${path(c, hi)}` });
     }
   }
-  // loops: strongly connected components of the user chains
-  loops(g, items, reach, out);
-  // along each chain
+  loops(g, adj, items, reach, hooks, out);
   // a script's lines need not run in file order (functions, branches): save files only
-  if (!shell) for (const n of g.chains.values()) if (!n.unordered) sequence(n, g, items, out);
+  if (!shell) sequences(g, items, out);
 }
 
-function loops(g: TableGraph, items: Item[], reach: Map<string, Map<string, string>>, out: Pending[]): void {
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const on = new Set<string>();
-  const stack: string[] = [];
+function loops(g: Graph, adj: { off: Int32Array; vals: Int32Array }, items: Item[], reach: Uint8Array, hooks: readonly string[], out: Pending[]): void {
+  const n = g.names.length;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const comp = new Int32Array(n).fill(-1);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const work: number[] = [];
+  const cursor = new Int32Array(n);
   let counter = 0;
-  const sccs: string[][] = [];
-  // iterative Tarjan
-  for (const root of g.chains.keys()) {
-    if (index.has(root)) continue;
-    const work: { v: string; i: number }[] = [{ v: root, i: 0 }];
-    index.set(root, counter);
-    low.set(root, counter++);
+  let comps = 0;
+  const cyclic: number[] = [];
+  for (let root = 0; root < n; root++) {
+    if (index[root] >= 0 || g.builtin[root]) continue;
+    work.push(root);
+    index[root] = low[root] = counter++;
     stack.push(root);
-    on.add(root);
+    onStack[root] = 1;
+    cursor[root] = adj.off[root];
     while (work.length) {
-      const top = work[work.length - 1];
-      const n = g.chains.get(top.v)!;
-      if (top.i < n.edges.length) {
-        const w = n.edges[top.i++].to;
-        const wn = g.chains.get(w);
-        if (!wn || wn.builtin) continue;
-        if (!index.has(w)) {
-          index.set(w, counter);
-          low.set(w, counter++);
+      const v = work[work.length - 1];
+      if (cursor[v] < adj.off[v + 1]) {
+        const w = g.eTo[adj.vals[cursor[v]++]];
+        if (g.builtin[w]) continue;
+        if (index[w] < 0) {
+          index[w] = low[w] = counter++;
           stack.push(w);
-          on.add(w);
-          work.push({ v: w, i: 0 });
-        } else if (on.has(w)) low.set(top.v, Math.min(low.get(top.v)!, index.get(w)!));
+          onStack[w] = 1;
+          cursor[w] = adj.off[w];
+          work.push(w);
+        } else if (onStack[w] && index[w] < low[v]) low[v] = index[w];
         continue;
       }
       work.pop();
-      if (work.length) low.set(work[work.length - 1].v, Math.min(low.get(work[work.length - 1].v)!, low.get(top.v)!));
-      if (low.get(top.v) === index.get(top.v)) {
-        const comp: string[] = [];
-        let w: string;
+      if (work.length) {
+        const u = work[work.length - 1];
+        if (low[v] < low[u]) low[u] = low[v];
+      }
+      if (low[v] === index[v]) {
+        let size = 0;
+        let w: number;
         do {
           w = stack.pop()!;
-          on.delete(w);
-          comp.push(w);
-        } while (w !== top.v);
-        sccs.push(comp);
+          onStack[w] = 0;
+          comp[w] = comps;
+          size++;
+        } while (w !== v);
+        // a component of one chain is a loop only when it jumps to itself
+        let self = false;
+        if (size === 1) for (let a = adj.off[v]; a < adj.off[v + 1]; a++) if (g.eTo[adj.vals[a]] === v) self = true;
+        if (size > 1 || self) cyclic.push(comps);
+        comps++;
       }
     }
   }
-  for (const comp of sccs) {
-    const set = new Set(comp);
-    let closing: { idx: number; j: number; from: string; to: string } | undefined;
-    for (const c of comp) {
-      const n = g.chains.get(c)!;
-      if (n.builtin) continue;
-      for (const ed of n.edges) {
-        if (!set.has(ed.to) || g.chains.get(ed.to)?.builtin) continue;
-        if (comp.length === 1 && ed.to !== c) continue;
-        if (!closing || ed.idx > closing.idx) closing = { idx: ed.idx, j: ed.j, from: c, to: ed.to };
-      }
-    }
-    if (!closing) continue;
-    // the loop as a path from the closing jump's target back to its chain
-    const cyc = cyclePath(g, set, closing.to, closing.from);
-    const hook = comp.map((c) => reach.get(c)).find((m) => m && m.size);
-    const from = hook ? [...hook.keys()][0] : undefined;
-    const loopText = [...cyc, closing.to].join(' -> ');
-    const r = items[closing.idx].jumps![closing.j].r;
-    if (from) out.push({ idx: closing.idx, r, code: 'jump-loop', severity: 'error', message: `RULE_APPEND failed (Too many links): this jump closes the loop ${loopText}, which ${from} reaches` });
-    else out.push({ idx: closing.idx, r, code: 'jump-loop', severity: 'warning', message: `This jump closes the loop ${loopText}: iptables-nft accepts it while no built-in chain reaches the loop, and fails with RULE_APPEND failed (Too many links) once one does` });
+  if (!cyclic.length) return;
+  const isCyclic = new Uint8Array(comps);
+  for (const c of cyclic) isCyclic[c] = 1;
+  // per cyclic component: the jump inside it that comes last in the file closes the loop
+  const closing = new Int32Array(comps).fill(-1);
+  const hookOf = new Int32Array(comps).fill(-1);
+  for (let k = 0; k < g.eFrom.length; k++) {
+    const f = g.eFrom[k];
+    const t = g.eTo[k];
+    if (comp[f] < 0 || comp[f] !== comp[t] || !isCyclic[comp[f]]) continue;
+    const cc = comp[f];
+    if (closing[cc] < 0 || g.eItem[k] > g.eItem[closing[cc]] || (g.eItem[k] === g.eItem[closing[cc]] && g.eJ[k] > g.eJ[closing[cc]])) closing[cc] = k;
+  }
+  for (let v = 0; v < n; v++) if (comp[v] >= 0 && isCyclic[comp[v]] && reach[v] && hookOf[comp[v]] < 0) hookOf[comp[v]] = 31 - Math.clz32(reach[v] & -reach[v]);
+  for (const cc of cyclic) {
+    const k = closing[cc];
+    if (k < 0) continue;
+    const from = g.eFrom[k];
+    const to = g.eTo[k];
+    const cyc = cyclePath(g, adj, comp, to, from);
+    const loopText = [...cyc, to].map((c) => g.names[c]).join(' -> ');
+    const r = { src: 'jump' as const, k: g.eJ[k] };
+    const hi = hookOf[cc];
+    if (hi >= 0) out.push({ idx: g.eItem[k], ...r, code: 'jump-loop', severity: 'error', message: `RULE_APPEND failed (Too many links): this jump closes the loop ${loopText}, which ${hooks[hi]} reaches` });
+    else out.push({ idx: g.eItem[k], ...r, code: 'jump-loop', severity: 'warning', message: `This jump closes the loop ${loopText}: iptables-nft accepts it while no built-in chain reaches the loop, and fails with RULE_APPEND failed (Too many links) once one does` });
   }
 }
 
-function cyclePath(g: TableGraph, set: Set<string>, from: string, to: string): string[] {
-  const prev = new Map<string, string>([[from, '']]);
+/** A shortest path of chains from `from` to `to` inside one component. */
+function cyclePath(g: Graph, adj: { off: Int32Array; vals: Int32Array }, comp: Int32Array, from: number, to: number): number[] {
+  const prev = new Map<number, number>([[from, -1]]);
   const q = [from];
-  while (q.length) {
-    const v = q.shift()!;
+  for (let qi = 0; qi < q.length; qi++) {
+    const v = q[qi];
     if (v === to) break;
-    for (const ed of g.chains.get(v)!.edges) {
-      if (set.has(ed.to) && !prev.has(ed.to)) {
-        prev.set(ed.to, v);
-        q.push(ed.to);
+    for (let a = adj.off[v]; a < adj.off[v + 1]; a++) {
+      const w = g.eTo[adj.vals[a]];
+      if (comp[w] === comp[from] && !prev.has(w)) {
+        prev.set(w, v);
+        q.push(w);
       }
     }
   }
-  const seq: string[] = [];
-  for (let v: string | undefined = to; v; v = prev.get(v) || undefined) seq.unshift(v);
+  const seq: number[] = [];
+  for (let v = to; v >= 0 && seq.length <= g.names.length; v = prev.get(v) ?? -1) seq.unshift(v);
   return seq;
 }
 
-/** The rules of one chain in order: unreachable rules, mark writes overwritten before any read. */
-function sequence(n: ChainNode, g: TableGraph, items: Item[], out: Pending[]): void {
-  let stop: Item | undefined;
-  for (const r of n.rules) {
-    const it = items[r];
-    if (stop) {
-      const verdict = stop.jumps?.length ? `-g ${stop.jumps[0].name}` : `-j ${stop.target}`;
-      out.push({ idx: r, r: it.whole ?? it.chainR!, code: 'unreachable-rule', severity: 'warning', message: `Unreachable rule: every packet leaves chain ${n.name} at the earlier \`${verdict}\` that has no match` });
-      continue;
+/** Each chain's rules in order: unreachable rules, mark writes overwritten before any read. */
+function sequences(g: Graph, items: Item[], out: Pending[]): void {
+  const rules = group(g.names.length, g.rChain, g.rItem);
+  for (let c = 0; c < g.names.length; c++) {
+    if (g.unordered[c]) continue;
+    const a0 = rules.off[c];
+    const a1 = rules.off[c + 1];
+    let stop: Item | undefined;
+    let marks = false;
+    for (let a = a0; a < a1; a++) {
+      const idx = rules.vals[a];
+      const it = items[idx];
+      if (it.marks) marks = true;
+      if (stop) {
+        const verdict = stop.jumps?.length ? `-g ${stop.jumps[0].name}` : `-j ${stop.target}`;
+        out.push({ idx, src: 'whole', k: 0, code: 'unreachable-rule', severity: 'warning', message: `Unreachable rule: every packet leaves chain ${g.names[c]} at the earlier \`${verdict}\` that has no match` });
+        continue;
+      }
+      if (it.plain && ((it.target && TERMINAL.has(it.target) && !it.jumps) || (!it.target && it.jumps?.length === 1 && it.jumps[0].goto))) stop = it;
     }
-    if (it.plain && ((it.target && TERMINAL.has(it.target) && !it.jumps) || (!it.target && it.jumps?.length === 1 && it.jumps[0].goto))) stop = it;
+    if (marks) overwritten(g.names[c], rules.vals.subarray(a0, a1), items, out);
   }
-  // mark writes fully overwritten by a later unconditional write before anything can read them
-  for (let a = 0; a < n.rules.length; a++) {
-    const wa = items[n.rules[a]];
-    for (const ma of wa.marks ?? []) {
+}
+
+/** Mark writes fully overwritten by a later unconditional write of the chain before anything can read them. */
+function overwritten(chain: string, rules: Int32Array, items: Item[], out: Pending[]): void {
+  for (let a = 0; a < rules.length; a++) {
+    const wa = items[rules[a]];
+    const ms = wa.marks ?? [];
+    for (let q = 0; q < ms.length; q++) {
+      const ma = ms[q];
       const kind = ma.op.kind === 'xset' && ma.op.ext === 'MARK' ? 'nf' : ma.op.kind === 'ct-set' && !ma.op.shift ? 'ct' : null;
       if (!kind) continue;
       const op = ma.op as { value: number; mask: number };
       const touched = (op.mask | op.value) >>> 0;
       if (!touched) continue;
-      for (let b = a + 1; b < n.rules.length; b++) {
-        const wb = items[n.rules[b]];
+      for (let b = a + 1; b < rules.length; b++) {
+        const wb = items[rules[b]];
+        // anything that may read the mark or leave the chain: a mark/connmark/socket match, a
+        // target other than MARK/CONNMARK, a jump or goto
         if (wb.opaque || wb.jumps?.length) break;
         const over = (wb.marks ?? []).find((mb) => (kind === 'nf' ? mb.op.kind === 'xset' && mb.op.ext === 'MARK' : mb.op.kind === 'ct-set' && !mb.op.shift) && ((touched & ~(mb.op as { mask: number }).mask) >>> 0) === 0);
         if (over && wb.plain) {
-          out.push({ idx: n.rules[a], r: ma.r, code: 'mark-overwritten', severity: 'warning', message: `This ${kind === 'nf' ? 'MARK' : 'CONNMARK'} write is overwritten by a later rule of chain ${n.name} that every packet takes (it sets every bit this one changes) before anything reads the mark` });
+          out.push({ idx: rules[a], src: 'mark', k: q, code: 'mark-overwritten', severity: 'warning', message: `This ${kind === 'nf' ? 'MARK' : 'CONNMARK'} write is overwritten by a later rule of chain ${chain} that every packet takes (it sets every bit this one changes) before anything reads the mark` });
           break;
         }
-        // a conditional rule or another kind of write in between: keep looking, nothing reads
+        // CONNMARK save/restore read one mark to write the other
         if ((wb.marks ?? []).some((mb) => mb.op.kind !== 'xset' && mb.op.kind !== 'ct-set')) break;
       }
     }
   }
 }
 
-function checkFamilies(doc: RuleDocument, entries: Entry[], addrs: { idx: number; a: NonNullable<Item['addrs']>[number]; family?: 4 | 6 }[], heads: string[], out: Pending[]): void {
-  if (!addrs.length) return;
-  let family: 4 | 6 | undefined;
+function checkFamilies(doc: RuleDocument, entries: Entry[], items: Item[], addrLines: number[], n4: number, n6: number, heads: string[], out: Pending[]): void {
+  if (!addrLines.length) return;
+  let family: 0 | 4 | 6 = 0;
   if (doc.format === 'save') {
     const six = heads.some((h) => /^#.*\bip6tables-save\b/.test(h));
     const four = heads.some((h) => /^#.*\biptables-save\b/.test(h));
     if (six !== four) family = six ? 6 : 4;
-    else {
-      // no header: a file with both families' addresses fails in iptables-restore and in
-      // ip6tables-restore alike; the minority is the mistake
-      let n4 = 0;
-      let n6 = 0;
-      for (const x of addrs) x.a.fam === 4 ? n4++ : n6++;
-      if (n4 && n6 && n4 !== n6) family = n4 > n6 ? 4 : 6;
-    }
+    // no header: a file with both families' addresses fails in iptables-restore and in
+    // ip6tables-restore alike; the minority is the mistake
+    else if (n4 && n6 && n4 !== n6) family = n4 > n6 ? 4 : 6;
   }
-  for (const x of addrs) {
-    const f = x.family ?? family;
-    if (!f || f === x.a.fam) continue;
-    // the lines flagged are few: check them with the real parser (a raw match may be inside a value)
-    if (doc.format === 'save' && !confirmAddr(doc.lines[entries[x.idx].line], x.a.r[1])) continue;
-    out.push({ idx: x.idx, r: x.a.r, code: 'address-family', severity: 'error', message: `host/network \`${x.a.text}' not found` });
+  for (const idx of addrLines) {
+    const it = items[idx];
+    const f = it.family || family;
+    if (!f) continue;
+    if (it.addrs) {
+      it.addrs.forEach((a, q) => a.fam !== f && out.push({ idx, src: 'addr', k: q, code: 'address-family', severity: 'error', message: `host/network \`${a.text}' not found` }));
+      continue;
+    }
+    if ((f === 4 ? it.a6 : it.a4) === 0) continue;
+    // the lines flagged are few: find the places again, and check them with the real parser
+    const line = doc.lines[entries[idx].line];
+    rawAddrs(line).forEach((a, q) => {
+      if (a.fam === f || !confirmAddr(line, a.r[1])) return;
+      out.push({ idx, src: 'addr', k: q, code: 'address-family', severity: 'error', message: `host/network \`${a.text}' not found` });
+    });
   }
 }
 
