@@ -87,7 +87,7 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
   // across lines: the chain graph, loops, reachability, rule order, address families
   // unused-chain is opt-in: its severity setting (any but off) turns it on
   const unusedSetting = (settings as Settings & { diagnostics?: Record<string, string> }).diagnostics?.['unused-chain'];
-  for (const f of flowFindings(doc, { unusedChain: !!unusedSetting && unusedSetting !== 'off' })) findings.push(f);
+  for (const f of flowFindings(doc, { unusedChain: unusedSetting === 'hint' || unusedSetting === 'information' || unusedSetting === 'warning' || unusedSetting === 'error' })) findings.push(f);
   return { findings, samples };
 }
 

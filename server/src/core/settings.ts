@@ -11,7 +11,77 @@ export interface SettingSpec {
   type: 'string' | 'object' | 'boolean';
   default: unknown;
   description: string;
+  enum?: string[];
 }
+
+/**
+ * The file-level diagnostic codes, each with its own setting `iptables.diagnostics.<code>`
+ * (the `iptables.diagnostics` object works for every code as before). `default` keeps the
+ * code's own severity: jump-loop is an error or a warning depending on whether a built-in
+ * chain reaches the loop; unused-chain is off unless given a severity.
+ */
+export const DIAGNOSTIC_CODE_SETTINGS: { code: string; severity: string; description: string }[] = [
+  {
+    code: "target-hook",
+    severity: "error",
+    description: "A target or match used where the kernel refuses it: outside its tables or built-in chains, or in a user chain reached from such a hook (the message names the path)."
+  },
+  {
+    code: "jump-loop",
+    severity: "error",
+    description: "A -j/-g loop between chains: an error where a built-in chain reaches the loop (the kernel refuses it: Too many links), a warning where nothing does (iptables-nft accepts it)."
+  },
+  {
+    code: "undeclared-chain",
+    severity: "warning",
+    description: "A jump to, or a rule in, a chain the table never declares: iptables-restore fails unless the chain already exists and the file is loaded with --noflush."
+  },
+  {
+    code: "builtin-chain-table",
+    severity: "warning",
+    description: "A built-in chain name the table does not have (`FORWARD` in `*nat`): iptables-nft makes it a user chain that no packet enters on its own."
+  },
+  {
+    code: "chain-redeclared",
+    severity: "warning",
+    description: "A chain declared twice in one table."
+  },
+  {
+    code: "user-chain-policy",
+    severity: "warning",
+    description: "A policy on a user chain: ignored by iptables-restore, refused by `iptables -P`."
+  },
+  {
+    code: "address-family",
+    severity: "error",
+    description: "An IPv4 address in an ip6tables file or an IPv6 address in an iptables file (`host/network ... not found`)."
+  },
+  {
+    code: "mark-noop",
+    severity: "warning",
+    description: "A mark write that leaves every mark as it is (`--and-mark 0xffffffff`, `--or-mark 0`, `--set-xmark 0/0`...)."
+  },
+  {
+    code: "mark-overwritten",
+    severity: "warning",
+    description: "A mark write that a later rule of the same chain, taken by every packet, overwrites before anything can read the mark."
+  },
+  {
+    code: "mark-unsatisfiable",
+    severity: "warning",
+    description: "A `-m mark`/`-m connmark` test that can never match (its value has bits outside its mask)."
+  },
+  {
+    code: "unreachable-rule",
+    severity: "warning",
+    description: "A rule after an ACCEPT/DROP/REJECT/RETURN or goto with no match in the same chain."
+  },
+  {
+    code: "unused-chain",
+    severity: "off",
+    description: "A user chain nothing jumps to, in a complete iptables-save dump. Off by default (tool-generated dumps declare many); set a severity to turn it on."
+  }
+];
 
 export const SETTINGS: SettingSpec[] = [
   {
@@ -32,6 +102,13 @@ export const SETTINGS: SettingSpec[] = [
     default: {},
     description: 'Severity per diagnostic code, e.g. {"unterminated-quote": "off"}: one of off, hint, information, warning, error.',
   },
+  ...DIAGNOSTIC_CODE_SETTINGS.map((d): SettingSpec => ({
+    key: `iptables.diagnostics.${d.code}`,
+    type: 'string',
+    default: 'default',
+    enum: ['default', 'off', 'hint', 'information', 'warning', 'error'],
+    description: `${d.description} Default severity: ${d.severity}.`,
+  })),
   {
     key: 'iptables.inlayHints.marks',
     type: 'boolean',
