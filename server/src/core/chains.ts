@@ -323,8 +323,13 @@ class Builder {
 
   private lastChain: ChainInfo | undefined;
 
-  chain(table: string, name: string, block: TableBlock | undefined): ChainInfo {
-    // consecutive rules of one chain: no map lookup
+  /** The chain of the last rule line, kept apart from jump targets: rules of one chain come in runs. */
+  private lastRuleChain: ChainInfo | undefined;
+
+  chain(table: string, name: string, block: TableBlock | undefined, rule = false): ChainInfo {
+    // consecutive rules of one chain, or the same target again: no map lookup
+    const lr = this.lastRuleChain;
+    if (rule && lr && lr.name === name && lr.table === table) return lr;
     const lc = this.lastChain;
     if (lc && lc.name === name && lc.table === table) return lc;
     let m = table === this.lastTable ? this.lastMap : undefined;
@@ -342,13 +347,14 @@ class Builder {
       m.set(name, c);
       block?.chains.push(c);
     }
-    this.lastChain = c;
+    if (rule) this.lastRuleChain = c;
+    else this.lastChain = c;
     return c;
   }
 
   /** A name on a rule spanning `line`..`endLine`; the word itself spans `wordLine`..`wordEndLine`. */
   add(table: string, block: TableBlock | undefined, r: LineRef, line: number, endLine = line, wordLine = line, wordEndLine = wordLine): ChainInfo {
-    const c = this.chain(table, r.name, block);
+    const c = this.chain(table, r.name, block, r.kind === 'rule');
     if (this.n + PLACE > this.buf.length) {
       const bigger = new Int32Array(this.buf.length * 2);
       bigger.set(this.buf);
