@@ -222,6 +222,31 @@ const scenarios: Scenario[] = [
       }
     },
   ],
+  [
+    'the walk lens runs the sample packet through PREROUTING; its hints then show the marks on the path',
+    async () => {
+      const doc = await open('walk.rules.v4');
+      const lenses = await eventually(
+        'walk lenses',
+        () => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri),
+        (ls) => (ls ?? []).some((l) => l.command?.command === 'nfrules.walkSamplePacket'),
+      );
+      const lens = lenses.find((l) => l.command?.title.includes('Walk sample packet through PREROUTING'))!;
+      assert.ok(lens, `no PREROUTING lens: ${render(lenses.map((l) => l.command?.title))}`);
+      await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
+      const markLine = positionOf(doc, '-A POD-MARKS -p tcp --dport 80', '-A').line;
+      const range = new vscode.Range(0, 0, doc.lineCount, 0);
+      const hints = await eventually(
+        'walk inlay hints',
+        () => vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, range),
+        (hs) => (hs ?? []).some((h) => h.position.line === markLine && String(h.label).includes('✓ PREROUTING')),
+      );
+      const label = String(hints.find((h) => h.position.line === markLine)!.label);
+      assert.equal(label, '✓ PREROUTING => nfmark 0x00004001');
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      await vscode.commands.executeCommand('nfrules.clearWalk');
+    },
+  ],
 ];
 
 /** Entry point called by the extension host (extensionTestsPath). */
