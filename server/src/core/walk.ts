@@ -358,17 +358,20 @@ function modelOf(doc: RuleDocument): Model {
 
 function compiled(model: Model, ch: MChain): CRule[] {
   if (ch.compiled) return ch.compiled;
-  const out: CRule[] = new Array(ch.lines.length);
+  const out: CRule[] = [];
   for (let i = 0; i < ch.lines.length; i++) {
     const line = ch.lines[i];
-    let r: CRule;
     try {
       const rule = model.ruleOf(line);
-      r = rule ? compileRule(rule, line) : { line, tests: [{ label: 'unreadable rule', fn: () => 2 }], goto: false, kind: 'none' };
+      if (rule) {
+        const rs = compileRule(rule, line);
+        for (let k = 0; k < rs.length; k++) out.push(rs[k]);
+        continue;
+      }
     } catch {
-      r = { line, tests: [{ label: 'unreadable rule', fn: () => 2 }], goto: false, kind: 'none' };
+      // fall through: an unreadable rule is undecided
     }
-    out[i] = r;
+    out.push({ line, tests: [{ label: 'unreadable rule', fn: () => 2 }], goto: false, kind: 'none' });
   }
   return (ch.compiled = out);
 }
@@ -546,7 +549,7 @@ function walkInner(doc: RuleDocument, opts: WalkOptions, nf0: number, ct0: numbe
       path.push(step);
       idx++;
       if (!matched) continue;
-      if (r.expands && r.expands > 1) note(`line ${r.line + 1}: iptables makes ${r.expands} kernel rules of its address list; the walk counts one match`);
+      if (r.expands && r.expands > 1) note(`line ${r.line + 1}: iptables makes ${r.expands} kernel rules of its address list; the walk evaluates each, so the line can match more than once`);
       const t = r.target;
       if (t !== undefined) step.target = t;
       step.action = 'continue';

@@ -146,6 +146,17 @@ function inNet(addr: Address, n: Net): boolean {
   return true;
 }
 
+/**
+ * `-s a,b` is one kernel rule per address (iptables-restore expands the list; `!` is refused
+ * with a list): one test per address, in the order iptables adds the rules.
+ */
+function addrTests(opt: Opt, which: 'src' | 'dst'): CTest[] {
+  const arg = opt.args[0]?.text ?? '';
+  const parts = arg.split(',');
+  if (parts.length === 1) return [addrTest(opt, which).test];
+  return parts.map((part) => addrTest({ ...opt, args: [{ ...opt.args[0], text: part }] }, which).test);
+}
+
 function addrTest(opt: Opt, which: 'src' | 'dst'): { test: CTest; count: number } {
   const arg = opt.args[0]?.text ?? '';
   const neg = !!opt.neg;
@@ -397,10 +408,14 @@ function tcpTests(ext: Ext, out: CTest[]): void {
 
 const ALWAYS_TRUE_MATCHES = new Set(['comment']);
 
-/** Compile one parsed rule: its tests and its target. */
-export function compileRule(rule: Rule, line: number): CRule {
+/**
+ * Compile one parsed rule: its tests and its target; several kernel rules when an address
+ * is a comma list (iptables adds one per source, and within it one per destination).
+ */
+export function compileRule(rule: Rule, line: number): CRule[] {
   const tests: CTest[] = [];
-  let expands = 1;
+  let srcs: CTest[] = [];
+  let dsts: CTest[] = [];
   const unknownWord = rule.core.some((o) => o.args.some((a) => a.unknown)) || rule.exts.some((x) => x.name.unknown || x.opts.some((o) => o.args.some((a) => a.unknown)));
   if (unknownWord) tests.push(undecided('a shell expansion'));
   let target: Ext | undefined;
@@ -408,12 +423,10 @@ export function compileRule(rule: Rule, line: number): CRule {
     if (o.args.some((a) => a.unknown)) continue;
     switch (o.key) {
       case '--source':
-      case '--destination': {
-        const r = addrTest(o, o.key === '--source' ? 'src' : 'dst');
-        expands *= r.count;
-        tests.push(r.test);
+      case '--destination':
+        if (o.key === '--source') srcs = addrTests(o, 'src');
+        else dsts = addrTests(o, 'dst');
         break;
-      }
       case '--protocol': {
         const t = o.args[0]?.text ?? '';
         const n = protoNumber(t);
@@ -511,7 +524,6 @@ export function compileRule(rule: Rule, line: number): CRule {
     }
   });
   const r: CRule = { line, tests, goto: false, kind: 'none' };
-  if (expands > 1) r.expands = expands;
   if (target) {
     const t = target.name.text;
     r.target = t;
@@ -529,5 +541,20 @@ export function compileRule(rule: Rule, line: number): CRule {
     } else if (NONTERMINAL_TARGETS.has(t)) r.kind = 'continue';
     else r.kind = 'chain'; // resolved against the table's chains when walked
   }
-  return r;
+  if (srcs.length <= 1 && dsts.length <= 1) {
+    r.tests = [...srcs, ...dsts, ...tests];
+    return [r];
+  }
+  const out: CRule[] = [];
+  const ss: (CTest | undefined)[] = srcs.length ? srcs : [undefined];
+  const ds: (CTest | undefined)[] = dsts.length ? dsts : [undefined];
+  for (const s of ss) {
+    for (const d of ds) {
+      const t: CTest[] = [];
+      if (s) t.push(s);
+      if (d) t.push(d);
+      out.push({ ...r, tests: [...t, ...tests], expands: ss.length * ds.length });
+    }
+  }
+  return out;
 }
