@@ -541,7 +541,8 @@ function walkInner(doc: RuleDocument, opts: WalkOptions, nf0: number, ct0: numbe
       }
       const decided = v === 0 || !und;
       const matched = v === 0 ? false : und ? assume === 'match' : true;
-      const step: WalkStep = { line: r.line, table, chain: cur.name, matched, decided, before: marks, after: marks, depth: stack.length };
+      // every field set from the start (undefined ones too): one object shape for the whole path
+      const step: WalkStep = { line: r.line, table, chain: cur.name, matched, decided, undecided: undefined, target: undefined, action: undefined, before: marks, after: marks, depth: stack.length };
       if (!decided) {
         step.undecided = und;
         note(`where a match cannot be decided on the sample, the walk assumes it ${assume === 'match' ? 'matches' : 'does not match'} (setting iptables.walk.assume)`);
