@@ -109,6 +109,12 @@ test('jump-loop: a chain that jumps to itself', () => {
   assert.deepEqual(r.got, r.want(['jump-loop error']));
 });
 
+test('builtin-jump: a jump or goto to a built-in chain of the table is refused; one of another table is a user chain', () => {
+  const r = found(`*filter\n-A INPUT -j «OUTPUT»\n-A FORWARD -g «FORWARD»\nCOMMIT\n*nat\n:FORWARD - [0:0]\n-A PREROUTING -j FORWARD\nCOMMIT\n`, ['builtin-jump']);
+  assert.deepEqual(r.got, r.want(['builtin-jump error', 'builtin-jump error']));
+  assert.match(r.messages[0], /^RULE_APPEND failed \(Operation not supported\)/);
+});
+
 test('undeclared-chain: a jump to, and a rule in, a chain the table never declares (a warning: --noflush)', () => {
   const r = found(
     `*filter

@@ -557,6 +557,11 @@ function checkTable(g: Graph, items: Item[], out: Pending[], shell: boolean, unu
       out.push({ idx: g.eItem[k], src: 'jump', k: g.eJ[k], code: 'undeclared-chain', severity: 'warning', message: `Chain '${g.names[t]}' does not exist: it is not declared in table ${g.name} (iptables-restore fails here, unless the chain already exists and the file is loaded with --noflush)` });
     }
   }
+  // a jump or goto to a built-in chain: the kernel refuses it
+  for (let k = 0; k < g.eTo.length; k++) {
+    const t = g.eTo[k];
+    if (g.builtin[t]) out.push({ idx: g.eItem[k], src: 'jump', k: g.eJ[k], code: 'builtin-jump', severity: 'error', message: `RULE_APPEND failed (Operation not supported): ${g.names[t]} is a built-in chain of table ${g.name}, no rule may jump or go to it` });
+  }
   const eIdx = g.eFrom.map((_, k) => k);
   const adj = group(n, g.eFrom, eIdx);
   // reachability from each built-in chain (hook), with the chain each was reached from

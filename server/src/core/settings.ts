@@ -32,6 +32,11 @@ export const DIAGNOSTIC_CODE_SETTINGS: { code: string; severity: string; descrip
     description: "A -j/-g loop between chains: an error where a built-in chain reaches the loop (the kernel refuses it: Too many links), a warning where nothing does (iptables-nft accepts it)."
   },
   {
+    code: "builtin-jump",
+    severity: "error",
+    description: "A -j/-g to a built-in chain of the table (`-A PREROUTING -j INPUT`): the kernel refuses it (Operation not supported)."
+  },
+  {
     code: "undeclared-chain",
     severity: "warning",
     description: "A jump to, or a rule in, a chain the table never declares: iptables-restore fails unless the chain already exists and the file is loaded with --noflush."
