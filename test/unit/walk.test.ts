@@ -145,6 +145,14 @@ test('comment, addrtype, iprange, fragment, tcp flags', () => {
   no('-p tcp --syn', { proto: 'tcp', extra: { flags: 'SYN,ACK' } });
   yes('-p tcp --tcp-flags SYN,ACK ACK', { proto: 'tcp', extra: { flags: 'ACK,PSH' } });
   unsure('-p tcp --syn', { proto: 'tcp' });
+  yes('-p icmp --icmp-type echo-request', { proto: 'icmp', extra: { 'icmp-type': '8' } });
+  no('-p icmp --icmp-type 8', { proto: 'icmp', extra: { 'icmp-type': 'echo-reply' } });
+  yes('-p icmp ! --icmp-type 8', { proto: 'icmp', extra: { 'icmp-type': '0' } });
+  yes('-p icmp --icmp-type port-unreachable', { proto: 'icmp', extra: { 'icmp-type': '3/3' } });
+  no('-p icmp --icmp-type 3/1', { proto: 'icmp', extra: { 'icmp-type': '3/3' } });
+  yes('-p icmp --icmp-type any', { proto: 'icmp' });
+  unsure('-p icmp --icmp-type 3/1', { proto: 'icmp', extra: { 'icmp-type': '3' } });
+  unsure('-p icmp --icmp-type 8', { proto: 'icmp' });
 });
 
 test('undecidable matches: named, assume nomatch/match, a decided false wins', () => {

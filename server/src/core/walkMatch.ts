@@ -24,6 +24,9 @@ export interface PacketC {
   flags?: number;
   srctype?: string;
   dsttype?: string;
+  /** ICMP type and code of the sample (`icmp-type=8` or `icmp-type=3/1` or a name). */
+  icmpType?: number;
+  icmpCode?: number;
 }
 
 /** What a test sees at its rule: the packet, the hook, the conntrack entry and the marks now. */
@@ -86,6 +89,14 @@ export function compilePacket(p: Packet): PacketC {
   const x = p.extra ?? {};
   const fl = x.flags ?? x.tcpflags ?? x['tcp-flags'];
   if (fl !== undefined) c.flags = parseFlags(fl) ?? undefined;
+  const it = x['icmp-type'] ?? x.icmptype;
+  if (it !== undefined) {
+    const t = parseIcmpType(it);
+    if (t && t.type !== 255) {
+      c.icmpType = t.type;
+      if (t.min === t.max) c.icmpCode = t.min;
+    }
+  }
   if (x.srctype) c.srctype = x.srctype.toUpperCase();
   if (x.dsttype) c.dsttype = x.dsttype.toUpperCase();
   return c;
@@ -406,6 +417,55 @@ function tcpTests(ext: Ext, out: CTest[]): void {
   }
 }
 
+/** iptables' ICMP type names: type, and the code range each stands for. */
+const ICMP_NAMES: Record<string, [number, number, number]> = {
+  any: [255, 0, 255], 'echo-reply': [0, 0, 255], pong: [0, 0, 255], 'destination-unreachable': [3, 0, 255],
+  'network-unreachable': [3, 0, 0], 'host-unreachable': [3, 1, 1], 'protocol-unreachable': [3, 2, 2], 'port-unreachable': [3, 3, 3],
+  'fragmentation-needed': [3, 4, 4], 'source-route-failed': [3, 5, 5], 'network-unknown': [3, 6, 6], 'host-unknown': [3, 7, 7],
+  'network-prohibited': [3, 9, 9], 'host-prohibited': [3, 10, 10], 'tos-network-unreachable': [3, 11, 11], 'tos-host-unreachable': [3, 12, 12],
+  'communication-prohibited': [3, 13, 13], 'host-precedence-violation': [3, 14, 14], 'precedence-cutoff': [3, 15, 15],
+  'source-quench': [4, 0, 255], redirect: [5, 0, 255], 'network-redirect': [5, 0, 0], 'host-redirect': [5, 1, 1],
+  'tos-network-redirect': [5, 2, 2], 'tos-host-redirect': [5, 3, 3], 'echo-request': [8, 0, 255], ping: [8, 0, 255],
+  'router-advertisement': [9, 0, 255], 'router-solicitation': [10, 0, 255], 'time-exceeded': [11, 0, 255], 'ttl-exceeded': [11, 0, 255],
+  'ttl-zero-during-transit': [11, 0, 0], 'ttl-zero-during-reassembly': [11, 1, 1], 'parameter-problem': [12, 0, 255],
+  'ip-header-bad': [12, 0, 0], 'required-option-missing': [12, 1, 1], 'timestamp-request': [13, 0, 255], 'timestamp-reply': [14, 0, 255],
+  'address-mask-request': [17, 0, 255], 'address-mask-reply': [18, 0, 255],
+};
+
+/** `8`, `3/1`, or a name: the type and code range (type 255: any). */
+export function parseIcmpType(s: string): { type: number; min: number; max: number } | null {
+  const named = ICMP_NAMES[s.toLowerCase()];
+  if (named) return { type: named[0], min: named[1], max: named[2] };
+  const m = /^(\d{1,3})(?:\/(\d{1,3}))?$/.exec(s);
+  if (!m || Number(m[1]) > 255 || (m[2] !== undefined && Number(m[2]) > 255)) return null;
+  const code = m[2] === undefined ? undefined : Number(m[2]);
+  return { type: Number(m[1]), min: code ?? 0, max: code ?? 255 };
+}
+
+function icmpTests(ext: Ext, out: CTest[]): void {
+  for (const o of ext.opts) {
+    const arg = o.args[0]?.text ?? '';
+    const neg = !!o.neg;
+    const label = `${neg ? '! ' : ''}--icmp-type ${arg}`;
+    const t = o.canon === 'icmp-type' ? parseIcmpType(arg) : null;
+    if (!t) {
+      out.push(undecided(label));
+      continue;
+    }
+    out.push({
+      label,
+      fn: (c) => {
+        if (t.type === 255) return neg ? 0 : 1;
+        if (c.p.icmpType === undefined) return 2;
+        if (c.p.icmpType !== t.type) return neg ? 1 : 0;
+        if (t.min === 0 && t.max === 255) return neg ? 0 : 1;
+        if (c.p.icmpCode === undefined) return 2;
+        return (c.p.icmpCode >= t.min && c.p.icmpCode <= t.max) !== neg ? 1 : 0;
+      },
+    });
+  }
+}
+
 const ALWAYS_TRUE_MATCHES = new Set(['comment']);
 
 /**
@@ -480,6 +540,9 @@ export function compileRule(rule: Rule, line: number): CRule[] {
       case 'tcp':
       case 'udp':
         tcpTests(ext, tests);
+        return;
+      case 'icmp':
+        icmpTests(ext, tests);
         return;
       case 'multiport':
         for (const o of ext.opts) if (o.canon) tests.push(multiportTest(o, o.canon));
