@@ -18,6 +18,9 @@ test('parsePacketString: every key, marks in any iptables form, the offending ke
     assert.equal(e.key, key, text);
   }
   assert.ok('error' in parsePacketString('src'));
+  const f = parsePacketString('proto=tcp flags=SYN,ACK');
+  assert.ok('packet' in f);
+  assert.deepEqual(f.packet.extra, { flags: 'SYN,ACK' });
   assert.deepEqual(parsePacketString(''), { packet: { nfmark: 0, ctmark: 0 } });
 });
 

@@ -163,7 +163,7 @@ export function setPacketField(p: Packet, key: string, value: string): string | 
 /** `src=10.0.0.1 dst=10.96.0.10 proto=tcp dport=80 nfmark=0x0` (the CLI's --packet). */
 export function parsePacketString(text: string): { packet: Packet } | { error: string; key?: string } {
   const p: Packet = { nfmark: 0, ctmark: 0 };
-  for (const w of text.split(/[\s,;]+/)) {
+  for (const w of text.split(/\s+/)) {
     if (!w) continue;
     const eq = w.indexOf('=');
     if (eq <= 0) return { error: `expected key=value in the packet, got "${w}"` };
