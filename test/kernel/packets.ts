@@ -5,7 +5,7 @@
  * Topology (two namespaces joined by a veth pair; addresses from the documentation ranges):
  *
  *   sender S                       namespace under test T (ip_forward=1, rp_filter=0)
- *   vsn0 10.77.0.2/24  <-- veth -->  vth0 10.77.0.1/24
+ *   vsn0 10.77.0.2/32  <-- veth -->  vth0 10.77.0.1/24
  *   sink0, sink1 (no address) <-->   dum0, dum1 (veth pairs, no ARP: what goes out there is lost)
  *   default via 10.77.0.1            dum0 192.0.2.1/24, route 198.51.100.0/24, 172.16.0.0/12
  *                                    dum1 203.0.113.1/24, route 10.0.0.0/8
@@ -92,6 +92,8 @@ export interface KernelRun {
   marks?: { nfmark: number; ctmark: number };
   /** sendto's error (EPERM when OUTPUT drops the packet). */
   sendError?: string;
+  /** Other packets that entered the hook during the case (kept out of iptables' tables). */
+  others?: number;
   /** The raw `iptables-save -c` text (for failure messages). */
   save: string;
   /** The file loaded into the kernel (walked file plus probes). */
@@ -136,7 +138,7 @@ for line in sys.stdin:
     try:
         if m['op'] == 'send':
             s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-            s.setsockopt(socket.SOL_SOCKET, SO_MARK, m.get('mark', 0))
+            s.setsockopt(socket.SOL_SOCKET, SO_MARK, struct.pack('I', m.get('mark', 0)))
             try:
                 s.sendto(build(m), (m['dst'], 0)); r = {'ok': True}
             except OSError as e:
@@ -149,7 +151,8 @@ for line in sys.stdin:
                 out.append({'rc': p.returncode, 'out': p.stdout, 'err': p.stderr})
             r = {'ok': True, 'res': out}
     except Exception as e:
-        r = {'ok': False, 'err': 'helper: %r' % (e,)}
+        import traceback
+        r = {'ok': False, 'err': 'helper: %r %s %s' % (e, traceback.format_exc().replace(chr(10), ' | '), line)}
     sys.stdout.write(json.dumps(r) + '\n'); sys.stdout.flush()
 `;
 
@@ -343,13 +346,24 @@ export function kernelFile(text: string, hook: KHook, p: KPacket): string {
   return out.join('\n') + '\n';
 }
 
-/** nft table setting the starting nfmark of the PREROUTING packet before raw, counting it. */
+/**
+ * nft table (outside iptables' tables) that sets the starting nfmark of the PREROUTING packet
+ * before raw and counts it; for OUTPUT, lets only the test packet through.
+ */
 function initNft(hook: KHook, p: KPacket | undefined): string {
   const lines = ['add table ip nfrules_init', 'delete table ip nfrules_init', 'table ip nfrules_init {'];
+  if (hook === 'OUTPUT' && p) {
+    // only the test packet enters OUTPUT's tables: a packet the kernel makes on the way (the
+    // ICMP error or TCP reset of a REJECT) would pass them too and add to their counters
+    lines.push('  chain out {', '    type filter hook output priority -500; policy accept;');
+    lines.push(`    ip saddr ${p.src} ip protocol ${p.proto} meta length ${p.len} counter accept`);
+    lines.push('    counter drop', '  }');
+  }
   if (hook === 'PREROUTING' && p) {
     lines.push('  chain pre {', '    type filter hook prerouting priority -350; policy accept;');
-    lines.push(`    ip saddr ${p.src} ip protocol ${p.proto} meta length ${p.len} counter meta mark set ${hex(p.nfmark)}`);
-    lines.push('  }');
+    lines.push(`    ip saddr ${p.src} ip protocol ${p.proto} meta length ${p.len} counter meta mark set ${hex(p.nfmark)} accept`);
+    // nothing else reaches iptables' tables (counted: noise would show there)
+    lines.push('    counter drop', '  }');
   }
   lines.push('}', '');
   return lines.join('\n');
@@ -405,8 +419,10 @@ export class PacketLab {
       await sh(
         s,
         [
-          `ip addr add ${TOPO.sAddr}/24 dev ${TOPO.sIf}`,
+          // a /32: everything S sends goes through T, 10.77.0.x included
+          `ip addr add ${TOPO.sAddr}/32 dev ${TOPO.sIf}`,
           `ip link set ${TOPO.sIf} up`,
+          `ip route add ${TOPO.tAddr} dev ${TOPO.sIf}`,
           'ip link set sink0 up',
           'ip link set sink1 up',
           `ip route add default via ${TOPO.tAddr}`,
@@ -470,11 +486,15 @@ export class PacketLab {
     const sendError = await this.send(hook, p);
     const [sv, nl] = await this.ht.run({ argv: ['iptables-save', '-c'] }, { argv: ['nft', 'list', 'table', 'ip', 'nfrules_init'] });
     if (sv.rc !== 0) throw new Error(`iptables-save -c: ${sv.err.trim()}`);
+    const counters = [...nl.out.matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
+    const others = counters[1] ?? 0;
     if (hook === 'PREROUTING') {
       const m = /counter packets (\d+)/.exec(nl.out);
       if (!m || m[1] !== '1') throw new Error(`harness: the forged packet did not arrive in T exactly once (nft counter ${m?.[1]}; send: ${sendError ?? 'ok'})`);
-    } else if (sendError && !/Operation not permitted/.test(sendError)) {
-      throw new Error(`harness: sendto failed: ${sendError}`);
+    } else {
+      if (sendError && !/Operation not permitted/.test(sendError)) throw new Error(`harness: sendto failed: ${sendError}`);
+      const m = /counter packets (\d+)/.exec(nl.out);
+      if (!m || m[1] !== '1') throw new Error(`harness: the packet was not seen in OUTPUT exactly once (nft counter ${m?.[1]})`);
     }
     const chains = parseCounters(sv.out);
     for (const r of ruleRefs(walked)) {
@@ -491,7 +511,7 @@ export class PacketLab {
       const m = /^:(\S+) (ACCEPT|DROP) \[(\d+):\d+\]/.exec(l);
       if (m) policies.set(`${table}/${m[1]}`, Number(m[3]));
     }
-    const run: KernelRun = { ...base, save: sv.out, sendError };
+    const run: KernelRun = { ...base, save: sv.out, sendError, others };
     for (const at of PROBE_AT[hook]) {
       const pc = chains.get(`mangle/NFRPROBE-${at}`);
       const jump = chains.get(`mangle/${at}`)?.counts[0] ?? 0;
