@@ -131,7 +131,8 @@ export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding
     // the cache is this document's alone: patch its items in place
     items = old.items;
     if (oe.length === entries.length) for (let k = 0; k < fresh.length; k++) items[p + k] = fresh[k];
-    else items.splice(p, old.items.length - q - p, ...fresh);
+    else if (fresh.length < 4096) items.splice(p, old.items.length - q - p, ...fresh);
+    else items = old.items.slice(0, p).concat(fresh, old.items.slice(old.items.length - q));
     if (same && old.unused === unused) pending = old.pending;
   } else items = entries.map((e) => itemOf(doc, e));
   if (!pending) pending = analyzeItems(doc, entries, items, heads, unused);
