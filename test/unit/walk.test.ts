@@ -164,6 +164,9 @@ test('undecidable matches: named, assume nomatch/match, a decided false wins', (
     assert.ok(k.r.notes.some((n) => /assumes it matches/.test(n)));
   }
   assert.deepEqual(pick(judge('-m statistic --mode random --probability 0.5 -s 1.1.1.1', { src: '2.2.2.2' }, { assume: 'match' })), { matched: false, decided: true });
+  // -m recent --set adds the source and always matches (kube-proxy's session affinity before its DNAT)
+  yes('-m recent --name KUBE-SEP-X --set --mask 255.255.255.255 --rsource', {});
+  no('-m recent --name x ! --set', {});
   assert.deepEqual(judge('-m statistic --mode nth --every 2 -m recent --name x --rcheck', {}).undecided, ['-m statistic', '-m recent']);
 });
 

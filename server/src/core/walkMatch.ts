@@ -544,6 +544,15 @@ export function compileRule(rule: Rule, line: number): CRule[] {
       case 'icmp':
         icmpTests(ext, tests);
         return;
+      case 'recent': {
+        // --set records the source and always matches (`!` never); the checks depend on the list
+        const set = ext.opts.find((o) => o.canon === 'set');
+        if (set) {
+          const neg = !!set.neg;
+          tests.push({ label: `-m recent ${neg ? '! ' : ''}--set`, fn: () => (neg ? 0 : 1) });
+        } else tests.push(undecided('-m recent'));
+        return;
+      }
       case 'multiport':
         for (const o of ext.opts) if (o.canon) tests.push(multiportTest(o, o.canon));
         return;
