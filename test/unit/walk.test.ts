@@ -471,3 +471,15 @@ test('never throws: 500 random documents and packets', () => {
     assert.ok(!r.notes.some((x) => /internal error/.test(x)), r.notes.join('\n') + '\n' + lines.join('\n'));
   }
 });
+
+test('`! --sport a ! --dport b`: decided where iptables-nft and iptables-legacy agree, undecided where they part', async () => {
+  const { walk } = await import('../../server/src/core/walk');
+  const { RuleDocument } = await import('../../server/src/core/document');
+  const text = '*mangle\n-A OUTPUT -p udp ! --sport 5000 ! --dport 53 -j MARK --or-mark 0x1\nCOMMIT\n';
+  const run = (sport: number, dport: number) => walk(new RuleDocument(text, 'save'), { hook: 'OUTPUT', packet: { nfmark: 0, ctmark: 0, proto: 'udp', sport, dport } }).path[0];
+  assert.deepEqual([run(1, 2).matched, run(1, 2).decided], [true, true], 'both differ: both readings match');
+  assert.deepEqual([run(5000, 53).matched, run(5000, 53).decided], [false, true], 'both equal: neither matches');
+  const split = run(5000, 2);
+  assert.equal(split.decided, false);
+  assert.match(split.undecided!.join(' '), /either port differs/);
+});
