@@ -683,6 +683,34 @@ export function findExtOption(spec: ExtSpec, name: string): ExtOption | undefine
   return OPTION_INDEX.get(spec)!.get(name);
 }
 
+/**
+ * What the final checks of a spec need, worked out once: the options that exclude others,
+ * each with the options it excludes in the spec's order, and the mandatory options in order.
+ */
+export interface SpecPlan {
+  excl: { name: string; others: ExtOption[] }[];
+  mandatory: ExtOption[];
+}
+const PLANS = new Map<ExtSpec, SpecPlan>();
+for (const e of EXTENSIONS) {
+  PLANS.set(e, {
+    excl: e.options.filter((x) => x.excl).map((x) => ({ name: x.names[0], others: e.options.filter((y) => x.excl!.includes(y.names[0])) })),
+    mandatory: e.options.filter((x) => x.mandatory),
+  });
+}
+/** The plan of a modelled spec (computed on demand for a spec built elsewhere). */
+export function specPlan(spec: ExtSpec): SpecPlan {
+  let p = PLANS.get(spec);
+  if (!p) {
+    p = {
+      excl: spec.options.filter((x) => x.excl).map((x) => ({ name: x.names[0], others: spec.options.filter((y) => x.excl!.includes(y.names[0])) })),
+      mandatory: spec.options.filter((x) => x.mandatory),
+    };
+    PLANS.set(spec, p);
+  }
+  return p;
+}
+
 /** Every long option name of a spec. */
 export const extOptionNames = (spec: ExtSpec): string[] => spec.options.flatMap((x) => x.names);
 

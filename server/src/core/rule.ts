@@ -6,7 +6,7 @@
 import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from './knowledge';
 import { MarkError, MarkExtension, MarkOp, MarkOption, interpretMarkOptions, isMarkError, isMarkExtension, markOptionNames, markOptionSpec, resolveLongOption } from './marks';
 import { Word } from './words';
-import { ExtSpec, NAT_PORT_PROTOS, extOptionNames, extensionSpec, findExtOption, natHasPorts, protocolMatch } from './extensions';
+import { ExtOption, ExtSpec, NAT_PORT_PROTOS, extOptionNames, extensionSpec, findExtOption, natHasPorts, protocolMatch, specPlan } from './extensions';
 
 /** `[!] name args...`; for `--name=value` the name and value are split. */
 export interface Opt {
@@ -74,6 +74,34 @@ const looksLikeOption = (w: Word): boolean => {
   return c < 48 || c > 57; // `-5` is a negative number, not an option
 };
 
+/**
+ * The command or core option a word names. Every key of COMMANDS and CORE_OPTIONS starts
+ * with `-`, so other words are not looked up at all (cheaper, and a word such as `toString`
+ * does not find Object.prototype's members).
+ */
+type CoreSpec = (typeof CORE_OPTIONS)[string];
+const COMMAND_MAP = new Map<string, CommandSpec>(Object.entries(COMMANDS));
+const CORE_MAP = new Map<string, CoreSpec>(Object.entries(CORE_OPTIONS));
+/** `-X` forms by the letter's code, so the commonest words are found without hashing them. */
+const SHORT_COMMAND: (CommandSpec | undefined)[] = [];
+const SHORT_CORE: (CoreSpec | undefined)[] = [];
+for (const [k, v] of COMMAND_MAP) if (k.length === 2) SHORT_COMMAND[k.charCodeAt(1)] = v;
+for (const [k, v] of CORE_MAP) if (k.length === 2) SHORT_CORE[k.charCodeAt(1)] = v;
+const commandOf = (key: string): CommandSpec | undefined => {
+  if (key.charCodeAt(0) !== 45) return undefined;
+  if (key.length === 2) return SHORT_COMMAND[key.charCodeAt(1)];
+  return key.charCodeAt(1) === 45 ? COMMAND_MAP.get(key) : undefined;
+};
+const coreOf = (key: string): CoreSpec | undefined => {
+  if (key.charCodeAt(0) !== 45) return undefined;
+  if (key.length === 2) return SHORT_CORE[key.charCodeAt(1)];
+  return key.charCodeAt(1) === 45 ? CORE_MAP.get(key) : undefined;
+};
+
+const report = (rule: Rule, word: Word, message: string, code: string, severity: RuleProblem['severity'] = 'error'): void => {
+  rule.problems.push({ word, message, code, severity });
+};
+
 /** Parse the words of one iptables invocation or restore line (program name excluded). */
 export function interpretRule(words: Word[]): Rule {
   const rule: Rule = { command: undefined, table: undefined, counters: undefined, core: [], exts: [], marks: [], problems: [] };
@@ -81,10 +109,10 @@ export function interpretRule(words: Word[]): Rule {
   let hasProtocol = false;
   let protocol: Opt | undefined;
   let protoLoaded = false;
-  const coreSeen = new Set<string>();
+  /** Core letters seen (bit per CORE_LETTER entry). */
+  let coreSeen = 0;
   let i = 0;
-  const problem = (word: Word, message: string, code: string, severity: RuleProblem['severity'] = 'error') =>
-    rule.problems.push({ word, message, code, severity });
+  const problem = (word: Word, message: string, code: string, severity: RuleProblem['severity'] = 'error') => report(rule, word, message, code, severity);
 
   while (i < words.length) {
     const w = words[i];
@@ -101,16 +129,16 @@ export function interpretRule(words: Word[]): Rule {
     }
     let key = w.text;
     let inlineArg: Word | undefined;
-    if (!w.quoted && key.startsWith('--') && key.includes('=')) {
+    if (!w.quoted && key.charCodeAt(0) === 45 && key.charCodeAt(1) === 45 && key.indexOf('=') >= 0) {
       const k = key.indexOf('=');
       inlineArg = { ...w, text: key.slice(k + 1), s: w.s + k + 1 };
       key = key.slice(0, k);
-    } else if (!w.quoted && key.length > 2 && key.charCodeAt(1) !== 45 && key.charCodeAt(0) === 45 && (CORE_OPTIONS[key.slice(0, 2)]?.args ?? 0) > 0) {
+    } else if (!w.quoted && key.length > 2 && key.charCodeAt(1) !== 45 && key.charCodeAt(0) === 45 && (coreOf(key.slice(0, 2))?.args ?? 0) > 0) {
       // getopt's `-ptcp`: a short option with its argument attached
       inlineArg = { ...w, text: key.slice(2), s: w.s + 2 };
       key = key.slice(0, 2);
     }
-    const cspec = !w.quoted ? COMMANDS[key] : undefined;
+    const cspec = !w.quoted ? commandOf(key) : undefined;
     if (cspec) {
       i++;
       const c: NonNullable<Rule['command']> = { word: w, spec: cspec, chain: undefined, extra: [] };
@@ -131,7 +159,7 @@ export function interpretRule(words: Word[]): Rule {
       neg = undefined;
       continue;
     }
-    const core = !w.quoted ? CORE_OPTIONS[key] : undefined;
+    const core = !w.quoted ? coreOf(key) : undefined;
     if (core) {
       i++;
       const opt: Opt = { name: w, key: core.canonical, neg, args: [] };
@@ -155,10 +183,10 @@ export function interpretRule(words: Word[]): Rule {
       }
       if (opt.neg && !core.invertible) problem(opt.neg, `cannot have ! before ${key}`, 'bad-negation');
       const arg = opt.args[0];
-      const letter = CORE_LETTER[core.canonical];
-      if (letter) {
-        if (coreSeen.has(letter)) problem(w, `multiple -${letter} flags not allowed`, 'option-twice');
-        coreSeen.add(letter);
+      const bit = coreBit(core);
+      if (bit !== undefined) {
+        if (coreSeen & bit) problem(w, `multiple -${CORE_LETTER[core.canonical]} flags not allowed`, 'option-twice');
+        coreSeen |= bit;
       }
       if (arg && !arg.unknown) coreValueProblems(core.canonical, opt, arg, problem);
       switch (core.canonical) {
@@ -192,14 +220,16 @@ export function interpretRule(words: Word[]): Rule {
     if (looksLikeOption(w)) {
       i++;
       const name = key.charCodeAt(1) === 45 ? key.slice(2) : key.slice(1);
-      let { owner, resolved } = findOwner(rule, name);
+      let owner = findOwner(rule, name);
+      let resolved = ownerName;
       if (owner < 0 && protocol && !protoLoaded && protocol.args[0] && !protocol.args[0].unknown) {
         // iptables loads the protocol's match on the first option nobody else owns
         protoLoaded = true;
         const pm = protocolMatch(protocol.args[0].text);
         if (pm) {
           rule.exts.push({ kind: 'match', name: { ...protocol.args[0], text: pm }, via: protocol.name, opts: [], implicit: true });
-          ({ owner, resolved } = findOwner(rule, name));
+          owner = findOwner(rule, name);
+          resolved = ownerName;
         }
       }
       const opt: Opt = { name: w, key, neg, args: [] };
@@ -236,12 +266,13 @@ export function interpretRule(words: Word[]): Rule {
   }
   if (neg) problem(neg, 'nothing appropriate following !', 'bad-negation');
   extensionProblems(rule, protocol, problem);
-  rule.exts.forEach((ext, extIndex) => {
+  for (let extIndex = 0; extIndex < rule.exts.length; extIndex++) {
+    const ext = rule.exts[extIndex];
     const name = ext.name.text;
-    if (!isMarkExtension(name)) return;
-    if ((ext.kind === 'target') !== (name === name.toUpperCase())) return;
+    if (!isMarkExtension(name)) continue;
+    if ((ext.kind === 'target') !== (name === name.toUpperCase())) continue;
     rule.marks.push({ ext: name, extIndex, result: evaluateMarkExt(name, ext) });
-  });
+  }
   return rule;
 }
 
@@ -267,21 +298,37 @@ const optionNamesOf = (ext: Ext): string[] => {
  * The most recently loaded extension that has the option (getopt_long's unique prefixes
  * included); an extension this project does not model may own anything.
  */
-function findOwner(rule: Rule, name: string): { owner: number; resolved: string } {
-  for (let k = rule.exts.length - 1; k >= 0; k--) if (ownsExactly(rule.exts[k], name)) return { owner: k, resolved: name };
-  for (let k = rule.exts.length - 1; k >= 0; k--) if (!isModelled(rule.exts[k])) return { owner: k, resolved: name };
+function findOwner(rule: Rule, name: string): number {
+  ownerName = name;
+  for (let k = rule.exts.length - 1; k >= 0; k--) if (ownsExactly(rule.exts[k], name)) return k;
+  for (let k = rule.exts.length - 1; k >= 0; k--) if (!isModelled(rule.exts[k])) return k;
   if (rule.exts.length) {
     const r = resolveLongOption(name, [...rule.exts.flatMap(optionNamesOf), ...CORE_LONG_OPTIONS]);
     if (r && 'name' in r) {
-      for (let k = rule.exts.length - 1; k >= 0; k--) if (ownsExactly(rule.exts[k], r.name)) return { owner: k, resolved: r.name };
+      for (let k = rule.exts.length - 1; k >= 0; k--) {
+        if (ownsExactly(rule.exts[k], r.name)) {
+          ownerName = r.name;
+          return k;
+        }
+      }
     }
   }
-  return { owner: -1, resolved: name };
+  return -1;
 }
+/** The option name findOwner resolved (getopt's prefix expanded), set by each call. */
+let ownerName = '';
 
 /** Core options that iptables refuses to see twice, by their letter. */
 const CORE_LETTER: Record<string, string> = {
   '--protocol': 'p', '--source': 's', '--destination': 'd', '--in-interface': 'i', '--out-interface': 'o', '--jump': 'j', '--goto': 'g', '--fragment': 'f',
+};
+const CORE_LETTER_BIT = new Map(Object.keys(CORE_LETTER).map((k, n) => [k, 1 << n]));
+/** The bit of a core option's letter, by the spec object (no string hashing). */
+const CORE_BIT = new Map<CoreSpec, number | undefined>();
+const coreBit = (core: CoreSpec): number | undefined => {
+  let b = CORE_BIT.get(core);
+  if (b === undefined && !CORE_BIT.has(core)) CORE_BIT.set(core, (b = CORE_LETTER_BIT.get(core.canonical)));
+  return b;
 };
 
 type Report = (word: Word, message: string, code: string, severity?: RuleProblem['severity']) => void;
@@ -335,41 +382,67 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined, problem: Repor
     }
     const label = spec.label ?? n;
     const seen = new Map<string, string[]>();
-    const at = new Map<string, Opt>();
+    /** The last option given under a canonical name. */
+    const at = (canon: string): Opt | undefined => {
+      for (let k = ext.opts.length - 1; k >= 0; k--) if (ext.opts[k].canon === canon) return ext.opts[k];
+      return undefined;
+    };
     let broken = false;
-    for (const op of ext.opts) {
-      if (!op.canon) continue;
-      const x = findExtOption(spec, op.canon)!;
-      if (seen.has(op.canon) && !x.repeatable) {
-        problem(op.name, x.twice ?? `${label}: option "--${op.canon}" can only be used once.`, 'option-twice');
+    const opts = ext.opts;
+    for (let oi = 0; oi < opts.length; oi++) {
+      const op = opts[oi];
+      const canon = op.canon;
+      if (!canon) {
+        broken = true; // an option from elsewhere
+        continue;
+      }
+      const x = findExtOption(spec, canon)!;
+      if (!x.repeatable && seen.has(canon)) {
+        problem(op.name, x.twice ?? `${label}: option "--${canon}" can only be used once.`, 'option-twice');
         broken = true;
       }
-      if (op.neg && !x.invertible) problem(op.neg, `${label}: option "--${op.canon}" cannot be inverted.`, 'bad-negation');
-      const texts = op.args.map((a) => a.text);
-      if (op.args.some((a) => a.unknown)) broken = true;
-      else if (x.check && op.args.length === x.args) {
-        for (const a of op.args.slice(0, x.args === 2 ? 2 : 1)) {
-          const msg = x.check(a.text, label, op.canon);
+      if (op.neg && !x.invertible) problem(op.neg, `${label}: option "--${canon}" cannot be inverted.`, 'bad-negation');
+      const args = op.args;
+      const na = args.length;
+      let texts: string[];
+      let unknown = false;
+      if (na === 0) texts = [''];
+      else if (na === 1) {
+        texts = [args[0].text];
+        unknown = !!args[0].unknown;
+      } else {
+        texts = [];
+        for (let k = 0; k < na; k++) {
+          texts.push(args[k].text);
+          if (args[k].unknown) unknown = true;
+        }
+      }
+      if (unknown) broken = true;
+      else if (x.check && na === x.args) {
+        const upto = Math.min(na, x.args === 2 ? 2 : 1);
+        for (let k = 0; k < upto; k++) {
+          const a = args[k];
+          const msg = x.check(a.text, label, canon);
           if (msg) {
             problem(a, msg, 'bad-value');
             broken = true;
             break;
           }
         }
-      } else if (op.args.length < x.args) broken = true;
-      seen.set(op.canon, texts.length ? texts : ['']);
-      at.set(op.canon, op);
+      } else if (na < x.args) broken = true;
+      seen.set(canon, texts);
     }
-    if (ext.opts.some((op) => !op.canon)) broken = true; // an option from elsewhere
     if (broken) continue;
+    const plan = specPlan(spec);
     // exclusions, in the option table's order as xtables checks them
     let conflict = false;
-    for (const x of spec.options) {
-      const name = x.names[0];
-      if (!seen.has(name) || !x.excl) continue;
-      const other = spec.options.find((y) => x.excl!.includes(y.names[0]) && seen.has(y.names[0]));
+    for (let xi = 0; xi < plan.excl.length; xi++) {
+      const { name, others } = plan.excl[xi];
+      if (!seen.has(name)) continue;
+      let other: ExtOption | undefined;
+      for (let k = 0; k < others.length && !other; k++) if (seen.has(others[k].names[0])) other = others[k];
       if (other) {
-        const later = [at.get(name)!, at.get(other.names[0])!].sort((p, q) => p.name.l - q.name.l || p.name.s - q.name.s)[1];
+        const later = [at(name)!, at(other.names[0])!].sort((p, q) => p.name.l - q.name.l || p.name.s - q.name.s)[1];
         const msg = n === 'tcp' ? "Only one of `--syn' or `--tcp-flags'  allowed" : `${label}: option "--${name}" cannot be used together with "--${other.names[0]}".`;
         problem(later.name, msg, 'option-conflict');
         conflict = true;
@@ -377,7 +450,8 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined, problem: Repor
       }
     }
     if (conflict) continue;
-    const missing = spec.options.find((x) => x.mandatory && !seen.has(x.names[0]));
+    let missing: ExtOption | undefined;
+    for (let k = 0; k < plan.mandatory.length && !missing; k++) if (!seen.has(plan.mandatory[k].names[0])) missing = plan.mandatory[k];
     if (missing) {
       problem(ext.name, `${label}: option "--${missing.names[0]}" must be specified`, 'missing-option');
       continue;
@@ -390,24 +464,29 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined, problem: Repor
     if (spec.proto && !protoUnknown && !(protoText && spec.proto.names.includes(protoText))) problem(ext.name, spec.proto.message, 'protocol-required');
     else if (n === 'multiport' && protocol?.neg) problem(ext.name, 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP', 'protocol-required');
     const needsPorts =
-      ((n === 'DNAT' || n === 'SNAT') && [...(seen.get('to-destination') ?? []), ...(seen.get('to-source') ?? [])].some(natHasPorts)) ||
+      ((n === 'DNAT' || n === 'SNAT') && (anyNatPorts(seen.get('to-destination')) || anyNatPorts(seen.get('to-source')))) ||
       ((n === 'MASQUERADE' || n === 'REDIRECT') && seen.has('to-ports'));
     if (needsPorts && !protoUnknown && !(protoText && PORT_PROTO_SET.has(protoText))) {
-      problem(at.get('to-destination')?.name ?? at.get('to-source')?.name ?? at.get('to-ports')!.name, 'Need TCP, UDP, SCTP or DCCP with port specification', 'protocol-required');
+      problem(at('to-destination')?.name ?? at('to-source')?.name ?? at('to-ports')!.name, 'Need TCP, UDP, SCTP or DCCP with port specification', 'protocol-required');
     }
     if (n === 'REJECT' && seen.get('reject-with')?.[0].startsWith('tcp-') && !protoUnknown && proto !== 'tcp' && proto !== '6') {
-      problem(at.get('reject-with')!.args[0], 'RULE_APPEND failed (Invalid argument): --reject-with tcp-reset needs -p tcp', 'protocol-required');
+      problem(at('reject-with')!.args[0], 'RULE_APPEND failed (Invalid argument): --reject-with tcp-reset needs -p tcp', 'protocol-required');
     }
     if (n === 'TCPMSS' && !protoUnknown && !tcpSynTested(rule, proto)) {
       problem(ext.name, 'RULE_APPEND failed (Invalid argument): TCPMSS needs -p tcp and a test for SYN (--syn or --tcp-flags ... SYN)', 'protocol-required');
     }
-    if (n === 'TCPMSS' && seen.has('clamp-mss-to-pmtu')) (rule.needs ??= []).push({ word: at.get('clamp-mss-to-pmtu')!.name, ext: 'TCPMSS --clamp-mss-to-pmtu', hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'] });
+    if (n === 'TCPMSS' && seen.has('clamp-mss-to-pmtu')) (rule.needs ??= []).push({ word: at('clamp-mss-to-pmtu')!.name, ext: 'TCPMSS --clamp-mss-to-pmtu', hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'] });
     if (n === 'addrtype') {
-      if (seen.has('limit-iface-in')) (rule.needs ??= []).push({ word: at.get('limit-iface-in')!.name, ext: 'addrtype --limit-iface-in', hooks: ['PREROUTING', 'INPUT', 'FORWARD'] });
-      if (seen.has('limit-iface-out')) (rule.needs ??= []).push({ word: at.get('limit-iface-out')!.name, ext: 'addrtype --limit-iface-out', hooks: ['POSTROUTING', 'OUTPUT', 'FORWARD'] });
+      if (seen.has('limit-iface-in')) (rule.needs ??= []).push({ word: at('limit-iface-in')!.name, ext: 'addrtype --limit-iface-in', hooks: ['PREROUTING', 'INPUT', 'FORWARD'] });
+      if (seen.has('limit-iface-out')) (rule.needs ??= []).push({ word: at('limit-iface-out')!.name, ext: 'addrtype --limit-iface-out', hooks: ['POSTROUTING', 'OUTPUT', 'FORWARD'] });
     }
   }
 }
+
+const anyNatPorts = (xs: string[] | undefined): boolean => {
+  if (xs) for (let k = 0; k < xs.length; k++) if (natHasPorts(xs[k])) return true;
+  return false;
+};
 
 /** TCPMSS's kernel check: -p tcp and a tcp match that tests SYN set (not inverted). */
 function tcpSynTested(rule: Rule, proto: string | undefined): boolean {
