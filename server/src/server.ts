@@ -46,8 +46,29 @@ function schedulePublish(uri: string): void {
     if (version === undefined) return;
     const settings = await settingsFor(uri);
     if (service.version(uri) !== version) return schedulePublish(uri);
-    connection.sendDiagnostics({ uri, version, diagnostics: service.diagnostics(uri, settings) });
+    // on a keystroke: the file-level pass only if its cached graph still holds; else its
+    // last findings, moved with the edits, and the whole pass once typing pauses
+    connection.sendDiagnostics({ uri, version, diagnostics: service.diagnostics(uri, settings, 'quick') });
+    if (service.flowStale(uri)) scheduleFlow(uri);
   });
+}
+
+/** Quiet time after the last edit before the file-level pass runs again. */
+const FLOW_DELAY_MS = 300;
+const flowTimers = new Map<string, NodeJS.Timeout>();
+function scheduleFlow(uri: string): void {
+  clearTimeout(flowTimers.get(uri));
+  flowTimers.set(
+    uri,
+    setTimeout(async () => {
+      flowTimers.delete(uri);
+      const version = service.version(uri);
+      if (version === undefined || pending.has(uri)) return;
+      const settings = await settingsFor(uri);
+      if (service.version(uri) !== version) return;
+      connection.sendDiagnostics({ uri, version, diagnostics: service.diagnostics(uri, settings, 'now') });
+    }, FLOW_DELAY_MS),
+  );
 }
 
 connection.onInitialize((params) => {

@@ -7,7 +7,7 @@ import { TABLES } from './knowledge';
 import { Entry, RuleDocument } from './document';
 import { MarkState } from './marks';
 import { Finding, wordFinding } from './findings';
-import { flowFindings } from './flow';
+import { FlowOptions, flowFindings } from './flow';
 
 export type { Finding, Severity } from './findings';
 export { wordFinding } from './findings';
@@ -24,7 +24,17 @@ export interface Analysis {
   samples: { line: number; state: MarkState }[];
 }
 
-export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS): Analysis {
+/** The file-level pass's options: unused-chain is opt-in (its severity setting, any but off, turns it on). */
+export function flowOptions(settings: Settings): FlowOptions {
+  const unusedSetting = (settings as Settings & { diagnostics?: Record<string, string> }).diagnostics?.['unused-chain'];
+  return { unusedChain: unusedSetting === 'hint' || unusedSetting === 'information' || unusedSetting === 'warning' || unusedSetting === 'error' };
+}
+
+/**
+ * `flow: false` leaves out the file-level pass (flow.ts): the language server runs it apart,
+ * off the keystroke path when it has to redo the chain graph.
+ */
+export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS, opts: { flow?: boolean } = {}): Analysis {
   const findings: Finding[] = [];
   const samples: Analysis['samples'] = [];
   let state: MarkState = { ...settings.sample };
@@ -85,9 +95,7 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
     findings.push(wordFinding(h.line, { ...h.name, s: h.name.s - 1 }, 'missing-commit', `COMMIT expected: table ${open.name} is never committed, so iptables-restore fails at the end of the file`));
   }
   // across lines: the chain graph, loops, reachability, rule order, address families
-  // unused-chain is opt-in: its severity setting (any but off) turns it on
-  const unusedSetting = (settings as Settings & { diagnostics?: Record<string, string> }).diagnostics?.['unused-chain'];
-  for (const f of flowFindings(doc, { unusedChain: unusedSetting === 'hint' || unusedSetting === 'information' || unusedSetting === 'warning' || unusedSetting === 'error' })) findings.push(f);
+  if (opts.flow !== false) for (const f of flowFindings(doc, flowOptions(settings))) findings.push(f);
   return { findings, samples };
 }
 

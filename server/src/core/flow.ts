@@ -93,12 +93,19 @@ export interface FlowOptions {
    * chains that ufw, shorewall and others declare and leave empty or unlinked.
    */
   unusedChain?: boolean;
+  /**
+   * Answer only when the cached graph pass still holds (typing inside a rule without
+   * changing what the checks read); null when a full pass is due. The items are brought up
+   * to date either way, so the full pass that follows has only the graph to redo.
+   */
+  quickOnly?: boolean;
 }
 
 interface Cache {
   entries: Entry[];
   items: Item[];
-  pending: Pending[];
+  /** The graph pass's findings; undefined when a quick call found them out of date. */
+  pending: Pending[] | undefined;
   /** The comment line above each table header, as read (the family hint). */
   heads: string[];
   unused: boolean;
@@ -110,7 +117,9 @@ const TERMINAL = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN']);
 const BUILTIN_ANY = new Set(Object.values(TABLES).flat());
 
 /** The file-level findings of a document (see the header comment for the caching). */
-export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding[] {
+export function flowFindings(doc: RuleDocument, opts: FlowOptions & { quickOnly: true }): Finding[] | null;
+export function flowFindings(doc: RuleDocument, opts?: FlowOptions): Finding[];
+export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding[] | null {
   const unused = !!opts.unusedChain;
   const entries = doc.entries;
   if (doc.format === 'listing') return [];
@@ -135,6 +144,10 @@ export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding
     else items = old.items.slice(0, p).concat(fresh, old.items.slice(old.items.length - q));
     if (same && old.unused === unused) pending = old.pending;
   } else items = entries.map((e) => itemOf(doc, e));
+  if (!pending && opts.quickOnly) {
+    caches.set(doc, { entries, items, pending: undefined, heads, unused });
+    return null;
+  }
   if (!pending) pending = analyzeItems(doc, entries, items, heads, unused);
   caches.set(doc, { entries, items, pending, heads, unused });
   const out: Finding[] = [];

@@ -4,7 +4,8 @@
  * connection: the server and the CLI both drive it.
  */
 import { CodeAction, CodeLens, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
-import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze } from './analysis';
+import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions } from './analysis';
+import { flowFindings } from './flow';
 import { markRewrites, markSourceActions } from './codeActions';
 import { Format, RuleDocument, detectFormat } from './document';
 import { hover } from './hover';
@@ -63,6 +64,8 @@ interface Held {
   version: number;
   analysis?: { revision: number; settings: Settings; value: Analysis };
   chains?: ChainIndex;
+  /** File-level findings (flow.ts) of `revision`, or of an earlier text moved along with the edits (`fresh` false). */
+  flow?: { revision: number; findings: Finding[]; fresh: boolean; unused: boolean };
   /** The walk the user ran (a lens or `nfrules/walk`), recomputed when the text changes. */
   pinned?: { view: WalkView; revision: number; settings: ServiceSettings };
 }
@@ -87,6 +90,7 @@ export class NfRulesService {
       const old = inLine ? h.doc.lines[r.start.line] : undefined;
       h.doc.applyEdit(c.range, c.text);
       if (old !== undefined && h.chains && !patchLine(h.chains, h.doc, r!.start.line, old)) h.chains = undefined;
+      if (h.flow) h.flow.findings = shiftFindings(h.flow.findings, c);
     }
     h.version = version;
   }
@@ -108,16 +112,47 @@ export class NfRulesService {
     if (!h) return undefined;
     const a = h.analysis;
     if (a && a.revision === h.doc.revision && a.settings === settings) return a.value;
-    const value = analyze(h.doc, settings);
+    const value = analyze(h.doc, settings, { flow: false });
     h.analysis = { revision: h.doc.revision, settings, value };
     return value;
   }
 
-  diagnostics(uri: string, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): Diagnostic[] {
+  /**
+   * The file-level findings (flow.ts: chain graph, loops, reachability, rule order). `now`
+   * computes them for this revision; `quick` only when the cached graph pass still holds,
+   * else it gives the last ones, moved along with the edits since, and `flowStale` says so
+   * (the server then asks for `now` once typing pauses).
+   */
+  private flow(h: Held, settings: Settings, mode: 'now' | 'quick'): Finding[] {
+    const opts = flowOptions(settings);
+    const f = h.flow;
+    const rev = h.doc.revision;
+    if (f && f.revision === rev && f.fresh && f.unused === !!opts.unusedChain) return f.findings;
+    // nothing earlier to show meanwhile (a document just opened): the whole pass now
+    const found = mode === 'now' || !f ? flowFindings(h.doc, opts) : flowFindings(h.doc, { ...opts, quickOnly: true });
+    if (found) h.flow = { revision: rev, findings: found, fresh: true, unused: !!opts.unusedChain };
+    else h.flow = { revision: rev, findings: f?.findings ?? [], fresh: false, unused: !!opts.unusedChain };
+    return h.flow.findings;
+  }
+
+  /** Whether the last `quick` diagnostics gave file-level findings of an earlier text. */
+  flowStale(uri: string): boolean {
+    const f = this.docs.get(uri)?.flow;
+    return !!f && !f.fresh;
+  }
+
+  /** Every finding: the analysis's and the file-level ones. */
+  findings(uri: string, settings: Settings = DEFAULT_SETTINGS, mode: 'now' | 'quick' = 'now'): Finding[] {
+    const h = this.docs.get(uri);
     const a = this.analysis(uri, settings);
-    if (!a) return [];
+    if (!h || !a) return [];
+    const flow = this.flow(h, settings, mode);
+    return flow.length ? a.findings.concat(flow) : a.findings;
+  }
+
+  diagnostics(uri: string, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS, mode: 'now' | 'quick' = 'now'): Diagnostic[] {
     const out: Diagnostic[] = [];
-    for (const f of a.findings) {
+    for (const f of this.findings(uri, settings, mode)) {
       const d = toDiagnostic(f, settings.diagnostics);
       if (d) out.push(d);
     }
@@ -182,7 +217,8 @@ export class NfRulesService {
     if (!only || only.some((k) => 'quickfix'.startsWith(k))) {
       // findings do not depend on the sample settings: reuse this revision's analysis, whatever its settings
       const a = h.analysis?.revision === h.doc.revision ? h.analysis.value : this.analysis(uri)!;
-      out.push(...quickFixes(h.doc, a, uri, range, diagnostics));
+      const all = { ...a, findings: this.findings(uri, h.analysis?.settings ?? DEFAULT_SETTINGS) };
+      out.push(...quickFixes(h.doc, all, uri, range, diagnostics));
     }
     const wantsRefactor = !only || only.some((k) => 'refactor.rewrite'.startsWith(k));
     if (wantsRefactor) out.push(...markRewrites(h.doc, uri, range));
@@ -264,4 +300,27 @@ export class NfRulesService {
     const h = this.docs.get(uri);
     return h ? semanticTokens(h.doc, this.chains(uri)!, range) : { data: [] };
   }
+}
+
+/**
+ * Findings of an earlier text, moved along with one edit: lines below the edited ones move
+ * by the lines it added or removed; findings on lines it replaced are dropped, but for an
+ * edit inside one line, whose findings stay (their columns may be a little off until the
+ * next pass).
+ */
+export function shiftFindings(findings: Finding[], c: { range?: { start: Position; end: Position }; text: string }): Finding[] {
+  const r = c.range;
+  if (!r) return [];
+  let added = 0;
+  for (let i = c.text.indexOf('\n'); i >= 0; i = c.text.indexOf('\n', i + 1)) added++;
+  const { line: start } = r.start;
+  const { line: end } = r.end;
+  const delta = added - (end - start);
+  if (delta === 0 && start === end) return findings;
+  const out: Finding[] = [];
+  for (const f of findings) {
+    if (f.endLine < start) out.push(f);
+    else if (f.line > end) out.push({ ...f, line: f.line + delta, endLine: f.endLine + delta });
+  }
+  return out;
 }
