@@ -237,7 +237,11 @@ const o = (names: string | string[], args: 0 | 1 | 2, doc: string, extra: Partia
 
 const PORT_PROTOS = ['tcp', 'udp', 'udplite', 'sctp', 'dccp', '6', '17', '136', '132', '33'];
 /** Whether a NAT `--to-destination`/`--to-source` value names ports (`addr:port`, `[v6]:port`). */
-export const natHasPorts = (arg: string): boolean => (arg.startsWith('[') ? /\]:/.test(arg) : arg.split(':').length === 2);
+export const natHasPorts = (arg: string): boolean => {
+  if (arg.charCodeAt(0) === 91 /* [ */) return arg.indexOf(']:') >= 0;
+  const k = arg.indexOf(':');
+  return k >= 0 && arg.indexOf(':', k + 1) < 0; // exactly one colon
+};
 
 export const EXTENSIONS: ExtSpec[] = [
   {
@@ -680,8 +684,15 @@ export function protocolMatch(proto: string): string | undefined {
 
 /** The option of a spec that has this exact long name. */
 export function findExtOption(spec: ExtSpec, name: string): ExtOption | undefined {
-  return OPTION_INDEX.get(spec)!.get(name);
+  // the parser asks the same question two or three times in a row for one option
+  if (spec === lastSpec && name === lastName) return lastOption;
+  lastSpec = spec;
+  lastName = name;
+  return (lastOption = OPTION_INDEX.get(spec)!.get(name));
 }
+let lastSpec: ExtSpec | undefined;
+let lastName = '';
+let lastOption: ExtOption | undefined;
 
 /**
  * What the final checks of a spec need, worked out once: the options that exclude others,

@@ -112,7 +112,6 @@ export function interpretRule(words: Word[]): Rule {
   /** Core letters seen (bit per CORE_LETTER entry). */
   let coreSeen = 0;
   let i = 0;
-  const problem = (word: Word, message: string, code: string, severity: RuleProblem['severity'] = 'error') => report(rule, word, message, code, severity);
 
   while (i < words.length) {
     const w = words[i];
@@ -122,7 +121,7 @@ export function interpretRule(words: Word[]): Rule {
       continue;
     }
     if (w.text === '!' && !w.quoted) {
-      if (neg) problem(w, 'multiple consecutive ! not allowed', 'bad-negation');
+      if (neg) report(rule, w, 'multiple consecutive ! not allowed', 'bad-negation');
       neg = w;
       i++;
       continue;
@@ -142,7 +141,7 @@ export function interpretRule(words: Word[]): Rule {
     if (cspec) {
       i++;
       const c: NonNullable<Rule['command']> = { word: w, spec: cspec, chain: undefined, extra: [] };
-      if (rule.command) problem(w, 'Cannot use more than one command at a time', 'multiple-commands');
+      if (rule.command) report(rule, w, 'Cannot use more than one command at a time', 'multiple-commands');
       if (cspec.chainArg !== 'none' && i < words.length && (cspec.chainArg === 'required' || !looksLikeOption(words[i]))) {
         c.chain = words[i++];
       }
@@ -150,12 +149,12 @@ export function interpretRule(words: Word[]): Rule {
         if (i < words.length && !looksLikeOption(words[i]) && (!x.optional || /^\d+$/.test(words[i].text) || x.name !== 'rulenum')) {
           c.extra.push(words[i++]);
         } else if (!x.optional) {
-          problem(w, `${key} requires ${x.name === 'policy' ? 'a policy' : x.name === 'new-name' ? 'a new chain name' : 'a rule number'}`, 'missing-argument');
+          report(rule, w, `${key} requires ${x.name === 'policy' ? 'a policy' : x.name === 'new-name' ? 'a new chain name' : 'a rule number'}`, 'missing-argument');
         }
       }
-      if (cspec.chainArg === 'required' && !c.chain) problem(w, `option "${key}" requires an argument`, 'missing-argument');
+      if (cspec.chainArg === 'required' && !c.chain) report(rule, w, `option "${key}" requires an argument`, 'missing-argument');
       rule.command ??= c;
-      if (neg) problem(neg, 'Cannot use "!" before a command', 'bad-negation');
+      if (neg) report(rule, neg, 'Cannot use "!" before a command', 'bad-negation');
       neg = undefined;
       continue;
     }
@@ -170,25 +169,25 @@ export function interpretRule(words: Word[]): Rule {
         if (core.canonical === '--set-counters' && opt.args.length === 1 && opt.args[0].text.includes(',')) break;
         if (core.optionalArg && (i >= words.length || !/^\d+$/.test(words[i].text))) break;
         if (i >= words.length) {
-          problem(w, `option "${key}" requires an argument`, 'missing-argument');
+          report(rule, w, `option "${key}" requires an argument`, 'missing-argument');
           break;
         }
         // Pre-1.4.3 negation `-s ! 1.2.3.4`: iptables now rejects it ("Bad argument").
         if (core.invertible && words[i].text === '!' && !words[i].quoted && i + 1 < words.length) {
-          problem(words[i], `Bad argument \`${words[i + 1].text}'`, 'old-negation');
+          report(rule, words[i], `Bad argument \`${words[i + 1].text}'`, 'old-negation');
           i++;
           continue;
         }
         opt.args.push(words[i++]);
       }
-      if (opt.neg && !core.invertible) problem(opt.neg, `cannot have ! before ${key}`, 'bad-negation');
+      if (opt.neg && !core.invertible) report(rule, opt.neg, `cannot have ! before ${key}`, 'bad-negation');
       const arg = opt.args[0];
       const bit = coreBit(core);
       if (bit !== undefined) {
-        if (coreSeen & bit) problem(w, `multiple -${CORE_LETTER[core.canonical]} flags not allowed`, 'option-twice');
+        if (coreSeen & bit) report(rule, w, `multiple -${CORE_LETTER[core.canonical]} flags not allowed`, 'option-twice');
         coreSeen |= bit;
       }
-      if (arg && !arg.unknown) coreValueProblems(core.canonical, opt, arg, problem);
+      if (arg && !arg.unknown) coreValueProblems(rule, core.canonical, opt, arg);
       switch (core.canonical) {
         case '--protocol':
           hasProtocol = true;
@@ -201,8 +200,8 @@ export function interpretRule(words: Word[]): Rule {
           rule.counters = opt.args;
           const parts = opt.args.length === 1 && arg ? arg.text.split(/,(.*)/s) : opt.args.map((a) => a.text);
           if (arg && !opt.args.some((a) => a.unknown)) {
-            if (!/^\d+$/.test(parts[0] ?? '')) problem(arg, '-c packet counter not numeric', 'bad-value');
-            else if (!/^\d+$/.test(parts[1] ?? '')) problem(opt.args[1] ?? arg, '-c byte counter not numeric', 'bad-value');
+            if (!/^\d+$/.test(parts[0] ?? '')) report(rule, arg, '-c packet counter not numeric', 'bad-value');
+            else if (!/^\d+$/.test(parts[1] ?? '')) report(rule, opt.args[1] ?? arg, '-c byte counter not numeric', 'bad-value');
           }
           break;
         }
@@ -246,8 +245,8 @@ export function interpretRule(words: Word[]): Rule {
         if (xopt.args >= 1 && !inlineArg && i < words.length) opt.args.push(words[i++]);
         if (xopt.args === 2 && i < words.length && !looksLikeOption(words[i]) && !(words[i].text.startsWith('!') && !words[i].quoted)) opt.args.push(words[i++]);
         if (opt.args.length < xopt.args && !opt.args.some((a) => a.unknown)) {
-          if (xopt.args === 2 && opt.args.length === 1) problem(w, xopt.names[0] === 'tcp-flags' ? '--tcp-flags requires two args.' : `option "${key}" requires two arguments`, 'missing-argument');
-          else problem(w, `option "${key}" requires an argument`, 'missing-argument');
+          if (xopt.args === 2 && opt.args.length === 1) report(rule, w, xopt.names[0] === 'tcp-flags' ? '--tcp-flags requires two args.' : `option "${key}" requires two arguments`, 'missing-argument');
+          else report(rule, w, `option "${key}" requires an argument`, 'missing-argument');
         }
       } else if (!inlineArg) {
         // Unknown arity: the words up to the next option or `!` are its arguments.
@@ -256,16 +255,16 @@ export function interpretRule(words: Word[]): Rule {
       if (ownerExt) ownerExt.opts.push(opt);
       else if (hasProtocol && !(protocol?.args[0] && protocolMatch(protocol.args[0].text))) rule.core.push(opt); // an unmodelled protocol's match
       else {
-        problem(w, `unknown option "${key}"`, 'unknown-option');
+        report(rule, w, `unknown option "${key}"`, 'unknown-option');
         rule.core.push(opt);
       }
       continue;
     }
-    problem(w, `Bad argument \`${w.text}'`, 'bad-argument');
+    report(rule, w, `Bad argument \`${w.text}'`, 'bad-argument');
     i++;
   }
-  if (neg) problem(neg, 'nothing appropriate following !', 'bad-negation');
-  extensionProblems(rule, protocol, problem);
+  if (neg) report(rule, neg, 'nothing appropriate following !', 'bad-negation');
+  extensionProblems(rule, protocol);
   for (let extIndex = 0; extIndex < rule.exts.length; extIndex++) {
     const ext = rule.exts[extIndex];
     const name = ext.name.text;
@@ -331,24 +330,23 @@ const coreBit = (core: CoreSpec): number | undefined => {
   return b;
 };
 
-type Report = (word: Word, message: string, code: string, severity?: RuleProblem['severity']) => void;
 
-function coreValueProblems(canonical: string, opt: Opt, arg: Word, problem: Report): void {
+function coreValueProblems(rule: Rule, canonical: string, opt: Opt, arg: Word): void {
   const t = arg.text;
   switch (canonical) {
     case '--in-interface':
     case '--out-interface':
-      if (t.length > 15) problem(arg, `interface name \`${t}' must be shorter than IFNAMSIZ (15)`, 'bad-value');
+      if (t.length > 15) report(rule, arg, `interface name \`${t}' must be shorter than IFNAMSIZ (15)`, 'bad-value');
       break;
     case '--source':
     case '--destination': {
       // only the unmistakable: an IPv4 literal with a prefix longer than 32 bits
       const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d+)$/.exec(t);
-      if (m && Number(m[2]) > 32) problem(arg, `invalid mask \`${m[2]}' specified`, 'bad-value');
+      if (m && Number(m[2]) > 32) report(rule, arg, `invalid mask \`${m[2]}' specified`, 'bad-value');
       break;
     }
     case '--protocol':
-      if (opt.neg && /^0+$/.test(t)) problem(arg, 'rule would never match protocol', 'bad-value');
+      if (opt.neg && /^0+$/.test(t)) report(rule, arg, 'rule would never match protocol', 'bad-value');
       break;
   }
 }
@@ -356,7 +354,7 @@ function coreValueProblems(canonical: string, opt: Opt, arg: Word, problem: Repo
 const PORT_PROTO_SET = new Set(NAT_PORT_PROTOS);
 
 /** iptables' per-option and final checks of every modelled (non-mark) extension, and the kernel's own. */
-function extensionProblems(rule: Rule, protocol: Opt | undefined, problem: Report): void {
+function extensionProblems(rule: Rule, protocol: Opt | undefined): void {
   const protoText = protocol?.args[0] && !protocol.args[0].unknown ? protocol.args[0].text.toLowerCase() : undefined;
   // the kernel's protocol checks want `-p x` without `!`
   const proto = protocol?.neg ? undefined : protoText;
@@ -365,8 +363,8 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined, problem: Repor
   // iptables' own checks of -i/-o against the chain's name
   for (const c of rule.core) {
     if (!chain) break;
-    if (c.key === '--in-interface' && (chain === 'OUTPUT' || chain === 'POSTROUTING')) problem(c.name, `Can't use -i with ${chain}`, 'interface-direction');
-    if (c.key === '--out-interface' && (chain === 'INPUT' || chain === 'PREROUTING')) problem(c.name, `Can't use -o with ${chain}`, 'interface-direction');
+    if (c.key === '--in-interface' && (chain === 'OUTPUT' || chain === 'POSTROUTING')) report(rule, c.name, `Can't use -i with ${chain}`, 'interface-direction');
+    if (c.key === '--out-interface' && (chain === 'INPUT' || chain === 'PREROUTING')) report(rule, c.name, `Can't use -o with ${chain}`, 'interface-direction');
   }
   for (const ext of rule.exts) {
     if (ext.name.unknown) continue;
@@ -376,7 +374,7 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined, problem: Repor
     if (spec.tables || spec.hooks) (rule.needs ??= []).push({ word: ext.name, ext: n, tables: spec.tables, hooks: spec.hooks });
     if (isMarkExtension(n)) {
       if (n === 'TPROXY' && !protoUnknown && proto !== 'tcp' && proto !== 'udp' && proto !== '6' && proto !== '17') {
-        problem(ext.name, 'RULE_APPEND failed (Invalid argument): TPROXY needs -p tcp or -p udp', 'protocol-required');
+        report(rule, ext.name, 'RULE_APPEND failed (Invalid argument): TPROXY needs -p tcp or -p udp', 'protocol-required');
       }
       continue;
     }
@@ -398,10 +396,10 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined, problem: Repor
       }
       const x = findExtOption(spec, canon)!;
       if (!x.repeatable && seen.has(canon)) {
-        problem(op.name, x.twice ?? `${label}: option "--${canon}" can only be used once.`, 'option-twice');
+        report(rule, op.name, x.twice ?? `${label}: option "--${canon}" can only be used once.`, 'option-twice');
         broken = true;
       }
-      if (op.neg && !x.invertible) problem(op.neg, `${label}: option "--${canon}" cannot be inverted.`, 'bad-negation');
+      if (op.neg && !x.invertible) report(rule, op.neg, `${label}: option "--${canon}" cannot be inverted.`, 'bad-negation');
       const args = op.args;
       const na = args.length;
       let texts: string[];
@@ -424,7 +422,7 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined, problem: Repor
           const a = args[k];
           const msg = x.check(a.text, label, canon);
           if (msg) {
-            problem(a, msg, 'bad-value');
+            report(rule, a, msg, 'bad-value');
             broken = true;
             break;
           }
@@ -444,7 +442,7 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined, problem: Repor
       if (other) {
         const later = [at(name)!, at(other.names[0])!].sort((p, q) => p.name.l - q.name.l || p.name.s - q.name.s)[1];
         const msg = n === 'tcp' ? "Only one of `--syn' or `--tcp-flags'  allowed" : `${label}: option "--${name}" cannot be used together with "--${other.names[0]}".`;
-        problem(later.name, msg, 'option-conflict');
+        report(rule, later.name, msg, 'option-conflict');
         conflict = true;
         break;
       }
@@ -453,27 +451,27 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined, problem: Repor
     let missing: ExtOption | undefined;
     for (let k = 0; k < plan.mandatory.length && !missing; k++) if (!seen.has(plan.mandatory[k].names[0])) missing = plan.mandatory[k];
     if (missing) {
-      problem(ext.name, `${label}: option "--${missing.names[0]}" must be specified`, 'missing-option');
+      report(rule, ext.name, `${label}: option "--${missing.names[0]}" must be specified`, 'missing-option');
       continue;
     }
     const fin = spec.final?.(seen);
     if (fin) {
-      problem(ext.name, fin, 'missing-option');
+      report(rule, ext.name, fin, 'missing-option');
       continue;
     }
-    if (spec.proto && !protoUnknown && !(protoText && spec.proto.names.includes(protoText))) problem(ext.name, spec.proto.message, 'protocol-required');
-    else if (n === 'multiport' && protocol?.neg) problem(ext.name, 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP', 'protocol-required');
+    if (spec.proto && !protoUnknown && !(protoText && spec.proto.names.includes(protoText))) report(rule, ext.name, spec.proto.message, 'protocol-required');
+    else if (n === 'multiport' && protocol?.neg) report(rule, ext.name, 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP', 'protocol-required');
     const needsPorts =
       ((n === 'DNAT' || n === 'SNAT') && (anyNatPorts(seen.get('to-destination')) || anyNatPorts(seen.get('to-source')))) ||
       ((n === 'MASQUERADE' || n === 'REDIRECT') && seen.has('to-ports'));
     if (needsPorts && !protoUnknown && !(protoText && PORT_PROTO_SET.has(protoText))) {
-      problem(at('to-destination')?.name ?? at('to-source')?.name ?? at('to-ports')!.name, 'Need TCP, UDP, SCTP or DCCP with port specification', 'protocol-required');
+      report(rule, at('to-destination')?.name ?? at('to-source')?.name ?? at('to-ports')!.name, 'Need TCP, UDP, SCTP or DCCP with port specification', 'protocol-required');
     }
     if (n === 'REJECT' && seen.get('reject-with')?.[0].startsWith('tcp-') && !protoUnknown && proto !== 'tcp' && proto !== '6') {
-      problem(at('reject-with')!.args[0], 'RULE_APPEND failed (Invalid argument): --reject-with tcp-reset needs -p tcp', 'protocol-required');
+      report(rule, at('reject-with')!.args[0], 'RULE_APPEND failed (Invalid argument): --reject-with tcp-reset needs -p tcp', 'protocol-required');
     }
     if (n === 'TCPMSS' && !protoUnknown && !tcpSynTested(rule, proto)) {
-      problem(ext.name, 'RULE_APPEND failed (Invalid argument): TCPMSS needs -p tcp and a test for SYN (--syn or --tcp-flags ... SYN)', 'protocol-required');
+      report(rule, ext.name, 'RULE_APPEND failed (Invalid argument): TCPMSS needs -p tcp and a test for SYN (--syn or --tcp-flags ... SYN)', 'protocol-required');
     }
     if (n === 'TCPMSS' && seen.has('clamp-mss-to-pmtu')) (rule.needs ??= []).push({ word: at('clamp-mss-to-pmtu')!.name, ext: 'TCPMSS --clamp-mss-to-pmtu', hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'] });
     if (n === 'addrtype') {
