@@ -4,7 +4,7 @@
  * loaded extension that has the option), and the kernel form of every mark extension.
  */
 import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from './knowledge';
-import { MarkError, MarkExtension, MarkOp, MarkOption, interpretMarkOptions, isMarkError, isMarkExtension, markOptionNames, markOptionSpec, resolveLongOption } from './marks';
+import { MARK_EXTENSIONS, MarkError, MarkExtension, MarkOp, MarkOption, interpretMarkOptions, isMarkError, isMarkExtension, markOptionNames, markOptionSpec, resolveLongOption } from './marks';
 import { Word } from './words';
 import { ExtOption, ExtSpec, NAT_PORT_PROTOS, extOptionNames, extensionSpec, findExtOption, natHasPorts, protocolMatch, specPlan } from './extensions';
 
@@ -97,6 +97,10 @@ const coreOf = (key: string): CoreSpec | undefined => {
   if (key.length === 2) return SHORT_CORE[key.charCodeAt(1)];
   return key.charCodeAt(1) === 45 ? CORE_MAP.get(key) : undefined;
 };
+
+/** isMarkExtension, with the length test first: most names (`KUBE-SEP-...`) are not hashed. */
+const MARK_NAME_MAX = Math.max(...MARK_EXTENSIONS.map((n) => n.length));
+const isMark = (name: string): name is MarkExtension => name.length <= MARK_NAME_MAX && isMarkExtension(name);
 
 const report = (rule: Rule, word: Word, message: string, code: string, severity: RuleProblem['severity'] = 'error'): void => {
   rule.problems.push({ word, message, code, severity });
@@ -235,7 +239,7 @@ export function interpretRule(words: Word[]): Rule {
       neg = undefined;
       if (inlineArg) opt.args.push(inlineArg);
       const ownerExt = owner >= 0 ? rule.exts[owner] : undefined;
-      const markSpec = ownerExt && isMarkExtension(ownerExt.name.text) ? markOptionSpec(ownerExt.name.text, resolved) : undefined;
+      const markSpec = ownerExt && isMark(ownerExt.name.text) ? markOptionSpec(ownerExt.name.text, resolved) : undefined;
       const xspec = ownerExt && !markSpec ? specOf(ownerExt) : undefined;
       const xopt = xspec ? findExtOption(xspec, resolved) : undefined;
       if (markSpec) {
@@ -268,7 +272,7 @@ export function interpretRule(words: Word[]): Rule {
   for (let extIndex = 0; extIndex < rule.exts.length; extIndex++) {
     const ext = rule.exts[extIndex];
     const name = ext.name.text;
-    if (!isMarkExtension(name)) continue;
+    if (!isMark(name)) continue;
     if ((ext.kind === 'target') !== (name === name.toUpperCase())) continue;
     rule.marks.push({ ext: name, extIndex, result: evaluateMarkExt(name, ext) });
   }
@@ -279,16 +283,16 @@ const specOf = (ext: Ext): ExtSpec | undefined => {
   if (ext.spec === undefined) ext.spec = (ext.name.unknown ? undefined : extensionSpec(ext.kind, ext.name.text)) ?? null;
   return ext.spec ?? undefined;
 };
-const isModelled = (ext: Ext): boolean => (isMarkExtension(ext.name.text) ? (ext.kind === 'target') === (ext.name.text === ext.name.text.toUpperCase()) : !!specOf(ext));
+const isModelled = (ext: Ext): boolean => (isMark(ext.name.text) ? (ext.kind === 'target') === (ext.name.text === ext.name.text.toUpperCase()) : !!specOf(ext));
 const ownsExactly = (ext: Ext, name: string): boolean => {
   const n = ext.name.text;
-  if (isMarkExtension(n) && isModelled(ext)) return !!markOptionSpec(n, name);
+  if (isMark(n) && isModelled(ext)) return !!markOptionSpec(n, name);
   const sp = specOf(ext);
   return !!sp && !!findExtOption(sp, name);
 };
 const optionNamesOf = (ext: Ext): string[] => {
   const n = ext.name.text;
-  if (isMarkExtension(n) && isModelled(ext)) return markOptionNames(n);
+  if (isMark(n) && isModelled(ext)) return markOptionNames(n);
   const sp = specOf(ext);
   return sp ? extOptionNames(sp) : [];
 };
@@ -372,7 +376,7 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined): void {
     const spec = specOf(ext);
     if (!spec) continue;
     if (spec.tables || spec.hooks) (rule.needs ??= []).push({ word: ext.name, ext: n, tables: spec.tables, hooks: spec.hooks });
-    if (isMarkExtension(n)) {
+    if (isMark(n)) {
       if (n === 'TPROXY' && !protoUnknown && proto !== 'tcp' && proto !== 'udp' && proto !== '6' && proto !== '17') {
         report(rule, ext.name, 'RULE_APPEND failed (Invalid argument): TPROXY needs -p tcp or -p udp', 'protocol-required');
       }
