@@ -25,9 +25,9 @@ export interface Analysis {
 }
 
 /** The file-level pass's options: unused-chain is opt-in (its severity setting, any but off, turns it on). */
-export function flowOptions(settings: Settings): FlowOptions {
+export function flowOptions(settings: Settings, family?: 4 | 6): FlowOptions {
   const unusedSetting = (settings as Settings & { diagnostics?: Record<string, string> }).diagnostics?.['unused-chain'];
-  return { unusedChain: unusedSetting === 'hint' || unusedSetting === 'information' || unusedSetting === 'warning' || unusedSetting === 'error' };
+  return { unusedChain: unusedSetting === 'hint' || unusedSetting === 'information' || unusedSetting === 'warning' || unusedSetting === 'error', family };
 }
 
 /**

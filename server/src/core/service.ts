@@ -5,7 +5,7 @@
  */
 import { CodeAction, CodeLens, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
 import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions } from './analysis';
-import { flowFindings } from './flow';
+import { familyOfUri, flowFindings } from './flow';
 import { markRewrites, markSourceActions } from './codeActions';
 import { Format, RuleDocument, detectFormat } from './document';
 import { hover } from './hover';
@@ -62,6 +62,8 @@ export function toDiagnostic(f: Finding, overrides: Record<string, SeverityOverr
 interface Held {
   doc: RuleDocument;
   version: number;
+  /** The address family the document's name implies (`rules.v6`, `ip6tables*`...), or given. */
+  family?: 4 | 6;
   analysis?: { revision: number; settings: Settings; value: Analysis };
   chains?: ChainIndex;
   /** File-level findings (flow.ts) of `revision`, or of an earlier text moved along with the edits (`fresh` false). */
@@ -73,9 +75,9 @@ interface Held {
 export class NfRulesService {
   private docs = new Map<string, Held>();
 
-  open(uri: string, text: string, languageId?: string, version = 0, format?: Format): RuleDocument {
+  open(uri: string, text: string, languageId?: string, version = 0, format?: Format, family?: 4 | 6): RuleDocument {
     const doc = new RuleDocument(text, format ?? detectFormat(uri, text, languageId));
-    this.docs.set(uri, { doc, version });
+    this.docs.set(uri, { doc, version, family: family ?? familyOfUri(uri) });
     return doc;
   }
 
@@ -124,7 +126,7 @@ export class NfRulesService {
    * (the server then asks for `now` once typing pauses).
    */
   private flow(h: Held, settings: Settings, mode: 'now' | 'quick'): Finding[] {
-    const opts = flowOptions(settings);
+    const opts = flowOptions(settings, h.family);
     const f = h.flow;
     const rev = h.doc.revision;
     if (f && f.revision === rev && f.fresh && f.unused === !!opts.unusedChain) return f.findings;
