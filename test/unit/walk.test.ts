@@ -242,7 +242,8 @@ test('tables per hook in the kernel order', () => {
   }
   const expected: Record<Hook, string[]> = {
     PREROUTING: ['raw', 'mangle', 'nat'],
-    INPUT: ['mangle', 'filter', 'security', 'nat'],
+    // iptables-nft: security INPUT at priority 150, after nat INPUT (100)
+    INPUT: ['mangle', 'filter', 'nat', 'security'],
     FORWARD: ['mangle', 'filter', 'security'],
     OUTPUT: ['raw', 'mangle', 'nat', 'filter', 'security'],
     POSTROUTING: ['mangle', 'nat'],
@@ -482,4 +483,18 @@ test('`! --sport a ! --dport b`: decided where iptables-nft and iptables-legacy 
   const split = run(5000, 2);
   assert.equal(split.decided, false);
   assert.match(split.undecided!.join(' '), /either port differs/);
+});
+
+test('INPUT: nat before security (iptables-nft priorities 100 < 150), with a note naming iptables-legacy\'s other order', () => {
+  // the minimal case the kernel differential found: security INPUT drops, nat INPUT still counts
+  const text = '*security\n:INPUT DROP [0:0]\nCOMMIT\n*nat\n:INPUT ACCEPT [0:0]\n-A INPUT -j MARK --or-mark 0x2\nCOMMIT\n';
+  const r = run(text, 'INPUT', { state: 'NEW', nfmark: 0x1 });
+  assert.deepEqual(r.path.map((s) => [s.table, s.line + 1, s.matched]), [['nat', 6, true]]);
+  assert.deepEqual(r.tables.map((t) => [t.table, t.verdict]), [['mangle', 'ACCEPT'], ['filter', 'ACCEPT'], ['nat', 'ACCEPT'], ['security', 'DROP']]);
+  assert.equal(r.verdict, 'DROP');
+  assert.equal(r.nfmark, 0x3);
+  assert.ok(r.notes.some((n) => /nat \(priority 100\) is walked before security \(150\).*iptables-legacy/.test(n)), r.notes.join(' | '));
+  // no note when only one of the two is used
+  const only = run('*security\n:INPUT DROP [0:0]\nCOMMIT\n', 'INPUT', { state: 'NEW' });
+  assert.ok(!only.notes.some((n) => /iptables-legacy/.test(n)));
 });

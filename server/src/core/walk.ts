@@ -115,16 +115,25 @@ export interface TableOutcomeExtra {
   absent?: boolean;
 }
 
-/** Tables of each hook, in the kernel's priority order. */
+/**
+ * Tables of each hook, in the kernel's priority order. INPUT: iptables-nft (1.8.x, the default
+ * iptables of current distributions) registers the security chains at priority 150, after
+ * nat INPUT (100), as the kernel differential test shows; iptables-legacy's security table
+ * runs at 50, before nat (the walk notes it when both have rules: SECURITY_NAT_NOTE).
+ */
 export const HOOK_TABLES: Readonly<Record<Hook, readonly string[]>> = {
   PREROUTING: ['raw', 'mangle', 'nat'],
-  INPUT: ['mangle', 'filter', 'security', 'nat'],
+  INPUT: ['mangle', 'filter', 'nat', 'security'],
   FORWARD: ['mangle', 'filter', 'security'],
   OUTPUT: ['raw', 'mangle', 'nat', 'filter', 'security'],
   POSTROUTING: ['mangle', 'nat'],
 };
 
 export const HOOKS = Object.keys(HOOK_TABLES) as Hook[];
+
+/** Said when nat INPUT and security INPUT both have rules or a non-ACCEPT policy. */
+export const SECURITY_NAT_NOTE =
+  'INPUT: nat (priority 100) is walked before security (150), the order iptables-nft registers them in; with iptables-legacy the security table runs at 50, before nat';
 export const isHook = (s: string): s is Hook => Object.prototype.hasOwnProperty.call(HOOK_TABLES, s);
 
 interface MChain {
@@ -448,6 +457,13 @@ function walkInner(doc: RuleDocument, opts: WalkOptions, nf0: number, ct0: numbe
   };
   if (opts.packet.state !== undefined && state && !['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'].includes(state)) note(`state ${state} is not a conntrack state; taken as unknown`);
   const knownState = state && ['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'].includes(state) ? state : undefined;
+  if (hook === 'INPUT' && !opts.table) {
+    const used = (t: string): boolean => {
+      const c = tables.get(t)?.get('INPUT');
+      return !!c && (c.lines.length > 0 || (c.policy !== undefined && c.policy !== 'ACCEPT'));
+    };
+    if (used('nat') && used('security')) note(SECURITY_NAT_NOTE);
+  }
 
   for (const table of HOOK_TABLES[hook]) {
     if (table !== 'raw' && !conntracked) {
