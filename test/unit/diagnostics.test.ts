@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { marked } from './ranges';
 import { NfRulesService, DEFAULT_SERVICE_SETTINGS, ServiceSettings } from '../../server/src/core/service';
 import { Format } from '../../server/src/core/document';
-import { flowFindings } from '../../server/src/core/flow';
+import { familyOfUri, flowFindings } from '../../server/src/core/flow';
 import { RuleDocument } from '../../server/src/core/document';
 
 const SEV = ['', 'error', 'warning', 'information', 'hint'];
@@ -334,4 +334,173 @@ COMMIT
     const fresh = flowFindings(new RuleDocument(doc.getText(), 'save'));
     assert.deepEqual(flowFindings(doc), fresh, `after ${JSON.stringify([sl, sc, el, ec, t])}`);
   }
+});
+
+// ---------------------------------------------------------------------------------------
+// shell scripts: chains as iptables meets them; address families by file name and option
+
+function foundUri(uri: string, src: string, codes: string[], settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS) {
+  const m = marked(src);
+  const svc = new NfRulesService();
+  svc.open(uri, m.text, undefined, 1);
+  const ds = svc.diagnostics(uri, settings).filter((d) => codes.includes(String(d.code)));
+  ds.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  const at = (r: { start: { line: number; character: number }; end: { line: number; character: number } }) => `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
+  return { got: ds.map((d) => `${d.code} ${SEV[d.severity!]} ${at(d.range)}`), want: (labels: string[]) => m.ranges.map((r, i) => `${labels[i]} ${at(r)}`), messages: ds.map((d) => String(d.message)) };
+}
+
+test('undeclared-chain in a script: a chain never created, on the jump and on the rule, in iptables wording', () => {
+  const r = found(`iptables -t nat -A PREROUTING -j «WEB»\niptables -A «MINE» -j ACCEPT\nip6tables -N SIX\niptables -A INPUT -j «SIX»\nip6tables -A INPUT -j SIX\n`, ['undeclared-chain'], 'shell');
+  assert.deepEqual(r.got, r.want(['undeclared-chain warning', 'undeclared-chain warning', 'undeclared-chain warning']));
+  assert.match(r.messages[0], /^Chain 'WEB' does not exist \(the script does not create WEB in table nat: `iptables -t nat -N WEB`/);
+  assert.match(r.messages[1], /^iptables: No chain\/target\/match by that name\. \(/);
+  // iptables and ip6tables keep their chains apart
+  assert.match(r.messages[2], /^Chain 'SIX' does not exist/);
+});
+
+test('undeclared-chain in a script: created only later, deleted (-X, bare -X) or renamed (-E) before the use', () => {
+  const r = found(
+    `iptables -A INPUT -j «LATE»
+iptables -N LATE
+iptables -A LATE -j ACCEPT
+iptables -N GONE
+iptables -A INPUT -j GONE
+iptables -F GONE
+iptables -X GONE
+iptables -A «GONE» -j DROP
+iptables -N OLD
+iptables -E OLD NEW
+iptables -A NEW -j ACCEPT
+iptables -A «OLD» -j ACCEPT
+iptables -N A
+iptables -X
+iptables -I «A» -j ACCEPT
+iptables -N A
+iptables -A A -j ACCEPT
+`,
+    ['undeclared-chain'],
+    'shell',
+  );
+  assert.deepEqual(r.got, r.want(['undeclared-chain warning', 'undeclared-chain warning', 'undeclared-chain warning', 'undeclared-chain warning']));
+  assert.match(r.messages[0], /only later, at line 2: iptables fails here/);
+  assert.match(r.messages[1], /GONE was deleted \(-X\) at line 7/);
+  assert.match(r.messages[2], /OLD was renamed \(-E\) at line 10/);
+  assert.match(r.messages[3], /deleted at line 14 \(-X without a chain deletes every user chain\)/);
+});
+
+test('undeclared-chain in a script: silent where the running order is not the text order, or names are expansions', () => {
+  const quiet = [
+    // a function body runs when called, after the -N
+    `add_rules() {\n  iptables -A WEB -j ACCEPT\n  iptables -A INPUT -j WEB\n}\niptables -N WEB\nadd_rules\n`,
+    // a -N in a branch counts as made; the other branch may run on an existing chain
+    `if [ "$1" = restart ]; then\n  iptables -F WEB\n  iptables -A WEB -j DROP\nelse\n  iptables -N WEB\n  iptables -A WEB -j DROP\nfi\niptables -A INPUT -j WEB\n`,
+    `case "$1" in\n  stop) iptables -D INPUT -j F2B; iptables -F F2B; iptables -X F2B ;;\n  start) iptables -N F2B; iptables -A INPUT -j F2B; iptables -A F2B -j RETURN ;;\nesac\n`,
+    // the usual cleanup first, then creation
+    `iptables -F\niptables -X\niptables -t nat -F\niptables -N LOGDROP\niptables -A LOGDROP -j LOG\niptables -A LOGDROP -j DROP\niptables -A INPUT -p tcp --dport 23 -j LOGDROP\n`,
+    // a deletion under a condition does not count
+    `iptables -N X\niptables -A INPUT -j X\n[ -n "$RESET" ] && iptables -X X\niptables -A X -j ACCEPT\n`,
+    `for c in A B; do\n  iptables -X $c\ndone\niptables -N A\niptables -A INPUT -j A\n`,
+    // chain names from variables: anything may exist
+    `CH=web\niptables -N $CH\niptables -A INPUT -j web\n`,
+    `iptables -t $T -N web\niptables -A INPUT -j web\n`,
+    `IPT=/sbin/iptables\n$IPT -N BLOCK\n$IPT -A INPUT -j BLOCK\n$IPT -A BLOCK -s 10.0.0.0/8 -j DROP\n`,
+    // chains made by iptables-restore from the script
+    `iptables-restore < /etc/iptables/base.rules\niptables -A INPUT -j BASE\n`,
+    `iptables-restore <<EOF\n*filter\n:BASE - [0:0]\nCOMMIT\nEOF\niptables -A INPUT -j BASE\n`,
+    // a target is not a chain
+    `iptables -A INPUT -j LOG --log-prefix x\niptables -t nat -A POSTROUTING -j MASQUERADE\niptables -A INPUT -j RETURN\n`,
+  ];
+  for (const q of quiet) assert.deepEqual(found(q, ['undeclared-chain'], 'shell').got, [], q);
+});
+
+test('unused-chain in a script (when its setting turns it on): -N with no -j/-g to it; silent on an expanded target', () => {
+  const on: ServiceSettings = { ...DEFAULT_SERVICE_SETTINGS, diagnostics: { 'unused-chain': 'hint' } };
+  const r = found(`iptables -N «IDLE»\niptables -N USED\niptables -A INPUT -g USED\niptables -N GONE\niptables -X GONE\nip6tables -N «USED»\n`, ['unused-chain'], 'shell', on);
+  assert.deepEqual(r.got, r.want(['unused-chain hint', 'unused-chain hint']));
+  assert.equal(found(`iptables -N IDLE\niptables -A INPUT -j $TARGET\n`, ['unused-chain'], 'shell', on).got.length, 0);
+  assert.equal(found(`iptables -N IDLE\n`, ['unused-chain'], 'shell').got.length, 0);
+});
+
+test('address-family: NAT, NETMAP, TPROXY and iprange addresses in the words of iptables 1.8.9 / ip6tables', () => {
+  const six = found(
+    `# Generated by ip6tables-save v1.8.9 (nf_tables)
+*nat
+-A PREROUTING -p tcp -j DNAT --to-destination «10.0.0.1»:80
+-A PREROUTING -p tcp -j DNAT --to-destination [«10.0.0.2»]:80
+-A PREROUTING -p tcp -j DNAT --to-destination fe80::1-«10.0.0.5»
+-A PREROUTING -p tcp -j DNAT --to-destination [fe80::1]:80
+-A POSTROUTING -j SNAT --to-source «10.0.0.1»-10.0.0.9
+-A PREROUTING -j NETMAP --to «10.0.0.0/24»
+COMMIT
+*mangle
+-A PREROUTING -p tcp -j TPROXY --on-port 80 --on-ip «10.0.0.1» --tproxy-mark 0x1/0x1
+COMMIT
+*filter
+-A INPUT -m iprange --src-range «10.0.0.1»-10.0.0.5 -j ACCEPT
+-A INPUT -m iprange ! --dst-range fe80::1-«10.0.0.5» -j ACCEPT
+-A INPUT -m iprange --src-range fe80::1-fe80::9 -m string --algo bm --string x --to 40 -j ACCEPT
+COMMIT
+`,
+    ['address-family'],
+  );
+  assert.deepEqual(six.got, six.want(Array(8).fill('address-family error')));
+  assert.deepEqual(six.messages, [
+    'Bad IP address "10.0.0.1"',
+    'Bad IP address "10.0.0.2"',
+    'Bad IP address "10.0.0.5"',
+    'Bad IP address "10.0.0.1"',
+    'getaddrinfo: Address family for hostname not supported',
+    'getaddrinfo: Address family for hostname not supported',
+    'iprange: Bad value for "--src-range" option: "10.0.0.1"',
+    'iprange: Bad value for "--dst-range" option: "10.0.0.5"',
+  ]);
+  const four = found(
+    `iptables -t nat -A PREROUTING -p tcp -j DNAT --to «fe80::1»
+iptables -t nat -A PREROUTING -p tcp -j DNAT --to-destination [«fe80::1»]:80
+iptables -t nat -A PREROUTING -p tcp -j DNAT --to-destination «fe80::1:80»
+iptables -t nat -A POSTROUTING -j SNAT --to-source 10.0.0.1-«fe80::1»
+iptables -t nat -A POSTROUTING -j SNAT --to-source 10.0.0.1-10.0.0.2:1024-2048
+iptables -t mangle -A PREROUTING -p tcp -j TPROXY --on-port 1 --on-ip «::1»
+iptables -A INPUT -m iprange --src-range «fe80::1»-fe80::2 -j ACCEPT
+ip6tables -t nat -A PREROUTING -p tcp -j DNAT --to-destination [fe80::1]:80
+`,
+    ['address-family'],
+    'shell',
+  );
+  // iprange: iptables stops at the first bad address of a value
+  assert.deepEqual(four.got, four.want(Array(6).fill('address-family error')));
+  assert.deepEqual(four.messages, ['Bad IP address "fe80::1"', 'Invalid address format', 'Bad IP address "fe80::1:80"', 'Bad IP address "fe80::1"', 'getaddrinfo: Address family for hostname not supported', 'iprange: Bad value for "--src-range" option: "fe80::1"']);
+});
+
+test('address-family: a save file without a header takes its family from its name', () => {
+  const v6 = `*filter\n-A INPUT -s «10.0.0.1» -j ACCEPT\n-A INPUT -s fe80::1 -j ACCEPT\n-A INPUT -s fe80::2 -j ACCEPT\nCOMMIT\n*nat\n-A POSTROUTING -j SNAT --to-source «10.1.1.1»\nCOMMIT\n`;
+  for (const uri of ['file:///etc/iptables/rules.v6', 'file:///etc/sysconfig/ip6tables', 'file:///srv/fw/ip6tables.rules', 'file:///srv/edge.v6']) {
+    const r = foundUri(uri, v6, ['address-family']);
+    assert.deepEqual(r.got, r.want(['address-family error', 'address-family error']), uri);
+  }
+  // an IPv4 name: the IPv6 addresses are the mistake, though they are the majority
+  const r4 = foundUri('file:///etc/iptables/rules.v4', `*filter\n-A INPUT -s 10.0.0.1 -j ACCEPT\n-A INPUT -s «fe80::1» -j ACCEPT\n-A INPUT -s «fe80::2» -j ACCEPT\nCOMMIT\n`, ['address-family']);
+  assert.deepEqual(r4.got, r4.want(['address-family error', 'address-family error']));
+  const ipt = foundUri('file:///etc/sysconfig/iptables', `*filter\n-A INPUT -d «2001:db8::1» -j ACCEPT\nCOMMIT\n`, ['address-family']);
+  assert.deepEqual(ipt.got, ipt.want(['address-family error']));
+  // the header iptables-save wrote wins over the name; a name that says nothing leaves the majority rule
+  assert.deepEqual(foundUri('file:///x/rules.v4', `# Generated by ip6tables-save v1.8.9 (nf_tables)\n*filter\n-A INPUT -s fe80::1 -j ACCEPT\nCOMMIT\n`, ['address-family']).got, []);
+  assert.deepEqual(foundUri('file:///x/firewall.rules', `*filter\n-A INPUT -s fe80::1 -j ACCEPT\nCOMMIT\n`, ['address-family']).got, []);
+  // a script's commands name their family, whatever the file is called
+  assert.deepEqual(foundUri('file:///x/ip6tables-setup.sh', `iptables -A INPUT -s 10.0.0.1 -j ACCEPT\n`, ['address-family']).got, []);
+});
+
+test('familyOfUri: the names that tell', () => {
+  const cases: [string, 4 | 6 | undefined][] = [
+    ['file:///etc/iptables/rules.v6', 6], ['file:///etc/iptables/rules.v4', 4], ['/etc/sysconfig/ip6tables', 6], ['/etc/sysconfig/iptables', 4],
+    ['ip6tables-save_jul_2016', 6], ['fedora27-iptables', 4], ['file:///a/x.v6', 6], ['C:\\fw\\ip6tables.rules', 6], ['file:///a/rules', undefined], ['file:///a/myiptables.txt', undefined],
+  ];
+  for (const [u, f] of cases) assert.equal(familyOfUri(u), f, u);
+});
+
+test('address-family: the cached pass follows a change of the family option', () => {
+  const doc = new RuleDocument(`*filter\n-A INPUT -s 10.0.0.1 -j ACCEPT\nCOMMIT\n`, 'save');
+  assert.equal(flowFindings(doc, {}).length, 0);
+  assert.equal(flowFindings(doc, { family: 6 }).filter((f) => f.code === 'address-family').length, 1);
+  assert.equal(flowFindings(doc, { family: 4 }).length, 0);
 });
