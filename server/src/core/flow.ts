@@ -65,13 +65,15 @@ export interface Item {
   /** Save files: how many IPv4 / IPv6 addresses its -s/-d name (places found again when needed). */
   a4: number;
   a6: number;
+  /** ... and how many of the IPv4 ones are in IPv6 brackets (`[10.0.0.1]:80`, which iptables refuses). */
+  b4: number;
   /** Shell scripts: the addresses themselves, and the program's family. */
   addrs: Addr[] | undefined;
   family: 0 | 4 | 6;
 }
 
 function mkItem(k: Item['k']): Item {
-  return { k, table: undefined, chain: undefined, cl: 0, cs: 0, ce: 0, cmd: undefined, policy: undefined, jumps: undefined, target: undefined, ws: 0, we: 0, plain: false, opaque: false, marks: undefined, needs: undefined, a4: 0, a6: 0, addrs: undefined, family: 0 };
+  return { k, table: undefined, chain: undefined, cl: 0, cs: 0, ce: 0, cmd: undefined, policy: undefined, jumps: undefined, target: undefined, ws: 0, we: 0, plain: false, opaque: false, marks: undefined, needs: undefined, a4: 0, a6: 0, b4: 0, addrs: undefined, family: 0 };
 }
 
 /** Where on its item a finding sits: read again from the item when it is shown (typing moves columns). */
@@ -211,7 +213,7 @@ function tableHeads(doc: RuleDocument, entries: Entry[]): string[] {
 /** The same meaning for the file-level checks, and the same columns (findings keep them). */
 function sameItem(a: Item, b: Item): boolean {
   if (a.k !== b.k || a.table !== b.table || a.chain !== b.chain || a.cmd !== b.cmd || a.policy !== b.policy || a.target !== b.target) return false;
-  if (a.plain !== b.plain || a.opaque !== b.opaque || a.family !== b.family || a.a4 !== b.a4 || a.a6 !== b.a6) return false;
+  if (a.plain !== b.plain || a.opaque !== b.opaque || a.family !== b.family || a.a4 !== b.a4 || a.a6 !== b.a6 || a.b4 !== b.b4) return false;
   const aj = a.jumps ?? [];
   const bj = b.jumps ?? [];
   if (aj.length !== bj.length) return false;
@@ -462,7 +464,13 @@ function saveRuleItem(line: string, e: Entry): Item {
     it.opaque = hasTarget;
     it.plain = terminal && PLAIN.test(line);
   }
-  for (const a of rawAddrs(line)) a.fam === 4 ? it.a4++ : it.a6++;
+  for (const a of rawAddrs(line)) {
+    if (a.fam === 6) it.a6++;
+    else {
+      it.a4++;
+      if (a.bracket) it.b4++;
+    }
+  }
   needsOf(e, it);
   return it;
 }
@@ -933,11 +941,12 @@ function checkFamilies(doc: RuleDocument, entries: Entry[], items: Item[], addrL
     const f = it.family || family;
     if (!f) continue;
     // save lines only count their addresses: the lines flagged are few, place them with the parse
-    if (!it.addrs && (f === 4 ? it.a6 : it.a4) === 0) continue;
+    if (!it.addrs && (f === 4 ? it.a6 + it.b4 : it.a4) === 0) continue;
     const addrs = it.addrs ?? parsedAddrs(doc.lines[entries[idx].line]);
     let group = -1;
     addrs.forEach((a, q) => {
-      if (a.fam === f) return;
+      // iptables reads no `[...]` at all (Invalid address format), whatever is inside
+      if (a.fam === f && !(f === 4 && a.bracket)) return;
       // iptables stops at the first bad address of a NAT or iprange value
       if (a.kind !== 'host' && a.group === group) return;
       group = a.group;
