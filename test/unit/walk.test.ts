@@ -498,3 +498,17 @@ test('INPUT: nat before security (iptables-nft priorities 100 < 150), with a not
   const only = run('*security\n:INPUT DROP [0:0]\nCOMMIT\n', 'INPUT', { state: 'NEW' });
   assert.ok(!only.notes.some((n) => /iptables-legacy/.test(n)));
 });
+
+test('POSTROUTING: -i (in a user chain) is the forwarded packet\'s input interface, undecided without one; a lone + always matches', () => {
+  // as the kernel differential shows: ip_output passes the input device to POSTROUTING
+  const text = '*mangle\n:POSTROUTING ACCEPT [0:0]\n:IF - [0:0]\n-A POSTROUTING -j IF\n-A IF -i vth0 -j MARK --or-mark 0x1\n-A IF -i + -j MARK --or-mark 0x2\n-A IF ! -i + -j MARK --or-mark 0x4\nCOMMIT\n';
+  const fwd = run(text, 'POSTROUTING', { in: 'vth0', out: 'dum0', state: 'NEW' });
+  assert.deepEqual(fwd.path.map((s) => [s.line + 1, s.matched, s.decided]), [[4, true, true], [5, true, true], [6, true, true], [7, false, true]]);
+  assert.equal(fwd.nfmark, 0x3);
+  const local = run(text, 'POSTROUTING', { out: 'dum0', state: 'NEW' });
+  assert.deepEqual(local.path.map((s) => [s.line + 1, s.matched, s.decided]), [[4, true, true], [5, false, false], [6, true, true], [7, false, true]]);
+  assert.equal(local.nfmark, 0x2);
+  // the same lone + in INPUT's -o (no output interface there)
+  const inp = run('*filter\n:INPUT ACCEPT [0:0]\n:U - [0:0]\n-A INPUT -j U\n-A U -o + -j MARK --or-mark 0x8\n-A U -o dum0 -j MARK --or-mark 0x10\nCOMMIT\n', 'INPUT', { in: 'vth0', out: 'dum0' });
+  assert.equal(inp.nfmark, 0x8);
+});

@@ -23,7 +23,13 @@ export interface Packet {
   proto?: string;
   sport?: number;
   dport?: number;
-  /** Interface names (`in` for PREROUTING/INPUT/FORWARD, `out` for FORWARD/OUTPUT/POSTROUTING). */
+  /**
+   * Interface names (`in` for PREROUTING/INPUT/FORWARD, `out` for FORWARD/OUTPUT/POSTROUTING).
+   * POSTROUTING also has `in`: the kernel passes a forwarded packet's input interface there
+   * (`-i` in a user chain matches it; iptables refuses `-i` only in the built-in chain); a
+   * locally generated packet has none (only `-i +` matches), which a sample without `in`
+   * leaves undecided.
+   */
   in?: string;
   out?: string;
   /** Conntrack state: NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED. */
@@ -396,7 +402,7 @@ export function prepareWalk(doc: RuleDocument): number {
   return n;
 }
 
-const HOOK_HAS_IN = new Set<Hook>(['PREROUTING', 'INPUT', 'FORWARD']);
+const HOOK_HAS_IN = new Set<Hook>(['PREROUTING', 'INPUT', 'FORWARD', 'POSTROUTING']);
 const HOOK_HAS_OUT = new Set<Hook>(['FORWARD', 'OUTPUT', 'POSTROUTING']);
 
 /** Walk the sample packet through the rules of one hook. Never throws. */

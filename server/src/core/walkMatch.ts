@@ -295,6 +295,9 @@ function ifaceTest(opt: Opt, which: 'in' | 'out'): CTest {
     label,
     fn: (c) => {
       const v = c[which];
+      // a lone `+` matches every name, the empty one too (no interface): decided even when
+      // the sample does not give the interface
+      if (wild && stem === '') return neg ? 0 : 1;
       if (v === undefined) return 2;
       return (wild ? v.startsWith(stem) : v === stem) !== neg ? 1 : 0;
     },
