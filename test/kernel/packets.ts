@@ -18,6 +18,17 @@
  *   since crossing namespaces clears the mark. It ends in T (a local address) or is forwarded
  *   out of a dummy.
  *
+ * - INPUT, FORWARD, POSTROUTING hooks (nft chains in T, outside iptables' tables): the packet
+ *   is forged in S (INPUT: to one of T's addresses; FORWARD: to a routed one) or, for
+ *   POSTROUTING, either that or sent from T (`via: 'local'`). A chain at priority -300 of the
+ *   walked hook (before mangle, -150; after conntrack made the entry) counts it, sets its
+ *   starting nfmark AND ctmark (so the walk's sample ctmark is the kernel's) and drops any
+ *   other packet entering the hook; a chain at a priority after the hook's last iptables table
+ *   (INPUT 200, after nat at 100; FORWARD 200, after security at 50; POSTROUTING 300, after
+ *   srcnat at 100) sees whether the packet got through and reads its final marks with 32 + 32
+ *   bit-test counters in nft (so nft is shown to see the marks iptables set). No iptables
+ *   probes: the walked file may use every chain of the hook.
+ *
  * What is read back, per case (one packet, identified by source, protocol and length):
  * - counters: `iptables-save -c`, matched back to the rule lines of the walked file (a rule
  *   with `-s a,b` / `-d c,d` is several kernel rules: their counters are summed);
@@ -36,7 +47,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Netns, parseCounters } from './oracle';
 
-export type KHook = 'OUTPUT' | 'PREROUTING';
+export type KHook = 'OUTPUT' | 'PREROUTING' | 'INPUT' | 'FORWARD' | 'POSTROUTING';
+/** Hooks whose starting marks are set and final marks read by nft chains in the hook itself. */
+export const NFT_PROBED: ReadonlySet<KHook> = new Set<KHook>(['INPUT', 'FORWARD', 'POSTROUTING']);
 export type Proto = 'udp' | 'tcp' | 'icmp';
 
 /** Names and addresses of the topology (see the file comment). */
@@ -65,7 +78,20 @@ export interface KPacket {
   nfmark: number;
   /** IP total length; the probes pick the packet out by it. */
   len: number;
+  /**
+   * INPUT, FORWARD, POSTROUTING: the ctmark the connection has when the packet enters the hook
+   * (set with the nfmark by an nft chain at priority -300 of the hook, after conntrack).
+   */
+  ctmark?: number;
+  /** POSTROUTING: sent from T (`local`, through OUTPUT) or from S and forwarded (default). */
+  via?: 'local' | 'forward';
 }
+
+/** The IP id the helper gives the packet (the nft chains pick it out by it: NAT keeps it). */
+export const ipId = (p: KPacket): number => p.id & 0xffff || 1;
+
+/** Whether the packet is sent from T (through OUTPUT) rather than forged in S. */
+export const sentFromT = (hook: KHook, p: KPacket): boolean => hook === 'OUTPUT' || (hook === 'POSTROUTING' && p.via === 'local');
 
 /** The interface the route in T picks for a destination sent from T (OUTPUT). */
 export function outInterface(dst: string): string {
@@ -237,10 +263,11 @@ const TABLE_CHAINS: Record<string, string[]> = {
   mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
   nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
   filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  security: ['INPUT', 'FORWARD', 'OUTPUT'],
 };
 
-/** The chains after the hook where the probes sit, by hook. */
-const PROBE_AT: Record<KHook, string[]> = { OUTPUT: ['POSTROUTING'], PREROUTING: ['INPUT', 'FORWARD'] };
+/** The chains after the hook where the iptables probes sit, by hook (nft probes for the others). */
+const PROBE_AT: Record<KHook, string[]> = { OUTPUT: ['POSTROUTING'], PREROUTING: ['INPUT', 'FORWARD'], INPUT: [], FORWARD: [], POSTROUTING: [] };
 
 function probeLines(hook: KHook, p: KPacket): { decl: string[]; rules: string[] } {
   const decl: string[] = [];
@@ -365,8 +392,55 @@ function initNft(hook: KHook, p: KPacket | undefined): string {
     // nothing else reaches iptables' tables (counted: noise would show there)
     lines.push('    counter drop', '  }');
   }
+  if (p && NFT_PROBED.has(hook)) lines.push(...nftProbe(hook, p));
   lines.push('}', '');
   return lines.join('\n');
+}
+
+/** The nft hook and priorities of the start chain and of the probe chain, by hook. */
+const NFT_AT: Partial<Record<KHook, { hook: string; after: number }>> = {
+  INPUT: { hook: 'input', after: 200 },
+  FORWARD: { hook: 'forward', after: 200 },
+  POSTROUTING: { hook: 'postrouting', after: 300 },
+};
+
+/**
+ * nft chains for a hook read by nft (inside table nfrules_init): keep strays out before the
+ * hook, set the starting marks at -300 in the hook, read verdict and marks after its tables.
+ * Every counter has a comment naming it (`in`, `stray`, `start`, `hookstray`, `seen`,
+ * `nf0`..`nf31`, `ct0`..`ct31`).
+ */
+function nftProbe(hook: KHook, p: KPacket): string[] {
+  const at = NFT_AT[hook]!;
+  const pick = `ip saddr ${p.src} ip protocol ${p.proto} meta length ${p.len} ip id ${ipId(p)}`;
+  const L: string[] = [];
+  if (sentFromT(hook, p)) {
+    L.push('  chain keep {', '    type filter hook output priority -500; policy accept;');
+  } else {
+    L.push('  chain keep {', '    type filter hook prerouting priority -350; policy accept;');
+  }
+  L.push(`    ${pick} counter accept comment "in"`, '    counter drop comment "stray"', '  }');
+  L.push('  chain start {', `    type filter hook ${at.hook} priority -300; policy accept;`);
+  L.push(`    ${pick} counter meta mark set ${hex(p.nfmark)} ct mark set ${hex(p.ctmark ?? 0)} accept comment "start"`);
+  // nothing else enters the walked hook's tables (ICMP errors, redirects, replies of T)
+  L.push('    counter drop comment "hookstray"', '  }');
+  L.push('  chain probe {');
+  for (let b = 0; b < 32; b++) L.push(`    meta mark & ${hex(2 ** b)} == ${hex(2 ** b)} counter comment "nf${b}"`);
+  for (let b = 0; b < 32; b++) L.push(`    ct mark & ${hex(2 ** b)} == ${hex(2 ** b)} counter comment "ct${b}"`);
+  L.push('  }');
+  L.push('  chain seen {', `    type filter hook ${at.hook} priority ${at.after}; policy accept;`);
+  L.push(`    ip protocol ${p.proto} meta length ${p.len} ip id ${ipId(p)} counter jump probe comment "seen"`, '  }');
+  return L;
+}
+
+/** The named counters of `nft list table ip nfrules_init`. */
+export function nftCounters(listing: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const l of listing.split('\n')) {
+    const m = /counter packets (\d+) .*comment "([^"]+)"/.exec(l);
+    if (m) out.set(m[2], Number(m[1]));
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -458,9 +532,9 @@ export class PacketLab {
     return r.rc === 0 ? undefined : r.err.trim();
   }
 
-  /** Sends the packet (from T for OUTPUT, from S for PREROUTING); sendto's error or undefined. */
+  /** Sends the packet (from T for OUTPUT and local POSTROUTING, else from S); sendto's error or undefined. */
   send(hook: KHook, p: KPacket): Promise<string | undefined> {
-    return (hook === 'OUTPUT' ? this.ht : this.hs).send(p);
+    return (sentFromT(hook, p) ? this.ht : this.hs).send(p);
   }
 
   /** `iptables-save -c` in T. */
@@ -486,6 +560,7 @@ export class PacketLab {
     const sendError = await this.send(hook, p);
     const [sv, nl] = await this.ht.run({ argv: ['iptables-save', '-c'] }, { argv: ['nft', 'list', 'table', 'ip', 'nfrules_init'] });
     if (sv.rc !== 0) throw new Error(`iptables-save -c: ${sv.err.trim()}`);
+    if (NFT_PROBED.has(hook)) return this.readNft(hook, p, walked, base, sv.out, nl.out, sendError);
     const counters = [...nl.out.matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
     const others = counters[1] ?? 0;
     if (hook === 'PREROUTING') {
@@ -496,21 +571,7 @@ export class PacketLab {
       const m = /counter packets (\d+)/.exec(nl.out);
       if (!m || m[1] !== '1') throw new Error(`harness: the packet was not seen in OUTPUT exactly once (nft counter ${m?.[1]})`);
     }
-    const chains = parseCounters(sv.out);
-    for (const r of ruleRefs(walked)) {
-      const c = chains.get(`${r.table}/${r.chain}`);
-      if (!c || c.counts.length < r.first + r.expansions) throw new Error(`harness: line ${r.line + 1} (${r.table}/${r.chain} rule ${r.first + 1}) not found in iptables-save -c`);
-      let n = 0;
-      for (let k = 0; k < r.expansions; k++) n += c.counts[r.first + k];
-      counts.set(r.line, n);
-      expansions.set(r.line, r.expansions);
-    }
-    let table = '';
-    for (const l of sv.out.split('\n')) {
-      if (l.startsWith('*')) table = l.slice(1).trim();
-      const m = /^:(\S+) (ACCEPT|DROP) \[(\d+):\d+\]/.exec(l);
-      if (m) policies.set(`${table}/${m[1]}`, Number(m[3]));
-    }
+    const chains = readCounters(walked, sv.out, base);
     const run: KernelRun = { ...base, save: sv.out, sendError, others };
     for (const at of PROBE_AT[hook]) {
       const pc = chains.get(`mangle/NFRPROBE-${at}`);
@@ -531,12 +592,60 @@ export class PacketLab {
     return run;
   }
 
+  /** The read-back of a hook probed by nft (see nftProbe). */
+  private readNft(hook: KHook, p: KPacket, walked: string, base: KernelRun, save: string, listing: string, sendError: string | undefined): KernelRun {
+    const c = nftCounters(listing);
+    const n = (k: string): number => {
+      const v = c.get(k);
+      if (v === undefined) throw new Error(`harness: nft counter ${k} missing in:\n${listing}`);
+      return v;
+    };
+    if (sendError && !(sentFromT(hook, p) && /Operation not permitted/.test(sendError))) throw new Error(`harness: sendto failed: ${sendError}`);
+    if (n('in') !== 1) throw new Error(`harness: the packet did not ${sentFromT(hook, p) ? 'leave T' : 'arrive in T'} exactly once (nft counter ${n('in')}; send: ${sendError ?? 'ok'})`);
+    if (n('start') !== 1) throw new Error(`harness: the packet did not enter ${hook} exactly once (nft counter ${n('start')}): the topology does not route it there`);
+    readCounters(walked, save, base);
+    const seen = n('seen');
+    if (seen > 1) throw new Error(`harness: the packet was seen after ${hook} ${seen} times`);
+    const run: KernelRun = { ...base, save, sendError, others: n('stray') + n('hookstray'), passed: seen === 1 };
+    if (seen === 1) {
+      let nf = 0;
+      let ct = 0;
+      for (let b = 0; b < 32; b++) {
+        if (n(`nf${b}`) === 1) nf |= 1 << b;
+        if (n(`ct${b}`) === 1) ct |= 1 << b;
+      }
+      run.seenIn = hook as KernelRun['seenIn'];
+      run.marks = { nfmark: nf >>> 0, ctmark: ct >>> 0 };
+    }
+    return run;
+  }
+
   async destroy(): Promise<void> {
     await Promise.all([this.ht.close(), this.hs.close()]);
     await this.s.destroy();
     await this.t.destroy();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Fills the run's counters and policies from `iptables-save -c`; the chains' counters. */
+function readCounters(walked: string, save: string, run: KernelRun): ReturnType<typeof parseCounters> {
+  const chains = parseCounters(save);
+  for (const r of ruleRefs(walked)) {
+    const c = chains.get(`${r.table}/${r.chain}`);
+    if (!c || c.counts.length < r.first + r.expansions) throw new Error(`harness: line ${r.line + 1} (${r.table}/${r.chain} rule ${r.first + 1}) not found in iptables-save -c`);
+    let n = 0;
+    for (let k = 0; k < r.expansions; k++) n += c.counts[r.first + k];
+    run.counts.set(r.line, n);
+    run.expansions.set(r.line, r.expansions);
+  }
+  let table = '';
+  for (const l of save.split('\n')) {
+    if (l.startsWith('*')) table = l.slice(1).trim();
+    const m = /^:(\S+) (ACCEPT|DROP) \[(\d+):\d+\]/.exec(l);
+    if (m) run.policies.set(`${table}/${m[1]}`, Number(m[3]));
+  }
+  return chains;
 }
 
 export async function withPacketLab<T>(fn: (lab: PacketLab) => Promise<T>): Promise<T> {

@@ -17,230 +17,36 @@
  * the kernel gives a new connection ctmark 0, whatever the sample says.
  *
  * Known disagreements the walk has not fixed are `t.todo` with their minimal case.
+ *
+ * The comparison, the shrinking of a disagreeing case and the generated-case loop live in
+ * rulesets.ts, shared with walk-hooks.test.ts (INPUT, FORWARD, POSTROUTING).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RuleDocument } from '../../server/src/core/document';
-import { walk, type WalkResult } from '../../server/src/core/walk';
+import { walk } from '../../server/src/core/walk';
 import { generateKubeDump } from '../../bench/gen-kube-dump';
 import { needKernel, seedFor } from './gate';
-import { interestingU32, Rng } from './generate';
-import { withPacketLab, TOPO, type KernelRun, type KHook, type KPacket, type PacketLab } from './packets';
-import { genPacket, genRuleset, walkPacket } from './rulesets';
+import { withPacketLab, type KPacket } from './packets';
+import { countOf, describe, file, generatedCases, pkt, runOne, walkAgrees, walkPacket } from './rulesets';
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
 
 // ---------------------------------------------------------------------------------------
-// comparison
-
-interface Diff {
-  kind: 'counter' | 'verdict' | 'nfmark' | 'ctmark';
-  text: string;
-}
-
-interface Comparison {
-  diffs: Diff[];
-  /** Rule lines compared. */
-  lines: number;
-  /** Walk steps compared (decided steps on compared lines). */
-  steps: number;
-  /** Compared in full (no undecided step, or the kernel took the assumed branch). */
-  full: boolean;
-}
-
-const BUILTIN_NAMES = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
-
-/**
- * Rule lines the kernel counts only for the walked hook: those in chains reachable from the
- * hook's built-in chain and from none of the built-in chains the packet passes after it (it
- * goes on through later hooks, whose counters are not the walk's business).
- */
-function ruleLines(text: string, hook: KHook): number[] {
-  const lines = text.split('\n');
-  const edges = new Map<string, Set<string>>();
-  const chainOfLine = new Map<number, string>();
-  let table = '';
-  lines.forEach((l, i) => {
-    if (l.startsWith('*')) table = l.slice(1).trim();
-    const m = /^-A (\S+)/.exec(l);
-    if (!m) return;
-    const key = `${table}/${m[1]}`;
-    chainOfLine.set(i, key);
-    const j = / -[jg] (\S+)/.exec(l);
-    if (!edges.has(key)) edges.set(key, new Set());
-    if (j && !BUILTIN_NAMES.has(j[1])) edges.get(key)!.add(`${table}/${j[1]}`);
-  });
-  const reach = (from: string[]): Set<string> => {
-    const seen = new Set<string>(from);
-    const todo = [...from];
-    while (todo.length) for (const n of edges.get(todo.pop()!) ?? []) if (!seen.has(n)) (seen.add(n), todo.push(n));
-    return seen;
-  };
-  const tables = new Set([...chainOfLine.values()].map((k) => k.split('/')[0]));
-  const mine = reach([...tables].map((t) => `${t}/${hook}`));
-  const after = hook === 'OUTPUT' ? ['POSTROUTING'] : ['INPUT', 'FORWARD', 'POSTROUTING'];
-  const others = reach([...tables].flatMap((t) => after.map((b) => `${t}/${b}`)));
-  const out: number[] = [];
-  for (const [i, key] of chainOfLine) if (mine.has(key) && !others.has(key)) out.push(i);
-  return out;
-}
-
-function compare(text: string, w: WalkResult, k: KernelRun): Comparison {
-  const matched = new Map<number, number>();
-  const undecided = new Set<number>();
-  for (const s of w.path) {
-    if (s.matched) matched.set(s.line, (matched.get(s.line) ?? 0) + 1);
-    if (!s.decided) undecided.add(s.line);
-  }
-  const full = !w.loop && [...undecided].every((l) => (k.counts.get(l) ?? 0) === (matched.get(l) ?? 0));
-  const diffs: Diff[] = [];
-  const src = text.split('\n');
-  let lines = 0;
-  let steps = 0;
-  if (full) {
-    for (const l of ruleLines(text, w.hook as KHook)) {
-      if (undecided.has(l)) continue;
-      lines++;
-      const kc = k.counts.get(l) ?? 0;
-      const wc = matched.get(l) ?? 0;
-      if (kc !== wc) diffs.push({ kind: 'counter', text: `line ${l + 1} \`${src[l]}\`: kernel counted ${kc}, walk matched ${wc}` });
-    }
-    steps = w.path.filter((s) => s.decided).length;
-    const walkPass = w.verdict === 'ACCEPT';
-    if (walkPass !== k.passed) diffs.push({ kind: 'verdict', text: `verdict: walk ${w.verdict}${w.verdictLine !== undefined ? ` (line ${w.verdictLine + 1})` : ''}, kernel ${k.passed ? `passed (seen in ${k.seenIn})` : `did not pass${k.sendError ? ` (sendto: ${k.sendError})` : ''}`}` });
-    if (k.passed && walkPass && k.marks) {
-      if (k.marks.nfmark !== w.nfmark) diffs.push({ kind: 'nfmark', text: `nfmark: kernel ${hex(k.marks.nfmark)}, walk ${hex(w.nfmark)}` });
-      if (k.marks.ctmark !== w.ctmark) diffs.push({ kind: 'ctmark', text: `ctmark: kernel ${hex(k.marks.ctmark)}, walk ${hex(w.ctmark)}` });
-    }
-  } else {
-    for (const s of w.path) {
-      if (!s.decided) break;
-      steps++;
-      if (s.matched && (k.counts.get(s.line) ?? 0) === 0) diffs.push({ kind: 'counter', text: `line ${s.line + 1} \`${src[s.line]}\`: walk matched it (decided), kernel counted 0` });
-    }
-  }
-  return { diffs, lines, steps, full };
-}
-
-function describe(hook: KHook, text: string, p: KPacket, ctmark: number, w: WalkResult, k: KernelRun, c: Comparison): string {
-  const counted = [...k.counts].filter(([, n]) => n > 0).map(([l, n]) => `${l + 1}${n > 1 ? `x${n}` : ''}`);
-  const walked = w.path.map((s) => `${s.line + 1}${s.matched ? '+' : '-'}${s.decided ? '' : '?'}`);
-  return [
-    `hook ${hook}; packet ${JSON.stringify(walkPacket(hook, p, ctmark))} (kernel: ${p.proto} len ${p.len}, id ${p.id})`,
-    ...c.diffs.map((d) => `  DIFF ${d.text}`),
-    `  kernel counted lines: ${counted.join(' ') || '(none)'}; passed: ${k.passed}${k.marks ? ` nfmark ${hex(k.marks.nfmark)} ctmark ${hex(k.marks.ctmark)}` : ''}`,
-    `  walk path (line +matched -not ?undecided): ${walked.join(' ')}; verdict ${w.verdict}; nfmark ${hex(w.nfmark)} ctmark ${hex(w.ctmark)}`,
-    ...(w.notes.length ? [`  walk notes: ${w.notes.slice(0, 6).join(' | ')}`] : []),
-    '  file:',
-    ...text.split('\n').map((l, i) => (l ? `  ${String(i + 1).padStart(3)}| ${l}` : '')).filter(Boolean),
-  ].join('\n');
-}
-
-async function runOne(lab: PacketLab, hook: KHook, text: string, p: KPacket, ctmark: number): Promise<{ w: WalkResult; k: KernelRun; c: Comparison }> {
-  const k = await lab.runCase(hook, text, p);
-  if (k.loadError) throw new Error(`load failed: ${k.loadError}`);
-  const w = walk(new RuleDocument(text, 'save'), { hook, packet: walkPacket(hook, p, ctmark) });
-  return { w, k, c: compare(text, w, k) };
-}
-
-/**
- * Shrinks a disagreeing case: drops rule lines one at a time (a fresh packet id each try) while
- * a disagreement of the same kind remains.
- */
-async function minimize(lab: PacketLab, hook: KHook, text: string, p: KPacket, ctmark: number, target: Diff): Promise<{ text: string; p: KPacket }> {
-  const key = (d: Diff): string => (d.kind === 'counter' ? d.text.replace(/^line \d+ /, '').replace(/: kernel.*/, '') : d.kind);
-  const want = key(target);
-  let cur = text;
-  let curP = p;
-  let budget = 150;
-  for (let changed = true; changed && budget > 0; ) {
-    changed = false;
-    const lines = cur.split('\n');
-    for (let i = lines.length - 1; i >= 0 && budget > 0; i--) {
-      if (!/^-A /.test(lines[i])) continue;
-      const cand = [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n');
-      const cp = renumber(lab, curP);
-      budget--;
-      try {
-        const r = await runOne(lab, hook, cand, cp, ctmark);
-        if (r.c.diffs.some((d) => key(d) === want)) {
-          cur = cand;
-          curP = cp;
-          changed = true;
-          break;
-        }
-      } catch {
-        /* a file the kernel refuses: keep the line */
-      }
-    }
-  }
-  return { text: cur, p: curP };
-}
-
-/** The same packet as a new connection (fresh source port / ICMP id / sequence). */
-function renumber(lab: PacketLab, p: KPacket): KPacket {
-  const id = lab.nextId();
-  return { ...p, id, sport: 1024 + ((id * 7919) % 60000) };
-}
-
-// ---------------------------------------------------------------------------------------
 // generated rule sets
 
-const CASES: Record<KHook, number> = { OUTPUT: 200, PREROUTING: 200 };
+const CASES = { OUTPUT: 200, PREROUTING: 200 } as const;
 
 test('walk vs kernel: generated rule sets, OUTPUT and PREROUTING', async (t) => {
   if (!needKernel(t)) return;
   const seed = seedFor('walk-differential', 0x77a1c);
   const started = Date.now();
   await withPacketLab(async (lab) => {
-    const figures: string[] = [];
     const failures: string[] = [];
     for (const hook of ['OUTPUT', 'PREROUTING'] as const) {
-      const r = new Rng((seed ^ (hook === 'OUTPUT' ? 0x0 : 0x5eed)) >>> 0);
-      let cases = 0;
-      let full = 0;
-      let lines = 0;
-      let steps = 0;
-      let passed = 0;
-      let rejected = 0;
-      let noise = 0;
-      const rejectMsgs = new Set<string>();
-      const diffCount: Record<string, number> = {};
-      let shown = 0;
-      while (cases < CASES[hook]) {
-        const p = genPacket(r, hook, lab.nextId());
-        const text = genRuleset(r, hook, p);
-        const ctmark = r.chance(0.5) ? 0 : interestingU32(r);
-        const k = await lab.runCase(hook, text, p);
-        if (k.loadError) {
-          rejected++;
-          if (rejectMsgs.size < 5) rejectMsgs.add(k.loadError.split('\n').slice(0, 2).join(' / '));
-          if (rejected > CASES[hook]) throw new Error(`iptables-restore refuses too many generated files: ${[...rejectMsgs].join('; ')}`);
-          continue;
-        }
-        cases++;
-        const w = walk(new RuleDocument(text, 'save'), { hook, packet: walkPacket(hook, p, ctmark) });
-        const c = compare(text, w, k);
-        if (c.full) full++;
-        if (k.passed) passed++;
-        noise += k.others ?? 0;
-        lines += c.lines;
-        steps += c.steps;
-        for (const d of c.diffs) diffCount[d.kind] = (diffCount[d.kind] ?? 0) + 1;
-        if (c.diffs.length && shown < 4) {
-          shown++;
-          // a mark or verdict difference first: it says more than a counter
-          const first = c.diffs.find((d) => d.kind !== 'counter') ?? c.diffs[0];
-          const min = await minimize(lab, hook, text, p, ctmark, first);
-          const again = await runOne(lab, hook, min.text, renumber(lab, min.p), ctmark);
-          failures.push(`case ${cases} (seed ${seed}), minimized:\n${describe(hook, min.text, min.p, ctmark, again.w, again.k, again.c)}\n  (original case: ${c.diffs.map((d) => d.text).join('; ')})`);
-        }
-      }
-      const nd = Object.values(diffCount).reduce((a, b) => a + b, 0);
-      figures.push(
-        `${hook}: ${cases} rule sets (${rejected} generated files refused by iptables-restore and regenerated${rejectMsgs.size ? `: ${[...rejectMsgs].join('; ')}` : ''}), ${full} compared in full, ${passed} packets got past the hook; ${lines} rule lines and ${steps} walk steps compared; ${nd} disagreements ${JSON.stringify(diffCount)}; ${noise} stray packets kept out`,
-      );
-      console.log(`[walk-differential] ${figures[figures.length - 1]}`);
+      const f = await generatedCases(lab, hook, CASES[hook], seed, hook === 'OUTPUT' ? 0x0 : 0x5eed);
+      failures.push(...f.failures);
+      console.log(`[walk-differential] ${f.figure}`);
     }
     console.log(`[walk-differential] ${((Date.now() - started) / 1000).toFixed(1)} s`);
     assert.equal(failures.length, 0, `the walk disagrees with the kernel:\n\n${failures.join('\n\n')}`);
@@ -249,58 +55,6 @@ test('walk vs kernel: generated rule sets, OUTPUT and PREROUTING', async (t) => 
 
 // ---------------------------------------------------------------------------------------
 // focused kernel facts the walk's semantics rest on (each also compared with the walk)
-
-const BUILT: Record<string, string[]> = {
-  raw: ['PREROUTING', 'OUTPUT'],
-  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
-  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
-  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
-};
-
-/** A save file from rule lines per table (`-A ...` lines; built-in chains declared ACCEPT). */
-function file(tables: Record<string, string[]>): string {
-  const out: string[] = [];
-  for (const [t, rules] of Object.entries(tables)) {
-    out.push(`*${t}`, ...BUILT[t].map((c) => `:${c} ACCEPT [0:0]`));
-    const users = new Set<string>();
-    for (const r of rules) {
-      const m = /^-A (\S+)/.exec(r);
-      if (m && !BUILT[t].includes(m[1])) users.add(m[1]);
-    }
-    out.push(...[...users].map((u) => `:${u} - [0:0]`), ...rules, 'COMMIT');
-  }
-  return out.join('\n') + '\n';
-}
-
-/** Counter of the rule whose text contains `needle` (first such line). */
-function countOf(text: string, k: KernelRun, needle: string): number {
-  const i = text.split('\n').findIndex((l) => l.startsWith('-A ') && l.includes(needle));
-  assert.ok(i >= 0, `no rule with ${needle}`);
-  return k.counts.get(i) ?? -1;
-}
-
-function pkt(lab: PacketLab, hook: KHook, over: Partial<KPacket> = {}): KPacket {
-  const id = lab.nextId();
-  const base: KPacket =
-    hook === 'OUTPUT'
-      ? { proto: 'udp', src: TOPO.dum0.addr, dst: '198.51.100.7', sport: 1024 + ((id * 7919) % 60000), dport: 53, id, nfmark: 0x12, len: 77 }
-      : { proto: 'udp', src: '192.168.7.7', dst: TOPO.tAddr, sport: 1024 + ((id * 7919) % 60000), dport: 53, id, nfmark: 0x12, len: 77 };
-  return { ...base, ...over };
-}
-
-/** Compares the walk on a fact case; a disagreement fails, or is a todo when `known` says why. */
-function walkAgrees(t: { todo: (m?: string) => void }, hook: KHook, text: string, p: KPacket, k: KernelRun, ctmark = 0, known?: string): void {
-  const w = walk(new RuleDocument(text, 'save'), { hook, packet: walkPacket(hook, p, ctmark) });
-  const c = compare(text, w, k);
-  if (!c.diffs.length) return;
-  const msg = describe(hook, text, p, ctmark, w, k, c);
-  if (known) {
-    console.log(`[walk-differential] TODO (${known}):\n${msg}`);
-    t.todo(`${known}: ${c.diffs.map((d) => d.text).join('; ')}`);
-    return;
-  }
-  assert.fail(`the walk disagrees with the kernel:\n${msg}`);
-}
 
 test('kernel facts: the raw table runs before conntrack (-200); a NEW connection has ctmark 0', async (t) => {
   if (!needKernel(t)) return;
