@@ -13,7 +13,7 @@ import { HOOKS, HOOK_TABLES, WalkResult, isHook, walk } from './core/walk';
 
 const USAGE = `usage:
   nfrules mark [--nfmark N] [--ctmark N] [--json] -- -j MARK --or-mark 0x4000
-  nfrules check [--json] FILE...
+  nfrules check [--json] [-4|-6] FILE...   (-4/-6: the family of save files, else from the name: rules.v6, ip6tables*...)
   nfrules trace FILE --hook PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING [--table TABLE]
                 --packet 'src=10.0.0.1 dst=10.96.0.10 proto=tcp dport=80 state=NEW nfmark=0x0'
                 [--assume nomatch|match] [--json]`;
@@ -72,7 +72,9 @@ function markCommand(argv: string[]): number {
 
 function checkCommand(argv: string[]): number {
   const json = argv.includes('--json');
-  const files = argv.filter((a) => a !== '--json');
+  // -4/-6: load as iptables-restore / ip6tables-restore would (else the file's name tells, see familyOfUri)
+  const family = argv.includes('-6') ? 6 : argv.includes('-4') ? 4 : undefined;
+  const files = argv.filter((a) => a !== '--json' && a !== '-4' && a !== '-6');
   if (!files.length) fail(USAGE);
   const service = new NfRulesService();
   const all: object[] = [];
@@ -85,7 +87,7 @@ function checkCommand(argv: string[]): number {
     } catch (e) {
       fail(`nfrules: cannot read ${file}: ${(e as Error).message}`);
     }
-    service.open(file, text);
+    service.open(file, text, undefined, 0, undefined, family);
     for (const d of service.diagnostics(file, DEFAULT_SERVICE_SETTINGS)) {
       const severity = ['', 'error', 'warning', 'information', 'hint'][d.severity ?? 1];
       if (severity === 'error') errors++;
