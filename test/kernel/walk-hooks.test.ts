@@ -136,7 +136,7 @@ test('kernel facts: FORWARD has no nat: iptables-nft takes nat\'s `:FORWARD DROP
   });
 });
 
-test('kernel facts: -i/-o per hook: -o refused in built-in INPUT and -i in built-in POSTROUTING; in a user chain they compare with an empty name', async (t) => {
+test('kernel facts: -i/-o per hook: -o refused in built-in INPUT, -i in built-in POSTROUTING; in a user chain INPUT has no output interface, POSTROUTING a forwarded packet\'s input one (none when sent from T)', async (t) => {
   if (!needKernel(t) || !needNft(t)) return;
   await withPacketLab(async (lab) => {
     const noO = await lab.load(file({ filter: ['-A INPUT -o dum0 -j ACCEPT'] }));
