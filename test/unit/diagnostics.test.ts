@@ -407,6 +407,10 @@ test('undeclared-chain in a script: silent where the running order is not the te
     // chains made by iptables-restore from the script
     `iptables-restore < /etc/iptables/base.rules\niptables -A INPUT -j BASE\n`,
     `iptables-restore <<EOF\n*filter\n:BASE - [0:0]\nCOMMIT\nEOF\niptables -A INPUT -j BASE\n`,
+    // commands the parser does not read, which iptables does (`--new`, `-NX`), or a program it does not know
+    `iptables --new WEB\niptables -A INPUT -j WEB\n`,
+    `iptables -NWEB\niptables -A INPUT -j WEB\n`,
+    `"$IPT" -N WEB\n$IPT -A INPUT -j WEB\n`,
     // a target is not a chain
     `iptables -A INPUT -j LOG --log-prefix x\niptables -t nat -A POSTROUTING -j MASQUERADE\niptables -A INPUT -j RETURN\n`,
   ];

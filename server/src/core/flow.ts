@@ -1040,9 +1040,19 @@ function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused:
     return st;
   };
   const rules: number[] = [];
+  // lines no entry reads (a program the parser does not know, `"$IPT" -N X`) that may make a chain
+  const covered = new Uint8Array(doc.lines.length);
+  for (const e of entries) for (let l = e.line; l <= e.endLine && l < covered.length; l++) covered[l] = 1;
+  const hidden = doc.lines.some((l, i) => !covered[i] && /(?:^|\s)(?:-N|--new)/.test(l) && !/^\s*#/.test(l));
+  if (hidden) unknownTable[0] = unknownTable[1] = true;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
-    if (e.k !== 'rule' || !e.rule.command) continue;
+    if (e.k !== 'rule') continue;
+    // a command the parser does not read (`--new X`, `-NX`): it may make any chain
+    if (!e.rule.command) {
+      unknownTable[e.family === 6 ? 1 : 0] = true;
+      continue;
+    }
     rules.push(i);
     const c = e.rule.command;
     const kind = c.spec.kind;
