@@ -11,6 +11,13 @@
  * and when its items mean the same as before (typing inside a rule without changing a chain
  * name, a target or a mark) the file-level findings are reused and only their columns are
  * read again from the new items.
+ *
+ * Scripts: chains are per program (iptables/ip6tables) and table, and `shellChains` follows
+ * them top to bottom as iptables meets them (undeclared-chain: never created, created only
+ * later, deleted or renamed before; unused-chain), conservative where functions, branches,
+ * loops or shell expansions make the running order or the names unknown. Addresses
+ * (address-family) come from -s/-d, DNAT/SNAT, NETMAP, TPROXY and iprange; a save file's
+ * family from its header, else `FlowOptions.family` (the file's name), else the majority.
  */
 import { TABLES } from './knowledge';
 import { Entry, RuleDocument, parseSaveLine } from './document';
