@@ -45,6 +45,7 @@ const CASES: Case[] = [
   { name: 'DNAT in filter (script)', text: `iptables -t filter -A PREROUTING -p tcp -j DNAT --to-destination 192.0.2.1:80\n`, format: 'shell' },
   { name: 'MASQUERADE without -t (script)', text: `iptables -A POSTROUTING -o lo -j MASQUERADE\n`, format: 'shell' },
   { name: 'undeclared chain (script)', text: `iptables -t nat -A PREROUTING -j WEB\niptables -t nat -A WEB -j RETURN\n`, format: 'shell', finding: { line: 0, word: 'WEB', code: 'undeclared-chain' } },
+  { name: 'chain created only later (script)', text: `iptables -t nat -A PREROUTING -j WEB\niptables -t nat -A WEB -j RETURN\niptables -t nat -N WEB\n`, format: 'shell' },
 ];
 
 function fixesOf(c: Case): CodeAction[] {

@@ -212,6 +212,15 @@ const fileLevel: { code: string; src: string; format: Format; title: RegExp; aft
   { code: 'unreachable-rule', src: `*filter\n-A INPUT -j DROP\n-A INPUT -p tcp -j ACC$0EPT\nCOMMIT\n`, format: 'save', title: /Remove the rule/, after: `*filter\n-A INPUT -j DROP\nCOMMIT\n` },
   { code: 'undeclared-chain', src: `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j MISS$0ING\nCOMMIT\n`, format: 'save', title: /Declare chain MISSING/, after: `*filter\n:INPUT ACCEPT [0:0]\n:MISSING - [0:0]\n-A INPUT -j MISSING\nCOMMIT\n` },
   { code: 'undeclared-chain', src: `iptables -t nat -A PREROUTING -j W$0EB\n`, format: 'shell', title: /Create chain WEB/, after: `iptables -t nat -N WEB\niptables -t nat -A PREROUTING -j WEB\n`, reported: true },
+  // created only later: a second -N would fail, so the -N moves up
+  {
+    code: 'undeclared-chain',
+    src: `  iptables -t nat -A PREROUTING -j W$0EB\niptables -t nat -A WEB -j RETURN\niptables -t nat -N WEB\necho done\n`,
+    format: 'shell',
+    title: /Move the -N WEB of line 3 before its first use/,
+    after: `  iptables -t nat -N WEB\n  iptables -t nat -A PREROUTING -j WEB\niptables -t nat -A WEB -j RETURN\necho done\n`,
+    reported: true,
+  },
   { code: 'chain-redeclared', src: `*filter\n:X - [0:0]\n:$0X - [0:0]\n-A INPUT -j X\nCOMMIT\n`, format: 'save', title: /second declaration/, after: `*filter\n:X - [0:0]\n-A INPUT -j X\nCOMMIT\n` },
   { code: 'user-chain-policy', src: `*filter\n:MI$0NE DROP [0:0]\n-A INPUT -j MINE\nCOMMIT\n`, format: 'save', title: /no policy/, after: `*filter\n:MINE - [0:0]\n-A INPUT -j MINE\nCOMMIT\n` },
 ];

@@ -256,6 +256,17 @@ function undeclaredChain(doc: RuleDocument, f: Finding): Fix[] {
   const prefix = text.slice(indent.length, first.program.s);
   const wrap = WRAPPER.test(prefix) ? prefix : '';
   const prog = text.slice(first.program.s, first.program.e);
+  // created only later in the script: a second -N would fail ("Chain already exists"), so
+  // the fix moves that -N up, where it stands alone on its lines
+  const later = doc.entries.find(
+    (x): x is RuleEntry => x.k === 'rule' && x.line > first.line && x.rule.command?.spec.kind === 'new' && x.rule.command.chain?.text === name && (x.rule.table?.text ?? 'filter') === table,
+  );
+  if (later) {
+    const remove = removeLines(doc, later);
+    if (!remove) return [];
+    const moved = doc.lines.slice(later.line, later.endLine + 1).map((l) => l.replace(/^\s*/, indent)).join('\n');
+    return [{ title: `Move the -N ${name} of line ${later.line + 1} before its first use`, edits: [insert(pos(first.line, 0), `${moved}\n`), remove] }];
+  }
   const t = first.rule.table ? `-t ${table} ` : '';
   return [{ title: `Create chain ${name} first: ${prog} ${t}-N ${name}`, edits: [insert(pos(first.line, 0), `${indent}${wrap}${prog} ${t}-N ${name}\n`)] }];
 }
