@@ -325,8 +325,14 @@ export class RuleDocument {
     }
     const fresh: (Entry | null)[] = [];
     for (let i = 0; i < inserted.length; i++) fresh.push(this.parseLine(sl + i));
-    this.perLine.splice(sl, el - sl + 1, ...fresh);
+    const replaced = this.perLine.splice(sl, el - sl + 1, ...fresh);
     const delta = inserted.length - (el - sl + 1);
+    // typing inside lines: the entry list keeps its order, swap the entries in place (a new
+    // list of 150,000 entries a keystroke is garbage the collector must clear)
+    if (delta === 0 && this.cachedEntries && this.swapEntries(replaced, fresh)) {
+      this.revision++;
+      return;
+    }
     if (delta !== 0) {
       for (let i = sl + inserted.length; i < this.perLine.length; i++) {
         const e = this.perLine[i];
@@ -335,6 +341,26 @@ export class RuleDocument {
     }
     this.cachedEntries = null;
     this.revision++;
+  }
+
+  /** Replace `old[i]` by `now[i]` in the cached entry list; false when an entry appears or goes. */
+  private swapEntries(old: (Entry | null)[], now: (Entry | null)[]): boolean {
+    const list = this.cachedEntries!;
+    for (let i = 0; i < old.length; i++) if (!old[i] !== !now[i]) return false;
+    for (let i = 0; i < old.length; i++) {
+      const o = old[i];
+      if (!o) continue;
+      let lo = 0;
+      let hi = list.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid].line < o.line) lo = mid + 1;
+        else hi = mid;
+      }
+      if (list[lo] !== o) return false;
+      list[lo] = now[i]!;
+    }
+    return true;
   }
 
   getText(): string {

@@ -130,6 +130,11 @@ export function familyOfUri(uri: string): 4 | 6 | undefined {
 }
 
 interface Cache {
+  /**
+   * The entries the items were made from, as a list of its own: the document swaps entries
+   * in place in its list when typing stays inside lines, so comparing with its list would
+   * see no change.
+   */
   entries: Entry[];
   items: Item[];
   /** The graph pass's findings; undefined when a quick call found them out of date. */
@@ -156,6 +161,7 @@ export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding
   const old = caches.get(doc);
   let items: Item[];
   let pending: Pending[] | undefined;
+  let srcs: Entry[] | undefined;
   const heads = tableHeads(doc, entries);
   if (old && doc.format === 'save') {
     const oe = old.entries;
@@ -169,17 +175,23 @@ export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding
     const same = oe.length === entries.length && fresh.every((it, k) => sameItem(it, old.items[p + k])) && heads.join('\n') === old.heads.join('\n');
     // the cache is this document's alone: patch its items in place
     items = old.items;
-    if (oe.length === entries.length) for (let k = 0; k < fresh.length; k++) items[p + k] = fresh[k];
-    else if (fresh.length < 4096) items.splice(p, old.items.length - q - p, ...fresh);
+    if (oe.length === entries.length) {
+      for (let k = 0; k < fresh.length; k++) {
+        items[p + k] = fresh[k];
+        oe[p + k] = entries[p + k];
+      }
+      srcs = oe;
+    } else if (fresh.length < 4096) items.splice(p, old.items.length - q - p, ...fresh);
     else items = old.items.slice(0, p).concat(fresh, old.items.slice(old.items.length - q));
     if (same && old.unused === unused && old.family === family) pending = old.pending;
   } else items = entries.map((e) => itemOf(doc, e));
+  srcs ??= entries.slice();
   if (!pending && opts.quickOnly) {
-    caches.set(doc, { entries, items, pending: undefined, heads, unused, family });
+    caches.set(doc, { entries: srcs, items, pending: undefined, heads, unused, family });
     return null;
   }
   if (!pending) pending = analyzeItems(doc, entries, items, heads, unused, family);
-  caches.set(doc, { entries, items, pending, heads, unused, family });
+  caches.set(doc, { entries: srcs, items, pending, heads, unused, family });
   const out: Finding[] = [];
   for (const f of pending) {
     const e = entries[f.idx];
