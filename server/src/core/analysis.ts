@@ -67,28 +67,13 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
         open = null;
         break;
       }
-      case 'rule': {
-        if (save) {
-          if (!open) findings.push(wordFinding(e.line, e.words[0] ?? { text: '', l: 0, s: 0, el: 0, e: 1 }, 'rule-outside-table', 'Rule outside a table: a *table line must come first'));
-          else e.table = open.name;
-        } else {
-          e.table = e.rule.table?.text ?? 'filter';
-        }
+      case 'rule':
+        placeRule(e, open?.name, save, findings);
         break;
-      }
       case 'junk':
         break;
     }
-    if (e.findings) {
-      for (const f of e.findings) {
-        if (f.needs) {
-          const msg = hookProblem(f.needs, e.table);
-          if (msg) findings.push({ code: f.code, severity: f.severity, message: msg, line: f.line + e.line, s: f.s, endLine: f.endLine + e.line, e: f.e });
-          continue;
-        }
-        findings.push({ ...f, line: f.line + e.line, endLine: f.endLine + e.line });
-      }
-    }
+    if (e.findings) ownFindings(e, findings);
   }
   if (open && save) {
     const h = open.entry as Extract<Entry, { k: 'table' }>;
@@ -97,6 +82,65 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
   // across lines: the chain graph, loops, reachability, rule order, address families
   if (opts.flow !== false) for (const f of flowFindings(doc, flowOptions(settings))) findings.push(f);
   return { findings, samples };
+}
+
+/** A rule's table (the open `*table` of a save file, its `-t` in a script), or the finding that it has none. */
+function placeRule(e: Extract<Entry, { k: 'rule' }>, table: string | undefined, save: boolean, findings: Finding[]): void {
+  if (save) {
+    e.table = table;
+    if (table === undefined) findings.push(wordFinding(e.line, e.words[0] ?? { text: '', l: 0, s: 0, el: 0, e: 1 }, 'rule-outside-table', 'Rule outside a table: a *table line must come first'));
+  } else {
+    e.table = e.rule.table?.text ?? 'filter';
+  }
+}
+
+/** What an entry says about itself, at its lines; table and hook limits judged in its table. */
+function ownFindings(e: Entry, findings: Finding[]): void {
+  for (const f of e.findings!) {
+    if (f.needs) {
+      const msg = hookProblem(f.needs, e.table);
+      if (msg) findings.push({ code: f.code, severity: f.severity, message: msg, line: f.line + e.line, s: f.s, endLine: f.endLine + e.line, e: f.e });
+      continue;
+    }
+    findings.push({ ...f, line: f.line + e.line, endLine: f.endLine + e.line });
+  }
+}
+
+/**
+ * The analysis after an edit that stayed inside lines of a save file or listing and swapped
+ * rule or junk entries for entries of the same kind (`RuleDocument.lastSwap`): the previous
+ * analysis with those lines' findings made again. Null where the edit may change more (a
+ * line that becomes a table, a chain, a sample...): then analyze the whole document.
+ */
+export function reanalyzeSwapped(doc: RuleDocument, prev: Analysis, old: readonly Entry[], now: readonly Entry[]): Analysis | null {
+  if (doc.format === 'shell') return null;
+  const save = doc.format === 'save';
+  const lines = new Set<number>();
+  for (let i = 0; i < old.length; i++) {
+    const o = old[i];
+    const n = now[i];
+    if (o.k !== n.k || (n.k !== 'rule' && n.k !== 'junk' && n.k !== 'listing-rule') || o.line !== n.line || o.endLine !== n.endLine) return null;
+    // a rule outside every table has no table to take
+    if (n.k === 'rule' && save && o.table === undefined) return null;
+    lines.add(n.line);
+  }
+  const findings: Finding[] = [];
+  let placed = false;
+  const addNew = () => {
+    for (const n of now) {
+      if (n.k === 'rule') placeRule(n, (old[now.indexOf(n)] as Entry).table, save, findings);
+      if (n.findings) ownFindings(n, findings);
+    }
+    placed = true;
+  };
+  const first = Math.min(...lines);
+  for (const f of prev.findings) {
+    if (lines.has(f.line)) continue;
+    if (!placed && f.line > first) addNew();
+    findings.push(f);
+  }
+  if (!placed) addNew();
+  return { findings, samples: prev.samples };
 }
 
 /**

@@ -221,6 +221,12 @@ export class RuleDocument {
   private perLine: (Entry | null)[] = [];
   private shellEntries: Entry[] = [];
   private cachedEntries: Entry[] | null = null;
+  /**
+   * The last edit, when it stayed inside lines and swapped entries in place: the entries it
+   * replaced and their successors, and the revision it made (an analysis of the revision
+   * before can be brought up to date from these alone).
+   */
+  lastSwap: { revision: number; old: Entry[]; now: Entry[] } | undefined;
   /** Bumped by every change; analyses are keyed on it. */
   revision = 0;
 
@@ -331,6 +337,7 @@ export class RuleDocument {
     // list of 150,000 entries a keystroke is garbage the collector must clear)
     if (delta === 0 && this.cachedEntries && this.swapEntries(replaced, fresh)) {
       this.revision++;
+      this.lastSwap = { revision: this.revision, old: replaced.filter((e): e is Entry => !!e), now: fresh.filter((e): e is Entry => !!e) };
       return;
     }
     if (delta !== 0) {

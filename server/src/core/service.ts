@@ -4,7 +4,7 @@
  * connection: the server and the CLI both drive it.
  */
 import { CodeAction, CodeLens, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
-import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions } from './analysis';
+import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions, reanalyzeSwapped } from './analysis';
 import { familyOfUri, flowFindings } from './flow';
 import { markRewrites, markSourceActions } from './codeActions';
 import { Format, RuleDocument, detectFormat } from './document';
@@ -114,7 +114,11 @@ export class NfRulesService {
     if (!h) return undefined;
     const a = h.analysis;
     if (a && a.revision === h.doc.revision && a.settings === settings) return a.value;
-    const value = analyze(h.doc, settings, { flow: false });
+    // one keystroke inside a line since: only that line's findings are made again
+    const swap = h.doc.lastSwap;
+    const value =
+      (a && a.settings === settings && a.revision === h.doc.revision - 1 && swap?.revision === h.doc.revision && reanalyzeSwapped(h.doc, a.value, swap.old, swap.now)) ||
+      analyze(h.doc, settings, { flow: false });
     h.analysis = { revision: h.doc.revision, settings, value };
     return value;
   }
