@@ -48,15 +48,17 @@ function schedulePublish(uri: string): void {
     if (service.version(uri) !== version) return schedulePublish(uri);
     // on a keystroke: the file-level pass only if its cached graph still holds; else its
     // last findings, moved with the edits, and the whole pass once typing pauses
+    const opened = !service.flowDone(uri);
     connection.sendDiagnostics({ uri, version, diagnostics: service.diagnostics(uri, settings, 'quick') });
-    if (service.flowStale(uri)) scheduleFlow(uri);
+    // a document just opened gets the file-level pass right after its first publish
+    if (service.flowStale(uri)) scheduleFlow(uri, opened ? 0 : FLOW_DELAY_MS);
   });
 }
 
 /** Quiet time after the last edit before the file-level pass runs again. */
 const FLOW_DELAY_MS = 300;
 const flowTimers = new Map<string, NodeJS.Timeout>();
-function scheduleFlow(uri: string): void {
+function scheduleFlow(uri: string, delay: number): void {
   clearTimeout(flowTimers.get(uri));
   flowTimers.set(
     uri,
@@ -67,7 +69,7 @@ function scheduleFlow(uri: string): void {
       const settings = await settingsFor(uri);
       if (service.version(uri) !== version) return;
       connection.sendDiagnostics({ uri, version, diagnostics: service.diagnostics(uri, settings, 'now') });
-    }, FLOW_DELAY_MS),
+    }, delay),
   );
 }
 

@@ -9,13 +9,16 @@ const TEXT = `*filter
 COMMIT
 `;
 
-test('dist/server.js --stdio: a change to the chain graph is published at once, and again with the file-level pass once typing pauses', async () => {
+test('dist/server.js --stdio: opening publishes the per-line checks, then the file-level pass; a change to the chain graph is published at once, and again once typing pauses', async () => {
   const c = new LspClient();
   try {
     await c.initialize();
     c.notify('textDocument/didOpen', { textDocument: { uri: URI, languageId: 'iptables', version: 1, text: TEXT } });
+    // opened: the per-line checks first, then at once the file-level pass
     const first = await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === 1);
-    assert.deepEqual(first.params.diagnostics.map((d: any) => [d.code, d.range.start.line]), [['undeclared-chain', 2]]);
+    assert.deepEqual(first.params.diagnostics, []);
+    const opened = await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === 1 && m.params.diagnostics.length > 0, 2000);
+    assert.deepEqual(opened.params.diagnostics.map((d: any) => [d.code, d.range.start.line]), [['undeclared-chain', 2]]);
     c.notifications.length = 0;
     c.notify('textDocument/didChange', {
       textDocument: { uri: URI, version: 2 },

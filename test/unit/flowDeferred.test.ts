@@ -18,8 +18,11 @@ const undeclared = (d: { code?: unknown; range: { start: { line: number } } }[])
 
 test('a line added above: quick diagnostics move the last file-level findings down; now recomputes the same', () => {
   const { svc, uri } = openDoc(TEXT);
-  assert.deepEqual(undeclared(svc.diagnostics(uri, DEFAULT_SERVICE_SETTINGS, 'quick')), [2], 'first publish: the whole pass');
-  assert.equal(svc.flowStale(uri), false);
+  // just opened: the per-line checks at once, the file-level pass right after (the server runs `now`)
+  assert.deepEqual(undeclared(svc.diagnostics(uri, DEFAULT_SERVICE_SETTINGS, 'quick')), []);
+  assert.deepEqual([svc.flowStale(uri), svc.flowDone(uri)], [true, false]);
+  assert.deepEqual(undeclared(svc.diagnostics(uri, DEFAULT_SERVICE_SETTINGS, 'now')), [2]);
+  assert.deepEqual([svc.flowStale(uri), svc.flowDone(uri)], [false, true]);
   svc.change(uri, [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: ':OTHER - [0:0]\n' }], 2);
   assert.deepEqual(undeclared(svc.diagnostics(uri, DEFAULT_SERVICE_SETTINGS, 'quick')), [3]);
   assert.equal(svc.flowStale(uri), true, 'a declaration changes the graph: the pass is due');

@@ -212,7 +212,7 @@ class SaveRule {
   }
 }
 
-const FULL_CACHE_SIZE = 4096;
+const FULL_CACHE_SIZE = 1024;
 
 /** A parsed document, updated in place by edits. */
 export class RuleDocument {

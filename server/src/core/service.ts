@@ -67,7 +67,7 @@ interface Held {
   analysis?: { revision: number; settings: Settings; value: Analysis };
   chains?: ChainIndex;
   /** File-level findings (flow.ts) of `revision`, or of an earlier text moved along with the edits (`fresh` false). */
-  flow?: { revision: number; findings: Finding[]; fresh: boolean; unused: boolean };
+  flow?: { revision: number; findings: Finding[]; fresh: boolean; unused: boolean; ran: boolean };
   /** The walk the user ran (a lens or `nfrules/walk`), recomputed when the text changes. */
   pinned?: { view: WalkView; revision: number; settings: ServiceSettings };
 }
@@ -134,11 +134,17 @@ export class NfRulesService {
     const f = h.flow;
     const rev = h.doc.revision;
     if (f && f.revision === rev && f.fresh && f.unused === !!opts.unusedChain) return f.findings;
-    // nothing earlier to show meanwhile (a document just opened): the whole pass now
-    const found = mode === 'now' || !f ? flowFindings(h.doc, opts) : flowFindings(h.doc, { ...opts, quickOnly: true });
-    if (found) h.flow = { revision: rev, findings: found, fresh: true, unused: !!opts.unusedChain };
-    else h.flow = { revision: rev, findings: f?.findings ?? [], fresh: false, unused: !!opts.unusedChain };
+    // a document just opened has nothing earlier to show meanwhile: none until the pass runs
+    const found = mode === 'now' ? flowFindings(h.doc, opts) : flowFindings(h.doc, { ...opts, quickOnly: true });
+    if (found) h.flow = { revision: rev, findings: found, fresh: true, unused: !!opts.unusedChain, ran: true };
+    else h.flow = { revision: rev, findings: f?.findings ?? [], fresh: false, unused: !!opts.unusedChain, ran: !!f?.ran };
     return h.flow.findings;
+  }
+
+  /** Whether the file-level pass has run on some revision of the document yet. */
+  flowDone(uri: string): boolean {
+    const f = this.docs.get(uri)?.flow;
+    return !!f?.ran;
   }
 
   /** Whether the last `quick` diagnostics gave file-level findings of an earlier text. */
