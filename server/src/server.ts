@@ -50,13 +50,15 @@ function schedulePublish(uri: string): void {
     // last findings, moved with the edits, and the whole pass once typing pauses
     const opened = !service.flowDone(uri);
     connection.sendDiagnostics({ uri, version, diagnostics: service.diagnostics(uri, settings, 'quick') });
-    // a document just opened gets the file-level pass right after its first publish
-    if (service.flowStale(uri)) scheduleFlow(uri, opened ? 0 : FLOW_DELAY_MS);
+    // a document just opened gets the file-level pass right after its first publish, behind
+    // the requests an editor sends on opening (outline, lenses, tokens: answered first)
+    if (service.flowStale(uri)) scheduleFlow(uri, opened ? OPEN_FLOW_DELAY_MS : FLOW_DELAY_MS);
   });
 }
 
 /** Quiet time after the last edit before the file-level pass runs again. */
 const FLOW_DELAY_MS = 300;
+const OPEN_FLOW_DELAY_MS = 50;
 const flowTimers = new Map<string, NodeJS.Timeout>();
 function scheduleFlow(uri: string, delay: number): void {
   clearTimeout(flowTimers.get(uri));
