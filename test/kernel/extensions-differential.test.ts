@@ -70,6 +70,13 @@ const BASE: { table: string; chain: string; args: string }[] = [
   { table: 'filter', chain: 'OUTPUT', args: '-o eth0 -p udp -m udp --sport 68 -j ACCEPT' },
 ];
 
+/** Address forms iptables-nft refuses (or takes) for reasons of the address alone: `!` with a list or a 0-bit mask, an empty list entry. */
+const ADDRESSES: string[] = [
+  '! -s 0.0.0.0/0 -j ACCEPT', '! -d 10.1.2.3/0', '! -s 0/0', '! -d 10.0.0.0/0.0.0.0', '-s 10.0.0.1 ! -d 0.0.0.0/00 -j DROP',
+  '! -s 10.0.0.1,10.0.0.2 -j ACCEPT', '! -d 10.0.0.1,10.0.0.1', '-s 10.0.0.1, -j ACCEPT', '-d ,10.0.0.1',
+  '! -s 10.0.0.0/1 -j ACCEPT', '! -d 10.0.0.0/255.0.255.0', '-s 0.0.0.0/0 -d 10.0.0.1,10.0.0.2 -j ACCEPT', '! -s 10.0.0.1/32',
+];
+
 const CHAINS: Record<string, string[]> = {
   filter: ['INPUT', 'FORWARD', 'OUTPUT'],
   nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
@@ -146,12 +153,13 @@ function projectErrors(c: VerdictCase): string[] {
   return analyze(doc).findings.filter((f) => f.severity === 'error').map((f) => f.message);
 }
 
-test(`extensions: ${BASE.length} valid rules and ${MUTANTS} mutants, project == iptables (real append)`, async (t) => {
+test(`extensions: ${BASE.length} valid rules, ${MUTANTS} mutants and ${ADDRESSES.length} address forms, project == iptables (real append)`, async (t) => {
   if (!needKernel(t)) return;
   const seed = seedFor('ext', 0x5eed_e404);
   const r = new Rng(seed);
   const cases: VerdictCase[] = [...BASE.map((b) => ({ table: b.table, chain: b.chain, args: b.args.split(' ') }))];
   for (let i = 0; i < MUTANTS; i++) cases.push(mutate(r, BASE[r.int(BASE.length)]));
+  for (const a of ADDRESSES) cases.push({ table: 'filter', chain: 'INPUT', args: a.split(' ') });
   const t0 = Date.now();
   const verdicts = await iptablesVerdicts(cases);
   console.log(`[ext] iptables: ${cases.length} verdicts in ${Date.now() - t0} ms`);

@@ -14,6 +14,7 @@
  */
 import assert from 'node:assert/strict';
 import { RuleDocument } from '../../server/src/core/document';
+import { NfRulesService } from '../../server/src/core/service';
 import { walk, type Packet, type WalkResult } from '../../server/src/core/walk';
 import { genConnmarkTarget, genMarkTarget, interestingU32, Rng } from './generate';
 import { restoreWord } from './oracle';
@@ -595,6 +596,7 @@ export async function generatedCases(lab: PacketLab, hook: KHook, n: number, see
   let steps = 0;
   let passed = 0;
   let rejected = 0;
+  let flagged = 0;
   let noise = 0;
   const rejectMsgs = new Set<string>();
   const diffCount: Record<string, number> = {};
@@ -609,6 +611,12 @@ export async function generatedCases(lab: PacketLab, hook: KHook, n: number, see
     const k = await lab.runCase(hook, text, p);
     if (k.loadError) {
       rejected++;
+      // a file iptables refuses is also a diagnostics case: the project must report an error
+      const svc = new NfRulesService();
+      svc.open('file:///generated.rules', text, 'iptables', 0, 'save', 4);
+      const errors = svc.findings('file:///generated.rules').filter((f) => f.severity === 'error');
+      if (errors.length) flagged++;
+      else failures.push(`iptables-restore refused a generated file the project reports no error in (${k.loadError.split('\n').slice(0, 2).join(' / ')}):\n${text}`);
       if (rejectMsgs.size < 5) rejectMsgs.add(k.loadError.split('\n').slice(0, 2).join(' / '));
       if (rejected > n) throw new Error(`iptables-restore refuses too many generated files: ${[...rejectMsgs].join('; ')}`);
       continue;
@@ -632,6 +640,6 @@ export async function generatedCases(lab: PacketLab, hook: KHook, n: number, see
     }
   }
   const nd = Object.values(diffCount).reduce((a, b) => a + b, 0);
-  const figure = `${hook}: ${cases} rule sets (${rejected} generated files refused by iptables-restore and regenerated${rejectMsgs.size ? `: ${[...rejectMsgs].join('; ')}` : ''}), ${full} compared in full, ${passed} packets got past the hook; ${lines} rule lines and ${steps} walk steps compared; ${nd} disagreements ${JSON.stringify(diffCount)}; ${noise} stray packets kept out`;
+  const figure = `${hook}: ${cases} rule sets (${rejected} generated files refused by iptables-restore, ${flagged} of them with an error from the project, and regenerated${rejectMsgs.size ? `: ${[...rejectMsgs].join('; ')}` : ''}), ${full} compared in full, ${passed} packets got past the hook; ${lines} rule lines and ${steps} walk steps compared; ${nd} disagreements ${JSON.stringify(diffCount)}; ${noise} stray packets kept out`;
   return { figure, failures, cases, disagreements: nd };
 }

@@ -182,6 +182,33 @@ test('address-family: without a header only a file mixing both families is judge
   assert.deepEqual(mixed.got, mixed.want(['address-family error']));
 });
 
+test('negated-any-address: `! x/0` (any mask of 0 bits, either family) is refused by iptables-nft; a /1 or a plain /0 is not', () => {
+  const r = found(
+    `*filter
+-A OUTPUT ! -s «0.0.0.0/0» -j ACCEPT
+-A OUTPUT -s 1.2.3.4 ! -d «10.1.2.3/00»
+-A OUTPUT ! -s «1.2.3.4/0.0.0.0»
+-A OUTPUT ! -d «::/0»
+-A OUTPUT -s 0.0.0.0/0 ! -d 1.2.3.4/1 ! -s 1.2.3.4/255.0.255.0
+COMMIT
+`,
+    ['negated-any-address'],
+  );
+  assert.deepEqual(r.got, r.want(Array(4).fill('negated-any-address error')));
+  assert.match(r.messages[0], /^RULE_APPEND failed \(Invalid argument\): iptables-nft cannot negate `0\.0\.0\.0\/0'/);
+  const sh = found(`iptables -A INPUT ! -s «0/0» -j DROP\n`, ['negated-any-address'], 'shell');
+  assert.deepEqual(sh.got, sh.want(['negated-any-address error']));
+  // a legacy-only rule set turns it off
+  const off = found(`*filter\n-A OUTPUT ! -s 0.0.0.0/0\nCOMMIT\n`, ['negated-any-address'], 'save', { ...DEFAULT_SERVICE_SETTINGS, diagnostics: { 'negated-any-address': 'off' } });
+  assert.deepEqual(off.got, []);
+});
+
+test('address lists: `!` before a list, and an empty entry, in iptables wording', () => {
+  const r = found(`*filter\n-A OUTPUT ! -s «1.2.3.4,5.6.7.8» -j ACCEPT\n-A OUTPUT -d «1.2.3.4,»\n-A OUTPUT -d «,1.2.3.4»\n-A OUTPUT -s 1.2.3.4,5.6.7.8\nCOMMIT\n`, ['bad-negation', 'bad-value']);
+  assert.deepEqual(r.got, r.want(['bad-negation error', 'bad-value error', 'bad-value error']));
+  assert.deepEqual(r.messages, ['! not allowed with multiple source or destination IP addresses', "host/network `' not found", "host/network `' not found"]);
+});
+
 test('mark-noop: every spelling of a write that changes nothing, MARK and CONNMARK', () => {
   const r = found(
     `*mangle

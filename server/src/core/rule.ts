@@ -347,6 +347,15 @@ function coreValueProblems(rule: Rule, canonical: string, opt: Opt, arg: Word): 
       // only the unmistakable: an IPv4 literal with a prefix longer than 32 bits
       const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d+)$/.exec(t);
       if (m && Number(m[2]) > 32) report(rule, arg, `invalid mask \`${m[2]}' specified`, 'bad-value');
+      if (t.indexOf(',') >= 0) {
+        // a comma list: every part must name an address; `!` is refused before the lookup
+        if (opt.neg) report(rule, arg, '! not allowed with multiple source or destination IP addresses', 'bad-negation');
+        else if (t.split(',').some((part) => part === '')) report(rule, arg, "host/network `' not found", 'bad-value');
+      } else if (opt.neg && /\/(?:0+|0+(?:\.0+){3})$/.test(t)) {
+        // iptables-nft 1.8.9 builds a zero-length compare for `! x/0` and the kernel refuses
+        // it (iptables-legacy loads the rule, which then matches no packet)
+        report(rule, arg, `RULE_APPEND failed (Invalid argument): iptables-nft cannot negate \`${t}', a mask of 0 bits that every address matches (iptables-legacy loads it as a rule that never matches)`, 'negated-any-address');
+      }
       break;
     }
     case '--protocol':

@@ -15,7 +15,7 @@ export interface SettingSpec {
 }
 
 /**
- * The file-level diagnostic codes, each with its own setting `iptables.diagnostics.<code>`
+ * The file-level diagnostic codes (and a per-line one that depends on the backend), each with its own setting `iptables.diagnostics.<code>`
  * (the `iptables.diagnostics` object works for every code as before). `default` keeps the
  * code's own severity: jump-loop is an error or a warning depending on whether a built-in
  * chain reaches the loop; unused-chain is off unless given a severity.
@@ -60,6 +60,11 @@ export const DIAGNOSTIC_CODE_SETTINGS: { code: string; severity: string; descrip
     code: "address-family",
     severity: "error",
     description: "An IPv4 address in an ip6tables file or an IPv6 address in an iptables file (`host/network ... not found`)."
+  },
+  {
+    code: "negated-any-address",
+    severity: "error",
+    description: "`! -s x/0` or `! -d x/0`: iptables-nft refuses the rule (RULE_APPEND failed (Invalid argument)); iptables-legacy loads it as a rule that never matches. Set `off` for a legacy-only rule set."
   },
   {
     code: "mark-noop",
