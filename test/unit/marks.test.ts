@@ -89,6 +89,13 @@ test('iptables own messages for rejected rules', () => {
   assert.equal(err('-m mark'), 'mark: option "--mark" must be specified');
   assert.equal(err('-m connmark --mark 08'), 'connmark: trailing garbage after value for option "--mark".');
   assert.equal(err('-j MARK --set-mark'), 'option "--set-mark" requires an argument');
+  // TPROXY's own options, as iptables 1.8.9 words them (test/kernel/extensions-differential)
+  assert.equal(err('-p tcp -j TPROXY --tproxy-mark 0x1/0x1'), 'TPROXY: option "--on-port" must be specified');
+  assert.equal(err('-p tcp -j TPROXY ! --on-port 3129'), 'TPROXY: option "--on-port" cannot be inverted.');
+  assert.equal(err('-p tcp -j TPROXY --on-port 1 --on-port 1'), 'TPROXY: option "--on-port" can only be used once.');
+  assert.equal(err('-p tcp -j TPROXY --on-port 1 --on-ip 10.0.0.1 --on-ip 10.0.0.1'), 'TPROXY: option "--on-ip" can only be used once.');
+  for (const bad of ['1:0', '0x10', '-1', '80x', '1-2']) assert.equal(err(`-p tcp -j TPROXY --on-port ${bad}`), `Port "${bad}" does not resolve to anything.`);
+  for (const good of ['0', '080', '+80', '65536', 'http']) assert.equal(ok(`-p tcp -j TPROXY --on-port ${good} --tproxy-mark 0x1/0x1`).nfmark, 1, good);
 });
 
 test('the later of two shift options wins, as iptables does', () => {

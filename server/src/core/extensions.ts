@@ -6,7 +6,7 @@
  * The mark options (MARK, CONNMARK, TPROXY --tproxy-mark, -m mark, -m connmark) are
  * interpreted by marks.ts; their entries here carry arity and documentation only.
  */
-import { parseWhole } from './numbers';
+import { decimalPortOrName, parseWhole } from './numbers';
 
 /** Checks one argument; returns iptables' message, or null when it accepts the value. */
 export type ValueCheck = (arg: string, ext: string, opt: string) => string | null;
@@ -52,7 +52,7 @@ export interface ExtSpec {
 // value checks, each with iptables' wording
 
 const num = (s: string, max = 0xffffffff): number | null => parseWhole(s, max);
-const isNumeric = (s: string) => /^[+]?\d/.test(s) || s.startsWith('-');
+const isNumeric = (s: string) => /^\s*[+]?\d/.test(s) || s.startsWith('-');
 
 /** A port: a number up to 65535, or a service name (system-dependent, so not judged). */
 const portValue = (p: string): number | 'name' | null => {
@@ -77,9 +77,12 @@ export const checkPortRange: ValueCheck = (arg) => {
   return null;
 };
 
-/** udp's ports: iptables 1.8.9 lets numbers above 65535 through (its own vectors call it a bug). */
+/**
+ * udp's ports go through the service lookup: decimal only (`0x10` does not resolve, `080` is
+ * 80), and iptables 1.8.9 lets numbers above 65535 through (its own vectors call it a bug).
+ */
 export const checkUdpPortRange: ValueCheck = (arg) => {
-  for (const p of arg.split(':').slice(0, 2)) if (p !== '' && !/^\d+$/.test(p) && portValue(p) === null) return badPort(p);
+  for (const p of arg.split(':').slice(0, 2)) if (p !== '' && !decimalPortOrName(p)) return `Port "${p}" does not resolve to anything.`;
   return null;
 };
 
@@ -143,6 +146,36 @@ const checkIpRange: ValueCheck = (arg, ext, opt) => {
   const parts = arg.split('-');
   // inet_aton-style forms (`0x10`, `10.1`) are addresses too: judge only clear garbage
   return parts.length <= 2 && parts.every((p) => isIPLiteral(p) || /^[0-9A-Fa-fx.:]+$/.test(p)) ? null : `${ext}: Bad value for "--${opt}" option: "${arg}"`;
+};
+
+/**
+ * MASQUERADE's and REDIRECT's `--to-ports a[-b]` as iptables 1.8.9 reads them: each port a
+ * C number (strtoul base 0: `0x10` is 16, `080` stops at the 8) up to 65535, or a service
+ * name (system-dependent: not judged); observed messages, in iptables' order.
+ */
+const checkNatPorts: ValueCheck = (arg) => {
+  if (arg.indexOf(':') >= 0) return 'Invalid port:port syntax - use dash';
+  /** One port from `i`: its value and where it stops, or 'name' for a word not judged. */
+  const port = (i: number, spaces: boolean): { v: number; end: number } | 'name' | null => {
+    const m = (spaces ? /^\s*[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)/ : /^[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)/).exec(arg.slice(i));
+    if (!m) return /^[A-Za-z]/.test(arg.slice(i)) ? 'name' : null;
+    const digits = m[1];
+    let v = digits.length > 1 && digits[0] === '0' ? (/[xX]/.test(digits) ? parseInt(digits.slice(2), 16) : parseInt(digits, 8)) : Number(digits);
+    if (/^\s*-/.test(arg.slice(i))) v = -v;
+    return { v, end: i + m[0].length };
+  };
+  const first = port(0, true);
+  if (first === 'name') return null;
+  if (!first || first.v < 0 || first.v > 65535) return `Port \`${arg}' not valid`;
+  if (first.end === arg.length) return null;
+  if (arg[first.end] !== '-') return `Garbage after port value: \`${arg.slice(first.end)}'`;
+  const s2 = first.end + 1;
+  const second = port(s2, false);
+  if (second === 'name') return null;
+  if (!second || second.v < 0 || second.v > 65535) return `Port \`${/^\s/.test(arg.slice(s2)) ? '' : arg.slice(s2)}' not valid`;
+  if (second.end < arg.length) return `Garbage after port range: \`${arg.slice(second.end)}'`;
+  if (second.v < first.v) return `Port range \`${arg.slice(s2)}' funky`;
+  return null;
 };
 
 /** limit's rate: `N[/second|/minute|/hour|/day]`, any prefix of the unit. */
@@ -572,7 +605,7 @@ export const EXTENSIONS: ExtSpec[] = [
     name: 'MASQUERADE', kind: 'target', doc: "SNAT to the outgoing interface's address, forgotten when the interface goes down (nat POSTROUTING only).",
     tables: ['nat'], hooks: ['POSTROUTING'],
     options: [
-      o('to-ports', 1, 'Source port or range (needs -p tcp/udp/sctp/dccp).', { syntax: 'port[-port]' }),
+      o('to-ports', 1, 'Source port or range (needs -p tcp/udp/sctp/dccp).', { syntax: 'port[-port]', check: checkNatPorts }),
       o('random', 0, 'Randomize the port mapping.'),
       o('random-fully', 0, 'Fully randomize the port mapping.'),
     ],
@@ -580,7 +613,7 @@ export const EXTENSIONS: ExtSpec[] = [
   {
     name: 'REDIRECT', kind: 'target', doc: 'DNAT to the local machine (nat PREROUTING and OUTPUT only).',
     tables: ['nat'], hooks: ['PREROUTING', 'OUTPUT'],
-    options: [o('to-ports', 1, 'Local port or range (needs -p tcp/udp/sctp/dccp).', { syntax: 'port[-port]' }), o('random', 0, 'Randomize the port mapping.')],
+    options: [o('to-ports', 1, 'Local port or range (needs -p tcp/udp/sctp/dccp).', { syntax: 'port[-port]', check: checkNatPorts }), o('random', 0, 'Randomize the port mapping.')],
   },
   {
     name: 'TPROXY', kind: 'target', doc: 'Hand the packet to a local transparent socket without rewriting it (mangle PREROUTING, -p tcp or udp).',

@@ -5,7 +5,7 @@
  * Pure: no I/O. The semantics are those of ../shared/reference/marks.md, checked against the
  * kernel by test/kernel.
  */
-import { FULL, hex, parseValueMask, parseWhole, u32 } from './numbers';
+import { FULL, decimalPortOrName, hex, parseValueMask, parseWhole, u32 } from './numbers';
 import { CORE_LONG_OPTIONS } from './knowledge';
 
 export interface MarkState {
@@ -90,6 +90,7 @@ const SPECS: Record<MarkExtension, OptSpec[]> = {
 /** Options of TPROXY that take one argument and do not concern marks. */
 const TPROXY_OTHER = new Set(['on-port', 'on-ip']);
 
+
 const MARK_EXTENSION_SET: ReadonlySet<string> = new Set(MARK_EXTENSIONS);
 export function isMarkExtension(name: string): name is MarkExtension {
   return MARK_EXTENSION_SET.has(name);
@@ -134,6 +135,8 @@ export function interpretMarkOptions(ext: MarkExtension, options: MarkOption[], 
   const table = [...markOptionNames(ext), ...otherNames];
   const seen = new Map<string, { value: number; mask: number }>();
   const steps: { name: string; value: number; mask: number }[] = [];
+  /** TPROXY's --on-port and --on-ip, given so far. */
+  const others = new Set<string>();
   let invert = false;
   let lastShift: Shift = null;
   const E = msgName(ext);
@@ -142,7 +145,15 @@ export function interpretMarkOptions(ext: MarkExtension, options: MarkOption[], 
     const resolved = resolveLongOption(o.name, table);
     const spec = resolved && 'name' in resolved ? specs.find((s) => s.name === resolved.name) : undefined;
     if (!spec) {
-      if (resolved && 'name' in resolved && ext === 'TPROXY' && TPROXY_OTHER.has(resolved.name)) continue;
+      if (resolved && 'name' in resolved && ext === 'TPROXY' && TPROXY_OTHER.has(resolved.name)) {
+        const n = resolved.name;
+        if (o.arg === undefined) return { message: `option "--${o.name}" requires an argument`, option: i, part: 'name' };
+        if (others.has(n)) return { message: `${E}: option "--${n}" can only be used once.`, option: i, part: 'name' };
+        if (o.negated) return { message: `${E}: option "--${n}" cannot be inverted.`, option: i, part: 'name' };
+        if (n === 'on-port' && !decimalPortOrName(o.arg)) return { message: `Port "${o.arg}" does not resolve to anything.`, option: i, part: 'arg' };
+        others.add(n);
+        continue;
+      }
       return { message: `unknown option "--${o.name}"`, option: i, part: 'name' };
     }
     if (spec.type !== 'none' && o.arg === undefined) {
@@ -179,6 +190,7 @@ export function interpretMarkOptions(ext: MarkExtension, options: MarkOption[], 
     seen.set(spec.name, { value, mask });
     steps.push({ name: spec.name, value, mask });
   }
+  if (ext === 'TPROXY' && !others.has('on-port')) return { message: `${E}: option "--on-port" must be specified` };
   for (const spec of specs) {
     if (spec.mandatory && !seen.has(spec.name)) return { message: `${E}: option "--${spec.name}" must be specified` };
     if (!seen.has(spec.name) || !spec.excl) continue;

@@ -86,3 +86,15 @@ export const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
 /** Eight hex digits, as the hovers show results. */
 export const hex8 = (n: number): string => '0x' + (n >>> 0).toString(16).padStart(8, '0');
 export const u32 = (n: number): number => n >>> 0;
+
+/**
+ * A port as xtables' service lookup takes it (udp's ports, TPROXY --on-port in 1.8.9): a
+ * decimal number (spaces and `+` allowed, no upper bound checked there), or a service name
+ * (system-dependent, so not judged: true). Anything else that starts like a number (`0x10`,
+ * `1:0`, `-1`, `80x`) or is empty: false, iptables says `Port "..." does not resolve to anything.`
+ */
+export function decimalPortOrName(arg: string): boolean {
+  const t = arg.trim();
+  if (/^\+?\d+$/.test(t)) return true;
+  return t !== '' && !/^[-+\d]/.test(t);
+}
