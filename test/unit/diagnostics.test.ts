@@ -209,6 +209,32 @@ test('address lists: `!` before a list, and an empty entry, in iptables wording'
   assert.deepEqual(r.messages, ['! not allowed with multiple source or destination IP addresses', "host/network `' not found", "host/network `' not found"]);
 });
 
+test('values iptables 1.8.9 reads its own way: NAT --to-ports, udp ports, iprange ends, hashlimit rates (messages as observed)', () => {
+  const msg = (table: string, rule: string) => {
+    const ds = diagnose(`*${table}\n-A ${table === 'nat' ? 'PREROUTING' : 'INPUT'} ${rule}\nCOMMIT\n`, 'save').filter((d) => d.severity === 1);
+    return ds.map((d) => String(d.message)).join(' | ');
+  };
+  const nat = (v: string) => msg('nat', `-p tcp -j REDIRECT --to-ports ${v}`);
+  for (const ok of ['80', '80-90', '0x10', '+80', '1-+2', '00-7', 'http']) assert.equal(nat(ok), '', ok);
+  assert.equal(nat('80:90'), 'Invalid port:port syntax - use dash');
+  assert.equal(nat('90-80'), "Port range `80' funky");
+  assert.equal(nat('70000-80'), "Port `70000-80' not valid");
+  assert.equal(nat('80-'), "Port `' not valid");
+  assert.equal(nat('080'), "Garbage after port value: `80'");
+  assert.equal(nat('1-2-3'), "Garbage after port range: `-3'");
+  const udp = (v: string) => msg('filter', `-p udp --dport ${v}`);
+  for (const ok of ['080', '+80', '70000', '1:', 'domain']) assert.equal(udp(ok), '', ok);
+  assert.equal(udp('0x10'), 'Port "0x10" does not resolve to anything.');
+  assert.equal(udp('1:0x5'), 'Port "0x5" does not resolve to anything.');
+  const ipr = (v: string) => msg('filter', `-m iprange --src-range ${v}`);
+  for (const ok of ['10.1', '0x10', '010.0.0.1', '10.0.0.1-10.0.0.9', '::1-::2']) assert.equal(ipr(ok), '', ok);
+  for (const [v, part] of [['65536', '65536'], ['10.0.0.1-', ''], ['1.2.3.4-x', 'x'], ['10..1', '10..1'], ['1:0', '1:0']]) assert.equal(ipr(v), `iprange: Bad value for "--src-range" option: "${part}"`, v);
+  const rate = (v: string) => msg('filter', `-m hashlimit --hashlimit-name h --hashlimit-upto ${v}`);
+  for (const ok of ['5', '5/s', '5/seco', '5/S', '5x', '1000000', '60000000/minute']) assert.equal(rate(ok), '', ok);
+  for (const bad of ['0', 'x', '0x10', '5/', '5/secs', '5/sec/x']) assert.equal(rate(bad), `hashlimit: Bad value for "--hashlimit-upto" option: "${bad}"`, bad);
+  for (const fast of ['-1', '1000001', '60000001/minute']) assert.equal(rate(fast), `Rate too fast "${fast}"`, fast);
+});
+
 test('mark-noop: every spelling of a write that changes nothing, MARK and CONNMARK', () => {
   const r = found(
     `*mangle

@@ -7,6 +7,7 @@
  * interpreted by marks.ts; their entries here carry arity and documentation only.
  */
 import { decimalPortOrName, parseWhole } from './numbers';
+import { parseIPv6 } from './packet';
 
 /** Checks one argument; returns iptables' message, or null when it accepts the value. */
 export type ValueCheck = (arg: string, ext: string, opt: string) => string | null;
@@ -142,11 +143,41 @@ const isIPLiteral = (s: string) => isIPv4(s) || isIPv6(s);
 
 export const checkMac: ValueCheck = (arg) => (/^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/.test(arg) ? null : 'Invalid MAC address specified.');
 
+/**
+ * iprange's `from[-to]` as iptables 1.8.9 reads an IPv4 end: one to four parts, each a C
+ * number of 0-255 (`10.1` is 10.1.0.0, `0x10` is 16.0.0.0; no single 32-bit number). An
+ * end with a colon must be an IPv6 address; which family the file wants is flow.ts's check.
+ */
 const checkIpRange: ValueCheck = (arg, ext, opt) => {
-  const parts = arg.split('-');
-  // inet_aton-style forms (`0x10`, `10.1`) are addresses too: judge only clear garbage
-  return parts.length <= 2 && parts.every((p) => isIPLiteral(p) || /^[0-9A-Fa-fx.:]+$/.test(p)) ? null : `${ext}: Bad value for "--${opt}" option: "${arg}"`;
+  const k = arg.indexOf('-');
+  for (const p of k < 0 ? [arg] : [arg.slice(0, k), arg.slice(k + 1)]) {
+    const ok = p.includes(':') ? parseIPv6(p) !== null : p !== '' && p.split('.').length <= 4 && p.split('.').every((x) => parseWhole(x, 255) !== null);
+    if (!ok) return `${ext}: Bad value for "--${opt}" option: "${p}"`;
+  }
+  return null;
 };
+
+/**
+ * hashlimit's rate as iptables 1.8.9 reads it: the unit first (any prefix of second, minute,
+ * hour, day, any case), then the number as atoll reads it (trailing letters ignored; 0 is
+ * refused; a minus makes it huge); too fast when 1000000 * unit seconds / rate is 0.
+ */
+const checkHashlimitRate: ValueCheck = (arg, ext, opt) => {
+  const bad = `${ext}: Bad value for "--${opt}" option: "${arg}"`;
+  const k = arg.indexOf('/');
+  let seconds = 1n;
+  if (k >= 0) {
+    const unit = arg.slice(k + 1).toLowerCase();
+    const i = unit ? ['second', 'minute', 'hour', 'day'].findIndex((u) => u.startsWith(unit)) : -1;
+    if (i < 0) return bad;
+    seconds = [1n, 60n, 3600n, 86400n][i];
+  }
+  const m = /^\s*([+-]?)(\d+)/.exec(arg);
+  if (!m || BigInt(m[2]) === 0n) return bad;
+  if (m[1] === '-' || (1000000n * seconds) / BigInt(m[2]) === 0n) return `Rate too fast "${arg}"`;
+  return null;
+};
+
 
 /**
  * MASQUERADE's and REDIRECT's `--to-ports a[-b]` as iptables 1.8.9 reads them: each port a
@@ -492,9 +523,9 @@ export const EXTENSIONS: ExtSpec[] = [
   {
     name: 'hashlimit', kind: 'match', doc: 'Per-address (or per-port) rate limits, one bucket per hash entry.',
     options: [
-      o('hashlimit-upto', 1, 'Match while the rate is at most this.', { invertible: true, syntax: 'rate[/unit]', excl: ['hashlimit-above'] }),
-      o('hashlimit-above', 1, 'Match once the rate exceeds this.', { invertible: true, syntax: 'rate[/unit]', excl: ['hashlimit-upto'] }),
-      o('hashlimit', 1, 'Old name of --hashlimit-upto.', { syntax: 'rate[/unit]' }),
+      o('hashlimit-upto', 1, 'Match while the rate is at most this.', { invertible: true, syntax: 'rate[/unit]', excl: ['hashlimit-above'], check: checkHashlimitRate }),
+      o('hashlimit-above', 1, 'Match once the rate exceeds this.', { invertible: true, syntax: 'rate[/unit]', excl: ['hashlimit-upto'], check: checkHashlimitRate }),
+      o('hashlimit', 1, 'Old name of --hashlimit-upto.', { syntax: 'rate[/unit]', check: checkHashlimitRate }),
       o('hashlimit-burst', 1, 'Bucket size.', { syntax: 'number' }),
       o('hashlimit-mode', 1, 'What a bucket is per: comma list of srcip srcport dstip dstport.', { syntax: 'mode[,mode]...', check: (a, e, n) => (a.split(',').every((m) => ['srcip', 'srcport', 'dstip', 'dstport'].includes(m)) ? null : `${e}: Bad value for "--${n}" option: "${a}"`) }),
       o('hashlimit-srcmask', 1, 'Prefix length applied to source addresses.', { syntax: 'prefix' }),
