@@ -704,18 +704,27 @@ export const EXTENSIONS: ExtSpec[] = [
   {
     name: 'HMARK', kind: 'target', doc: 'Set the packet mark from a hash of addresses, ports and protocol (load balancing).',
     options: [
-      o('hmark-tuple', 1, 'Comma list of src dst sport dport spi proto, or ct.', { syntax: 'field[,field]...' }),
+      o('hmark-tuple', 1, 'Comma list of src dst sport dport spi proto, or ct.', { syntax: 'field[,field]...', check: oneOf(['src', 'dst', 'sport', 'dport', 'spi', 'proto', 'ct'], (v) => `Bad type "${v}"`, { list: true }) }),
       o('hmark-src-prefix', 1, 'Source prefix length hashed.', { syntax: 'length' }),
       o('hmark-dst-prefix', 1, 'Destination prefix length hashed.', { syntax: 'length' }),
-      o('hmark-sport-mask', 1, 'Source port mask.', { syntax: 'mask' }),
-      o('hmark-dport-mask', 1, 'Destination port mask.', { syntax: 'mask' }),
-      o('hmark-spi-mask', 1, 'SPI mask.', { syntax: 'mask' }),
+      o('hmark-sport-mask', 1, 'Source port mask.', { syntax: 'mask', check: uint(0, 65535) }),
+      o('hmark-dport-mask', 1, 'Destination port mask.', { syntax: 'mask', check: uint(0, 65535) }),
+      o('hmark-spi-mask', 1, 'SPI mask.', { syntax: 'mask', check: uint(0, 0xffffffff) }),
       o('hmark-proto-mask', 1, 'Protocol mask.', { syntax: 'mask' }),
-      o('hmark-rnd', 1, 'Random seed (mandatory).', { syntax: 'value' }),
-      o('hmark-mod', 1, 'Modulus (mandatory).', { syntax: 'value' }),
-      o('hmark-offset', 1, 'Offset added to the result.', { syntax: 'value' }),
+      o('hmark-rnd', 1, 'Random seed (mandatory).', { syntax: 'value', check: uint(0, 0xffffffff) }),
+      o('hmark-mod', 1, 'Modulus (mandatory).', { syntax: 'value', check: uint(1, 0xffffffff) }),
+      o('hmark-offset', 1, 'Offset added to the result.', { syntax: 'value', check: uint(0, 0xffffffff) }),
     ],
-    final: (s) => (!s.has('hmark-mod') ? '--hmark-mod is mandatory' : !s.has('hmark-rnd') ? '--hmark-rnd is mandatory' : null),
+    final: (s) => {
+      if (!s.has('hmark-mod')) return '--hmark-mod is mandatory';
+      if (!s.has('hmark-rnd')) return '--hmark-rnd is mandatory';
+      // a field counts when the tuple names it or its prefix/mask option is given
+      const tuple = (s.get('hmark-tuple') ?? []).join(',').split(',');
+      const has = (f: string) => tuple.includes(f) || s.has(`hmark-${f}-mask`) || s.has(`hmark-${f}-prefix`);
+      if (!['src', 'dst', 'sport', 'dport', 'spi', 'proto', 'ct'].some(has)) return 'you have to specify --hmark-tuple at least';
+      if (has('spi') && (has('sport') || has('dport'))) return 'you cannot use --hmark-spi-mask and --hmark-?port-mask,at the same time';
+      return null;
+    },
   },
   {
     name: 'NETMAP', kind: 'target', doc: 'Map a whole network onto another, one to one (nat table).',
