@@ -93,6 +93,9 @@ const FIXED: VerdictCase[] = [
   ...['5', '5/sec', '5/s', '5/x', 'x', '-1', '0', '99999999999', '1000000', '1000001', '1000000/sec', '60000000/minute', '60000001/minute', '5/hour', '5/m', '+5', '0x10', '5/sec/x', '5/S', '5/', '5/seco', '5/secs', '05', '5x', '2/DAY'].map((v) => ({ table: 'filter', chain: 'INPUT', args: ['-m', 'hashlimit', '--hashlimit-name', 'h', '--hashlimit-above', v] })),
   ...['--hmark-mod 0', '--hmark-mod 4294967296', '--hmark-mod 0x10', '--hmark-mod -1', '--hmark-rnd 4294967296', '--hmark-rnd x', '--hmark-offset 4294967296', '--hmark-offset 7',
     '--hmark-sport-mask 65536', '--hmark-dport-mask 0xffff', '--hmark-spi-mask 4294967296', '--hmark-tuple src,dst,sport,dport,spi,proto', '--hmark-tuple src,dst,spi', '--hmark-tuple ct', '--hmark-tuple src,x', '--hmark-spi-mask 1 --hmark-dport-mask 1', '--hmark-src-prefix 8', '--hmark-proto-mask 1'].map((c) => ({ table: 'filter', chain: 'INPUT', args: ['-j', 'HMARK', ...(c.startsWith('--hmark-mod') ? [] : ['--hmark-mod', '4']), ...(c.startsWith('--hmark-rnd') ? [] : ['--hmark-rnd', '1']), ...c.split(' ')] })),
+  ...['x', '255.255.0.0', '255.0.255.0', '-1', '0x8', '08', '', '8x', '255.255.0', '256.0.0.0', '+8', '33', '32', '010'].map((m) => ({ table: 'filter', chain: 'INPUT', args: ['-d', `10.0.0.0/${m}`] })),
+  ...['-p tcp -m tcp', '-p icmp --icmp-type echo-request', '-p icmp -m icmp --icmp-type any', '-p tcp --dport 80', '-p tcp -m tcp --dport 80', '-p udp -m udp', '-p udp -m udp --dport 53', '-p tcp --syn',
+    '-p tcp --tcp-flags SYN SYN', '-p tcp --dport 80 -m tcp', '-p tcp --tcp-option 2', '-p tcp --dport 80 --tcp-option 2', '-p 6 -m tcp', '-p tcp -m udp --dport 1', '-p tcp ! --dport 80', '-p icmp'].map((c) => ({ table: 'filter', chain: 'INPUT', args: ['!', ...c.split(' ')] })),
   ...TPROXY_CASES.map((c) => ({ table: 'mangle', chain: 'PREROUTING', args: ['-p', 'tcp', '-j', 'TPROXY', ...c.split(' ')] })),
 ];
 
@@ -163,7 +166,7 @@ const UNMODELLED = [
  */
 const NOT_YET = [
   /^u32: /,
-  /^getaddrinfo/, /^invalid mask/, /^RULE_APPEND failed/, /^NETMAP: /,
+  /^getaddrinfo/, /^RULE_APPEND failed/, /^NETMAP: /,
 ];
 
 function projectErrors(c: VerdictCase): string[] {
@@ -172,7 +175,7 @@ function projectErrors(c: VerdictCase): string[] {
   return analyze(doc).findings.filter((f) => f.severity === 'error').map((f) => f.message);
 }
 
-test(`extensions: ${BASE.length} valid rules, ${MUTANTS} mutants and ${FIXED.length} fixed address, port, TPROXY, iprange, hashlimit and HMARK forms, project == iptables (real append)`, async (t) => {
+test(`extensions: ${BASE.length} valid rules, ${MUTANTS} mutants and ${FIXED.length} fixed forms (addresses and masks, ports, ! -p with protocol matches, TPROXY, iprange, hashlimit, HMARK), project == iptables (real append)`, async (t) => {
   if (!needKernel(t)) return;
   const seed = seedFor('ext', 0x5eed_e404);
   const r = new Rng(seed);

@@ -235,6 +235,19 @@ test('values iptables 1.8.9 reads its own way: NAT --to-ports, udp ports, iprang
   for (const fast of ['-1', '1000001', '60000001/minute']) assert.equal(rate(fast), `Rate too fast "${fast}"`, fast);
 });
 
+test('-s/-d masks as iptables reads them; `! -p` with a protocol match the kernel checks (iptables-nft 1.8.9)', () => {
+  const errs = (rule: string) => diagnose(`*filter\n-A INPUT ${rule}\nCOMMIT\n`, 'save').filter((d) => d.severity === 1).map((d) => String(d.message));
+  for (const ok of ['255.255.0.0', '255.0.255.0', '0x8', '+8', '010', '32']) assert.deepEqual(errs(`-d 10.0.0.0/${ok}`), [], ok);
+  for (const bad of ['x', '-1', '08', '', '8x', '255.255.0', '256.0.0.0', '33']) assert.deepEqual(errs(`-d 10.0.0.0/${bad}`), [`invalid mask \`${bad}' specified`], bad);
+  assert.deepEqual(errs('-s 2001:db8::/64'), []);
+  assert.deepEqual(errs('-s 2001:db8::/129'), ["invalid mask `129' specified"]);
+  // ports and flags alone become nft expressions and load; a bare match, --tcp-option or icmp go to the kernel
+  for (const ok of ['! -p tcp --dport 80', '! -p tcp -m tcp --dport 80', '! -p udp -m udp --dport 53', '! -p tcp --syn', '! -p tcp ! --dport 80', '! -p icmp']) assert.deepEqual(errs(ok), [], ok);
+  const r = found(`*filter\n-A INPUT ! -p tcp -m «tcp»\n-A INPUT ! -p «icmp» --icmp-type echo-request\n-A INPUT ! -p tcp --dport 80 -m «tcp»\n-A INPUT ! -p «tcp» --tcp-option 2\nCOMMIT\n`, ['protocol-required']);
+  assert.deepEqual(r.got, r.want(Array(4).fill('protocol-required error')));
+  assert.match(r.messages[0], /^RULE_APPEND failed \(Invalid argument\): with `! -p` iptables-nft hands this tcp match to the kernel/);
+});
+
 test('mark-noop: every spelling of a write that changes nothing, MARK and CONNMARK', () => {
   const r = found(
     `*mangle

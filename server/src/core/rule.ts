@@ -6,6 +6,7 @@
 import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from './knowledge';
 import { MARK_EXTENSIONS, MarkError, MarkExtension, MarkOp, MarkOption, interpretMarkOptions, isMarkError, isMarkExtension, markOptionNames, markOptionSpec, resolveLongOption } from './marks';
 import { Word } from './words';
+import { parseWhole } from './numbers';
 import { ExtOption, ExtSpec, NAT_PORT_PROTOS, extOptionNames, extensionSpec, findExtOption, natHasPorts, protocolMatch, specPlan } from './extensions';
 
 /** `[!] name args...`; for `--name=value` the name and value are split. */
@@ -344,9 +345,8 @@ function coreValueProblems(rule: Rule, canonical: string, opt: Opt, arg: Word): 
       break;
     case '--source':
     case '--destination': {
-      // only the unmistakable: an IPv4 literal with a prefix longer than 32 bits
-      const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d+)$/.exec(t);
-      if (m && Number(m[2]) > 32) report(rule, arg, `invalid mask \`${m[2]}' specified`, 'bad-value');
+      const bad = t.indexOf(',') < 0 ? badMask(t) : null;
+      if (bad !== null) report(rule, arg, `invalid mask \`${bad}' specified`, 'bad-value');
       if (t.indexOf(',') >= 0) {
         // a comma list: every part must name an address; `!` is refused before the lookup
         if (opt.neg) report(rule, arg, '! not allowed with multiple source or destination IP addresses', 'bad-negation');
@@ -362,6 +362,22 @@ function coreValueProblems(rule: Rule, canonical: string, opt: Opt, arg: Word): 
       if (opt.neg && /^0+$/.test(t)) report(rule, arg, 'rule would never match protocol', 'bad-value');
       break;
   }
+}
+
+/**
+ * The mask of `-s/-d address/mask` when iptables refuses it (its text), else null: a prefix
+ * length is a C number (`0x8` and `+8` read, `08` and `-1` do not) up to 32 for an IPv4
+ * address or 128 for IPv6; a dotted mask has four parts of 0-255 (non-contiguous is fine).
+ */
+function badMask(t: string): string | null {
+  const k = t.lastIndexOf('/');
+  if (k < 0) return null;
+  const mask = t.slice(k + 1);
+  if (mask.indexOf(':') >= 0) return null;
+  if (mask.indexOf('.') >= 0) return /^\d+\.\d+\.\d+\.\d+$/.test(mask) && mask.split('.').every((x) => Number(x) <= 255) ? null : mask;
+  const v = parseWhole(mask, 128);
+  if (v === null) return mask;
+  return v > 32 && /^\d{1,3}(?:\.\d{1,3}){3}$/.test(t.slice(0, k)) ? mask : null;
 }
 
 const PORT_PROTO_SET = new Set(NAT_PORT_PROTOS);
@@ -474,6 +490,9 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined): void {
     }
     if (spec.proto && !protoUnknown && !(protoText && spec.proto.names.includes(protoText))) report(rule, ext.name, spec.proto.message, 'protocol-required');
     else if (n === 'multiport' && protocol?.neg) report(rule, ext.name, 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP', 'protocol-required');
+    else if (protocol?.neg && !protoUnknown && XT_PROTO_MATCHES.has(n) && !nftNative(n, seen)) {
+      report(rule, ext.name, `RULE_APPEND failed (Invalid argument): with \`! -p\` iptables-nft hands this ${n} match to the kernel's own, which wants the protocol without \`!\` (ports or flags alone it writes as nft expressions, which load)`, 'protocol-required');
+    }
     const needsPorts =
       ((n === 'DNAT' || n === 'SNAT') && (anyNatPorts(seen.get('to-destination')) || anyNatPorts(seen.get('to-source')))) ||
       ((n === 'MASQUERADE' || n === 'REDIRECT') && seen.has('to-ports'));
@@ -492,6 +511,19 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined): void {
       if (seen.has('limit-iface-out')) (rule.needs ??= []).push({ word: at('limit-iface-out')!.name, ext: 'addrtype --limit-iface-out', hooks: ['POSTROUTING', 'OUTPUT', 'FORWARD'] });
     }
   }
+}
+
+/** Matches the kernel checks against the rule's protocol (xt_tcpudp, xt_icmp): it refuses an inverted one. */
+const XT_PROTO_MATCHES = new Set(['tcp', 'udp', 'icmp', 'icmp6']);
+
+/**
+ * Does iptables-nft 1.8.9 write this tcp/udp match as nft expressions (no kernel match, no
+ * protocol check)? Only ports and flags, with no --tcp-option; icmp always goes to the kernel.
+ */
+function nftNative(n: string, seen: ReadonlyMap<string, string[]>): boolean {
+  if (n === 'udp') return seen.has('source-port') || seen.has('destination-port');
+  if (n !== 'tcp' || seen.has('tcp-option')) return false;
+  return seen.has('source-port') || seen.has('destination-port') || seen.has('tcp-flags') || seen.has('syn');
 }
 
 const anyNatPorts = (xs: string[] | undefined): boolean => {
