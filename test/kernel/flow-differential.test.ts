@@ -322,7 +322,32 @@ function scriptCase(r: Rng): string[] {
     const cmd = r.chance(0.12)
       ? r.pick([`-X ${x}`, `-X ${x}`, '-X', `-E ${x} ${y}`, `-F ${x}`, '-F'])
       : r.pick([`-N ${x}`, `-A ${x} -j ACCEPT`, `-A ${x} -j ACCEPT`, `-I ${x} -j RETURN`, `-A ${r.pick(BUILTIN[table])} -j ${x}`, `-A ${r.pick(BUILTIN[table])} -j ${x}`, `-A ${r.pick(BUILTIN[table])} -g ${x}`, `-A ${x} -j ${y}`]);
-    out.push(`${prog} ${t}${cmd}`);
+    out.push(`${prog} ${respell(r, `${t}${cmd}`.split(' ')).join(' ')}`);
+  }
+  return out;
+}
+
+/** The long name of each short option the scripts use, and a unique prefix of it (getopt_long takes either). */
+const LONG: Record<string, [string, string]> = {
+  '-N': ['--new-chain', '--new'], '-A': ['--append', '--app'], '-I': ['--insert', '--ins'], '-X': ['--delete-chain', '--delete-c'], '-E': ['--rename-chain', '--ren'],
+  '-F': ['--flush', '--fl'], '-j': ['--jump', '--ju'], '-g': ['--goto', '--go'], '-t': ['--table', '--tab'],
+};
+
+/**
+ * getopt's other spellings of the same command, which iptables runs the same: long names and
+ * their prefixes, `--name=value`, a value attached to its letter (`-AX`, `-tnat`); never
+ * `-jX` or `--jump=X` (iptables 1.8.9 takes the whole word as the target there).
+ */
+function respell(r: Rng, words: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    const next = words[i + 1];
+    const value = next !== undefined && !next.startsWith('-');
+    if (LONG[w] && r.chance(0.25)) out.push(r.pick(LONG[w]));
+    else if (value && /^-[NAIXEFgt]$/.test(w) && r.chance(0.25)) out.push(w + words[++i]);
+    else if (value && LONG[w] && w !== '-j' && r.chance(0.15)) out.push(`${LONG[w][0]}=${words[++i]}`);
+    else out.push(w);
   }
   return out;
 }
@@ -351,24 +376,31 @@ test(`flow: ${CASES} shell scripts run command by command, undeclared-chain == t
     }
     return out;
   });
-  const tally = { clean: 0, caught: 0, otherFailure: 0, falseWarnings: 0, missed: 0, ran: 0 };
+  const tally = { clean: 0, caught: 0, otherFailure: 0, falseWarnings: 0, falseErrors: 0, missed: 0, ran: 0 };
   const bad: string[] = [];
   const notes: string[] = [];
   scripts.forEach((lines, i) => {
     const res = results[i];
-    const warned = new Set(analyze(new RuleDocument(lines.join('\n') + '\n', 'shell')).findings.filter((f) => f.code === 'undeclared-chain').map((f) => f.line));
+    const findings = analyze(new RuleDocument(lines.join('\n') + '\n', 'shell')).findings;
+    const warned = new Set(findings.filter((f) => f.code === 'undeclared-chain').map((f) => f.line));
     const first = res.findIndex((x) => x.rc !== 0);
     const end = first < 0 ? lines.length : first;
     const early = [...warned].filter((l) => l < end);
     tally.ran += end;
     const show = () => lines.map((l, k) => `  ${k + 1}${warned.has(k) ? '!' : ' '} ${l}  => ${res[k]?.rc} ${res[k]?.message ?? ''}`).join('\n');
+    const falseError = findings.find((f) => f.severity === 'error' && f.line < end);
+    if (falseError) {
+      tally.falseErrors++;
+      bad.push(`error "${falseError.message}" on line ${falseError.line + 1}, which iptables runs fine:\n${show()}`);
+      return;
+    }
     if (early.length) {
       tally.falseWarnings++;
       bad.push(`warning on line ${early[0] + 1}, which iptables runs fine:\n${show()}`);
       return;
     }
     if (first < 0) return void tally.clean++;
-    const missing = /does not exist|No chain\/target\/match by that name/.test(res[first].message) && /^ip6?tables (-t \S+ )?-[AI] /.test(lines[first]);
+    const missing = /does not exist|No chain\/target\/match by that name/.test(res[first].message) && /^ip6?tables (?:(?:-t |--table=|--tab |--table |-t)\S+ )?(?:-[AI]|--app|--append|--ins|--insert)/.test(lines[first]);
     if (missing && warned.has(first)) tally.caught++;
     else if (missing) {
       tally.missed++;
@@ -378,7 +410,7 @@ test(`flow: ${CASES} shell scripts run command by command, undeclared-chain == t
       notes.push(`${lines[first].replace(/^ip6?tables (-t \S+ )?/, '').split(' ')[0]}: ${res[first].message}`);
     }
   });
-  console.log(`[flow-shell] ${scripts.length} scripts, ${tally.ran} commands that ran fine before the first failure: ${tally.clean} run through with no warning, ${tally.caught} first failures for a missing chain warned on that line, ${tally.otherFailure} first failures of other kinds (not modelled), ${tally.falseWarnings} warnings before the first failure, ${tally.missed} missing-chain failures missed`);
+  console.log(`[flow-shell] ${scripts.length} scripts, ${tally.ran} commands that ran fine before the first failure: ${tally.clean} run through with no warning, ${tally.caught} first failures for a missing chain warned on that line, ${tally.otherFailure} first failures of other kinds (not modelled), ${tally.falseWarnings} warnings and ${tally.falseErrors} errors before the first failure, ${tally.missed} missing-chain failures missed`);
   const kinds = new Map<string, number>();
   for (const n of notes) kinds.set(n, (kinds.get(n) ?? 0) + 1);
   for (const [n, k] of [...kinds].sort((a, b) => b[1] - a[1]).slice(0, SHOW)) console.log(`[flow-shell] not modelled (${k}): ${n}`);

@@ -63,6 +63,16 @@ test('the raw scanners agree with the parser on tricky lines', () => {
     '-A X -j',
     '-A X -m comment --comment "unterminated -j Z',
     '-D X -j ACCEPT',
+    // getopt's spellings: clusters, attached values, long-name prefixes
+    '-AINPUT -j X',
+    '-A INPUT -gX',
+    '-A INPUT -jX',
+    '--app INPUT --ju X',
+    '--append=INPUT --goto=Y',
+    '-I INPUT -p tcp --dp 22 --ju A',
+    '-NNEW',
+    '--new NEW2',
+    '-A INPUT -vj X',
   ]);
 });
 

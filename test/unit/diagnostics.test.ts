@@ -104,6 +104,14 @@ COMMIT
   assert.equal(r.messages[0], 'RULE_APPEND failed (Too many links): this jump closes the loop A -> B -> A, which INPUT reaches');
 });
 
+test('jump-loop in a script: the command that fails is the later of the closing jump and the jump that lets a hook reach the loop', () => {
+  const r = found(`iptables -N B\niptables -N C\niptables -N A\niptables -A B -j C\niptables -A C -j B\niptables -A FORWARD -j A\niptables -A A -j «C»\n`, ['jump-loop'], 'shell');
+  assert.deepEqual(r.got, r.want(['jump-loop error']));
+  assert.equal(r.messages[0], 'RULE_APPEND failed (Too many links): this jump lets FORWARD reach the loop B -> C -> B');
+  const closing = found(`iptables -N B\niptables -N C\niptables -A FORWARD -j B\niptables -A B -j C\niptables -A C -j «B»\n`, ['jump-loop'], 'shell');
+  assert.deepEqual(closing.got, closing.want(['jump-loop error']));
+});
+
 test('jump-loop: a chain that jumps to itself', () => {
   const r = found(`*filter\n:S - [0:0]\n-A OUTPUT -j S\n-A S -p tcp -j «S»\nCOMMIT\n`, ['jump-loop']);
   assert.deepEqual(r.got, r.want(['jump-loop error']));
@@ -246,6 +254,31 @@ test('-s/-d masks as iptables reads them; `! -p` with a protocol match the kerne
   const r = found(`*filter\n-A INPUT ! -p tcp -m «tcp»\n-A INPUT ! -p «icmp» --icmp-type echo-request\n-A INPUT ! -p tcp --dport 80 -m «tcp»\n-A INPUT ! -p «tcp» --tcp-option 2\nCOMMIT\n`, ['protocol-required']);
   assert.deepEqual(r.got, r.want(Array(4).fill('protocol-required error')));
   assert.match(r.messages[0], /^RULE_APPEND failed \(Invalid argument\): with `! -p` iptables-nft hands this tcp match to the kernel/);
+});
+
+test('getopt spellings: option clusters, attached values, long-name prefixes are read as iptables reads them (no false errors)', () => {
+  const sh = (src: string) => diagnose(src, 'shell').map((d) => `${d.range.start.line}:${d.code}`);
+  // each of these runs fine in iptables 1.8.9 (test/kernel/flow-differential respells its scripts so)
+  assert.deepEqual(sh(`iptables -nvL\niptables -nvL INPUT\niptables -vnxL --line-numbers\niptables -t nat -nL\n`), []);
+  assert.deepEqual(sh(`iptables -NX\niptables --new Y\niptables --new-chain=Z\niptables -AINPUT -j X\niptables --app INPUT --ju Y\niptables --append=INPUT -gZ\niptables -tnat -NW\niptables --tab nat -A PREROUTING -j W\n`), []);
+  assert.deepEqual(sh(`iptables -A INPUT --proto tcp --dp 22 -j ACCEPT\niptables -A INPUT --src 10.0.0.1 --in-i eth0\niptables -A INPUT -mcomment --comment x\n`), []);
+  // prefixes getopt finds ambiguous: iptables says unknown option
+  assert.deepEqual(sh(`iptables -A INPUT --in eth0\niptables -A INPUT -p tcp --sport 1 --so 10.0.0.1\n`), ['0:unknown-option', '1:unknown-option']);
+  // the chain index sees the attached and prefixed spellings
+  const svc = new NfRulesService();
+  svc.open('file:///t/fw.sh', `iptables -NX\niptables --app INPUT --ju X\niptables -AX -j ACCEPT\n`, 'shellscript', 0, 'shell');
+  assert.equal(svc.references('file:///t/fw.sh', { line: 0, character: 11 }).length, 3);
+  // -p/-s/-d/-i/-o/-j with an attached value: iptables 1.8.9 reads the whole word (a warning with its consequence)
+  const r = found(`*filter\n-A INPUT -p«tcp» -s«10.0.0.1» -i«eth0» --jump=«ACCEPT»\nCOMMIT\n`, ['attached-argument']);
+  assert.deepEqual(r.got, r.want(Array(4).fill('attached-argument warning')));
+  assert.deepEqual(r.messages, [
+    "iptables 1.8.9 reads all of `-ptcp' as the value and refuses the rule: unknown protocol \"-ptcp\" specified; later versions read `tcp'. Write the value as its own word.",
+    "iptables 1.8.9 reads all of `-s10.0.0.1' as the value and refuses the rule: host/network `-s10.0.0.1' not found; later versions read `10.0.0.1'. Write the value as its own word.",
+    "iptables 1.8.9 reads all of `-ieth0' as the value and takes `-ieth0' as the interface name; later versions read `eth0'. Write the value as its own word.",
+    "iptables 1.8.9 reads all of `--jump=ACCEPT' as the value and refuses the rule: Chain '--jump=ACCEPT' does not exist; later versions read `ACCEPT'. Write the value as its own word.",
+  ]);
+  // the rule itself is modelled as later versions read it: the tcp match loads, MARK's options are its own
+  assert.deepEqual(diagnose(`*mangle\n-A INPUT -ptcp --dport 22 -jMARK --set-mark 1\nCOMMIT\n`, 'save').filter((d) => d.severity === 1), []);
 });
 
 test('mark-noop: every spelling of a write that changes nothing, MARK and CONNMARK', () => {

@@ -222,6 +222,8 @@ const fileLevel: { code: string; src: string; format: Format; title: RegExp; aft
     reported: true,
   },
   { code: 'chain-redeclared', src: `*filter\n:X - [0:0]\n:$0X - [0:0]\n-A INPUT -j X\nCOMMIT\n`, format: 'save', title: /second declaration/, after: `*filter\n:X - [0:0]\n-A INPUT -j X\nCOMMIT\n` },
+  { code: 'attached-argument', src: `*filter\n-A INPUT -ptc$0p --dport 22 -j ACCEPT\nCOMMIT\n`, format: 'save', title: /Write tcp as its own word/, after: `*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n`, reported: true },
+  { code: 'attached-argument', src: `iptables -A INPUT --source=10.$00.0.1 -j DROP\n`, format: 'shell', title: /Write 10.0.0.1 as its own word/, after: `iptables -A INPUT --source 10.0.0.1 -j DROP\n`, reported: true },
   { code: 'user-chain-policy', src: `*filter\n:MI$0NE DROP [0:0]\n-A INPUT -j MINE\nCOMMIT\n`, format: 'save', title: /no policy/, after: `*filter\n:MINE - [0:0]\n-A INPUT -j MINE\nCOMMIT\n` },
 ];
 

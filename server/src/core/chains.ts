@@ -103,7 +103,7 @@ const isSpace = (c: number) => c === 32 || c === 9 || c === 13;
  * allocation but the names). A quoted chain or target name goes through the real parser.
  */
 export function scanSaveRuleLine(line: string, out: LineRef[], prevChain?: string): void {
-  if (line.charCodeAt(0) === 91 /* [ */) return parsedRefs(line, out);
+  if (line.charCodeAt(0) === 91 /* [ */ || GETOPT_SPELLING.test(line)) return parsedRefs(line, out);
   const from = out.length;
   if (quickScan(line, out, prevChain)) return;
   out.length = from;
@@ -119,6 +119,12 @@ export function parsedRefs(line: string, out: LineRef[]): void {
 }
 
 const TARGET_RE = / -(?:[jg] |-jump[ =]|-goto[ =])/g;
+
+/**
+ * Words the scanners leave to the parser: a cluster or attached value (`-AINPUT`, `-gX`,
+ * `-nvL`) and a long name's prefix (`--app`, `--ju`), which getopt reads its own way.
+ */
+const GETOPT_SPELLING = /(?:^|\s)-[A-Za-z][^\s]|(?:^|\s)--(?:a|ap|app|appe|appen|i|in|ins|inse|inser|j|ju|jum|g|go|got|n|ne|new|new-|new-c|new-ch|new-cha|new-chai)(?:[\s=]|$)|(?:^|\s)--(?:append|insert|new-chain)=/;
 
 /** Is position `pos` inside a quoted part? Quotes open anywhere; `\\x` escapes inside them. */
 function inQuotes(line: string, pos: number): boolean {

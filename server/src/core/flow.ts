@@ -781,12 +781,57 @@ function checkTable(g: Graph, items: Item[], out: Pending[], shell: boolean, unu
       if (hi >= 0) out.push({ idx: g.rItem[k], src: 'need', k: q, code: 'target-hook', severity: 'error', message: `RULE_APPEND failed (Invalid argument): ${nd.ext} is only valid in ${nd.hooks.join(', ')}, not in ${hooks[hi]}: chain ${g.names[c]} is reached from ${path(c, hi)}` });
     }
   }
-  loops(g, adj, items, reach, hooks, out);
+  loops(g, adj, items, reach, hooks, out, shell);
   // a script's lines need not run in file order (functions, branches): save files only
   if (!shell) sequences(g, items, out);
 }
 
-function loops(g: Graph, adj: { off: Int32Array; vals: Int32Array }, items: Item[], reach: Uint8Array, hooks: readonly string[], out: Pending[]): void {
+/**
+ * A script runs its commands in order: when does each chain become reachable from a hook?
+ * Edges taken in file order; a chain is reached by the first jump that links it to a hook
+ * through jumps already made. Per chain: that jump (-1: never reached) and its hook.
+ */
+function reachOrder(g: Graph, hooks: readonly string[]): { by: Int32Array; hook: Int32Array } {
+  const n = g.names.length;
+  const by = new Int32Array(n).fill(-1);
+  const hook = new Int32Array(n).fill(-1);
+  const reached = new Uint8Array(n);
+  hooks.forEach((h, hi) => {
+    const c = g.ids.get(h);
+    if (c !== undefined && !reached[c]) {
+      reached[c] = 1;
+      hook[c] = hi;
+    }
+  });
+  const order = g.eFrom.map((_, k) => k).sort((a, b) => g.eItem[a] - g.eItem[b] || g.eJ[a] - g.eJ[b]);
+  // the jumps made so far, by their chain
+  const out: number[][] = Array.from({ length: n }, () => []);
+  const stack: number[] = [];
+  for (const k of order) {
+    const f = g.eFrom[k];
+    const t = g.eTo[k];
+    if (g.builtin[t]) continue;
+    out[f].push(t);
+    if (!reached[f] || reached[t]) continue;
+    reached[t] = 1;
+    by[t] = k;
+    hook[t] = hook[f];
+    stack.push(t);
+    while (stack.length) {
+      const v = stack.pop()!;
+      for (const w of out[v]) {
+        if (reached[w]) continue;
+        reached[w] = 1;
+        by[w] = k;
+        hook[w] = hook[v];
+        stack.push(w);
+      }
+    }
+  }
+  return { by, hook };
+}
+
+function loops(g: Graph, adj: { off: Int32Array; vals: Int32Array }, items: Item[], reach: Uint8Array, hooks: readonly string[], out: Pending[], shell = false): void {
   const n = g.names.length;
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
@@ -855,6 +900,10 @@ function loops(g: Graph, adj: { off: Int32Array; vals: Int32Array }, items: Item
     if (closing[cc] < 0 || g.eItem[k] > g.eItem[closing[cc]] || (g.eItem[k] === g.eItem[closing[cc]] && g.eJ[k] > g.eJ[closing[cc]])) closing[cc] = k;
   }
   for (let v = 0; v < n; v++) if (comp[v] >= 0 && isCyclic[comp[v]] && reach[v] && hookOf[comp[v]] < 0) hookOf[comp[v]] = 31 - Math.clz32(reach[v] & -reach[v]);
+  // in a script, the command that fails is the later of the loop's closing jump and the
+  // first jump that lets a hook reach the loop
+  const order = shell ? reachOrder(g, hooks) : undefined;
+  const later = (a: number, b: number) => g.eItem[a] > g.eItem[b] || (g.eItem[a] === g.eItem[b] && g.eJ[a] > g.eJ[b]);
   for (const cc of cyclic) {
     const k = closing[cc];
     if (k < 0) continue;
@@ -864,6 +913,16 @@ function loops(g: Graph, adj: { off: Int32Array; vals: Int32Array }, items: Item
     const loopText = [...cyc, to].map((c) => g.names[c]).join(' -> ');
     const r = { src: 'jump' as const, k: g.eJ[k] };
     const hi = hookOf[cc];
+    if (order && hi >= 0) {
+      // the loop's chain reached first, by which jump
+      let first = -1;
+      for (let v = 0; v < n; v++) if (comp[v] === cc && order.by[v] >= 0 && (first < 0 || later(order.by[first], order.by[v]))) first = v;
+      if (first >= 0 && later(order.by[first], k)) {
+        const e = order.by[first];
+        out.push({ idx: g.eItem[e], src: 'jump', k: g.eJ[e], code: 'jump-loop', severity: 'error', message: `RULE_APPEND failed (Too many links): this jump lets ${hooks[order.hook[first]]} reach the loop ${loopText}` });
+        continue;
+      }
+    }
     if (hi >= 0) out.push({ idx: g.eItem[k], ...r, code: 'jump-loop', severity: 'error', message: `RULE_APPEND failed (Too many links): this jump closes the loop ${loopText}, which ${hooks[hi]} reaches` });
     else out.push({ idx: g.eItem[k], ...r, code: 'jump-loop', severity: 'warning', message: `This jump closes the loop ${loopText}: iptables-nft accepts it while no built-in chain reaches the loop, and fails with RULE_APPEND failed (Too many links) once one does` });
   }

@@ -33,6 +33,8 @@
  *   chain at the second one, so removing it otherwise changes the result).
  * - user-chain-policy: the policy becomes `-` (preferred: iptables-nft-restore ignores a user
  *   chain's policy; `-` says so).
+ * - attached-argument: a space between the option and its value (`-ptcp` -> `-p tcp`,
+ *   `--protocol=tcp` -> `--protocol tcp`; preferred: every iptables reads that the same).
  * - builtin-chain-table: nothing. A built-in chain name the table lacks (`:PREROUTING` in
  *   `*filter`) is either meant as a user chain or written in the wrong table; which is not
  *   known.
@@ -326,6 +328,16 @@ function userChainPolicy(doc: RuleDocument, f: Finding): Fix[] {
   return [{ title: `A user chain has no policy: write -`, edits: [{ range: { start: at(e, e.policy), end: pos(e.line, e.policy.e) }, newText: '-' }], preferred: true }];
 }
 
+/** `-ptcp` -> `-p tcp`, `--protocol=tcp` -> `--protocol tcp`: the value as its own word. */
+function attachedArgument(doc: RuleDocument, f: Finding): Fix[] {
+  const line = doc.lines[f.line] ?? '';
+  if (f.s < 2 || f.endLine !== f.line) return [];
+  const eq = line[f.s - 1] === '=';
+  const edit: TextEdit = eq ? { range: { start: pos(f.line, f.s - 1), end: pos(f.line, f.s) }, newText: ' ' } : insert(pos(f.line, f.s), ' ');
+  const value = line.slice(f.s, f.e);
+  return [{ title: `Write ${value} as its own word`, edits: [edit], preferred: true }];
+}
+
 function fixesFor(doc: RuleDocument, f: Finding): Fix[] {
   switch (f.code) {
     case 'old-negation':
@@ -356,6 +368,8 @@ function fixesFor(doc: RuleDocument, f: Finding): Fix[] {
       return chainRedeclared(doc, f);
     case 'user-chain-policy':
       return userChainPolicy(doc, f);
+    case 'attached-argument':
+      return attachedArgument(doc, f);
     default:
       return [];
   }

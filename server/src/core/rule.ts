@@ -99,6 +99,47 @@ const coreOf = (key: string): CoreSpec | undefined => {
   return key.charCodeAt(1) === 45 ? CORE_MAP.get(key) : undefined;
 };
 
+/** Core options whose value iptables 1.8.9 takes as the whole word when it is attached (`-ptcp` is protocol "-ptcp"). */
+const WHOLE_WORD_VALUE = new Set(['--protocol', '--source', '--destination', '--in-interface', '--out-interface', '--jump']);
+
+/**
+ * A cluster of short options as getopt reads it, as separate words: `-nvL` is `-n -v -L`; the
+ * first letter that takes an argument takes the rest of the word (`-AINPUT` is `-A INPUT`,
+ * `-Lnv` lists chain "nv"). -p/-s/-d/-i/-o/-j's attached value is marked: iptables 1.8.9
+ * takes the whole word as the value there (`-ptcp` is protocol "-ptcp"), while later
+ * versions (the 1.8.11 test vectors) read it as getopt does; the model follows the later.
+ * Null when a letter is not one of iptables' own.
+ */
+function splitCluster(w: Word): Word[] | null {
+  const t = w.text;
+  const out: Word[] = [];
+  for (let k = 1; k < t.length; k++) {
+    const c = t.charCodeAt(k);
+    const cmd = SHORT_COMMAND[c];
+    const core = SHORT_CORE[c];
+    if (!cmd && !core) return null;
+    out.push({ ...w, text: '-' + t[k], s: k === 1 ? w.s : w.s + k, e: w.s + k + 1 });
+    const takesArg = cmd ? cmd.chainArg !== 'none' : core!.args > 0;
+    if (!takesArg || k + 1 === t.length) continue;
+    const value: Word = { ...w, text: t.slice(k + 1), s: w.s + k + 1 };
+    if (core && WHOLE_WORD_VALUE.has(core.canonical)) value.attached = t;
+    out.push(value);
+    return out;
+  }
+  return out;
+}
+
+/** A unique prefix of a command's or core option's long name, as getopt_long expands it, among the options loaded. */
+function longCorePrefix(rule: Rule, key: string): string | undefined {
+  const name = key.slice(2);
+  if (!name) return undefined;
+  for (const ext of rule.exts) if (!isModelled(ext) || ownsExactly(ext, name)) return undefined;
+  const r = resolveLongOption(name, [...rule.exts.flatMap(optionNamesOf), ...CORE_LONG_OPTIONS]);
+  if (!r || !('name' in r)) return undefined;
+  const full = '--' + r.name;
+  return commandOf(full) || coreOf(full) ? full : undefined;
+}
+
 /** isMarkExtension, with the length test first: most names (`KUBE-SEP-...`) are not hashed. */
 const MARK_NAME_MAX = Math.max(...MARK_EXTENSIONS.map((n) => n.length));
 const isMark = (name: string): name is MarkExtension => name.length <= MARK_NAME_MAX && isMarkExtension(name);
@@ -108,7 +149,8 @@ const report = (rule: Rule, word: Word, message: string, code: string, severity:
 };
 
 /** Parse the words of one iptables invocation or restore line (program name excluded). */
-export function interpretRule(words: Word[]): Rule {
+export function interpretRule(input: Word[]): Rule {
+  let words = input;
   const rule: Rule = { command: undefined, table: undefined, counters: undefined, core: [], exts: [], marks: [], problems: [] };
   let neg: Word | undefined;
   let hasProtocol = false;
@@ -133,21 +175,33 @@ export function interpretRule(words: Word[]): Rule {
     }
     let key = w.text;
     let inlineArg: Word | undefined;
-    if (!w.quoted && key.charCodeAt(0) === 45 && key.charCodeAt(1) === 45 && key.indexOf('=') >= 0) {
+    if (!w.quoted && key.length > 2 && key.charCodeAt(0) === 45 && key.charCodeAt(1) !== 45 && looksLikeOption(w)) {
+      // getopt's short-option clusters: `-nvL`, `-AINPUT`, `-ptcp`
+      const split = splitCluster(w);
+      if (split) {
+        if (words === input) words = input.slice();
+        words.splice(i, 1, ...split);
+        continue;
+      }
+    }
+    if (!w.quoted && key.charCodeAt(0) === 45 && key.charCodeAt(1) === 45) {
       const k = key.indexOf('=');
-      inlineArg = { ...w, text: key.slice(k + 1), s: w.s + k + 1 };
-      key = key.slice(0, k);
-    } else if (!w.quoted && key.length > 2 && key.charCodeAt(1) !== 45 && key.charCodeAt(0) === 45 && (coreOf(key.slice(0, 2))?.args ?? 0) > 0) {
-      // getopt's `-ptcp`: a short option with its argument attached
-      inlineArg = { ...w, text: key.slice(2), s: w.s + 2 };
-      key = key.slice(0, 2);
+      if (k >= 0) {
+        inlineArg = { ...w, text: key.slice(k + 1), s: w.s + k + 1 };
+        key = key.slice(0, k);
+      }
+      // getopt_long takes a unique prefix of a long name: `--app`, `--new`, `--proto`
+      if (!commandOf(key) && !coreOf(key)) key = longCorePrefix(rule, key) ?? key;
+      // iptables 1.8.9 reads -p/-s/-d/-i/-o/-j's value as argv[optind-1]: all of `--proto=tcp`
+      if (inlineArg && WHOLE_WORD_VALUE.has(coreOf(key)?.canonical ?? '')) inlineArg.attached = w.text;
     }
     const cspec = !w.quoted ? commandOf(key) : undefined;
     if (cspec) {
       i++;
       const c: NonNullable<Rule['command']> = { word: w, spec: cspec, chain: undefined, extra: [] };
       if (rule.command) report(rule, w, 'Cannot use more than one command at a time', 'multiple-commands');
-      if (cspec.chainArg !== 'none' && i < words.length && (cspec.chainArg === 'required' || !looksLikeOption(words[i]))) {
+      if (inlineArg && cspec.chainArg !== 'none') c.chain = inlineArg; // `--append=INPUT`
+      else if (cspec.chainArg !== 'none' && i < words.length && (cspec.chainArg === 'required' || !looksLikeOption(words[i]))) {
         c.chain = words[i++];
       }
       for (const x of cspec.extra) {
@@ -338,6 +392,18 @@ const coreBit = (core: CoreSpec): number | undefined => {
 
 function coreValueProblems(rule: Rule, canonical: string, opt: Opt, arg: Word): void {
   const t = arg.text;
+  if (arg.attached) {
+    // iptables 1.8.9 takes the whole option word as the value (`-ptcp`); later versions do not
+    const whole = arg.attached;
+    const refusal =
+      canonical === '--protocol' ? `unknown protocol "${whole}" specified`
+      : canonical === '--source' || canonical === '--destination' ? `host/network \`${whole}' not found`
+      : canonical === '--jump' ? `Chain '${whole}' does not exist`
+      : whole.length > 15 ? `interface name \`${whole}' must be shorter than IFNAMSIZ (15)`
+      : undefined;
+    const in189 = refusal ? `refuses the rule: ${refusal}` : `takes \`${whole}' as the interface name`;
+    report(rule, arg, `iptables 1.8.9 reads all of \`${whole}' as the value and ${in189}; later versions read \`${t}'. Write the value as its own word.`, 'attached-argument', 'warning');
+  }
   switch (canonical) {
     case '--in-interface':
     case '--out-interface':

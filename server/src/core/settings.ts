@@ -62,6 +62,11 @@ export const DIAGNOSTIC_CODE_SETTINGS: { code: string; severity: string; descrip
     description: "An IPv4 address in an ip6tables file or an IPv6 address in an iptables file (`host/network ... not found`)."
   },
   {
+    code: "attached-argument",
+    severity: "warning",
+    description: "A value attached to -p/-s/-d/-i/-o/-j (`-ptcp`, `--protocol=tcp`): iptables 1.8.9 reads the whole word as the value (and mostly refuses the rule), later versions read the part after the option."
+  },
+  {
     code: "negated-any-address",
     severity: "error",
     description: "`! -s x/0` or `! -d x/0`: iptables-nft refuses the rule (RULE_APPEND failed (Invalid argument)); iptables-legacy loads it as a rule that never matches. Set `off` for a legacy-only rule set."

@@ -18,6 +18,8 @@ export interface Word {
   unknown?: boolean;
   /** Some of it was quoted. */
   quoted?: boolean;
+  /** A value attached to its option (`tcp` of `-ptcp`, `x` of `--source=x`) that iptables 1.8.9 reads as this whole word instead. */
+  attached?: string;
 }
 
 export interface LexProblem {
