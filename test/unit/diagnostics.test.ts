@@ -457,6 +457,31 @@ test('undeclared-chain in a script: a chain never created, on the jump and on th
   assert.match(r.messages[2], /^Chain 'SIX' does not exist/);
 });
 
+test('a script\'s -F/-X/-E/-Z of a missing chain, a second -N, an -E onto an existing name, as iptables says them', () => {
+  const r = found(
+    `iptables -N A
+iptables -N «A»
+iptables -F «B»
+iptables -X «B»
+iptables -E «B» C
+iptables -N C
+iptables -E «A» C
+iptables -A INPUT -j A
+iptables -X
+iptables -N A
+iptables -Z «C»
+`,
+    ['undeclared-chain', 'chain-redeclared'],
+    'shell',
+  );
+  assert.deepEqual(r.got, r.want(['chain-redeclared warning', 'undeclared-chain warning', 'undeclared-chain warning', 'undeclared-chain warning', 'chain-redeclared warning', 'undeclared-chain warning']));
+  assert.match(r.messages[0], /^iptables: Chain already exists\./);
+  assert.match(r.messages[1], /^iptables: No chain\/target\/match by that name\./);
+  assert.match(r.messages[4], /^iptables: File exists\. \(C already exists/);
+  // the failed -E left A in place (line 8 jumps to it fine); -X removed every chain, so -N A is new, -Z C is not
+  assert.match(r.messages[5], /C was deleted at line 9/);
+});
+
 test('undeclared-chain in a script: created only later, deleted (-X, bare -X) or renamed (-E) before the use', () => {
   const r = found(
     `iptables -A INPUT -j «LATE»

@@ -653,7 +653,8 @@ function analyzeItems(doc: RuleDocument, entries: Entry[], items: Item[], heads:
       case 'N':
       case 'E':
         if (g.decl[c] < 0) g.decl[c] = i;
-        else if (it.cmd === 'N') out.push({ idx: i, src: 'chain', k: 0, code: 'chain-redeclared', severity: 'warning', message: shell ? `iptables: Chain already exists. (${it.chain} is created a second time in table ${g.name})` : `Chain ${it.chain} is declared a second time in table ${g.name}: iptables-restore accepts it, the second declaration changes nothing` });
+        // (a script's second -N: shellChains, which knows what -X and -E removed in between)
+        else if (it.cmd === 'N' && !shell) out.push({ idx: i, src: 'chain', k: 0, code: 'chain-redeclared', severity: 'warning', message: `Chain ${it.chain} is declared a second time in table ${g.name}: iptables-restore accepts it, the second declaration changes nothing` });
         if (it.cmd === 'E') g.unordered[c] = true;
         if (it.policy && it.k === 'decl' && !g.builtin[c] && !BUILTIN_ANY.has(it.chain)) {
           out.push({ idx: i, src: 'chain', k: 0, code: 'user-chain-policy', severity: 'warning', message: `${it.chain} is a user chain: iptables-restore ignores its policy ${it.policy} (only built-in chains have one; a packet that reaches its end returns to the calling chain)` });
@@ -1167,21 +1168,10 @@ function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused:
     const prog = e.program;
     const at = prog ? doc.lines[e.line + prog.l]?.slice(0, prog.s) ?? '' : '';
     const top = !!prog && depth(e.line + prog.l, prog.s) === 0 && !/&&|\|\|/.test(at);
-    const w = kind === 'new' ? c.chain : kind === 'rename' ? c.extra[0] : undefined;
-    if (w && !w.unknown) {
-      sn.made.add(w.text);
-      sn.gone.delete(w.text);
-    }
-    if (top && (kind === 'rename' || kind === 'delete-chain')) {
-      if (c.chain && !c.chain.unknown) sn.gone.set(c.chain.text, { idx: i, how: kind === 'rename' ? `renamed (-E) at line ${e.line + 1}` : `deleted (-X) at line ${e.line + 1}` });
-      else if (!c.chain && kind === 'delete-chain') for (const n of sn.made) sn.gone.set(n, { idx: i, how: `deleted at line ${e.line + 1} (-X without a chain deletes every user chain)` });
-    }
-    if (kind !== 'append' && kind !== 'insert' && kind !== 'replace') continue;
-    if (!(st.table in TABLES)) continue;
-    const it = items[i];
     const ipt = e.family === 6 ? 'ip6tables' : 'iptables';
     const t = st.table === 'filter' ? '' : `-t ${st.table} `;
     const unknown = st.unknownMake || unknownTable[e.family === 6 ? 1 : 0];
+    const sn2 = sn;
     const check = (name: string, src: 'chain' | 'jump', k: number) => {
       if (BUILTIN_ANY.has(name)) return;
       const said = src === 'chain' ? `${ipt}: No chain/target/match by that name.` : `Chain '${name}' does not exist`;
@@ -1189,10 +1179,33 @@ function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused:
       let why: string | undefined;
       if (made === undefined) {
         if (!restore && !unknown) why = `${said} (the script does not create ${name} in table ${st.table}: \`${ipt} ${t}-N ${name}\`; a warning, as a script run before may have)`;
-      } else if (top && !unknown && !sn!.made.has(name)) why = `${said} (the script creates ${name} only later, at line ${entries[made].line + 1}: ${ipt} fails here when the script runs)`;
-      else if (top && sn!.gone.has(name)) why = `${said} (${name} was ${sn!.gone.get(name)!.how}: ${ipt} fails here when the script runs)`;
+      } else if (top && !unknown && !sn2.made.has(name)) why = `${said} (the script creates ${name} only later, at line ${entries[made].line + 1}: ${ipt} fails here when the script runs)`;
+      else if (top && sn2.gone.has(name)) why = `${said} (${name} was ${sn2.gone.get(name)!.how}: ${ipt} fails here when the script runs)`;
       if (why) out.push({ idx: i, src, k, code: 'undeclared-chain', severity: 'warning', message: why });
     };
+    // -F/-X/-E/-Z of a chain, and -D by number, need the chain to exist first
+    const known = st.table in TABLES;
+    const needsChain = kind === 'flush' || kind === 'delete-chain' || kind === 'rename' || kind === 'zero' || (kind === 'delete' && c.extra.length > 0);
+    if (known && needsChain && c.chain && !c.chain.unknown) check(c.chain.text, 'chain', 0);
+    const w = kind === 'new' ? c.chain : kind === 'rename' ? c.extra[0] : undefined;
+    // -E to a name the script has made (and not removed) by then: iptables says File exists.
+    if (known && kind === 'new' && w && !w.unknown && top && sn.made.has(w.text) && !sn.gone.has(w.text)) {
+      out.push({ idx: i, src: 'chain', k: 0, code: 'chain-redeclared', severity: 'warning', message: `${ipt}: Chain already exists. (${w.text} is created a second time in table ${st.table})` });
+    }
+    const renameFails = known && kind === 'rename' && !!w && !w.unknown && top && sn.made.has(w.text) && !sn.gone.has(w.text) && !BUILTIN_ANY.has(w.text);
+    if (renameFails) {
+      out.push({ idx: i, src: 'chain', k: 0, code: 'chain-redeclared', severity: 'warning', message: `${ipt}: File exists. (${w!.text} already exists in table ${st.table} when this renames ${c.chain?.text ?? ''} to it)` });
+    } else if (w && !w.unknown) {
+      sn.made.add(w.text);
+      sn.gone.delete(w.text);
+    }
+    if (top && !renameFails && (kind === 'rename' || kind === 'delete-chain')) {
+      if (c.chain && !c.chain.unknown) sn.gone.set(c.chain.text, { idx: i, how: kind === 'rename' ? `renamed (-E) at line ${e.line + 1}` : `deleted (-X) at line ${e.line + 1}` });
+      else if (!c.chain && kind === 'delete-chain') for (const n of sn.made) sn.gone.set(n, { idx: i, how: `deleted at line ${e.line + 1} (-X without a chain deletes every user chain)` });
+    }
+    if (kind !== 'append' && kind !== 'insert' && kind !== 'replace') continue;
+    if (!known) continue;
+    const it = items[i];
     if (c.chain && !c.chain.unknown && it.chain === c.chain.text) check(c.chain.text, 'chain', 0);
     (it.jumps ?? []).forEach((j, k) => check(j.name, 'jump', k));
   }
