@@ -1156,7 +1156,8 @@ function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused:
     }
   }
   const depth = shellDepth(doc.lines);
-  const now = new Map<ShellTable, { made: Set<string>; gone: Map<string, { idx: number; how: string }> }>();
+  // per table, top to bottom: chains made so far, removed so far, and certain to exist now
+  const now = new Map<ShellTable, { made: Set<string>; gone: Map<string, { idx: number; how: string }>; sure: Set<string> }>();
   for (const i of rules) {
     const e = entries[i] as Extract<Entry, { k: 'rule' }>;
     const c = e.rule.command!;
@@ -1164,7 +1165,7 @@ function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused:
     if (e.rule.table?.unknown) continue;
     const st = tableOf(e.family, e.rule.table?.text ?? 'filter');
     let sn = now.get(st);
-    if (!sn) now.set(st, (sn = { made: new Set(), gone: new Map() }));
+    if (!sn) now.set(st, (sn = { made: new Set(), gone: new Map(), sure: new Set() }));
     const prog = e.program;
     const at = prog ? doc.lines[e.line + prog.l]?.slice(0, prog.s) ?? '' : '';
     const top = !!prog && depth(e.line + prog.l, prog.s) === 0 && !/&&|\|\|/.test(at);
@@ -1189,10 +1190,21 @@ function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused:
     if (known && needsChain && c.chain && !c.chain.unknown) check(c.chain.text, 'chain', 0);
     const w = kind === 'new' ? c.chain : kind === 'rename' ? c.extra[0] : undefined;
     // -E to a name the script has made (and not removed) by then: iptables says File exists.
-    if (known && kind === 'new' && w && !w.unknown && top && sn.made.has(w.text) && !sn.gone.has(w.text)) {
+    if (known && kind === 'new' && w && !w.unknown && top && sn.sure.has(w.text)) {
       out.push({ idx: i, src: 'chain', k: 0, code: 'chain-redeclared', severity: 'warning', message: `${ipt}: Chain already exists. (${w.text} is created a second time in table ${st.table})` });
     }
-    const renameFails = known && kind === 'rename' && !!w && !w.unknown && top && sn.made.has(w.text) && !sn.gone.has(w.text) && !BUILTIN_ANY.has(w.text);
+    const renameFails = known && kind === 'rename' && !!w && !w.unknown && top && sn.sure.has(w.text) && !BUILTIN_ANY.has(w.text);
+    // what certainly exists after this command (top-level commands only; else nothing is sure)
+    if (!top) sn.sure.clear();
+    else if (kind === 'new' && w && !w.unknown) sn.sure.add(w.text);
+    else if (kind === 'rename' && !renameFails && c.chain && !c.chain.unknown) {
+      const had = sn.sure.delete(c.chain.text);
+      if (had && w && !w.unknown) sn.sure.add(w.text);
+    } else if (kind === 'delete-chain') {
+      if (!c.chain) sn.sure.clear();
+      else if (!c.chain.unknown) sn.sure.delete(c.chain.text);
+    }
+    if (c.chain?.unknown || w?.unknown) sn.sure.clear();
     if (renameFails) {
       out.push({ idx: i, src: 'chain', k: 0, code: 'chain-redeclared', severity: 'warning', message: `${ipt}: File exists. (${w!.text} already exists in table ${st.table} when this renames ${c.chain?.text ?? ''} to it)` });
     } else if (w && !w.unknown) {
