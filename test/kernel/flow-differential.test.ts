@@ -382,7 +382,7 @@ test(`flow: ${CASES} shell scripts run command by command, undeclared-chain == t
   scripts.forEach((lines, i) => {
     const res = results[i];
     const findings = analyze(new RuleDocument(lines.join('\n') + '\n', 'shell')).findings;
-    const warned = new Set(findings.filter((f) => f.code === 'undeclared-chain' || f.code === 'chain-redeclared').map((f) => f.line));
+    const warned = new Set(findings.filter((f) => f.code === 'undeclared-chain' || f.code === 'chain-redeclared' || f.code === 'chain-busy').map((f) => f.line));
     const first = res.findIndex((x) => x.rc !== 0);
     const end = first < 0 ? lines.length : first;
     const early = [...warned].filter((l) => l < end);
@@ -404,7 +404,13 @@ test(`flow: ${CASES} shell scripts run command by command, undeclared-chain == t
     // -N of a chain that exists, -E to a name that exists: chain-redeclared on that line
     const exists = /Chain already exists|File exists/.test(res[first].message);
     const loop = /Too many links/.test(res[first].message) && findings.some((f) => f.code === 'jump-loop' && f.severity === 'error' && f.line === first);
-    if (((missing || exists) && warned.has(first)) || loop) tally.caught++;
+    const busy = /Device or resource busy/.test(res[first].message);
+    if (busy && !findings.some((f) => f.code === 'chain-busy' && f.line === first)) {
+      tally.missed++;
+      bad.push(`line ${first + 1} fails for a chain in use, no chain-busy warning:\n${show()}`);
+      return;
+    }
+    if (((missing || exists) && warned.has(first)) || loop || busy) tally.caught++;
     else if (missing || exists) {
       tally.missed++;
       bad.push(`line ${first + 1} fails for a missing chain, no warning:\n${show()}`);
@@ -413,7 +419,7 @@ test(`flow: ${CASES} shell scripts run command by command, undeclared-chain == t
       notes.push(`${lines[first].replace(/^ip6?tables (-t \S+ )?/, '').split(' ')[0]}: ${res[first].message}`);
     }
   });
-  console.log(`[flow-shell] ${scripts.length} scripts, ${tally.ran} commands that ran fine before the first failure: ${tally.clean} run through with no warning, ${tally.caught} first failures for a missing or an existing chain, or a jump loop, reported on that line, ${tally.otherFailure} first failures of other kinds (not modelled), ${tally.falseWarnings} warnings and ${tally.falseErrors} errors before the first failure, ${tally.missed} missing/existing-chain failures missed`);
+  console.log(`[flow-shell] ${scripts.length} scripts, ${tally.ran} commands that ran fine before the first failure: ${tally.clean} run through with no warning, ${tally.caught} first failures for a missing, existing or busy chain, or a jump loop, reported on that line, ${tally.otherFailure} first failures of other kinds (not modelled), ${tally.falseWarnings} warnings and ${tally.falseErrors} errors before the first failure, ${tally.missed} missing/existing-chain failures missed`);
   const kinds = new Map<string, number>();
   for (const n of notes) kinds.set(n, (kinds.get(n) ?? 0) + 1);
   for (const [n, k] of [...kinds].sort((a, b) => b[1] - a[1]).slice(0, SHOW)) console.log(`[flow-shell] not modelled (${k}): ${n}`);

@@ -467,6 +467,7 @@ iptables -E «B» C
 iptables -N C
 iptables -E «A» C
 iptables -A INPUT -j A
+iptables -F
 iptables -X
 iptables -N A
 iptables -Z «C»
@@ -478,8 +479,44 @@ iptables -Z «C»
   assert.match(r.messages[0], /^iptables: Chain already exists\./);
   assert.match(r.messages[1], /^iptables: No chain\/target\/match by that name\./);
   assert.match(r.messages[4], /^iptables: File exists\. \(C already exists/);
-  // the failed -E left A in place (line 8 jumps to it fine); -X removed every chain, so -N A is new, -Z C is not
-  assert.match(r.messages[5], /C was deleted at line 9/);
+  // the failed -E left A in place (line 8 jumps to it fine); -F then -X removed every chain, so -N A is new, -Z C is not
+  assert.match(r.messages[5], /C was deleted at line 10/);
+});
+
+test('chain-busy: a script\'s -X of a chain that holds rules or is jumped to (its own doing), as the kernel refuses it', () => {
+  const r = found(
+    `iptables -N A
+iptables -N B
+iptables -A A -j ACCEPT
+iptables -X «A»
+iptables -F A
+iptables -A A -j B
+iptables -X «B»
+iptables -A INPUT -j A
+iptables «-X»
+iptables -F
+iptables -X
+iptables -N C
+iptables -A INPUT -j C
+iptables -E C D
+iptables -X «D»
+iptables -A MISSING -j ACCEPT
+iptables -N MISSING
+iptables -X MISSING
+`,
+    ['chain-busy', 'undeclared-chain'],
+    'shell',
+  );
+  // the -A to MISSING fails (a warning of its own), so MISSING is empty when -X comes
+  assert.deepEqual(r.got.filter((g) => g.startsWith('chain-busy')), r.want(Array(4).fill('chain-busy warning')));
+  assert.deepEqual(r.messages.filter((m) => m.startsWith('CHAIN_DEL')), [
+    'CHAIN_DEL failed (Device or resource busy): chain A: A still holds a rule (line 3); flush it first (-F A)',
+    'CHAIN_DEL failed (Device or resource busy): chain B: A still jumps to B (line 6)',
+    'CHAIN_DEL failed (Device or resource busy): chain A: A still holds a rule (line 6); flush it first (-F A); iptables -X deletes no chain of table filter then',
+    'CHAIN_DEL failed (Device or resource busy): chain D: INPUT still jumps to D (line 13)',
+  ]);
+  // a failed -X deletes nothing: no "deleted" warning follows it
+  assert.ok(!r.messages.some((m) => /was deleted \(-X\) at line 4/.test(m)));
 });
 
 test('undeclared-chain in a script: created only later, deleted (-X, bare -X) or renamed (-E) before the use', () => {
@@ -489,7 +526,7 @@ iptables -N LATE
 iptables -A LATE -j ACCEPT
 iptables -N GONE
 iptables -A INPUT -j GONE
-iptables -F GONE
+iptables -F INPUT
 iptables -X GONE
 iptables -A «GONE» -j DROP
 iptables -N OLD
@@ -497,6 +534,7 @@ iptables -E OLD NEW
 iptables -A NEW -j ACCEPT
 iptables -A «OLD» -j ACCEPT
 iptables -N A
+iptables -F
 iptables -X
 iptables -I «A» -j ACCEPT
 iptables -N A
@@ -509,7 +547,7 @@ iptables -A A -j ACCEPT
   assert.match(r.messages[0], /only later, at line 2: iptables fails here/);
   assert.match(r.messages[1], /GONE was deleted \(-X\) at line 7/);
   assert.match(r.messages[2], /OLD was renamed \(-E\) at line 10/);
-  assert.match(r.messages[3], /deleted at line 14 \(-X without a chain deletes every user chain\)/);
+  assert.match(r.messages[3], /deleted at line 15 \(-X without a chain deletes every user chain\)/);
 });
 
 test('undeclared-chain in a script: silent where the running order is not the text order, or names are expansions', () => {

@@ -21,7 +21,7 @@ export type Severity = 'error' | 'warning' | 'information' | 'hint';
  * built-in chain), builtin-chain-table (a built-in chain name the table does not have:
  * iptables-nft makes it a user chain), chain-redeclared, user-chain-policy,
  * undeclared-chain (warning: with --noflush the chain may exist), unreachable-rule,
- * unused-chain, jump-loop, builtin-jump (a -j/-g to a built-in chain), address-family,
+ * unused-chain, chain-busy (a script's -X of a chain still in use), jump-loop, builtin-jump (a -j/-g to a built-in chain), address-family,
  * mark-overwritten (these across lines: flow.ts),
  * mark-noop (a mark write that leaves every mark as it is), mark-unsatisfiable (a mark test
  * whose value has bits outside its mask: it never matches).

@@ -23,6 +23,7 @@ import { TABLES } from './knowledge';
 import { Entry, RuleDocument, parseSaveLine } from './document';
 import { LineRef, scanSaveRuleLine, ruleRefs } from './chains';
 import { Rule } from './rule';
+import { Word } from './words';
 import { MarkOp } from './marks';
 import { Finding, Severity } from './findings';
 import { CORE_OPTIONS } from './knowledge';
@@ -512,6 +513,11 @@ function ruleItem(rule: Rule, family: 4 | 6, table: string): Item {
       it.ce = c.chain.e;
     }
     if (kind === 'policy' && c.extra[0]) it.policy = c.extra[0].text;
+    // a script command's 'whole' range: its command word (`-X` of a bare -X)
+    if (c.word.l === 0) {
+      it.ws = c.word.s;
+      it.we = c.word.e;
+    }
   }
   let opaque = false;
   for (const x of rule.exts) {
@@ -1098,6 +1104,112 @@ interface ShellTable {
   unknownJump: boolean;
 }
 
+/** A script's state at one command, top to bottom, per table. */
+interface ShellNow {
+  made: Set<string>;
+  gone: Map<string, { idx: number; how: string }>;
+  /** chains certain to exist now */
+  sure: Set<string>;
+  /** per chain, rules certainly in it now (top-level -A/-I since its last flush), with the line of the last */
+  rules: Map<string, { n: number; line: number }>;
+  /** per chain jumped to: the chains holding those jumps, with the line of one */
+  refs: Map<string, Map<string, number>>;
+}
+
+/**
+ * The rules a script has certainly added by now (a lower bound: only top-level -A/-I count;
+ * anything that may remove rules where the order or the name is unknown forgets them all),
+ * and -X of a chain that still holds rules or is jumped to: the kernel refuses it
+ * (CHAIN_DEL failed (Device or resource busy)); a bare -X when any chain is so.
+ */
+function liveRules(sn: ShellNow, e: Extract<Entry, { k: 'rule' }>, c: NonNullable<Rule['command']>, top: boolean, idx: number, w: Word | undefined, renameFails: boolean, ipt: string, table: string, it: Item, out: Pending[]): boolean {
+  const kind = c.spec.kind;
+  const chain = c.chain && !c.chain.unknown ? c.chain.text : undefined;
+  const forget = () => {
+    sn.rules.clear();
+    sn.refs.clear();
+  };
+  const drop = (ch: string) => {
+    sn.rules.delete(ch);
+    for (const m of sn.refs.values()) m.delete(ch);
+  };
+  const removes = kind === 'flush' || kind === 'delete' || kind === 'replace' || kind === 'delete-chain' || kind === 'rename';
+  if (removes && (!top || c.chain?.unknown || w?.unknown)) {
+    forget();
+    return false;
+  }
+  if (!top) return false;
+  const busy = (ch: string): string | undefined => {
+    const r = sn.rules.get(ch);
+    if (r && r.n > 0) return `${ch} still holds ${r.n === 1 ? 'a rule' : `${r.n} rules`} (line ${r.line + 1}); flush it first (-F ${ch})`;
+    for (const [from, line] of sn.refs.get(ch) ?? []) return `${from} still jumps to ${ch} (line ${line + 1})`;
+    return undefined;
+  };
+  switch (kind) {
+    case 'append':
+    case 'insert': {
+      // counted only when it certainly loads: its chain and the chains it jumps to exist
+      if (!chain || !(BUILTIN_ANY.has(chain) || sn.sure.has(chain))) return false;
+      if ((it.jumps ?? []).some((j) => !sn.sure.has(j.name))) return false;
+      const r = sn.rules.get(chain) ?? { n: 0, line: e.line };
+      sn.rules.set(chain, { n: r.n + 1, line: e.line });
+      for (const j of it.jumps ?? []) {
+        let m = sn.refs.get(j.name);
+        if (!m) sn.refs.set(j.name, (m = new Map()));
+        m.set(chain, e.line);
+      }
+      return false;
+    }
+    case 'flush':
+      if (chain) drop(chain);
+      else forget();
+      return false;
+    case 'delete':
+    case 'replace':
+      if (chain) drop(chain);
+      return false;
+    case 'delete-chain': {
+      if (chain) {
+        const why = busy(chain);
+        if (why) {
+          out.push({ idx, src: 'chain', k: 0, code: 'chain-busy', severity: 'warning', message: `CHAIN_DEL failed (Device or resource busy): chain ${chain}: ${why}` });
+          return true;
+        }
+        drop(chain);
+        return false;
+      }
+      for (const ch of new Set([...sn.rules.keys(), ...sn.refs.keys()])) {
+        if (BUILTIN_ANY.has(ch)) continue;
+        const why = busy(ch);
+        if (why) {
+          out.push({ idx, src: 'whole', k: 0, code: 'chain-busy', severity: 'warning', message: `CHAIN_DEL failed (Device or resource busy): chain ${ch}: ${why}; ${ipt} -X deletes no chain of table ${table} then` });
+          return true;
+        }
+      }
+      forget();
+      return false;
+    }
+    case 'rename': {
+      if (!chain || !w || renameFails) return false;
+      const r = sn.rules.get(chain);
+      sn.rules.delete(chain);
+      if (r) sn.rules.set(w.text, r);
+      for (const m of sn.refs.values()) {
+        const line = m.get(chain);
+        if (line !== undefined) {
+          m.delete(chain);
+          m.set(w.text, line);
+        }
+      }
+      const to = sn.refs.get(chain);
+      sn.refs.delete(chain);
+      if (to) sn.refs.set(w.text, to);
+      return false;
+    }
+  }
+  return false;
+}
+
 /**
  * A script's chains as iptables meets them, top to bottom (iptables fails on a rule for a
  * chain that does not exist: `No chain/target/match by that name.` for its own chain,
@@ -1157,7 +1269,7 @@ function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused:
   }
   const depth = shellDepth(doc.lines);
   // per table, top to bottom: chains made so far, removed so far, and certain to exist now
-  const now = new Map<ShellTable, { made: Set<string>; gone: Map<string, { idx: number; how: string }>; sure: Set<string> }>();
+  const now = new Map<ShellTable, ShellNow>();
   for (const i of rules) {
     const e = entries[i] as Extract<Entry, { k: 'rule' }>;
     const c = e.rule.command!;
@@ -1165,7 +1277,7 @@ function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused:
     if (e.rule.table?.unknown) continue;
     const st = tableOf(e.family, e.rule.table?.text ?? 'filter');
     let sn = now.get(st);
-    if (!sn) now.set(st, (sn = { made: new Set(), gone: new Map(), sure: new Set() }));
+    if (!sn) now.set(st, (sn = { made: new Set(), gone: new Map(), sure: new Set(), rules: new Map(), refs: new Map() }));
     const prog = e.program;
     const at = prog ? doc.lines[e.line + prog.l]?.slice(0, prog.s) ?? '' : '';
     const top = !!prog && depth(e.line + prog.l, prog.s) === 0 && !/&&|\|\|/.test(at);
@@ -1194,8 +1306,12 @@ function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused:
       out.push({ idx: i, src: 'chain', k: 0, code: 'chain-redeclared', severity: 'warning', message: `${ipt}: Chain already exists. (${w.text} is created a second time in table ${st.table})` });
     }
     const renameFails = known && kind === 'rename' && !!w && !w.unknown && top && sn.sure.has(w.text) && !BUILTIN_ANY.has(w.text);
+    // -X of a chain that holds rules or is jumped to fails (and deletes nothing)
+    const deleteFails = known && liveRules(sn, e, c, top, i, w, renameFails, ipt, st.table, items[i], out);
     // what certainly exists after this command (top-level commands only; else nothing is sure)
-    if (!top) sn.sure.clear();
+    if (deleteFails) {
+      // nothing changes
+    } else if (!top) sn.sure.clear();
     else if (kind === 'new' && w && !w.unknown) sn.sure.add(w.text);
     else if (kind === 'rename' && !renameFails && c.chain && !c.chain.unknown) {
       const had = sn.sure.delete(c.chain.text);
@@ -1211,7 +1327,7 @@ function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused:
       sn.made.add(w.text);
       sn.gone.delete(w.text);
     }
-    if (top && !renameFails && (kind === 'rename' || kind === 'delete-chain')) {
+    if (top && !renameFails && !deleteFails && (kind === 'rename' || kind === 'delete-chain')) {
       if (c.chain && !c.chain.unknown) sn.gone.set(c.chain.text, { idx: i, how: kind === 'rename' ? `renamed (-E) at line ${e.line + 1}` : `deleted (-X) at line ${e.line + 1}` });
       else if (!c.chain && kind === 'delete-chain') for (const n of sn.made) sn.gone.set(n, { idx: i, how: `deleted at line ${e.line + 1} (-X without a chain deletes every user chain)` });
     }

@@ -52,6 +52,11 @@ export const DIAGNOSTIC_CODE_SETTINGS: { code: string; severity: string; descrip
     description: "A chain declared twice in one table."
   },
   {
+    code: "chain-busy",
+    severity: "warning",
+    description: "A script's -X of a chain that still holds rules or that a rule still jumps to (from what the script itself did before): the kernel refuses it (CHAIN_DEL failed (Device or resource busy)); a bare -X then deletes nothing."
+  },
+  {
     code: "user-chain-policy",
     severity: "warning",
     description: "A policy on a user chain: ignored by iptables-restore, refused by `iptables -P`."
