@@ -129,10 +129,14 @@ function splitCluster(w: Word): Word[] | null {
   return out;
 }
 
+/** Every proper prefix of a command's or core option's long name (most option words are none: one lookup). */
+const CORE_PREFIXES = new Set<string>();
+for (const n of CORE_LONG_OPTIONS) for (let k = 1; k < n.length; k++) CORE_PREFIXES.add(n.slice(0, k));
+
 /** A unique prefix of a command's or core option's long name, as getopt_long expands it, among the options loaded. */
 function longCorePrefix(rule: Rule, key: string): string | undefined {
   const name = key.slice(2);
-  if (!name) return undefined;
+  if (!CORE_PREFIXES.has(name)) return undefined;
   for (const ext of rule.exts) if (!isModelled(ext) || ownsExactly(ext, name)) return undefined;
   const r = resolveLongOption(name, [...rule.exts.flatMap(optionNamesOf), ...CORE_LONG_OPTIONS]);
   if (!r || !('name' in r)) return undefined;
