@@ -209,6 +209,12 @@ function traceCommand(argv: string[]): number {
 
 function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
+  // `nfrules check --help`: the usage, not a file named --help (`--` ends nfrules' own options)
+  const own = rest.indexOf('--') < 0 ? rest : rest.slice(0, rest.indexOf('--'));
+  if (cmd && (own.includes('--help') || own.includes('-h'))) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
   switch (cmd) {
     case 'mark':
       return markCommand(rest);
