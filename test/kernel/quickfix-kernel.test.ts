@@ -45,6 +45,11 @@ const CASES: Case[] = [
   { name: 'DNAT in filter (script)', text: `iptables -t filter -A PREROUTING -p tcp -j DNAT --to-destination 192.0.2.1:80\n`, format: 'shell' },
   { name: 'MASQUERADE without -t (script)', text: `iptables -A POSTROUTING -o lo -j MASQUERADE\n`, format: 'shell' },
   { name: 'undeclared chain (script)', text: `iptables -t nat -A PREROUTING -j WEB\niptables -t nat -A WEB -j RETURN\n`, format: 'shell', finding: { line: 0, word: 'WEB', code: 'undeclared-chain' } },
+  // a value glued to -p/-s/-j: iptables 1.8.9 reads the whole word (later versions take it)
+  { name: '-ptcp', text: `*filter\n-A INPUT -ptcp --dport 22 -j ACCEPT\nCOMMIT\n`, format: 'save' },
+  { name: '-s10.0.0.1', text: `*filter\n-A INPUT -s10.0.0.1 -j ACCEPT\nCOMMIT\n`, format: 'save' },
+  { name: '-jACCEPT', text: `*filter\n-A INPUT -p udp -jACCEPT\nCOMMIT\n`, format: 'save' },
+  { name: '--protocol=tcp (script)', text: `iptables -A INPUT --protocol=tcp --dport 22 -j ACCEPT\n`, format: 'shell' },
   { name: 'chain created only later (script)', text: `iptables -t nat -A PREROUTING -j WEB\niptables -t nat -A WEB -j RETURN\niptables -t nat -N WEB\n`, format: 'shell' },
 ];
 
