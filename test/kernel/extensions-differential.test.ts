@@ -89,7 +89,7 @@ const FIXED: VerdictCase[] = [
   ...NAT_PORTS.map((p) => ({ table: 'nat', chain: 'POSTROUTING', args: ['-p', 'udp', '-j', 'MASQUERADE', '--to-ports', p] })),
   ...['0x10', '080', '+80', '65536', '70000', ' 80', '80x', '1:0x5', '-1', '1:', ':5', '0x10:5'].map((p) => ({ table: 'filter', chain: 'INPUT', args: ['-p', 'udp', '--dport', p] })),
   ...['0x10', '080', '+80', '65536', ' 80', '80x', '1:0x5'].map((p) => ({ table: 'filter', chain: 'INPUT', args: ['-p', 'tcp', '--sport', p] })),
-  ...['x', '65536', '3:', '1:0', '10.0.0.1', '10.0.0.1-10.0.0.9', '10.1', '0x0a000001', '10.0.0.1-', '10.0.0.256', '0x10', '08', '0x0a000001-0x10', '1.2.3.4-x', '010.0.0.1', '+10.0.0.1', '10.0.0.1.', '1.2.3.4.5', '10..1', '10.0.0.01'].map((v) => ({ table: 'filter', chain: 'INPUT', args: ['-m', 'iprange', '--dst-range', v] })),
+  ...['x', '65536', '3:', '1:0', '10.0.0.1', '10.0.0.1-10.0.0.9', '10.1', '0x0a000001', '10.0.0.1-', '10.0.0.256', '0x10', '08', '0x0a000001-0x10', '1.2.3.4-x', '010.0.0.1', '+10.0.0.1', '10.0.0.1.', '1.2.3.4.5', '10..1', '10.0.0.01', '10.0.0.9-10.0.0.1', '10.1-10.0.0.1'].map((v) => ({ table: 'filter', chain: 'INPUT', args: ['-m', 'iprange', '--dst-range', v] })),
   ...['5', '5/sec', '5/s', '5/x', 'x', '-1', '0', '99999999999', '1000000', '1000001', '1000000/sec', '60000000/minute', '60000001/minute', '5/hour', '5/m', '+5', '0x10', '5/sec/x', '5/S', '5/', '5/seco', '5/secs', '05', '5x', '2/DAY'].map((v) => ({ table: 'filter', chain: 'INPUT', args: ['-m', 'hashlimit', '--hashlimit-name', 'h', '--hashlimit-above', v] })),
   ...['--hmark-mod 0', '--hmark-mod 4294967296', '--hmark-mod 0x10', '--hmark-mod -1', '--hmark-rnd 4294967296', '--hmark-rnd x', '--hmark-offset 4294967296', '--hmark-offset 7',
     '--hmark-sport-mask 65536', '--hmark-dport-mask 0xffff', '--hmark-spi-mask 4294967296', '--hmark-tuple src,dst,sport,dport,spi,proto', '--hmark-tuple src,dst,spi', '--hmark-tuple ct', '--hmark-tuple src,x', '--hmark-spi-mask 1 --hmark-dport-mask 1', '--hmark-src-prefix 8', '--hmark-proto-mask 1'].map((c) => ({ table: 'filter', chain: 'INPUT', args: ['-j', 'HMARK', ...(c.startsWith('--hmark-mod') ? [] : ['--hmark-mod', '4']), ...(c.startsWith('--hmark-rnd') ? [] : ['--hmark-rnd', '1']), ...c.split(' ')] })),
@@ -99,6 +99,7 @@ const FIXED: VerdictCase[] = [
   // getopt's spellings of the core options: attached values, --name=value, long-name prefixes
   ...['-ptcp', '--protocol=tcp', '-s10.0.0.1', '--source=10.0.0.1', '-d10.0.0.0/8', '-ieth0', '--in-interface=eth0', '-oeth0', '-jACCEPT', '--jump=ACCEPT', '-mcomment --comment x', '--match=comment --comment x',
     '--proto tcp', '--src 10.0.0.1', '--dst 10.0.0.1', '--so 10.0.0.1', '--in eth0', '--in-i eth0', '--j ACCEPT', '--ju ACCEPT', '-p tcp --dp 22', '-p tcp --d 22', '-p tcp --sport 1 --so 10.0.0.1', '-p tcp --dport=22', '-vj ACCEPT'].map((c) => ({ table: 'filter', chain: 'INPUT', args: c.split(' ') })),
+  ...['1:0', '1:2', '0-1', '1-0', '5', '4294967294', '4294967295', '0-4294967295', '2-1'].flatMap((v) => ['uid-owner', 'gid-owner'].map((o) => ({ table: 'filter', chain: 'OUTPUT', args: ['-m', 'owner', `--${o}`, v] }))),
   ...TPROXY_CASES.map((c) => ({ table: 'mangle', chain: 'PREROUTING', args: ['-p', 'tcp', '-j', 'TPROXY', ...c.split(' ')] })),
 ];
 

@@ -241,6 +241,18 @@ test('values iptables 1.8.9 reads its own way: NAT --to-ports, udp ports, iprang
   for (const ok of ['5', '5/s', '5/seco', '5/S', '5x', '1000000', '60000000/minute']) assert.equal(rate(ok), '', ok);
   for (const bad of ['0', 'x', '0x10', '5/', '5/secs', '5/sec/x']) assert.equal(rate(bad), `hashlimit: Bad value for "--hashlimit-upto" option: "${bad}"`, bad);
   for (const fast of ['-1', '1000001', '60000001/minute']) assert.equal(rate(fast), `Rate too fast "${fast}"`, fast);
+  const owner = (v: string) =>
+    diagnose(`*filter\n-A OUTPUT -m owner --uid-owner ${v}\nCOMMIT\n`, 'save')
+      .filter((d) => d.severity === 1)
+      .map((d) => String(d.message))
+      .join(' | ');
+  for (const ok of ['5', '0-1', '1:2', '4294967294', 'root']) assert.equal(owner(ok), '', ok);
+  assert.equal(owner('1:0'), 'RULE_APPEND failed (Invalid argument): the range 1:0 is reversed');
+  assert.equal(owner('4294967295'), 'owner: Bad value for "--uid-owner" option: "4294967295"');
+  // a reversed iprange loads and never matches: a warning in iptables' words
+  const rev = found(`*filter\n-A INPUT -m iprange --src-range «10.0.0.9-10.0.0.1» --dst-range «10.1-10.0.0.1»\n-A INPUT -m iprange --src-range 10.0.0.1-10.0.0.9 --dst-range «::9-::1»\nCOMMIT\n`, ['range-reversed']);
+  assert.deepEqual(rev.got, rev.want(Array(3).fill('range-reversed warning')));
+  assert.equal(rev.messages[0], 'xt_iprange: range 10.0.0.9-10.0.0.1 is reversed and will never match');
 });
 
 test('-s/-d masks as iptables reads them; `! -p` with a protocol match the kernel checks (iptables-nft 1.8.9)', () => {

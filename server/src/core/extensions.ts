@@ -151,10 +151,36 @@ export const checkMac: ValueCheck = (arg) => (/^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{
 const checkIpRange: ValueCheck = (arg, ext, opt) => {
   const k = arg.indexOf('-');
   for (const p of k < 0 ? [arg] : [arg.slice(0, k), arg.slice(k + 1)]) {
-    const ok = p.includes(':') ? parseIPv6(p) !== null : p !== '' && p.split('.').length <= 4 && p.split('.').every((x) => parseWhole(x, 255) !== null);
+    const ok = p.includes(':') ? parseIPv6(p) !== null : iprangeV4(p) !== null;
     if (!ok) return `${ext}: Bad value for "--${opt}" option: "${p}"`;
   }
   return null;
+};
+
+/**
+ * owner's `id[-id]` (`:` works too): ids up to 4294967294; a name is system-dependent (not
+ * judged); a reversed range passes iptables and the kernel refuses it.
+ */
+const checkOwnerRange: ValueCheck = (arg, ext, opt) => {
+  const m = /^(\d+)(?:[-:](\d+))?$/.exec(arg);
+  if (!m) return null;
+  const a = Number(m[1]);
+  const b = m[2] === undefined ? a : Number(m[2]);
+  if (a > 4294967294 || b > 4294967294) return `${ext}: Bad value for "--${opt}" option: "${arg}"`;
+  return a > b ? `RULE_APPEND failed (Invalid argument): the range ${arg} is reversed` : null;
+};
+
+/** An IPv4 iprange end as a number (`10.1` is 10.1.0.0), null when it is not one. */
+export const iprangeV4 = (p: string): number | null => {
+  const parts = p.split('.');
+  if (!p || parts.length > 4) return null;
+  let v = 0;
+  for (let k = 0; k < parts.length; k++) {
+    const x = parseWhole(parts[k], 255);
+    if (x === null) return null;
+    v += x * 2 ** (24 - 8 * k);
+  }
+  return v;
 };
 
 /**
@@ -469,8 +495,8 @@ export const EXTENSIONS: ExtSpec[] = [
     name: 'owner', kind: 'match', doc: 'The local socket that sent the packet: user, group (OUTPUT and POSTROUTING only).',
     hooks: ['OUTPUT', 'POSTROUTING'],
     options: [
-      o('uid-owner', 1, 'User name, uid or uid range.', { invertible: true, syntax: 'user|uid[-uid]' }),
-      o('gid-owner', 1, 'Group name, gid or gid range.', { invertible: true, syntax: 'group|gid[-gid]' }),
+      o('uid-owner', 1, 'User name, uid or uid range.', { invertible: true, syntax: 'user|uid[-uid]', check: checkOwnerRange }),
+      o('gid-owner', 1, 'Group name, gid or gid range.', { invertible: true, syntax: 'group|gid[-gid]', check: checkOwnerRange }),
       o('suppl-groups', 0, 'With --gid-owner: also the supplementary groups.'),
       o('socket-exists', 0, 'The packet has a socket.', { invertible: true }),
     ],

@@ -12,6 +12,7 @@ export type Severity = 'error' | 'warning' | 'information' | 'hint';
  * commit-without-table, bad-argument, unknown-option, missing-argument, old-negation,
  * bad-negation, multiple-commands, mark-invalid, restore-table-option, no-command,
  * sample-invalid, policy-invalid, negated-any-address (`! -s x/0`: iptables-nft refuses it),
+ * range-reversed (an iprange that never matches), attached-argument (`-ptcp`),
  * bad-value (an argument iptables refuses: port, range, type name, MAC address...),
  * option-twice (an option or core flag given twice), option-conflict (options that exclude
  * each other), missing-option (an extension without the option it requires),

@@ -7,7 +7,8 @@ import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from './knowle
 import { MARK_EXTENSIONS, MarkError, MarkExtension, MarkOp, MarkOption, interpretMarkOptions, isMarkError, isMarkExtension, markOptionNames, markOptionSpec, resolveLongOption } from './marks';
 import { Word } from './words';
 import { parseWhole } from './numbers';
-import { ExtOption, ExtSpec, NAT_PORT_PROTOS, extOptionNames, extensionSpec, findExtOption, natHasPorts, protocolMatch, specPlan } from './extensions';
+import { ExtOption, ExtSpec, NAT_PORT_PROTOS, extOptionNames, extensionSpec, findExtOption, iprangeV4, natHasPorts, protocolMatch, specPlan } from './extensions';
+import { parseIPv6 } from './packet';
 
 /** `[!] name args...`; for `--name=value` the name and value are split. */
 export interface Opt {
@@ -576,6 +577,15 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined): void {
       report(rule, ext.name, 'RULE_APPEND failed (Invalid argument): TCPMSS needs -p tcp and a test for SYN (--syn or --tcp-flags ... SYN)', 'protocol-required');
     }
     if (n === 'TCPMSS' && seen.has('clamp-mss-to-pmtu')) (rule.needs ??= []).push({ word: at('clamp-mss-to-pmtu')!.name, ext: 'TCPMSS --clamp-mss-to-pmtu', hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'] });
+    if (n === 'iprange') {
+      // a reversed range loads (iptables prints a warning) and never matches
+      for (const o of ext.opts) {
+        const a = o.args[0];
+        if ((o.canon === 'src-range' || o.canon === 'dst-range') && a && !a.unknown && rangeReversed(a.text)) {
+          report(rule, a, `xt_iprange: range ${a.text} is reversed and will never match`, 'range-reversed', 'warning');
+        }
+      }
+    }
     if (n === 'addrtype') {
       if (seen.has('limit-iface-in')) (rule.needs ??= []).push({ word: at('limit-iface-in')!.name, ext: 'addrtype --limit-iface-in', hooks: ['PREROUTING', 'INPUT', 'FORWARD'] });
       if (seen.has('limit-iface-out')) (rule.needs ??= []).push({ word: at('limit-iface-out')!.name, ext: 'addrtype --limit-iface-out', hooks: ['POSTROUTING', 'OUTPUT', 'FORWARD'] });
@@ -594,6 +604,24 @@ function nftNative(n: string, seen: ReadonlyMap<string, string[]>): boolean {
   if (n === 'udp') return seen.has('source-port') || seen.has('destination-port');
   if (n !== 'tcp' || seen.has('tcp-option')) return false;
   return seen.has('source-port') || seen.has('destination-port') || seen.has('tcp-flags') || seen.has('syn');
+}
+
+/** `from-to` of iprange with from above to (both IPv4 or both IPv6). */
+function rangeReversed(t: string): boolean {
+  const k = t.indexOf('-');
+  if (k < 0) return false;
+  const a = t.slice(0, k);
+  const b = t.slice(k + 1);
+  if (a.includes(':') || b.includes(':')) {
+    const x = parseIPv6(a);
+    const y = parseIPv6(b);
+    if (!x || !y) return false;
+    for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i] > y[i];
+    return false;
+  }
+  const x = iprangeV4(a);
+  const y = iprangeV4(b);
+  return x !== null && y !== null && x > y;
 }
 
 const anyNatPorts = (xs: string[] | undefined): boolean => {

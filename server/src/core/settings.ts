@@ -72,6 +72,11 @@ export const DIAGNOSTIC_CODE_SETTINGS: { code: string; severity: string; descrip
     description: "A value attached to -p/-s/-d/-i/-o/-j (`-ptcp`, `--protocol=tcp`): iptables 1.8.9 reads the whole word as the value (and mostly refuses the rule), later versions read the part after the option."
   },
   {
+    code: "range-reversed",
+    severity: "warning",
+    description: "An `-m iprange` range whose start is above its end: iptables loads it (printing `xt_iprange: range ... is reversed and will never match`) and it never matches."
+  },
+  {
     code: "negated-any-address",
     severity: "error",
     description: "`! -s x/0` or `! -d x/0`: iptables-nft refuses the rule (RULE_APPEND failed (Invalid argument)); iptables-legacy loads it as a rule that never matches. Set `off` for a legacy-only rule set."
