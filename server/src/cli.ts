@@ -88,7 +88,9 @@ function checkCommand(argv: string[]): number {
       fail(`nfrules: cannot read ${file}: ${(e as Error).message}`);
     }
     service.open(file, text, undefined, 0, undefined, family);
-    for (const d of service.diagnostics(file, DEFAULT_SERVICE_SETTINGS)) {
+    // in file order (the per-line, file-level and here-document checks come in separately)
+    const ds = service.diagnostics(file, DEFAULT_SERVICE_SETTINGS).sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+    for (const d of ds) {
       const severity = ['', 'error', 'warning', 'information', 'hint'][d.severity ?? 1];
       if (severity === 'error') errors++;
       const rec = {

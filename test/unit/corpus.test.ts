@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { NfRulesService } from '../../server/src/core/service';
+import type { Diagnostic } from 'vscode-languageserver-types';
 
 export const CORPUS = resolve(process.cwd(), '..', 'shared', 'corpus');
 
@@ -62,4 +63,33 @@ test('corpus: no error except where iptables rejects the file, and there on that
       for (const e of errors) assert.equal(e.message, expected.message, `${rel}:${e.range.start.line + 1}`);
     }
   }
+});
+
+test('corpus: a dump fed to iptables-restore in a script\'s here-document gets the findings the dump gets, on the same text', (t) => {
+  if (!existsSync(CORPUS)) {
+    const why = `SKIPPED: corpus not found at ${CORPUS}`;
+    console.error(why);
+    if (process.env.CI) assert.fail(why);
+    t.skip(why);
+    return;
+  }
+  const svc = new NfRulesService();
+  const show = (ds: Diagnostic[], shift: number) => ds.map((d) => `${d.range.start.line - shift}:${d.range.start.character} ${d.code} ${String(d.message)}`).sort();
+  let files = 0;
+  for (const f of corpusDumps()) {
+    const text = readFileSync(f, 'utf8').replace(/\r/g, '');
+    // a dump of ip6tables goes to ip6tables-restore (the family its header or name gives)
+    const six = /ip6tables/.test(text.slice(0, 200)) || /ip6tables|\.v6$|rules6/.test(f);
+    const uri = six ? 'file:///t/rules.v6' : 'file:///t/rules.v4';
+    svc.open(uri, text, 'iptables');
+    const alone = show(svc.diagnostics(uri), 0);
+    svc.close(uri);
+    const script = `#!/bin/sh\n${six ? 'ip6tables' : 'iptables'}-restore --noflush <<'EOF'\n${text.replace(/\n$/, '')}\nEOF\necho loaded\n`;
+    svc.open('file:///t/fw.sh', script, 'shellscript', 0, 'shell');
+    const embedded = show(svc.diagnostics('file:///t/fw.sh'), 2);
+    svc.close('file:///t/fw.sh');
+    assert.deepEqual(embedded, alone, relative(CORPUS, f));
+    files++;
+  }
+  console.log(`[corpus] ${files} dumps judged the same inside a script's here-document`);
 });

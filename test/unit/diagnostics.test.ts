@@ -531,6 +531,32 @@ iptables -X MISSING
   assert.ok(!r.messages.some((m) => /was deleted \(-X\) at line 4/.test(m)));
 });
 
+test('a here-document fed to iptables-restore is judged as the save file it is; one with expansions, or fed to another program, is not', () => {
+  const src = [
+    'iptables-restore --noflush <<EOF',
+    '*filter',
+    '-A INPUT -s «10.0.0.0/33» -j DROP',
+    '-A INPUT -j «NOPE»',
+    'COMMIT',
+    'EOF',
+    "ip6tables-restore <<-'V6'",
+    '\t*filter',
+    '\t-A INPUT -s «10.0.0.1» -j DROP',
+    '\tCOMMIT',
+    '\tV6',
+    'iptables-restore <<EOF',
+    '*filter',
+    '-A INPUT -s $NET/33 -j DROP',
+    'COMMIT',
+    'EOF',
+    'cat <<X',
+    '-A INPUT -s 10.0.0.0/33',
+    'X',
+  ].join('\n') + '\n';
+  const r = found(src, ['bad-value', 'undeclared-chain', 'address-family'], 'shell');
+  assert.deepEqual(r.got, r.want(['bad-value error', 'undeclared-chain warning', 'address-family error']));
+});
+
 test('undeclared-chain in a script: created only later, deleted (-X, bare -X) or renamed (-E) before the use', () => {
   const r = found(
     `iptables -A INPUT -j «LATE»

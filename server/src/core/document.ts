@@ -103,8 +103,21 @@ export function parseListingLine(text: string, line: number): Entry | null {
 const PROGRAM_RE = /^(?:\S*\/)?(ip6?tables(?:-legacy|-nft)?|\$\{?(?:IP6?T(?:ABLES)?[0-9_]*|ip6?t(?:ables)?[0-9_]*)\}?|ip6?t[0-9]?)$/;
 const WRAPPERS = new Set(['sudo', 'command', 'exec', 'time', 'nice', 'env', 'doas', '{', 'then', 'do', 'else', '!']);
 
+/** A here-document fed to iptables-restore / ip6tables-restore: its body lines [start, end). */
+export interface RestoreBody {
+  start: number;
+  end: number;
+  family: 4 | 6;
+  /** no expansions in it (quoted delimiter, or no `$` or backquote) */
+  literal: boolean;
+  /** `<<-`: the shell strips leading tabs */
+  strip: boolean;
+}
+
+const RESTORE_RE = /(?:^|[\s;&|(])(?:\S*\/)?ip(6?)tables(?:-legacy|-nft)?-restore(?=\s|$)/;
+
 /** Parse a shell script: every iptables invocation becomes a rule entry. */
-export function parseShell(lines: string[]): Entry[] {
+export function parseShell(lines: string[], bodies: RestoreBody[] = []): Entry[] {
   const out: Entry[] = [];
   let ln = 0;
   while (ln < lines.length) {
@@ -139,11 +152,17 @@ export function parseShell(lines: string[]): Entry[] {
       out.push({ k: 'junk', line: first, endLine: lexed.lastLine, word: { text: '', l: p.l, s: p.s, el: p.el, e: p.e }, problems: lexed.problems });
     }
     ln = lexed.lastLine + 1;
-    // skip here-document bodies
-    for (const delim of lexed.heredocs) {
-      while (ln < lines.length && lines[ln].trim() !== delim) ln++;
+    // skip here-document bodies; the first one of an iptables-restore command is its input
+    const restore = lexed.heredocs.length ? RESTORE_RE.exec(lines.slice(first, ln).join('\n')) : null;
+    lexed.heredocs.forEach((h, k) => {
+      const start = ln;
+      while (ln < lines.length && lines[ln].trim() !== h.delim) ln++;
+      if (restore && k === 0) {
+        const literal = h.quoted || !lines.slice(start, ln).some((l) => /[$`]/.test(l));
+        bodies.push({ start, end: ln, family: restore[1] ? 6 : 4, literal, strip: h.strip });
+      }
       ln++;
-    }
+    });
   }
   return out;
 }
@@ -220,6 +239,10 @@ export class RuleDocument {
   /** For save and listing formats: one slot per line (null for blank/comment lines). */
   private perLine: (Entry | null)[] = [];
   private shellEntries: Entry[] = [];
+  /** A script's here-documents fed to iptables-restore (judged as save files of their own). */
+  restoreBodies: RestoreBody[] = [];
+  /** The last analysis of each such body, by its text (most keystrokes leave it as it was). */
+  bodyFindings = new Map<string, Finding[]>();
   private cachedEntries: Entry[] | null = null;
   /**
    * The last edit, when it stayed inside lines and swapped entries in place: the entries it
@@ -270,7 +293,8 @@ export class RuleDocument {
   private reparseAll(): void {
     this.fullCache.clear();
     if (this.format === 'shell') {
-      this.shellEntries = parseShell(this.lines);
+      this.restoreBodies = [];
+      this.shellEntries = parseShell(this.lines, this.restoreBodies);
       for (const e of this.shellEntries) {
         const f = entryFindings(e, false);
         if (f) e.findings = f;

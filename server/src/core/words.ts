@@ -22,6 +22,13 @@ export interface Word {
   attached?: string;
 }
 
+/** A here-document: its delimiter, whether it was quoted (no expansions in the body), `<<-` (leading tabs stripped). */
+export interface HereDoc {
+  delim: string;
+  quoted: boolean;
+  strip: boolean;
+}
+
 export interface LexProblem {
   message: string;
   l: number;
@@ -179,10 +186,10 @@ export type ShellToken = { kind: 'word'; word: Word } | { kind: 'op'; op: string
 export function lexShellLines(
   lines: string[],
   first: number,
-): { tokens: ShellToken[]; problems: LexProblem[]; lastLine: number; heredocs: string[] } {
+): { tokens: ShellToken[]; problems: LexProblem[]; lastLine: number; heredocs: HereDoc[] } {
   const tokens: ShellToken[] = [];
   const problems: LexProblem[] = [];
-  const heredocs: string[] = [];
+  const heredocs: HereDoc[] = [];
   let ln = first;
   let line = lines[ln] ?? '';
   let i = 0;
@@ -367,11 +374,12 @@ export function lexShellLines(
     if (two === '<<') {
       // here-document: remember its delimiter; its body is skipped by the caller
       let j = i + 2;
-      if (line[j] === '-') j++;
+      const strip = line[j] === '-';
+      if (strip) j++;
       while (line[j] === ' ') j++;
       const m = /^(['"]?)([A-Za-z0-9_]+)\1/.exec(line.slice(j));
       if (m && line[i + 2] !== '<') {
-        heredocs.push(m[2]);
+        heredocs.push({ delim: m[2], quoted: m[1] !== '', strip });
         i = j + m[0].length;
         continue;
       }
