@@ -145,3 +145,26 @@ for c in INPUT OUTPUT; do iptables -P "$c" DROP; done
 #                                        ^ punctuation.definition.string.end.shell
 #                                              ^ punctuation.terminator.statement.semicolon.shell
 #                                                ^^^^ keyword.control.done.shell
+iptables-restore --noflush <<'EOF'
+#<---------------- support.function.iptables.shell
+#                          ^^ keyword.operator.heredoc.shell
+#                             ^^^ keyword.control.heredoc-token.shell
+*filter
+#<- source.iptables
+#^^^^^^ entity.name.type.table.iptables
+-A INPUT -p tcp --dport 22 -j ACCEPT
+#<-- keyword.other.command.iptables
+#  ^^^^^ entity.name.function.chain.iptables
+COMMIT
+EOF
+#<--- keyword.control.heredoc-token.shell
+echo after <<X
+#<---- - source.iptables
+-A INPUT
+#<-- - keyword.other.command.iptables
+X
+ip6tables-restore <<-V6
+	*filter
+#	^^^^^^ entity.name.type.table.iptables
+	V6
+#	^^ keyword.control.heredoc-token.shell
