@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cursor, openDoc, EOLS, withEol } from './fixture';
+import { applyEdits, cursor, openDoc, EOLS, withEol } from './fixture';
 import { DEFAULT_SERVICE_SETTINGS } from '../../server/src/core/service';
 
 function hoverAt(src: string, format: 'save' | 'shell' | 'listing' = 'save', settings = DEFAULT_SERVICE_SETTINGS) {
@@ -75,4 +75,22 @@ test('no mark hover away from marks (the target documentation and the walk inste
   assert.doesNotMatch(v, /Kernel|iptables-save|nftables/);
   assert.match(v, /ACCEPT/);
   assert.match(v, /\*\*INPUT\*\*: reached in filter\/INPUT, matches/);
+});
+
+test('inside a here-document fed to iptables-restore: the mark hover, its rewrite and its inlay hint, on the script\'s lines (<<- tabs too)', () => {
+  const src = `#!/bin/sh\niptables-restore --noflush <<-'EOF'\n\t*mangle\n\t-A OUTPUT -j MARK --set$0-xmark 0x4000/0x4000\n\tCOMMIT\n\tEOF\n`;
+  const { text, pos } = cursor(src);
+  const { svc, uri } = openDoc(text, 'shell', 'file:///t/fw.sh');
+  const h = svc.hover(uri, pos)!;
+  assert.match((h.contents as { value: string }).value, /An OR: sets bits 0x00004000/);
+  // the range is the option's, on the script's line, after the tab
+  assert.deepEqual(h.range!.start, { line: 3, character: text.split('\n')[3].indexOf('--set-xmark') });
+  const acts = svc.codeActions(uri, { start: pos, end: pos }, ['refactor.rewrite']);
+  const or = acts.find((a) => /--or-mark 0x4000/.test(a.title))!;
+  assert.ok(or, acts.map((a) => a.title).join(' | '));
+  assert.equal(applyEdits(text, or.edit!.changes![uri]), text.replace('--set-xmark 0x4000/0x4000', '--or-mark 0x4000'));
+  const hints = svc.inlayHints(uri, { start: { line: 0, character: 0 }, end: { line: 10, character: 0 } });
+  assert.deepEqual(hints.map((x) => [x.position.line, String(x.label)]), [[3, '=> 0x00004000']]);
+  // outside the here-document: the script's own hovers
+  assert.equal(svc.hover(uri, { line: 0, character: 3 }), null);
 });

@@ -74,6 +74,31 @@ interface Held {
 
 export class NfRulesService {
   private docs = new Map<string, Held>();
+  /** The here-documents scripts feed to iptables-restore, open as save documents of their own. */
+  private embedded?: NfRulesService;
+  private bodyTexts = new Map<string, string>();
+
+  /**
+   * The restore here-document of a script at `line`, opened (or brought up to date) in the
+   * embedded service: its uri there, its first line in the script, and the tabs `<<-` cut
+   * from each of its lines.
+   */
+  private bodyAt(uri: string, line: number): { sub: string; start: number; cut: number[] } | undefined {
+    const h = this.docs.get(uri);
+    if (!h || h.doc.format !== 'shell') return undefined;
+    const b = h.doc.restoreBodies.find((x) => x.literal && line >= x.start && line < x.end);
+    if (!b) return undefined;
+    const lines = h.doc.lines.slice(b.start, b.end);
+    const cut = lines.map((l) => (b.strip ? /^\t*/.exec(l)![0].length : 0));
+    const text = lines.map((l, i) => l.slice(cut[i])).join('\n') + '\n';
+    const sub = `${uri}#restore-${b.start}`;
+    this.embedded ??= new NfRulesService();
+    if (this.bodyTexts.get(sub) !== text || !this.embedded.docs.has(sub)) {
+      this.embedded.open(sub, text, 'iptables', 0, 'save', b.family);
+      this.bodyTexts.set(sub, text);
+    }
+    return { sub, start: b.start, cut };
+  }
 
   open(uri: string, text: string, languageId?: string, version = 0, format?: Format, family?: 4 | 6): RuleDocument {
     const doc = new RuleDocument(text, format ?? detectFormat(uri, text, languageId));
@@ -98,6 +123,11 @@ export class NfRulesService {
   }
 
   close(uri: string): void {
+    // and the here-documents of a script opened for it
+    if (this.embedded) for (const sub of [...this.bodyTexts.keys()]) if (sub.startsWith(`${uri}#restore-`)) {
+      this.embedded.close(sub);
+      this.bodyTexts.delete(sub);
+    }
     this.docs.delete(uri);
   }
 
@@ -174,6 +204,11 @@ export class NfRulesService {
   hover(uri: string, p: Position, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): Hover | null {
     const h = this.docs.get(uri);
     if (!h) return null;
+    const body = this.bodyAt(uri, p.line);
+    if (body) {
+      const r = this.embedded!.hover(body.sub, { line: p.line - body.start, character: p.character - body.cut[p.line - body.start] }, settings);
+      return r && r.range ? { ...r, range: shiftRange(r.range, body.start, body.cut) } : r;
+    }
     const a = this.analysis(uri, settings)!;
     const base = hover(h.doc, a, p, settings) ?? nav.chainHover(h.doc, this.chains(uri)!, p) ?? docsHover(h.doc, p);
     // on a rule: where the sample packet goes, whatever word the pointer is on
@@ -225,6 +260,18 @@ export class NfRulesService {
   codeActions(uri: string, range: { start: Position; end: Position }, only?: string[], diagnostics?: Diagnostic[]): CodeAction[] {
     const h = this.docs.get(uri);
     if (!h) return [];
+    const body = range.start.line === range.end.line ? this.bodyAt(uri, range.start.line) : undefined;
+    if (body) {
+      // the here-document's own actions (rewrites, quick fixes), moved to the script's lines
+      const at = (q: Position) => ({ line: q.line - body.start, character: Math.max(0, q.character - body.cut[q.line - body.start]) });
+      const acts = this.embedded!.codeActions(body.sub, { start: at(range.start), end: at(range.end) }, only?.filter((k) => !k.startsWith('source')));
+      return acts.map((a) => {
+        const edits = a.edit?.changes?.[body.sub] ?? [];
+        const moved = edits.map((e) => ({ ...e, range: shiftRange(e.range, body.start, body.cut) }));
+        const diags = a.diagnostics?.map((d) => ({ ...d, range: shiftRange(d.range, body.start, body.cut) }));
+        return { ...a, diagnostics: diags, edit: { changes: { [uri]: moved } } };
+      });
+    }
     const out: CodeAction[] = [];
     if (!only || only.some((k) => 'quickfix'.startsWith(k))) {
       // findings do not depend on the sample settings: reuse this revision's analysis, whatever its settings
@@ -304,6 +351,18 @@ export class NfRulesService {
     const walked = new Set(out.map((x) => x.position.line));
     if (pinned) for (const s of pinned.result.path) walked.add(h.doc.entryAt(s.line)?.endLine ?? s.line);
     for (const m of marks) if (!walked.has(m.position.line)) out.push(m);
+    // the mark hints of the here-documents fed to iptables-restore in the range
+    if (h.doc.format === 'shell') {
+      for (const b of h.doc.restoreBodies) {
+        if (b.end <= range.start.line || b.start > range.end.line) continue;
+        const body = this.bodyAt(uri, b.start);
+        if (!body) continue;
+        const lines = b.end - b.start;
+        for (const x of this.embedded!.inlayHints(body.sub, { start: { line: 0, character: 0 }, end: { line: lines, character: 0 } }, settings)) {
+          out.push({ ...x, position: { line: x.position.line + b.start, character: x.position.character + (body.cut[x.position.line] ?? 0) } });
+        }
+      }
+    }
     return out;
   }
 
@@ -312,6 +371,14 @@ export class NfRulesService {
     const h = this.docs.get(uri);
     return h ? semanticTokens(h.doc, this.chains(uri)!, range) : { data: [] };
   }
+}
+
+/** A range of a here-document moved to the script: lines down by `start`, columns right by the tabs `<<-` cut. */
+function shiftRange(r: Range, start: number, cut: number[]): Range {
+  return {
+    start: { line: r.start.line + start, character: r.start.character + (cut[r.start.line] ?? 0) },
+    end: { line: r.end.line + start, character: r.end.character + (cut[r.end.line] ?? 0) },
+  };
 }
 
 /**
