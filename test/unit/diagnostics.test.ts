@@ -241,6 +241,12 @@ test('values iptables 1.8.9 reads its own way: NAT --to-ports, udp ports, iprang
   for (const ok of ['5', '5/s', '5/seco', '5/S', '5x', '1000000', '60000000/minute']) assert.equal(rate(ok), '', ok);
   for (const bad of ['0', 'x', '0x10', '5/', '5/secs', '5/sec/x']) assert.equal(rate(bad), `hashlimit: Bad value for "--hashlimit-upto" option: "${bad}"`, bad);
   for (const fast of ['-1', '1000001', '60000001/minute']) assert.equal(rate(fast), `Rate too fast "${fast}"`, fast);
+  const u32 = (v: string) => msg('filter', `-m u32 --u32 "${v}"`);
+  for (const ok of ['0>>22&0x3C@12>>26&0x3C@0=0x47455420', '0=1:2,3:4&&4&0xff=7', '0 =1', '0=+1']) assert.equal(u32(ok), '', ok);
+  assert.equal(u32('0=1:2:3'), 'u32: at char 5: expected "," or "&&"');
+  assert.equal(u32('0<1'), "u32: at char 2: a second '<' was expected");
+  assert.equal(u32('0&1&2&3&4&5&6&7&8&9&10=1'), 'u32: at char 22: too many operators');
+  assert.equal(u32('0=1&&'), 'u32: abrupt end of input after location specifier');
   const owner = (v: string) =>
     diagnose(`*filter\n-A OUTPUT -m owner --uid-owner ${v}\nCOMMIT\n`, 'save')
       .filter((d) => d.severity === 1)

@@ -6,7 +6,7 @@
  * The mark options (MARK, CONNMARK, TPROXY --tproxy-mark, -m mark, -m connmark) are
  * interpreted by marks.ts; their entries here carry arity and documentation only.
  */
-import { decimalPortOrName, parseWhole } from './numbers';
+import { decimalPortOrName, parseWhole, readUnsigned } from './numbers';
 import { parseIPv6 } from './packet';
 
 /** Checks one argument; returns iptables' message, or null when it accepts the value. */
@@ -155,6 +155,74 @@ const checkIpRange: ValueCheck = (arg, ext, opt) => {
     if (!ok) return `${ext}: Bad value for "--${opt}" option: "${p}"`;
   }
   return null;
+};
+
+/**
+ * u32's tests as iptables 1.8.9 reads them: `location=value[:value][,...][&&...]`, where a
+ * location is a number followed by up to 9 operators (`&`, `<<`, `>>`, `@`) each with a
+ * number; numbers as strtoul reads them (spaces and `+` allowed, up to 0xffffffff); up to
+ * 10 ranges and 10 tests. Its messages and character positions, as observed.
+ */
+const checkU32: ValueCheck = (arg) => {
+  const n = arg.length;
+  const at = (i: number, m: string) => `u32: at char ${i}: ${m}`;
+  const ws = (i: number) => {
+    while (i < n && (arg[i] === ' ' || arg[i] === '\t' || arg[i] === '\n')) i++;
+    return i;
+  };
+  /** Where a number starting at i ends, or -1. */
+  const num = (i: number) => {
+    const r = readUnsigned(arg, i);
+    return r && !r.overflow ? r.end : -1;
+  };
+  const NAN = 'not a number or out of range';
+  let pos = 0;
+  let tests = 0;
+  for (;;) {
+    // the location: a number, then operators with numbers
+    pos = ws(pos);
+    if (pos >= n) return 'u32: abrupt end of input after location specifier';
+    if (arg[pos] === '=') return at(pos, 'location spec missing');
+    let e = num(pos);
+    if (e < 0) return at(pos, NAN);
+    pos = e;
+    for (let ops = 0; ; ops++) {
+      pos = ws(pos);
+      if (pos >= n) return 'u32: abrupt end of input after location specifier';
+      const c = arg[pos];
+      // ten operators are already too many (iptables 1.8.9 says so at whatever comes next)
+      if (ops === 10) return at(pos, 'too many operators');
+      if (c === '=') break;
+      if (c === '<' || c === '>') {
+        if (arg[pos + 1] !== c) return at(pos + 1, `a second '${c}' was expected`);
+        pos += 2;
+      } else if (c === '&' || c === '@') pos++;
+      else return at(pos, 'operator expected');
+      e = num(pos);
+      if (e < 0) return at(pos, NAN);
+      pos = e;
+    }
+    // the values: ranges after `=`
+    pos++;
+    if (ws(pos) >= n) return 'u32: test ended with no value specified';
+    for (let ranges = 1; ; ranges++) {
+      e = num(pos);
+      if (e < 0) return at(pos, NAN);
+      pos = ws(e);
+      if (arg[pos] === ':') {
+        e = num(pos + 1);
+        if (e < 0) return at(pos + 1, NAN);
+        pos = ws(e);
+      }
+      if (ranges > 10) return at(pos, 'too many ","s');
+      if (pos >= n || arg.startsWith('&&', pos)) break;
+      if (arg[pos] !== ',') return at(pos, 'expected "," or "&&"');
+      pos++;
+    }
+    if (++tests > 10) return at(pos, 'too many "&&"s');
+    if (pos >= n) return null;
+    pos += 2;
+  }
 };
 
 /**
@@ -544,7 +612,7 @@ export const EXTENSIONS: ExtSpec[] = [
   },
   {
     name: 'u32', kind: 'match', doc: 'Tests on 32-bit words fetched from the packet (a small expression language).',
-    options: [o('u32', 1, 'Tests such as `0>>22&0x3C@12>>26&0x3C@0=0x47455420`.', { invertible: true, syntax: 'tests', mandatory: true })],
+    options: [o('u32', 1, 'Tests such as `0>>22&0x3C@12>>26&0x3C@0=0x47455420`.', { invertible: true, syntax: 'tests', mandatory: true, check: checkU32 })],
   },
   {
     name: 'hashlimit', kind: 'match', doc: 'Per-address (or per-port) rate limits, one bucket per hash entry.',
