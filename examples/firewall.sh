@@ -24,3 +24,14 @@ iptables -t filter -A FORWARD -i "$VPN" -o "$WAN" -j ACCEPT
 iptables -t nat -A POSTROUTING -o "$WAN" -m mark ! --mark 0x4000/0x4000 -j MASQUERADE
 
 ip rule add fwmark 0x100/0xff00 table 100
+
+# a ruleset fed to iptables-restore is checked, coloured and hovered as the save file it is
+iptables-restore --noflush <<'EOF'
+*raw
+-A PREROUTING -i wg0 -j CT --notrack
+COMMIT
+*mangle
+-A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu
+-A FORWARD -o wg0 -j MARK --set-xmark 0x200/0x200
+COMMIT
+EOF
