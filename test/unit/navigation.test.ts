@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyEdits, openDoc, EOLS, withEol } from './fixture';
 import { marked, show } from './ranges';
+import { NfRulesService } from '../../server/src/core/service';
 
 function refsOf(src: string, format: 'save' | 'shell' | 'listing' = 'save') {
   const m = marked(src);
@@ -148,4 +149,24 @@ test('listings: the target column leads to the listed chain', () => {
   const { m, svc, uri } = refsOf(src, 'listing');
   assert.deepEqual(svc.definition(uri, { line: 2, character: 1 })?.range, m.ranges[0]);
   assert.equal(svc.definition(uri, { line: 6, character: 1 }), null);
+});
+
+test('inside a here-document fed to iptables-restore: definition, references, rename, completion, outline and folding, on the script\'s lines', () => {
+  const src = `#!/bin/sh\niptables -N WEB\niptables-restore --noflush <<'EOF'\n*filter\n:«WEB» - [0:0]\n-A INPUT -j «WE$0B»\n-A «WEB» -j ACCEPT\nCOMMIT\nEOF\niptables -A FORWARD -j WEB\n`;
+  const m = marked(src);
+  const svc = new NfRulesService();
+  const uri = 'file:///t/fw.sh';
+  svc.open(uri, m.text, 'shellscript', 0, 'shell');
+  // the body's WEB is its own: the script's -N WEB (line 1) and -j WEB (line 9) are not in it
+  assert.deepEqual(show(svc.references(uri, m.pos).map((l) => l.range)), show(m.ranges));
+  assert.deepEqual(svc.definition(uri, m.pos)?.range, m.ranges[0]);
+  const r = svc.rename(uri, m.pos, 'SITE');
+  assert.ok(r && 'edit' in r);
+  const edits = r.edit.changes![uri];
+  assert.deepEqual(show(edits.map((e) => e.range)), show(m.ranges));
+  const names = svc.documentSymbols(uri).flatMap((x) => [x.name, ...(x.children ?? []).map((c) => c.name)]);
+  assert.ok(names.includes('filter') && names.includes('WEB'), names.join(', '));
+  assert.ok(svc.foldingRanges(uri).some((f) => f.startLine === 3 && f.endLine === 7), JSON.stringify(svc.foldingRanges(uri)));
+  const items = svc.completion(uri, { line: 5, character: 12 }).items.map((i) => i.label);
+  assert.ok(items.includes('WEB'), items.slice(0, 20).join(', '));
 });

@@ -3,7 +3,7 @@
  * document (updated in place by edits) and one analysis per revision. No I/O, no LSP
  * connection: the server and the CLI both drive it.
  */
-import { CodeAction, CodeLens, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
+import { CodeAction, CodeLens, CompletionItem, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
 import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions, reanalyzeSwapped } from './analysis';
 import { familyOfUri, flowFindings } from './flow';
 import { markRewrites, markSourceActions } from './codeActions';
@@ -206,7 +206,7 @@ export class NfRulesService {
     if (!h) return null;
     const body = this.bodyAt(uri, p.line);
     if (body) {
-      const r = this.embedded!.hover(body.sub, { line: p.line - body.start, character: p.character - body.cut[p.line - body.start] }, settings);
+      const r = this.embedded!.hover(body.sub, inBody(body, p), settings);
       return r && r.range ? { ...r, range: shiftRange(r.range, body.start, body.cut) } : r;
     }
     const a = this.analysis(uri, settings)!;
@@ -263,8 +263,7 @@ export class NfRulesService {
     const body = range.start.line === range.end.line ? this.bodyAt(uri, range.start.line) : undefined;
     if (body) {
       // the here-document's own actions (rewrites, quick fixes), moved to the script's lines
-      const at = (q: Position) => ({ line: q.line - body.start, character: Math.max(0, q.character - body.cut[q.line - body.start]) });
-      const acts = this.embedded!.codeActions(body.sub, { start: at(range.start), end: at(range.end) }, only?.filter((k) => !k.startsWith('source')));
+      const acts = this.embedded!.codeActions(body.sub, { start: inBody(body, range.start), end: inBody(body, range.end) }, only?.filter((k) => !k.startsWith('source')));
       return acts.map((a) => {
         const edits = a.edit?.changes?.[body.sub] ?? [];
         const moved = edits.map((e) => ({ ...e, range: shiftRange(e.range, body.start, body.cut) }));
@@ -295,7 +294,14 @@ export class NfRulesService {
 
   documentSymbols(uri: string): DocumentSymbol[] {
     const h = this.docs.get(uri);
-    return h ? documentSymbols(h.doc, this.chains(uri)!) : [];
+    if (!h) return [];
+    const out = documentSymbols(h.doc, this.chains(uri)!);
+    // a here-document fed to iptables-restore: its tables and chains, at the script's lines
+    for (const b of this.bodies(uri)) {
+      const moveSym = (x: DocumentSymbol): DocumentSymbol => ({ ...x, range: shiftRange(x.range, b.start, b.cut), selectionRange: shiftRange(x.selectionRange, b.start, b.cut), children: x.children?.map(moveSym) });
+      out.push(...this.embedded!.documentSymbols(b.sub).map(moveSym));
+    }
+    return out;
   }
 
   /** Chains across every open document whose name contains the query. */
@@ -307,37 +313,77 @@ export class NfRulesService {
 
   foldingRanges(uri: string): FoldingRange[] {
     const h = this.docs.get(uri);
-    return h ? foldingRanges(h.doc, this.chains(uri)!) : [];
+    if (!h) return [];
+    const out = foldingRanges(h.doc, this.chains(uri)!);
+    for (const b of this.bodies(uri)) for (const f of this.embedded!.foldingRanges(b.sub)) out.push({ ...f, startLine: f.startLine + b.start, endLine: f.endLine + b.start });
+    return out;
   }
 
   definition(uri: string, p: Position): Location | null {
     const h = this.docs.get(uri);
-    return h ? nav.definition(h.doc, this.chains(uri)!, uri, p) : null;
+    if (!h) return null;
+    const b = this.bodyAt(uri, p.line);
+    if (!b) return nav.definition(h.doc, this.chains(uri)!, uri, p);
+    const l = this.embedded!.definition(b.sub, inBody(b, p));
+    return l && { uri, range: shiftRange(l.range, b.start, b.cut) };
   }
 
   references(uri: string, p: Position, includeDeclaration = true): Location[] {
     const h = this.docs.get(uri);
-    return h ? nav.references(h.doc, this.chains(uri)!, uri, p, includeDeclaration) : [];
+    if (!h) return [];
+    const b = this.bodyAt(uri, p.line);
+    if (!b) return nav.references(h.doc, this.chains(uri)!, uri, p, includeDeclaration);
+    return this.embedded!.references(b.sub, inBody(b, p), includeDeclaration).map((l) => ({ uri, range: shiftRange(l.range, b.start, b.cut) }));
   }
 
   documentHighlights(uri: string, p: Position): DocumentHighlight[] {
     const h = this.docs.get(uri);
-    return h ? nav.highlights(h.doc, this.chains(uri)!, p) : [];
+    if (!h) return [];
+    const b = this.bodyAt(uri, p.line);
+    if (!b) return nav.highlights(h.doc, this.chains(uri)!, p);
+    return this.embedded!.documentHighlights(b.sub, inBody(b, p)).map((x) => ({ ...x, range: shiftRange(x.range, b.start, b.cut) }));
   }
 
   prepareRename(uri: string, p: Position): nav.PrepareRenameResult | null {
     const h = this.docs.get(uri);
-    return h ? nav.prepareRename(h.doc, this.chains(uri)!, p) : null;
+    if (!h) return null;
+    const b = this.bodyAt(uri, p.line);
+    if (!b) return nav.prepareRename(h.doc, this.chains(uri)!, p);
+    const r = this.embedded!.prepareRename(b.sub, inBody(b, p));
+    return r && 'range' in r ? { ...r, range: shiftRange(r.range, b.start, b.cut) } : r;
   }
 
   rename(uri: string, p: Position, newName: string): nav.RenameResult | null {
     const h = this.docs.get(uri);
-    return h ? nav.rename(h.doc, this.chains(uri)!, uri, p, newName) : null;
+    if (!h) return null;
+    const b = this.bodyAt(uri, p.line);
+    if (!b) return nav.rename(h.doc, this.chains(uri)!, uri, p, newName);
+    const r = this.embedded!.rename(b.sub, inBody(b, p), newName);
+    if (!r || 'error' in r) return r;
+    const edits = r.edit.changes?.[b.sub] ?? [];
+    return { edit: { changes: { [uri]: edits.map((e) => ({ ...e, range: shiftRange(e.range, b.start, b.cut) })) } } };
   }
 
   completion(uri: string, p: Position): CompletionList {
     const h = this.docs.get(uri);
-    return h ? completion(h.doc, this.chains(uri)!, p) : { isIncomplete: false, items: [] };
+    if (!h) return { isIncomplete: false, items: [] };
+    const b = this.bodyAt(uri, p.line);
+    if (!b) return completion(h.doc, this.chains(uri)!, p);
+    const list = this.embedded!.completion(b.sub, inBody(b, p));
+    const move = (t: CompletionItem['textEdit']) => (t && 'range' in t ? { ...t, range: shiftRange(t.range, b.start, b.cut) } : t);
+    return { ...list, items: list.items.map((it) => (it.textEdit ? { ...it, textEdit: move(it.textEdit) } : it)) };
+  }
+
+  /** The restore here-documents of a script, each opened in the embedded service. */
+  private bodies(uri: string): { sub: string; start: number; cut: number[] }[] {
+    const h = this.docs.get(uri);
+    if (!h || h.doc.format !== 'shell') return [];
+    const out: { sub: string; start: number; cut: number[] }[] = [];
+    for (const x of h.doc.restoreBodies) {
+      const b = x.literal && x.end > x.start ? this.bodyAt(uri, x.start) : undefined;
+      if (b) out.push(b);
+    }
+    return out;
   }
 
   inlayHints(uri: string, range: Range, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): InlayHint[] {
@@ -371,6 +417,11 @@ export class NfRulesService {
     const h = this.docs.get(uri);
     return h ? semanticTokens(h.doc, this.chains(uri)!, range) : { data: [] };
   }
+}
+
+/** A script position inside a here-document, as a position of the body's own document. */
+function inBody(b: { start: number; cut: number[] }, p: Position): Position {
+  return { line: p.line - b.start, character: Math.max(0, p.character - (b.cut[p.line - b.start] ?? 0)) };
 }
 
 /** A range of a here-document moved to the script: lines down by `start`, columns right by the tabs `<<-` cut. */
