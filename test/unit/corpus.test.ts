@@ -2,7 +2,7 @@
  * The real-world files of ../shared/corpus (never copied here): every iptables dump parses
  * with no error, except on the lines its README names, where iptables itself fails.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -35,14 +35,18 @@ export function corpusDumps(): string[] {
   return out;
 }
 
+/** The corpus is beside the project: else the test skips, loudly (and fails under CI). */
+function haveCorpus(t: TestContext): boolean {
+  if (existsSync(CORPUS)) return true;
+  const why = `SKIPPED: corpus not found at ${CORPUS}`;
+  console.error(why);
+  if (process.env.CI) assert.fail(why);
+  t.skip(why);
+  return false;
+}
+
 test('corpus: no error except where iptables rejects the file, and there on that line with its message', (t) => {
-  if (!existsSync(CORPUS)) {
-    const why = `SKIPPED: corpus not found at ${CORPUS}`;
-    console.error(why);
-    if (process.env.CI) assert.fail(why);
-    t.skip(why);
-    return;
-  }
+  if (!haveCorpus(t)) return;
   const files = corpusDumps();
   assert.ok(files.length >= 30, `found only ${files.length} dumps`);
   const svc = new NfRulesService();
@@ -66,13 +70,7 @@ test('corpus: no error except where iptables rejects the file, and there on that
 });
 
 test('corpus: a dump fed to iptables-restore in a script\'s here-document gets the findings the dump gets, on the same text', (t) => {
-  if (!existsSync(CORPUS)) {
-    const why = `SKIPPED: corpus not found at ${CORPUS}`;
-    console.error(why);
-    if (process.env.CI) assert.fail(why);
-    t.skip(why);
-    return;
-  }
+  if (!haveCorpus(t)) return;
   const svc = new NfRulesService();
   const show = (ds: Diagnostic[], shift: number) => ds.map((d) => `${d.range.start.line - shift}:${d.range.start.character} ${d.code} ${String(d.message)}`).sort();
   let files = 0;
