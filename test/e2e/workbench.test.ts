@@ -224,6 +224,13 @@ scenario('5. the same hover works on an iptables line of a .sh file', async () =
   await h.screenshot(page, '5-hover-shell-script');
 });
 
+scenario('5b. inside a here-document fed to iptables-restore, the hover is a save file\'s', async () => {
+  const editor = await h.openFile(page, 'firewall.sh');
+  const text = await hoverText(editor, '-A OUTPUT -o wg0 -j MARK --set-xmark 0x200/0x200', '--set-xmark', /0x00000200/);
+  assert.match(text, /An OR: sets bits 0x00000200/);
+  await h.screenshot(page, '5b-hover-restore-heredoc');
+});
+
 // 6. Later features add their scenarios here. One written before its feature
 // lands can pass NOT_YET as its todo note: it runs and reports, but does not fail
 // the suite (NFRULES_E2E_STRICT=1 makes it count). When the feature lands, drop
