@@ -563,6 +563,18 @@ test('a here-document fed to iptables-restore is judged as the save file it is; 
   assert.deepEqual(r.got, r.want(['bad-value error', 'undeclared-chain warning', 'address-family error']));
 });
 
+test('review fixes: an expansion may hold an extension\'s options; a here-document goes to its own command; -IINPUT inserts; a function that flushes makes -X unsure', () => {
+  const errs = (src: string, format: Format = 'shell') => diagnose(src, format).map((d) => `${d.range.start.line}:${d.code}`);
+  // `-j MARK $OPTS`: MARK's options may be in $OPTS
+  assert.deepEqual(errs(`iptables -t mangle -A PREROUTING -j MARK $OPTS\niptables -t mangle -A PREROUTING -p tcp -j TPROXY $TP\niptables -A INPUT -m hashlimit $HL\n`), []);
+  // the here-document of `cat`, after an iptables-restore that reads a file
+  assert.deepEqual(errs(`iptables-restore < rules.v4 && cat > /etc/motd <<EOF\nWelcome\nEOF\ncat <<A; iptables-restore <<B\nhello\nA\n*filter\n-A INPUT -s 1.2.3.4/33\nCOMMIT\nB\n`), ['7:bad-value']);
+  // an -I rule in getopt's spelling puts its rule first: nothing after the -A DROP is unreachable
+  assert.deepEqual(errs(`*filter\n-A INPUT -j DROP\n-IINPUT -j ACCEPT\n--ins INPUT -p tcp -j ACCEPT\nCOMMIT\n`, 'save'), []);
+  // a function that flushes, called before -X: the -X is not judged busy
+  assert.deepEqual(errs(`f(){ iptables -F FOO; }\niptables -N FOO\niptables -A FOO -j ACCEPT\nf\niptables -X FOO\niptables -N FOO\n`), []);
+});
+
 test('undeclared-chain in a script: created only later, deleted (-X, bare -X) or renamed (-E) before the use', () => {
   const r = found(
     `iptables -A INPUT -j «LATE»

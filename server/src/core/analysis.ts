@@ -4,7 +4,7 @@
  * document revision and shared by every feature.
  */
 import { TABLES } from './knowledge';
-import { Entry, RestoreBody, RuleDocument } from './document';
+import { Entry, RestoreBody, RuleDocument, restoreBodyText } from './document';
 import { MarkState } from './marks';
 import { Finding, wordFinding } from './findings';
 import { FlowOptions, flowFindings } from './flow';
@@ -93,9 +93,7 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
  */
 function restoreBodyFindings(doc: RuleDocument, b: RestoreBody, settings: Settings): Finding[] {
   if (!b.literal || b.end <= b.start) return [];
-  const lines = doc.lines.slice(b.start, b.end);
-  const cut = lines.map((l) => (b.strip ? /^\t*/.exec(l)![0].length : 0));
-  const text = lines.map((l, i) => l.slice(cut[i])).join('\n') + '\n';
+  const { text, cut } = restoreBodyText(doc.lines, b);
   const key = `${b.family}${settings === DEFAULT_SETTINGS ? '' : JSON.stringify(settings)}\n${text}`;
   let own = doc.bodyFindings.get(key);
   if (!own) {
@@ -104,7 +102,7 @@ function restoreBodyFindings(doc: RuleDocument, b: RestoreBody, settings: Settin
     if (doc.bodyFindings.size > 16) doc.bodyFindings.clear();
     doc.bodyFindings.set(key, own);
   }
-  return own.map((f) => ({ ...f, line: f.line + b.start, endLine: f.endLine + b.start, s: f.s + cut[f.line], e: f.e + cut[f.endLine] }));
+  return own.map((f) => ({ ...f, line: f.line + b.start, endLine: f.endLine + b.start, s: f.s + (cut[f.line] ?? 0), e: f.e + (cut[f.endLine] ?? 0) }));
 }
 
 /** A rule's table (the open `*table` of a save file, its `-t` in a script), or the finding that it has none. */

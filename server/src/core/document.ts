@@ -114,6 +114,13 @@ export interface RestoreBody {
   strip: boolean;
 }
 
+/** What iptables-restore reads of a here-document: its lines with the tabs `<<-` strips, and how many each lost. */
+export function restoreBodyText(lines: string[], b: RestoreBody): { text: string; cut: number[] } {
+  const body = lines.slice(b.start, b.end);
+  const cut = body.map((l) => (b.strip ? /^\t*/.exec(l)![0].length : 0));
+  return { text: body.map((l, i) => l.slice(cut[i])).join('\n') + '\n', cut };
+}
+
 const RESTORE_RE = /(?:^|[\s;&|(])(?:\S*\/)?ip(6?)tables(?:-legacy|-nft)?-restore(?=\s|$)/;
 
 /** Parse a shell script: every iptables invocation becomes a rule entry. */
@@ -152,12 +159,16 @@ export function parseShell(lines: string[], bodies: RestoreBody[] = []): Entry[]
       out.push({ k: 'junk', line: first, endLine: lexed.lastLine, word: { text: '', l: p.l, s: p.s, el: p.el, e: p.e }, problems: lexed.problems });
     }
     ln = lexed.lastLine + 1;
-    // skip here-document bodies; the first one of an iptables-restore command is its input
-    const restore = lexed.heredocs.length ? RESTORE_RE.exec(lines.slice(first, ln).join('\n')) : null;
+    // skip here-document bodies; one whose `<<` belongs to an iptables-restore command (no
+    // `;`, `&`, `|` or `&&`/`||` between the program and the `<<`) is that command's input
+    const head = lexed.heredocs.length ? lines.slice(first, ln).join('\n') : '';
+    const at = [...head.matchAll(/<<(?!<)/g)].map((m) => m.index!);
     lexed.heredocs.forEach((h, k) => {
       const start = ln;
       while (ln < lines.length && lines[ln].trim() !== h.delim) ln++;
-      if (restore && k === 0) {
+      const segment = at[k] === undefined ? '' : head.slice(0, at[k]).split(/[;&|]/).pop()!;
+      const restore = RESTORE_RE.exec(segment);
+      if (restore) {
         const literal = h.quoted || !lines.slice(start, ln).some((l) => /[$`]/.test(l));
         bodies.push({ start, end: ln, family: restore[1] ? 6 : 4, literal, strip: h.strip });
       }

@@ -158,6 +158,25 @@ const checkIpRange: ValueCheck = (arg, ext, opt) => {
 };
 
 /**
+ * HMARK's tuple fields as iptables 1.8.9 reads them: any case, any prefix, the first match
+ * in the order ct, src, dst, sport, dport, proto, spi (`s` is src, `sp` sport); null when
+ * one is no field.
+ */
+export function hmarkFields(arg: string): string[] | null {
+  return hmarkBadField(arg) === null ? arg.toLowerCase().split(',').map(hmarkField) as string[] : null;
+}
+const hmarkField = (f: string) => (f ? ['ct', 'src', 'dst', 'sport', 'dport', 'proto', 'spi'].find((n) => n.startsWith(f)) : undefined);
+/** The text iptables names when a field is no field: from that field to the end (`src,x` -> `x`). */
+function hmarkBadField(arg: string): string | null {
+  let at = 0;
+  for (const f of arg.split(',')) {
+    if (!hmarkField(f.toLowerCase())) return arg.slice(at);
+    at += f.length + 1;
+  }
+  return null;
+}
+
+/**
  * u32's tests as iptables 1.8.9 reads them: `location=value[:value][,...][&&...]`, where a
  * location is a number followed by up to 9 operators (`&`, `<<`, `>>`, `@`) each with a
  * number; numbers as strtoul reads them (spaces and `+` allowed, up to 0xffffffff); up to
@@ -176,6 +195,7 @@ const checkU32: ValueCheck = (arg) => {
     return r && !r.overflow ? r.end : -1;
   };
   const NAN = 'not a number or out of range';
+  const AMP = "a second '&' was expected";
   let pos = 0;
   let tests = 0;
   for (;;) {
@@ -188,10 +208,10 @@ const checkU32: ValueCheck = (arg) => {
     pos = e;
     for (let ops = 0; ; ops++) {
       pos = ws(pos);
-      if (pos >= n) return 'u32: abrupt end of input after location specifier';
-      const c = arg[pos];
       // ten operators are already too many (iptables 1.8.9 says so at whatever comes next)
       if (ops === 10) return at(pos, 'too many operators');
+      if (pos >= n) return 'u32: abrupt end of input after location specifier';
+      const c = arg[pos];
       if (c === '=') break;
       if (c === '<' || c === '>') {
         if (arg[pos + 1] !== c) return at(pos + 1, `a second '${c}' was expected`);
@@ -204,7 +224,9 @@ const checkU32: ValueCheck = (arg) => {
     }
     // the values: ranges after `=`
     pos++;
-    if (ws(pos) >= n) return 'u32: test ended with no value specified';
+    const first = ws(pos);
+    if (first >= n) return 'u32: test ended with no value specified';
+    if (arg[first] === '&') return at(first + 1, arg[first + 1] === '&' ? 'value spec missing' : AMP);
     for (let ranges = 1; ; ranges++) {
       e = num(pos);
       if (e < 0) return at(pos, NAN);
@@ -215,13 +237,20 @@ const checkU32: ValueCheck = (arg) => {
         pos = ws(e);
       }
       if (ranges > 10) return at(pos, 'too many ","s');
-      if (pos >= n || arg.startsWith('&&', pos)) break;
-      if (arg[pos] !== ',') return at(pos, 'expected "," or "&&"');
-      pos++;
+      if (pos >= n) {
+        if (++tests > 10) return at(pos, 'too many "&&"s');
+        return null;
+      }
+      if (arg[pos] === ',') {
+        pos++;
+        continue;
+      }
+      if (arg[pos] !== '&') return at(pos, 'expected "," or "&&"');
+      if (arg[pos + 1] !== '&') return at(pos + 1, AMP);
+      if (++tests > 10) return at(pos + 1, 'too many "&&"s');
+      pos += 2;
+      break;
     }
-    if (++tests > 10) return at(pos, 'too many "&&"s');
-    if (pos >= n) return null;
-    pos += 2;
   }
 };
 
@@ -258,6 +287,8 @@ export const iprangeV4 = (p: string): number | null => {
  */
 const checkHashlimitRate: ValueCheck = (arg, ext, opt) => {
   const bad = `${ext}: Bad value for "--${opt}" option: "${arg}"`;
+  // bytes per second (`1500kb/s`): any amount but 0, no "too fast"
+  if (/b\/s/i.test(arg)) return /^\s*\+?0*[1-9]/.test(arg) ? null : bad;
   const k = arg.indexOf('/');
   let seconds = 1n;
   if (k >= 0) {
@@ -798,7 +829,10 @@ export const EXTENSIONS: ExtSpec[] = [
   {
     name: 'HMARK', kind: 'target', doc: 'Set the packet mark from a hash of addresses, ports and protocol (load balancing).',
     options: [
-      o('hmark-tuple', 1, 'Comma list of src dst sport dport spi proto, or ct.', { syntax: 'field[,field]...', check: oneOf(['src', 'dst', 'sport', 'dport', 'spi', 'proto', 'ct'], (v) => `Bad type "${v}"`, { list: true }) }),
+      o('hmark-tuple', 1, 'Comma list of src dst sport dport spi proto, or ct.', { syntax: 'field[,field]...', check: (a) => {
+        const bad = hmarkBadField(a);
+        return bad === null ? null : `Bad type "${bad}"`;
+      } }),
       o('hmark-src-prefix', 1, 'Source prefix length hashed.', { syntax: 'length' }),
       o('hmark-dst-prefix', 1, 'Destination prefix length hashed.', { syntax: 'length' }),
       o('hmark-sport-mask', 1, 'Source port mask.', { syntax: 'mask', check: uint(0, 65535) }),
@@ -813,7 +847,7 @@ export const EXTENSIONS: ExtSpec[] = [
       if (!s.has('hmark-mod')) return '--hmark-mod is mandatory';
       if (!s.has('hmark-rnd')) return '--hmark-rnd is mandatory';
       // a field counts when the tuple names it or its prefix/mask option is given
-      const tuple = (s.get('hmark-tuple') ?? []).join(',').split(',');
+      const tuple = hmarkFields((s.get('hmark-tuple') ?? []).join(',')) ?? [];
       const has = (f: string) => tuple.includes(f) || s.has(`hmark-${f}-mask`) || s.has(`hmark-${f}-prefix`);
       if (!['src', 'dst', 'sport', 'dport', 'spi', 'proto', 'ct'].some(has)) return 'you have to specify --hmark-tuple at least';
       if (has('spi') && (has('sport') || has('dport'))) return 'you cannot use --hmark-spi-mask and --hmark-?port-mask,at the same time';

@@ -247,7 +247,8 @@ function sameItem(a: Item, b: Item): boolean {
 const MARKISH = /(?:^|\s)(?:-[jgm]|--jump|--goto|--match)[\s=]+"?(?:MARK|CONNMARK|TPROXY|mark|connmark|socket)"?(?=\s|$)/;
 /** `[counters] -A CHAIN [-m comment --comment X] -j|-g T [--reject-with X]`, nothing else. */
 const PLAIN = /^\s*(?:\[\d+:\d+\]\s+)?-[AI]\s+\S+\s+(?:-m\s+comment\s+--comment\s+(?:"(?:[^"\\]|\\.)*"|[^\s"]+)\s+)?(?:-j\s+(?:ACCEPT|DROP|RETURN|REJECT(?:\s+--reject-with\s+\S+)?)|-g\s+\S+)\s*$/;
-const INSERT = /^\s*(?:\[\d+:\d+\]\s+)?(?:-I|--insert)(?:\s|=)/;
+/** An -I rule line, in getopt's spellings too (`-IINPUT`, `--ins INPUT`, `--insert=INPUT`). */
+const INSERT = /^\s*(?:\[\d+:\d+\]\s+)?(?:-I|--i(?:n(?:s(?:e(?:r(?:t)?)?)?)?)?(?=[\s=]))/;
 /** The options naming addresses, as iptables-save writes them (abbreviations only in scripts, read from the parse). */
 const ADDR = /(?:^|\s)(-[sd]|--source|--src|--destination|--dst|--to-destination|--to-source|--to|--on-ip|--src-range|--dst-range)\s+(?:!\s+)?([^\s"]+)/g;
 
@@ -1268,6 +1269,21 @@ function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused:
     }
   }
   const depth = shellDepth(doc.lines);
+  /** Runs where it stands, once, in text order: not in a function, branch, loop, or after `&&`/`||`. */
+  const topLevel = (e: Extract<Entry, { k: 'rule' }>): boolean => {
+    const prog = e.program;
+    const at = prog ? doc.lines[e.line + prog.l]?.slice(0, prog.s) ?? '' : '';
+    return !!prog && depth(e.line + prog.l, prog.s) === 0 && !/&&|\|\|/.test(at);
+  };
+  // a table whose rules or chains something not at top level removes (a function called
+  // anywhere): nothing about it is certain at any point, so -X and -N/-E are not judged on it
+  const unsure = new Set<ShellTable>();
+  for (const i of rules) {
+    const e = entries[i] as Extract<Entry, { k: 'rule' }>;
+    const k = e.rule.command!.spec.kind;
+    if (e.rule.table?.unknown || topLevel(e)) continue;
+    if (k === 'flush' || k === 'delete' || k === 'replace' || k === 'delete-chain' || k === 'rename') unsure.add(tableOf(e.family, e.rule.table?.text ?? 'filter'));
+  }
   // per table, top to bottom: chains made so far, removed so far, and certain to exist now
   const now = new Map<ShellTable, ShellNow>();
   for (const i of rules) {
@@ -1278,9 +1294,7 @@ function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused:
     const st = tableOf(e.family, e.rule.table?.text ?? 'filter');
     let sn = now.get(st);
     if (!sn) now.set(st, (sn = { made: new Set(), gone: new Map(), sure: new Set(), rules: new Map(), refs: new Map() }));
-    const prog = e.program;
-    const at = prog ? doc.lines[e.line + prog.l]?.slice(0, prog.s) ?? '' : '';
-    const top = !!prog && depth(e.line + prog.l, prog.s) === 0 && !/&&|\|\|/.test(at);
+    const top = topLevel(e);
     const ipt = e.family === 6 ? 'ip6tables' : 'iptables';
     const t = st.table === 'filter' ? '' : `-t ${st.table} `;
     const unknown = st.unknownMake || unknownTable[e.family === 6 ? 1 : 0];
@@ -1301,17 +1315,17 @@ function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused:
     const needsChain = kind === 'flush' || kind === 'delete-chain' || kind === 'rename' || kind === 'zero' || (kind === 'delete' && c.extra.length > 0);
     if (known && needsChain && c.chain && !c.chain.unknown) check(c.chain.text, 'chain', 0);
     const w = kind === 'new' ? c.chain : kind === 'rename' ? c.extra[0] : undefined;
-    // -E to a name the script has made (and not removed) by then: iptables says File exists.
+    // -N of a chain certain to exist by then: Chain already exists. -E onto one: File exists.
     if (known && kind === 'new' && w && !w.unknown && top && sn.sure.has(w.text)) {
       out.push({ idx: i, src: 'chain', k: 0, code: 'chain-redeclared', severity: 'warning', message: `${ipt}: Chain already exists. (${w.text} is created a second time in table ${st.table})` });
     }
     const renameFails = known && kind === 'rename' && !!w && !w.unknown && top && sn.sure.has(w.text) && !BUILTIN_ANY.has(w.text);
     // -X of a chain that holds rules or is jumped to fails (and deletes nothing)
-    const deleteFails = known && liveRules(sn, e, c, top, i, w, renameFails, ipt, st.table, items[i], out);
+    const deleteFails = known && !unsure.has(st) && liveRules(sn, e, c, top, i, w, renameFails, ipt, st.table, items[i], out);
     // what certainly exists after this command (top-level commands only; else nothing is sure)
     if (deleteFails) {
       // nothing changes
-    } else if (!top) sn.sure.clear();
+    } else if (!top || unsure.has(st)) sn.sure.clear();
     else if (kind === 'new' && w && !w.unknown) sn.sure.add(w.text);
     else if (kind === 'rename' && !renameFails && c.chain && !c.chain.unknown) {
       const had = sn.sure.delete(c.chain.text);

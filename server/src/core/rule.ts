@@ -32,6 +32,8 @@ export interface Ext {
   implicit?: boolean;
   /** The modelled spec, looked up once (null: not modelled). */
   spec?: ExtSpec | null;
+  /** A shell expansion follows it: its options are not all known. */
+  opaque?: boolean;
 }
 
 /** A table or hook restriction of an extension, judged once the rule's table is known. */
@@ -168,7 +170,9 @@ export function interpretRule(input: Word[]): Rule {
   while (i < words.length) {
     const w = words[i];
     if (w.unknown) {
-      // a shell expansion may stand for any number of words: judge nothing about it
+      // a shell expansion may stand for any number of words: judge nothing about it, nor
+      // what the last extension lacks (`-j MARK $OPTS` may hold its options)
+      if (rule.exts.length) rule.exts[rule.exts.length - 1].opaque = true;
       i++;
       continue;
     }
@@ -438,14 +442,18 @@ function coreValueProblems(rule: Rule, canonical: string, opt: Opt, arg: Word): 
 /**
  * The mask of `-s/-d address/mask` when iptables refuses it (its text), else null: a prefix
  * length is a C number (`0x8` and `+8` read, `08` and `-1` do not) up to 32 for an IPv4
- * address or 128 for IPv6; a dotted mask has four parts of 0-255 (non-contiguous is fine).
+ * address or 128 for IPv6; a dotted mask has four C-number parts of 0-255 (`0xff.0.0.0`
+ * reads, `255.08.0.0` does not; non-contiguous is fine).
  */
 function badMask(t: string): string | null {
   const k = t.lastIndexOf('/');
   if (k < 0) return null;
   const mask = t.slice(k + 1);
   if (mask.indexOf(':') >= 0) return null;
-  if (mask.indexOf('.') >= 0) return /^\d+\.\d+\.\d+\.\d+$/.test(mask) && mask.split('.').every((x) => Number(x) <= 255) ? null : mask;
+  if (mask.indexOf('.') >= 0) {
+    const parts = mask.split('.');
+    return parts.length === 4 && parts.every((x) => parseWhole(x, 255) !== null) ? null : mask;
+  }
   const v = parseWhole(mask, 128);
   if (v === null) return mask;
   return v > 32 && /^\d{1,3}(?:\.\d{1,3}){3}$/.test(t.slice(0, k)) ? mask : null;
@@ -530,7 +538,7 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined): void {
       } else if (na < x.args) broken = true;
       seen.set(canon, texts);
     }
-    if (broken) continue;
+    if (broken || ext.opaque) continue;
     const plan = specPlan(spec);
     // exclusions, in the option table's order as xtables checks them
     let conflict = false;
@@ -647,6 +655,7 @@ function tcpSynTested(rule: Rule, proto: string | undefined): boolean {
 }
 
 function evaluateMarkExt(name: MarkExtension, ext: Ext): MarkUse['result'] {
+  if (ext.opaque) return 'unknown';
   const options: MarkOption[] = [];
   for (const o of ext.opts) {
     if (o.args.some((a) => a.unknown)) return 'unknown';

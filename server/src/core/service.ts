@@ -7,7 +7,7 @@ import { CodeAction, CodeLens, CompletionItem, CompletionList, Diagnostic, Inlay
 import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions, reanalyzeSwapped } from './analysis';
 import { familyOfUri, flowFindings } from './flow';
 import { markRewrites, markSourceActions } from './codeActions';
-import { Format, RuleDocument, detectFormat } from './document';
+import { Format, RuleDocument, detectFormat, restoreBodyText } from './document';
 import { hover } from './hover';
 import { docsHover } from './docsHover';
 import { quickFixes } from './quickFixes';
@@ -88,14 +88,20 @@ export class NfRulesService {
     if (!h || h.doc.format !== 'shell') return undefined;
     const b = h.doc.restoreBodies.find((x) => x.literal && line >= x.start && line < x.end);
     if (!b) return undefined;
-    const lines = h.doc.lines.slice(b.start, b.end);
-    const cut = lines.map((l) => (b.strip ? /^\t*/.exec(l)![0].length : 0));
-    const text = lines.map((l, i) => l.slice(cut[i])).join('\n') + '\n';
+    const { text, cut } = restoreBodyText(h.doc.lines, b);
     const sub = `${uri}#restore-${b.start}`;
-    this.embedded ??= new NfRulesService();
-    if (this.bodyTexts.get(sub) !== text || !this.embedded.docs.has(sub)) {
-      this.embedded.open(sub, text, 'iptables', 0, 'save', b.family);
+    const embedded = (this.embedded ??= new NfRulesService());
+    if (this.bodyTexts.get(sub) !== text || !embedded.docs.has(sub)) {
+      embedded.open(sub, text, 'iptables', 0, 'save', b.family);
       this.bodyTexts.set(sub, text);
+      // bodies that moved or went away with the edits are closed
+      const live = new Set(h.doc.restoreBodies.map((x) => `${uri}#restore-${x.start}`));
+      for (const k of [...this.bodyTexts.keys()]) {
+        if (k.startsWith(`${uri}#restore-`) && !live.has(k)) {
+          embedded.close(k);
+          this.bodyTexts.delete(k);
+        }
+      }
     }
     return { sub, start: b.start, cut };
   }
