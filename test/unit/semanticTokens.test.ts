@@ -48,3 +48,25 @@ test('shell scripts and listings', () => {
   const b = openDoc(ls, 'listing');
   assert.deepEqual(decode(ls, b.svc.semanticTokens(b.uri).data), ['INPUT function+declaration+defaultLibrary', 'WEB function', 'ACCEPT enumMember+defaultLibrary', 'WEB function+declaration']);
 });
+
+test('a restore here-document\'s chains get their tokens on the script\'s lines, merged in order; workspace symbols find them', () => {
+  const text = `#!/bin/sh\niptables -N OUT\niptables-restore --noflush <<-'EOF'\n\t*filter\n\t:WEB - [0:0]\n\t-A INPUT -j WEB\n\tCOMMIT\n\tEOF\niptables -A OUTPUT -j OUT\n`;
+  const { svc, uri } = openDoc(text, 'shell', 'file:///t/fw.sh');
+  const data = svc.semanticTokens(uri).data;
+  // decode: every token's text is what it claims, and they come in document order
+  const lines = text.split('\n');
+  let line = 0;
+  let start = 0;
+  const seen: string[] = [];
+  for (let i = 0; i < data.length; i += 5) {
+    line += data[i];
+    start = data[i] === 0 ? start + data[i + 1] : data[i + 1];
+    seen.push(`${line}:${lines[line].slice(start, start + data[i + 2])}`);
+  }
+  assert.ok(seen.includes('4:WEB') && seen.includes('5:WEB'), seen.join(' '));
+  assert.ok(seen.includes('1:OUT') && seen.includes('8:OUT'), seen.join(' '));
+  const pos = seen.map((x) => Number(x.split(':')[0]));
+  assert.deepEqual(pos, [...pos].sort((a, b) => a - b));
+  const ws = svc.workspaceSymbols('WEB');
+  assert.ok(ws.some((x) => x.location.uri === uri && x.location.range.start.line === 4), JSON.stringify(ws));
+});

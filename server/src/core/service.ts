@@ -313,7 +313,15 @@ export class NfRulesService {
   /** Chains across every open document whose name contains the query. */
   workspaceSymbols(query: string, limit = 1000): SymbolInformation[] {
     const out: SymbolInformation[] = [];
-    for (const uri of this.docs.keys()) workspaceSymbols(uri, this.chains(uri)!, query, limit, out);
+    for (const uri of this.docs.keys()) {
+      workspaceSymbols(uri, this.chains(uri)!, query, limit, out);
+      // and the chains of its restore here-documents, at the script's lines
+      for (const b of this.bodies(uri)) {
+        const found: SymbolInformation[] = [];
+        workspaceSymbols(b.sub, this.embedded!.chains(b.sub)!, query, limit - out.length, found);
+        for (const x of found) out.push({ ...x, location: { uri, range: shiftRange(x.location.range, b.start, b.cut) } });
+      }
+    }
     return out;
   }
 
@@ -421,8 +429,47 @@ export class NfRulesService {
   /** Semantic tokens of the whole document, or of a range of it. */
   semanticTokens(uri: string, range?: Range): { data: number[] } {
     const h = this.docs.get(uri);
-    return h ? semanticTokens(h.doc, this.chains(uri)!, range) : { data: [] };
+    if (!h) return { data: [] };
+    const own = semanticTokens(h.doc, this.chains(uri)!, range);
+    const bodies = this.bodies(uri);
+    if (!bodies.length) return own;
+    // a script's here-documents fed to iptables-restore: their tokens too, on the script's lines
+    const all = decodeTokens(own.data);
+    for (const b of bodies) {
+      for (const t of decodeTokens(this.embedded!.semanticTokens(b.sub).data)) {
+        const line = t[0] + b.start;
+        if (range && (line < range.start.line || line > range.end.line)) continue;
+        all.push([line, t[1] + (b.cut[t[0]] ?? 0), t[2], t[3], t[4]]);
+      }
+    }
+    all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    return { data: encodeTokens(all) };
   }
+}
+
+/** LSP semantic tokens (five numbers each, lines and starts relative) as absolute [line, start, length, type, modifiers]. */
+function decodeTokens(data: number[]): number[][] {
+  const out: number[][] = [];
+  let line = 0;
+  let start = 0;
+  for (let i = 0; i + 4 < data.length; i += 5) {
+    line += data[i];
+    start = data[i] === 0 ? start + data[i + 1] : data[i + 1];
+    out.push([line, start, data[i + 2], data[i + 3], data[i + 4]]);
+  }
+  return out;
+}
+
+function encodeTokens(tokens: number[][]): number[] {
+  const out: number[] = [];
+  let line = 0;
+  let start = 0;
+  for (const [l, s, len, type, mods] of tokens) {
+    out.push(l - line, l === line ? s - start : s, len, type, mods);
+    line = l;
+    start = s;
+  }
+  return out;
 }
 
 /** A script position inside a here-document, as a position of the body's own document. */
