@@ -4,7 +4,7 @@
  * document revision and shared by every feature.
  */
 import { TABLES } from './knowledge';
-import { Entry, RestoreBody, RuleDocument, restoreBodyText } from './document';
+import { Entry, RuleDocument } from './document';
 import { MarkState } from './marks';
 import { Finding, wordFinding } from './findings';
 import { FlowOptions, flowFindings } from './flow';
@@ -81,28 +81,7 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
   }
   // across lines: the chain graph, loops, reachability, rule order, address families
   if (opts.flow !== false) for (const f of flowFindings(doc, flowOptions(settings))) findings.push(f);
-  if (doc.format === 'shell') for (const b of doc.restoreBodies) for (const f of restoreBodyFindings(doc, b, settings)) findings.push(f);
   return { findings, samples };
-}
-
-/**
- * A here-document fed to iptables-restore, judged as the save file it is (per-line and
- * file-level checks, in the family of the command), its findings moved to the script's
- * lines. A body with shell expansions (`$X` in an unquoted here-document) is not judged:
- * its text is not what iptables-restore reads.
- */
-function restoreBodyFindings(doc: RuleDocument, b: RestoreBody, settings: Settings): Finding[] {
-  if (!b.literal || b.end <= b.start) return [];
-  const { text, cut } = restoreBodyText(doc.lines, b);
-  const key = `${b.family}${settings === DEFAULT_SETTINGS ? '' : JSON.stringify(settings)}\n${text}`;
-  let own = doc.bodyFindings.get(key);
-  if (!own) {
-    const sub = new RuleDocument(text, 'save');
-    own = analyze(sub, settings, { flow: false }).findings.concat(flowFindings(sub, flowOptions(settings, b.family)));
-    if (doc.bodyFindings.size > 16) doc.bodyFindings.clear();
-    doc.bodyFindings.set(key, own);
-  }
-  return own.map((f) => ({ ...f, line: f.line + b.start, endLine: f.endLine + b.start, s: f.s + (cut[f.line] ?? 0), e: f.e + (cut[f.endLine] ?? 0) }));
 }
 
 /** A rule's table (the open `*table` of a save file, its `-t` in a script), or the finding that it has none. */

@@ -252,8 +252,6 @@ export class RuleDocument {
   private shellEntries: Entry[] = [];
   /** A script's here-documents fed to iptables-restore (judged as save files of their own). */
   restoreBodies: RestoreBody[] = [];
-  /** The last analysis of each such body, by its text (most keystrokes leave it as it was). */
-  bodyFindings = new Map<string, Finding[]>();
   private cachedEntries: Entry[] | null = null;
   /**
    * The last edit, when it stayed inside lines and swapped entries in place: the entries it

@@ -195,7 +195,18 @@ export class NfRulesService {
     const a = this.analysis(uri, settings);
     if (!h || !a) return [];
     const flow = this.flow(h, settings, mode);
-    return flow.length ? a.findings.concat(flow) : a.findings;
+    const own = flow.length ? a.findings.concat(flow) : a.findings;
+    // a script's here-documents fed to iptables-restore: their own findings, as the save files
+    // they are (per-line and file-level, in the command's family), on the script's lines
+    const bodies = this.bodies(uri);
+    if (!bodies.length) return own;
+    const out = own.slice();
+    for (const b of bodies) {
+      for (const f of this.embedded!.findings(b.sub, settings)) {
+        out.push({ ...f, line: f.line + b.start, endLine: f.endLine + b.start, s: f.s + (b.cut[f.line] ?? 0), e: f.e + (b.cut[f.endLine] ?? 0) });
+      }
+    }
+    return out;
   }
 
   diagnostics(uri: string, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS, mode: 'now' | 'quick' = 'now'): Diagnostic[] {
@@ -412,15 +423,10 @@ export class NfRulesService {
     if (pinned) for (const s of pinned.result.path) walked.add(h.doc.entryAt(s.line)?.endLine ?? s.line);
     for (const m of marks) if (!walked.has(m.position.line)) out.push(m);
     // the mark hints of the here-documents fed to iptables-restore in the range
-    if (h.doc.format === 'shell') {
-      for (const b of h.doc.restoreBodies) {
-        if (b.end <= range.start.line || b.start > range.end.line) continue;
-        const body = this.bodyAt(uri, b.start);
-        if (!body) continue;
-        const lines = b.end - b.start;
-        for (const x of this.embedded!.inlayHints(body.sub, { start: { line: 0, character: 0 }, end: { line: lines, character: 0 } }, settings)) {
-          out.push({ ...x, position: { line: x.position.line + b.start, character: x.position.character + (body.cut[x.position.line] ?? 0) } });
-        }
+    for (const b of this.bodies(uri)) {
+      if (b.start + b.cut.length <= range.start.line || b.start > range.end.line) continue;
+      for (const x of this.embedded!.inlayHints(b.sub, { start: { line: 0, character: 0 }, end: { line: b.cut.length, character: 0 } }, settings)) {
+        out.push({ ...x, position: { line: x.position.line + b.start, character: x.position.character + (b.cut[x.position.line] ?? 0) } });
       }
     }
     return out;
