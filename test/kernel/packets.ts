@@ -42,6 +42,7 @@
  * fork+execs and no `ip netns exec` or interpreter start-up.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { TABLES } from '../../server/src/core/knowledge';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -258,13 +259,6 @@ class Helper {
 // ---------------------------------------------------------------------------------------
 // the kernel file: the walked file plus the probes
 
-const TABLE_CHAINS: Record<string, string[]> = {
-  raw: ['PREROUTING', 'OUTPUT'],
-  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
-  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
-  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
-  security: ['INPUT', 'FORWARD', 'OUTPUT'],
-};
 
 /** The chains after the hook where the iptables probes sit, by hook (nft probes for the others). */
 const PROBE_AT: Record<KHook, string[]> = { OUTPUT: ['POSTROUTING'], PREROUTING: ['INPUT', 'FORWARD'], INPUT: [], FORWARD: [], POSTROUTING: [] };
@@ -364,9 +358,9 @@ export function kernelFile(text: string, hook: KHook, p: KPacket): string {
     if (l === 'COMMIT') table = '';
     out.push(l);
   }
-  for (const t of Object.keys(TABLE_CHAINS)) {
+  for (const t of Object.keys(TABLES)) {
     if (seen.has(t)) continue;
-    out.push(`*${t}`, ...TABLE_CHAINS[t].map((c) => `:${c} ACCEPT [0:0]`));
+    out.push(`*${t}`, ...TABLES[t].map((c) => `:${c} ACCEPT [0:0]`));
     if (t === 'mangle') out.push(...probe.decl, ...probe.rules);
     out.push('COMMIT');
   }

@@ -13,6 +13,7 @@
  * POSTROUTING).
  */
 import assert from 'node:assert/strict';
+import { TABLES } from '../../server/src/core/knowledge';
 import { RuleDocument } from '../../server/src/core/document';
 import { NfRulesService } from '../../server/src/core/service';
 import { walk, type Packet, type WalkResult } from '../../server/src/core/walk';
@@ -28,13 +29,6 @@ export const HOOK_TABLES_GEN: Record<KHook, string[]> = {
   POSTROUTING: ['mangle', 'nat'],
 };
 
-const BUILTINS: Record<string, string[]> = {
-  raw: ['PREROUTING', 'OUTPUT'],
-  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
-  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
-  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
-  security: ['INPUT', 'FORWARD', 'OUTPUT'],
-};
 
 // ---------------------------------------------------------------------------------------
 // addresses
@@ -332,7 +326,7 @@ export function genRuleset(r: Rng, hook: KHook, p: KPacket): string {
     const nUser = r.chance(0.2) ? 0 : r.range(1, 5);
     const users = Array.from({ length: nUser }, (_, i) => `${table.toUpperCase()}-U${i}`);
     out.push(`*${table}`);
-    for (const b of BUILTINS[table]) {
+    for (const b of TABLES[table]) {
       const pol = b === hook && table !== 'nat' && r.chance(0.25) ? 'DROP' : 'ACCEPT';
       out.push(`:${b} ${pol} [0:0]`);
     }
