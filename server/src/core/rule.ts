@@ -139,7 +139,8 @@ for (const n of CORE_LONG_OPTIONS) for (let k = 1; k < n.length; k++) CORE_PREFI
 /** A unique prefix of a command's or core option's long name, as getopt_long expands it, among the options loaded. */
 function longCorePrefix(rule: Rule, key: string): string | undefined {
   const name = key.slice(2);
-  if (!CORE_PREFIXES.has(name)) return undefined;
+  // one set lookup for most words; `--delete`, `--list` are names and prefixes at once
+  if (!CORE_PREFIXES.has(name) || commandOf(key) || coreOf(key)) return undefined;
   for (const ext of rule.exts) if (!isModelled(ext) || ownsExactly(ext, name)) return undefined;
   const r = resolveLongOption(name, [...rule.exts.flatMap(optionNamesOf), ...CORE_LONG_OPTIONS]);
   if (!r || !('name' in r)) return undefined;
@@ -200,7 +201,7 @@ export function interpretRule(input: Word[]): Rule {
         key = key.slice(0, k);
       }
       // getopt_long takes a unique prefix of a long name: `--app`, `--new`, `--proto`
-      if (!commandOf(key) && !coreOf(key)) key = longCorePrefix(rule, key) ?? key;
+      key = longCorePrefix(rule, key) ?? key;
       // iptables 1.8.9 reads -p/-s/-d/-i/-o/-j's value as argv[optind-1]: all of `--proto=tcp`
       if (inlineArg && WHOLE_WORD_VALUE.has(coreOf(key)?.canonical ?? '')) inlineArg.attached = w.text;
     }
