@@ -20,8 +20,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { RuleDocument, parseSaveLine, splitLines } from '../server/src/core/document';
-import { splitRestoreLine } from '../server/src/core/words';
+import { RuleDocument, parseSaveLine, splitLines } from '../server/src/core/iptables/syntax/document';
+import { splitRestoreLine } from '../server/src/core/iptables/syntax/lexer';
 import { generateKubeDump } from './gen-kube-dump';
 
 if (!process.env.NFRULES_PARSE_BENCH_BUNDLE) {

@@ -9,8 +9,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { RuleDocument } from '../server/src/core/document';
-import { walk, WalkOptions } from '../server/src/core/walk';
+import { RuleDocument } from '../server/src/core/iptables/syntax/document';
+import { walk, WalkOptions } from '../server/src/core/iptables/walk/walk';
 import { generateKubeDump } from './gen-kube-dump';
 
 const ms = (x: number) => `${x.toFixed(3)} ms`;

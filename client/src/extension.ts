@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { ExtensionContext, OverviewRulerLane, Range, Selection, TextEditor, TextEditorRevealType, ThemeColor, Uri, commands, window, workspace } from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import type { WalkRequest, WalkView } from '../../server/src/core/walkView';
+import type { WalkRequest, WalkView } from '../../server/src/core/iptables/walk/walkView';
 
 let client: LanguageClient | undefined;
 

@@ -4,12 +4,12 @@
  * file's rules for one hook.
  */
 import { readFileSync } from 'node:fs';
-import { evaluateMarkArgs } from './core/marks';
-import { parseWhole, hex8 } from './core/numbers';
-import { NfRulesService, DEFAULT_SERVICE_SETTINGS } from './core/service';
-import { RuleDocument, detectFormat } from './core/document';
-import { parsePacketString } from './core/packet';
-import { HOOKS, HOOK_TABLES, WalkResult, isHook, walk } from './core/walk';
+import { evaluateMarkArgs } from './core/marks/marks';
+import { parseWhole, hex8 } from './core/common/numbers';
+import { NfRulesService, DEFAULT_SERVICE_SETTINGS } from './core/service/service';
+import { RuleDocument, detectFormat } from './core/iptables/syntax/document';
+import { parsePacketString } from './core/iptables/walk/packet';
+import { HOOKS, HOOK_TABLES, WalkResult, isHook, walk } from './core/iptables/walk/walk';
 
 const USAGE = `usage:
   nfrules mark [--nfmark N] [--ctmark N] [--json] -- -j MARK --or-mark 0x4000

@@ -11,11 +11,11 @@ import {
   TextDocumentSyncKind,
   createConnection,
 } from 'vscode-languageserver/node';
-import { SOURCE_SAVED, SOURCE_SHORTEST } from './core/codeActions';
-import { LEGEND } from './core/semanticTokens';
-import { DEFAULT_SERVICE_SETTINGS, NfRulesService, ServiceSettings } from './core/service';
-import { readSettings } from './core/settings';
-import { WalkRequest } from './core/walkView';
+import { SOURCE_SAVED, SOURCE_SHORTEST } from './core/features/codeActions';
+import { LEGEND } from './core/features/semanticTokens';
+import { DEFAULT_SERVICE_SETTINGS, NfRulesService, ServiceSettings } from './core/service/service';
+import { readSettings } from './core/service/settings';
+import { WalkRequest } from './core/iptables/walk/walkView';
 
 const connection = createConnection(ProposedFeatures.all);
 const service = new NfRulesService();

@@ -10,7 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { needKernel } from './gate';
 import { withNetns } from './oracle';
-import { NfRulesService } from '../../server/src/core/service';
+import { NfRulesService } from '../../server/src/core/service/service';
 
 const DIR = resolve(process.cwd(), 'examples');
 

@@ -13,8 +13,8 @@ import assert from 'node:assert/strict';
 import { iptablesVerdicts, type VerdictCase } from './oracle';
 import { Rng } from './generate';
 import { needKernel, seedFor } from './gate';
-import { RuleDocument } from '../../server/src/core/document';
-import { analyze } from '../../server/src/core/analysis';
+import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
+import { analyze } from '../../server/src/core/iptables/checks/analysis';
 
 const MUTANTS = Number(process.env.NFRULES_EXT_CASES ?? 2500);
 const SHOW = Number(process.env.NFRULES_SHOW ?? 12);

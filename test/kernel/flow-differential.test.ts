@@ -14,9 +14,9 @@ import assert from 'node:assert/strict';
 import { withNetns, normalizeIptablesMessage } from './oracle';
 import { Rng } from './generate';
 import { needKernel, seedFor } from './gate';
-import { RuleDocument } from '../../server/src/core/document';
-import { analyze } from '../../server/src/core/analysis';
-import { flowFindings } from '../../server/src/core/flow';
+import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
+import { analyze } from '../../server/src/core/iptables/checks/analysis';
+import { flowFindings } from '../../server/src/core/iptables/checks/flow';
 
 const CASES = Number(process.env.NFRULES_FLOW_CASES ?? 300);
 const SHOW = Number(process.env.NFRULES_SHOW ?? 12);

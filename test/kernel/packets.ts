@@ -42,7 +42,7 @@
  * fork+execs and no `ip netns exec` or interpreter start-up.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { TABLES } from '../../server/src/core/knowledge';
+import { TABLES } from '../../server/src/core/iptables/knowledge/commands';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

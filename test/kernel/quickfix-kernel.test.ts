@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { needKernel } from './gate';
 import { Netns, withNetns } from './oracle';
 import { applyEdits, openDoc } from '../unit/fixture';
-import { quickFixes } from '../../server/src/core/quickFixes';
-import { RuleDocument, Format } from '../../server/src/core/document';
+import { quickFixes } from '../../server/src/core/features/quickFixes';
+import { RuleDocument, Format } from '../../server/src/core/iptables/syntax/document';
 import type { CodeAction } from 'vscode-languageserver-types';
 
 interface Case {

@@ -13,10 +13,10 @@
  * POSTROUTING).
  */
 import assert from 'node:assert/strict';
-import { TABLES } from '../../server/src/core/knowledge';
-import { RuleDocument } from '../../server/src/core/document';
-import { NfRulesService } from '../../server/src/core/service';
-import { walk, type Packet, type WalkResult } from '../../server/src/core/walk';
+import { TABLES } from '../../server/src/core/iptables/knowledge/commands';
+import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
+import { NfRulesService } from '../../server/src/core/service/service';
+import { walk, type Packet, type WalkResult } from '../../server/src/core/iptables/walk/walk';
 import { genConnmarkTarget, genMarkTarget, interestingU32, Rng } from './generate';
 import { restoreWord } from './oracle';
 import { NFT_PROBED, outInterface, TOPO, type KernelRun, type KHook, type KPacket, type PacketLab, type Proto } from './packets';

@@ -23,8 +23,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RuleDocument } from '../../server/src/core/document';
-import { walk } from '../../server/src/core/walk';
+import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
+import { walk } from '../../server/src/core/iptables/walk/walk';
 import { generateKubeDump } from '../../bench/gen-kube-dump';
 import { needKernel, seedFor } from './gate';
 import { withPacketLab, type KPacket } from './packets';

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ChainIndex, LineRef, allChains, buildChainIndex, chainRefs, parsedRefs, scanSaveRuleLine } from '../../server/src/core/chains';
-import { RuleDocument } from '../../server/src/core/document';
+import { ChainIndex, LineRef, allChains, buildChainIndex, chainRefs, parsedRefs, scanSaveRuleLine } from '../../server/src/core/iptables/syntax/chainIndex';
+import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
 import { openDoc } from './fixture';
 import { generateKubeDump } from '../../bench/gen-kube-dump';
 

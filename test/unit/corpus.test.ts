@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { NfRulesService } from '../../server/src/core/service';
+import { NfRulesService } from '../../server/src/core/service/service';
 import type { Diagnostic } from 'vscode-languageserver-types';
 
 export const CORPUS = resolve(process.cwd(), '..', 'shared', 'corpus');

@@ -7,10 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { marked } from './ranges';
-import { NfRulesService, DEFAULT_SERVICE_SETTINGS, ServiceSettings } from '../../server/src/core/service';
-import { Format } from '../../server/src/core/document';
-import { familyOfUri, flowFindings } from '../../server/src/core/flow';
-import { RuleDocument } from '../../server/src/core/document';
+import { NfRulesService, DEFAULT_SERVICE_SETTINGS, ServiceSettings } from '../../server/src/core/service/service';
+import { Format } from '../../server/src/core/iptables/syntax/document';
+import { familyOfUri, flowFindings } from '../../server/src/core/iptables/checks/flow';
+import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
 
 const SEV = ['', 'error', 'warning', 'information', 'hint'];
 

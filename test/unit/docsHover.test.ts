@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cursor, openDoc, EOLS, withEol } from './fixture';
-import { Format, RuleDocument } from '../../server/src/core/document';
-import { docsHover } from '../../server/src/core/docsHover';
+import { Format, RuleDocument } from '../../server/src/core/iptables/syntax/document';
+import { docsHover } from '../../server/src/core/features/docsHover';
 
 function hoverAt(src: string, format: Format = 'save') {
   const { text, pos } = cursor(src);

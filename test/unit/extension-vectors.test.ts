@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS } from './corpus.test';
-import { RuleDocument } from '../../server/src/core/document';
-import { analyze } from '../../server/src/core/analysis';
+import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
+import { analyze } from '../../server/src/core/iptables/checks/analysis';
 
 const DIR = join(CORPUS, 'iptables-upstream', 'extensions');
 

@@ -1,6 +1,6 @@
 /** Test helpers: `$0` cursor markers, applying edits, and a fresh service per test. */
-import { NfRulesService } from '../../server/src/core/service';
-import { Format } from '../../server/src/core/document';
+import { NfRulesService } from '../../server/src/core/service/service';
+import { Format } from '../../server/src/core/iptables/syntax/document';
 
 export interface Cursor {
   text: string;

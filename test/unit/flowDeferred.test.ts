@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDoc } from './fixture';
-import { DEFAULT_SERVICE_SETTINGS, shiftFindings } from '../../server/src/core/service';
-import type { Finding } from '../../server/src/core/analysis';
+import { DEFAULT_SERVICE_SETTINGS, shiftFindings } from '../../server/src/core/service/service';
+import type { Finding } from '../../server/src/core/iptables/checks/analysis';
 
 const TEXT = `*filter
 :INPUT ACCEPT [0:0]

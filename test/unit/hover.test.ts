@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyEdits, cursor, openDoc, EOLS, withEol } from './fixture';
-import { DEFAULT_SERVICE_SETTINGS } from '../../server/src/core/service';
+import { DEFAULT_SERVICE_SETTINGS } from '../../server/src/core/service/service';
 
 function hoverAt(src: string, format: 'save' | 'shell' | 'listing' = 'save', settings = DEFAULT_SERVICE_SETTINGS) {
   const { text, pos } = cursor(src);

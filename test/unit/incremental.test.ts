@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Entry, RuleDocument } from '../../server/src/core/document';
-import { analyze } from '../../server/src/core/analysis';
+import { Entry, RuleDocument } from '../../server/src/core/iptables/syntax/document';
+import { analyze } from '../../server/src/core/iptables/checks/analysis';
 
 const plain = (e: Entry) =>
   e.k === 'rule' ? { k: e.k, line: e.line, endLine: e.endLine, findings: e.findings, words: e.words, rule: e.rule, counters: e.prefixCounters } : e;
@@ -28,7 +28,7 @@ test('incremental edits give the same parse as parsing the new text from scratch
 });
 
 test('the service brings its analysis up to date from an in-line edit alone, and it equals a fresh one', async () => {
-  const { NfRulesService } = await import('../../server/src/core/service');
+  const { NfRulesService } = await import('../../server/src/core/service/service');
   let seed = 11;
   const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
   // in-line pieces: some keep a rule a rule, some make it junk, a table or a chain line

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDoc, EOLS, withEol } from './fixture';
-import { DEFAULT_SERVICE_SETTINGS } from '../../server/src/core/service';
+import { DEFAULT_SERVICE_SETTINGS } from '../../server/src/core/service/service';
 import { marked } from './ranges';
 
 const ALL = { start: { line: 0, character: 0 }, end: { line: 1000, character: 0 } };

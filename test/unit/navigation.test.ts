@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyEdits, openDoc, EOLS, withEol } from './fixture';
 import { marked, show } from './ranges';
-import { NfRulesService } from '../../server/src/core/service';
+import { NfRulesService } from '../../server/src/core/service/service';
 
 function refsOf(src: string, format: 'save' | 'shell' | 'listing' = 'save') {
   const m = marked(src);

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuleDocument } from '../../server/src/core/document';
-import { analyze } from '../../server/src/core/analysis';
-import { basePacket, packetAt, packetFieldProblem, parseIPv4, parseIPv6, parsePacketString, protoNumber } from '../../server/src/core/packet';
-import { parseSampleComment } from '../../server/src/core/sample';
+import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
+import { analyze } from '../../server/src/core/iptables/checks/analysis';
+import { basePacket, packetAt, packetFieldProblem, parseIPv4, parseIPv6, parsePacketString, protoNumber } from '../../server/src/core/iptables/walk/packet';
+import { parseSampleComment } from '../../server/src/core/iptables/syntax/sampleComment';
 
 test('parsePacketString: every key, marks in any iptables form, the offending key named', () => {
   const r = parsePacketString('src=10.244.1.5 dst=10.96.0.10 proto=TCP sport=40000 dport=80 nfmark=0x4000 ctmark=010 in=eth0 out=cni0 state=new srctype=local x=y');

@@ -9,10 +9,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { RuleDocument, splitLines } from '../../server/src/core/document';
-import { analyze } from '../../server/src/core/analysis';
-import { splitRestoreLine, splitRestoreLineReference } from '../../server/src/core/words';
-import { interpretRule } from '../../server/src/core/rule';
+import { RuleDocument, splitLines } from '../../server/src/core/iptables/syntax/document';
+import { analyze } from '../../server/src/core/iptables/checks/analysis';
+import { splitRestoreLine, splitRestoreLineReference } from '../../server/src/core/iptables/syntax/lexer';
+import { interpretRule } from '../../server/src/core/iptables/syntax/rule';
 import { generateKubeDump } from '../../bench/gen-kube-dump';
 
 const CORPUS = resolve(process.cwd(), '..', 'shared', 'corpus');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuleDocument, RuleEntry } from '../../server/src/core/document';
-import { analyze } from '../../server/src/core/analysis';
+import { RuleDocument, RuleEntry } from '../../server/src/core/iptables/syntax/document';
+import { analyze } from '../../server/src/core/iptables/checks/analysis';
 import { EOLS, withEol } from './fixture';
 
 const rules = (doc: RuleDocument) => doc.entries.filter((e): e is RuleEntry => e.k === 'rule');

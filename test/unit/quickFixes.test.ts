@@ -4,9 +4,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver-types';
 import { applyEdits, cursor, openDoc, EOLS, withEol } from './fixture';
-import { quickFixes } from '../../server/src/core/quickFixes';
-import { RuleDocument, Format } from '../../server/src/core/document';
-import type { Finding } from '../../server/src/core/analysis';
+import { quickFixes } from '../../server/src/core/features/quickFixes';
+import { RuleDocument, Format } from '../../server/src/core/iptables/syntax/document';
+import type { Finding } from '../../server/src/core/iptables/checks/analysis';
 
 type Edit = Parameters<typeof applyEdits>[1][number];
 

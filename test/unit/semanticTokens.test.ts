@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDoc, EOLS, withEol } from './fixture';
-import { TOKEN_MODIFIERS, TOKEN_TYPES } from '../../server/src/core/semanticTokens';
+import { TOKEN_MODIFIERS, TOKEN_TYPES } from '../../server/src/core/features/semanticTokens';
 
 /** Decode LSP tokens into `text type[+modifiers]` strings. */
 function decode(text: string, data: number[]): string[] {

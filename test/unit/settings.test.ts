@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { SETTINGS, readSettings } from '../../server/src/core/settings';
+import { SETTINGS, readSettings } from '../../server/src/core/service/settings';
 
 test('package.json contributes exactly the settings the server reads, with the same defaults', () => {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8'));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuleDocument } from '../../server/src/core/document';
-import { Hook, Packet, WalkOptions, WalkResult, walk } from '../../server/src/core/walk';
+import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
+import { Hook, Packet, WalkOptions, WalkResult, walk } from '../../server/src/core/iptables/walk/walk';
 
 const save = (text: string) => new RuleDocument(text, 'save');
 const pk = (p: Partial<Packet> = {}): Packet => ({ nfmark: 0, ctmark: 0, ...p });
@@ -474,8 +474,8 @@ test('never throws: 500 random documents and packets', () => {
 });
 
 test('`! --sport a ! --dport b`: decided where iptables-nft and iptables-legacy agree, undecided where they part', async () => {
-  const { walk } = await import('../../server/src/core/walk');
-  const { RuleDocument } = await import('../../server/src/core/document');
+  const { walk } = await import('../../server/src/core/iptables/walk/walk');
+  const { RuleDocument } = await import('../../server/src/core/iptables/syntax/document');
   const text = '*mangle\n-A OUTPUT -p udp ! --sport 5000 ! --dport 53 -j MARK --or-mark 0x1\nCOMMIT\n';
   const run = (sport: number, dport: number) => walk(new RuleDocument(text, 'save'), { hook: 'OUTPUT', packet: { nfmark: 0, ctmark: 0, proto: 'udp', sport, dport } }).path[0];
   assert.deepEqual([run(1, 2).matched, run(1, 2).decided], [true, true], 'both differ: both readings match');

@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EOLS, cursor, openDoc, withEol } from './fixture';
-import { DEFAULT_SERVICE_SETTINGS } from '../../server/src/core/service';
-import { WALK_COMMAND, WalkRequest } from '../../server/src/core/walkView';
+import { DEFAULT_SERVICE_SETTINGS } from '../../server/src/core/service/service';
+import { WALK_COMMAND, WalkRequest } from '../../server/src/core/iptables/walk/walkView';
 
 const ALL = { start: { line: 0, character: 0 }, end: { line: 1000, character: 0 } };
 

@@ -5,8 +5,8 @@
  * Pure: no I/O. The semantics are those of ../shared/reference/marks.md, checked against the
  * kernel by test/kernel.
  */
-import { FULL, decimalPortOrName, hex, parseValueMask, parseWhole, u32 } from './numbers';
-import { CORE_LONG_OPTIONS } from './knowledge';
+import { FULL, decimalPortOrName, hex, parseValueMask, parseWhole, u32 } from '../common/numbers';
+import { CORE_LONG_OPTIONS } from '../iptables/knowledge/commands';
 
 export interface MarkState {
   nfmark: number;

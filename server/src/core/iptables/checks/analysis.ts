@@ -3,14 +3,14 @@
  * each line, and the diagnostics of what stops iptables reading a line. Computed once per
  * document revision and shared by every feature.
  */
-import { TABLES } from './knowledge';
-import { Entry, RuleDocument } from './document';
-import { MarkState } from './marks';
-import { Finding, wordFinding } from './findings';
+import { TABLES } from '../knowledge/commands';
+import { Entry, RuleDocument } from '../syntax/document';
+import { MarkState } from '../../marks/marks';
+import { Finding, wordFinding } from '../syntax/lineFindings';
 import { FlowOptions, flowFindings } from './flow';
 
-export type { Finding, Severity } from './findings';
-export { wordFinding } from './findings';
+export type { Finding, Severity } from '../syntax/lineFindings';
+export { wordFinding } from '../syntax/lineFindings';
 
 export interface Settings {
   sample: MarkState;

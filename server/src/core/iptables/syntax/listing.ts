@@ -3,9 +3,9 @@
  * holds the extensions' own text (`MARK or 0x4000`, `mark match ! 0x4000/0x4000`, ...).
  * The listed mark forms map back to their kernel pairs.
  */
-import { FULL, parseWhole, u32 } from './numbers';
-import { MarkExtension, MarkOp, Shift } from './marks';
-import { Word } from './words';
+import { FULL, parseWhole, u32 } from '../../common/numbers';
+import { MarkExtension, MarkOp, Shift } from '../../marks/marks';
+import { Word } from './lexer';
 
 export interface ListedMark {
   ext: MarkExtension;

@@ -7,12 +7,12 @@
  * first (service.ts asks this one last), so this never shadows them.
  */
 import { MarkupKind } from 'vscode-languageserver-types';
-import { COMMANDS, CORE_OPTIONS, TABLES, CommandKind } from './knowledge';
-import { ExtOption, ExtSpec, extensionSpec, findExtOption, protocolMatch, EXTENSIONS } from './extensions';
-import { Entry, RuleDocument, RuleEntry } from './document';
-import { Position, wordContains } from './locate';
-import { Ext, Opt } from './rule';
-import { Word } from './words';
+import { COMMANDS, CORE_OPTIONS, TABLES, CommandKind } from '../iptables/knowledge/commands';
+import { ExtOption, ExtSpec, extensionSpec, findExtOption, protocolMatch, EXTENSIONS } from '../iptables/knowledge/extensions';
+import { Entry, RuleDocument, RuleEntry } from '../iptables/syntax/document';
+import { Position, wordContains } from './cursor';
+import { Ext, Opt } from '../iptables/syntax/rule';
+import { Word } from '../iptables/syntax/lexer';
 import type { HoverResult } from './hover';
 
 /** The commands, in our words: syntax after the command word, and what it does. */

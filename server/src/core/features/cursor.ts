@@ -1,8 +1,8 @@
 /** What is under a position: the entry, the word, and the mark extension it belongs to. */
-import { Entry, RuleDocument, RuleEntry } from './document';
-import { ListedMark } from './listing';
-import { Ext, MarkUse, Opt } from './rule';
-import { Word } from './words';
+import { Entry, RuleDocument, RuleEntry } from '../iptables/syntax/document';
+import { ListedMark } from '../iptables/syntax/listing';
+import { Ext, MarkUse, Opt } from '../iptables/syntax/rule';
+import { Word } from '../iptables/syntax/lexer';
 
 export interface Position {
   line: number;

@@ -5,12 +5,12 @@
  * Only the cursor's line (and the lines it continues, in scripts) is read.
  */
 import { CompletionItem, CompletionItemKind, CompletionList, InsertTextFormat, MarkupKind, Range } from 'vscode-languageserver-types';
-import { BUILTIN_TARGETS, COMMANDS, CORE_OPTIONS, POLICIES, TABLES } from './knowledge';
-import { ChainIndex, blockAt } from './chains';
-import { PROTOCOLS, VALUE_SETS } from './completionData';
-import { EXTENSIONS, ExtOption, ExtSpec, extensionSpec, protocolMatch } from './extensions';
-import { RuleDocument } from './document';
-import { Position } from './locate';
+import { BUILTIN_TARGETS, COMMANDS, CORE_OPTIONS, POLICIES, TABLES } from '../iptables/knowledge/commands';
+import { ChainIndex, blockAt } from '../iptables/syntax/chainIndex';
+import { PROTOCOLS, VALUE_SETS } from '../iptables/knowledge/valueSets';
+import { EXTENSIONS, ExtOption, ExtSpec, extensionSpec, protocolMatch } from '../iptables/knowledge/extensions';
+import { RuleDocument } from '../iptables/syntax/document';
+import { Position } from './cursor';
 import { chainDetail } from './symbols';
 
 /** Chains offered at most; the list is marked incomplete beyond, so the client asks again as you type. */

@@ -4,8 +4,8 @@
  * per chain of a listing). All read the chain index.
  */
 import { DocumentSymbol, FoldingRange, Location, SymbolInformation, SymbolKind } from 'vscode-languageserver-types';
-import { ChainIndex, ChainInfo, TableBlock, allChains } from './chains';
-import { RuleDocument } from './document';
+import { ChainIndex, ChainInfo, TableBlock, allChains } from '../iptables/syntax/chainIndex';
+import { RuleDocument } from '../iptables/syntax/document';
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 

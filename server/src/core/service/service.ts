@@ -4,23 +4,23 @@
  * connection: the server and the CLI both drive it.
  */
 import { CodeAction, CodeLens, CompletionItem, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
-import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions, reanalyzeSwapped } from './analysis';
-import { familyOfUri, flowFindings } from './flow';
-import { markRewrites, markSourceActions } from './codeActions';
-import { Format, RuleDocument, detectFormat, restoreBodyText } from './document';
-import { hover } from './hover';
-import { docsHover } from './docsHover';
-import { quickFixes } from './quickFixes';
-import { Position } from './locate';
-import { ChainIndex, buildChainIndex, patchLine } from './chains';
-import * as nav from './navigation';
-import { completion } from './completion';
-import { markInlayHints } from './inlayHints';
-import { semanticTokens } from './semanticTokens';
-import { documentSymbols, foldingRanges, workspaceSymbols } from './symbols';
-import { Assume, Packet } from './walk';
-import { PacketKey, basePacket, packetAt } from './packet';
-import { WalkRequest, WalkView, runWalk, walkCodeLenses, walkHoverSection, walkInlayHints } from './walkView';
+import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions, reanalyzeSwapped } from '../iptables/checks/analysis';
+import { familyOfUri, flowFindings } from '../iptables/checks/flow';
+import { markRewrites, markSourceActions } from '../features/codeActions';
+import { Format, RuleDocument, detectFormat, restoreBodyText } from '../iptables/syntax/document';
+import { hover } from '../features/hover';
+import { docsHover } from '../features/docsHover';
+import { quickFixes } from '../features/quickFixes';
+import { Position } from '../features/cursor';
+import { ChainIndex, buildChainIndex, patchLine } from '../iptables/syntax/chainIndex';
+import * as nav from '../features/navigation';
+import { completion } from '../features/completion';
+import { markInlayHints } from '../features/inlayHints';
+import { semanticTokens } from '../features/semanticTokens';
+import { documentSymbols, foldingRanges, workspaceSymbols } from '../features/symbols';
+import { Assume, Packet } from '../iptables/walk/walk';
+import { PacketKey, basePacket, packetAt } from '../iptables/walk/packet';
+import { WalkRequest, WalkView, runWalk, walkCodeLenses, walkHoverSection, walkInlayHints } from '../iptables/walk/walkView';
 
 /** Per-code severity overrides: `iptables.diagnostics.<code>`. */
 export type SeverityOverride = 'off' | 'hint' | 'information' | 'warning' | 'error';

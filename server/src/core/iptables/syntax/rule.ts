@@ -3,12 +3,12 @@
  * target extensions with the options each owns (as iptables assigns them: the most recently
  * loaded extension that has the option), and the kernel form of every mark extension.
  */
-import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from './knowledge';
-import { MARK_EXTENSIONS, MarkError, MarkExtension, MarkOp, MarkOption, interpretMarkOptions, isMarkError, isMarkExtension, markOptionNames, markOptionSpec, resolveLongOption } from './marks';
-import { Word } from './words';
-import { parseWhole } from './numbers';
-import { ExtOption, ExtSpec, NAT_PORT_PROTOS, extOptionNames, extensionSpec, findExtOption, iprangeV4, natHasPorts, protocolMatch, specPlan } from './extensions';
-import { parseIPv6 } from './packet';
+import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from '../knowledge/commands';
+import { MARK_EXTENSIONS, MarkError, MarkExtension, MarkOp, MarkOption, interpretMarkOptions, isMarkError, isMarkExtension, markOptionNames, markOptionSpec, resolveLongOption } from '../../marks/marks';
+import { Word } from './lexer';
+import { parseWhole } from '../../common/numbers';
+import { ExtOption, ExtSpec, NAT_PORT_PROTOS, extOptionNames, extensionSpec, findExtOption, iprangeV4, natHasPorts, protocolMatch, specPlan } from '../knowledge/extensions';
+import { parseIPv6 } from '../walk/packet';
 
 /** `[!] name args...`; for `--name=value` the name and value are split. */
 export interface Opt {

@@ -4,10 +4,10 @@
  * come from the per-revision chain index; only the line under the cursor is parsed.
  */
 import { DocumentHighlight, DocumentHighlightKind, Location, MarkupKind, Range, TextEdit, WorkspaceEdit } from 'vscode-languageserver-types';
-import { BUILTIN_TARGETS, TABLES } from './knowledge';
-import { ChainIndex, ChainInfo, ChainRef, LineRef, blockAt, chainRefs, findChain, ruleRefs, scanSaveRuleLine } from './chains';
-import { RuleDocument } from './document';
-import { Position, wordContains } from './locate';
+import { BUILTIN_TARGETS, TABLES } from '../iptables/knowledge/commands';
+import { ChainIndex, ChainInfo, ChainRef, LineRef, blockAt, chainRefs, findChain, ruleRefs, scanSaveRuleLine } from '../iptables/syntax/chainIndex';
+import { RuleDocument } from '../iptables/syntax/document';
+import { Position, wordContains } from './cursor';
 
 export interface ChainSite {
   chain: ChainInfo;

@@ -2,8 +2,8 @@
  * The settings schema, written once: defaults and readers live here, and package.json's
  * `contributes.configuration` mirrors them (a test checks that the two agree).
  */
-import { parseWhole } from './numbers';
-import { PACKET_KEYS } from './packet';
+import { parseWhole } from '../common/numbers';
+import { PACKET_KEYS } from '../iptables/walk/packet';
 import { DEFAULT_SERVICE_SETTINGS, ServiceSettings, SeverityOverride } from './service';
 
 export interface SettingSpec {

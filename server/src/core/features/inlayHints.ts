@@ -3,11 +3,11 @@
  * sample input in force on its line (`# sample:` comment or settings), as the hover does.
  */
 import { InlayHint, InlayHintKind, Range } from 'vscode-languageserver-types';
-import { Analysis, Settings, sampleAt } from './analysis';
-import { Entry, RuleDocument } from './document';
-import { applyMarkOp } from './marks';
-import { hex8 } from './numbers';
-import { extWords } from './locate';
+import { Analysis, Settings, sampleAt } from '../iptables/checks/analysis';
+import { Entry, RuleDocument } from '../iptables/syntax/document';
+import { applyMarkOp } from '../marks/marks';
+import { hex8 } from '../common/numbers';
+import { extWords } from './cursor';
 
 /** A save-file line that may hold a mark write; others are skipped without parsing. */
 const MAY_WRITE_MARK = /MARK|TPROXY/;

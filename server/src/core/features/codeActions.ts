@@ -3,10 +3,10 @@
  * the whole file (source actions: shortest form, iptables-save form).
  */
 import { CodeAction, CodeActionKind, TextEdit } from 'vscode-languageserver-types';
-import { RuleDocument, RuleEntry } from './document';
-import { equivalentSpellings, savedForm, MarkOp } from './marks';
-import { MarkSite, Position, locate, optWords } from './locate';
-import { Word } from './words';
+import { RuleDocument, RuleEntry } from '../iptables/syntax/document';
+import { equivalentSpellings, savedForm, MarkOp } from '../marks/marks';
+import { MarkSite, Position, locate, optWords } from './cursor';
+import { Word } from '../iptables/syntax/lexer';
 
 export const SOURCE_SHORTEST = `${CodeActionKind.Source}.nfrules.marksShortest`;
 export const SOURCE_SAVED = `${CodeActionKind.Source}.nfrules.marksSaved`;

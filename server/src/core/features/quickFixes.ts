@@ -43,14 +43,14 @@
  * ending (the service does not keep the original line endings).
  */
 import { CodeAction, CodeActionKind, Diagnostic, DiagnosticSeverity, TextEdit } from 'vscode-languageserver-types';
-import type { Analysis, Finding } from './analysis';
-import { hookProblem } from './analysis';
-import { Entry, RuleDocument, RuleEntry } from './document';
-import { extensionSpec, findExtOption } from './extensions';
-import { CORE_OPTIONS, TABLES } from './knowledge';
-import { Position } from './locate';
-import { Ext, Opt, Rule } from './rule';
-import { Word } from './words';
+import type { Analysis, Finding } from '../iptables/checks/analysis';
+import { hookProblem } from '../iptables/checks/analysis';
+import { Entry, RuleDocument, RuleEntry } from '../iptables/syntax/document';
+import { extensionSpec, findExtOption } from '../iptables/knowledge/extensions';
+import { CORE_OPTIONS, TABLES } from '../iptables/knowledge/commands';
+import { Position } from './cursor';
+import { Ext, Opt, Rule } from '../iptables/syntax/rule';
+import { Word } from '../iptables/syntax/lexer';
 import { PROTO_OF_MATCH, matchesOwning } from './docsHover';
 
 interface Fix {

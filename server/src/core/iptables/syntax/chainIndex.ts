@@ -4,10 +4,10 @@
  * the raw line text (a 150,000-line dump is indexed without re-parsing its rules); shell
  * scripts, few lines long, read their parsed rules.
  */
-import { COMMANDS, BUILTIN_TARGETS, TABLES } from './knowledge';
+import { COMMANDS, BUILTIN_TARGETS, TABLES } from '../knowledge/commands';
 import { RuleDocument, parseSaveLine } from './document';
 import { Rule } from './rule';
-import { Word } from './words';
+import { Word } from './lexer';
 
 /**
  * How a place names a chain: its declaration (`:X`, `-N X`, the new name of `-E`), a rule's

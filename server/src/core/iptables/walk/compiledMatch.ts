@@ -3,9 +3,9 @@
  * (closures over precomputed numbers) and a target. A test answers 1 (matches), 0 (does not)
  * or 2 (cannot be decided on the sample). Pure; never throws.
  */
-import { MarkOp, applyMarkOp } from './marks';
+import { MarkOp, applyMarkOp } from '../../marks/marks';
 import { Address, parseAddress, protoNumber } from './packet';
-import { Ext, Opt, Rule } from './rule';
+import { Ext, Opt, Rule } from '../syntax/rule';
 import type { Hook, Packet } from './walk';
 
 export type Tri = 0 | 1 | 2;

@@ -6,11 +6,11 @@
  * CONTRACT (pinned before the implementation; the kernel differential test, the LSP adapter
  * and the CLI code against these types).
  */
-import { RuleDocument, parseSaveLine } from './document';
-import { TABLES } from './knowledge';
-import { applyMarkOp } from './marks';
-import { Rule } from './rule';
-import { CRule, Ctx, compilePacket, compileRule } from './walkMatch';
+import { RuleDocument, parseSaveLine } from '../syntax/document';
+import { TABLES } from '../knowledge/commands';
+import { applyMarkOp } from '../../marks/marks';
+import { Rule } from '../syntax/rule';
+import { CRule, Ctx, compilePacket, compileRule } from './compiledMatch';
 
 export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
 

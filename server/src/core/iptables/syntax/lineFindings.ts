@@ -1,8 +1,8 @@
 /** Findings (diagnostics before LSP) and those an entry carries on its own, computed when it is parsed. */
 import type { Entry, RuleEntry } from './document';
-import { Word } from './words';
-import { MarkOp, Shift } from './marks';
-import { hex } from './numbers';
+import { Word } from './lexer';
+import { MarkOp, Shift } from '../../marks/marks';
+import { hex } from '../../common/numbers';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 

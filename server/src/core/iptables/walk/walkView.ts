@@ -6,9 +6,9 @@
  */
 import type { CodeLens, InlayHint, Range } from 'vscode-languageserver-types';
 import { InlayHintKind } from 'vscode-languageserver-types';
-import { ChainIndex } from './chains';
-import { RuleDocument } from './document';
-import { hex8 } from './numbers';
+import { ChainIndex } from '../syntax/chainIndex';
+import { RuleDocument } from '../syntax/document';
+import { hex8 } from '../../common/numbers';
 import { Assume, HOOK_TABLES, Hook, Packet, WalkResult, WalkStep, isHook, walk } from './walk';
 import { packetText } from './packet';
 

@@ -3,12 +3,12 @@
  * `iptables -L` listings, all as entries with exact word positions. Save files and listings
  * are line-oriented, so an edit re-parses only the lines it touched.
  */
-import { TABLES } from './knowledge';
+import { TABLES } from '../knowledge/commands';
 import { ListedMark, ListingChain, isListingHeader, parseListedMarks, parseListingChain } from './listing';
 import { Rule, interpretRule } from './rule';
-import { SampleComment, isSampleComment, parseSampleComment } from './sample';
-import { LexProblem, Word, lexShellLines, splitRestoreLine } from './words';
-import { Finding, entryFindings } from './findings';
+import { SampleComment, isSampleComment, parseSampleComment } from './sampleComment';
+import { LexProblem, Word, lexShellLines, splitRestoreLine } from './lexer';
+import { Finding, entryFindings } from './lineFindings';
 
 export type Format = 'save' | 'shell' | 'listing';
 

@@ -1,10 +1,10 @@
 /** Hover: what a mark rule does, its kernel form and other spellings, and its result on the sample. */
 import { MarkupContent, MarkupKind } from 'vscode-languageserver-types';
-import { Analysis, Settings, sampleAt } from './analysis';
-import { RuleDocument } from './document';
-import { FULL, hex, hex8, u32 } from './numbers';
-import { MarkExtension, MarkOp, MarkState, Shift, applyMarkOp, evaluateOp, pairVerb } from './marks';
-import { Position, locate } from './locate';
+import { Analysis, Settings, sampleAt } from '../iptables/checks/analysis';
+import { RuleDocument } from '../iptables/syntax/document';
+import { FULL, hex, hex8, u32 } from '../common/numbers';
+import { MarkExtension, MarkOp, MarkState, Shift, applyMarkOp, evaluateOp, pairVerb } from '../marks/marks';
+import { Position, locate } from './cursor';
 
 function bitList(x: number): string {
   const bits: number[] = [];

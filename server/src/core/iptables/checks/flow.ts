@@ -19,14 +19,14 @@
  * (address-family) come from -s/-d, DNAT/SNAT, NETMAP, TPROXY and iprange; a save file's
  * family from its header, else `FlowOptions.family` (the file's name), else the majority.
  */
-import { TABLES } from './knowledge';
-import { Entry, RuleDocument, parseSaveLine } from './document';
-import { LineRef, scanSaveRuleLine, ruleRefs } from './chains';
-import { Rule } from './rule';
-import { Word } from './words';
-import { MarkOp } from './marks';
-import { Finding, Severity } from './findings';
-import { CORE_OPTIONS } from './knowledge';
+import { TABLES } from '../knowledge/commands';
+import { Entry, RuleDocument, parseSaveLine } from '../syntax/document';
+import { LineRef, scanSaveRuleLine, ruleRefs } from '../syntax/chainIndex';
+import { Rule } from '../syntax/rule';
+import { Word } from '../syntax/lexer';
+import { MarkOp } from '../../marks/marks';
+import { Finding, Severity } from '../syntax/lineFindings';
+import { CORE_OPTIONS } from '../knowledge/commands';
 
 /** A range on an entry: line offset, start, end line offset, end. */
 type R = [number, number, number, number];

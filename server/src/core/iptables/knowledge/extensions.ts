@@ -6,8 +6,8 @@
  * The mark options (MARK, CONNMARK, TPROXY --tproxy-mark, -m mark, -m connmark) are
  * interpreted by marks.ts; their entries here carry arity and documentation only.
  */
-import { decimalPortOrName, parseWhole, readUnsigned } from './numbers';
-import { parseIPv6 } from './packet';
+import { decimalPortOrName, parseWhole, readUnsigned } from '../../common/numbers';
+import { parseIPv6 } from '../walk/packet';
 
 /** Checks one argument; returns iptables' message, or null when it accepts the value. */
 export type ValueCheck = (arg: string, ext: string, opt: string) => string | null;

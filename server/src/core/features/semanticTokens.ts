@@ -5,9 +5,9 @@
  * and table names are `namespace`. Lines are scanned as the chain index scans them.
  */
 import { Range } from 'vscode-languageserver-types';
-import { ChainIndex, LineRef, isBuiltinChain, ruleRefs, scanSaveRuleLine } from './chains';
-import { RuleDocument } from './document';
-import { BUILTIN_TARGETS } from './knowledge';
+import { ChainIndex, LineRef, isBuiltinChain, ruleRefs, scanSaveRuleLine } from '../iptables/syntax/chainIndex';
+import { RuleDocument } from '../iptables/syntax/document';
+import { BUILTIN_TARGETS } from '../iptables/knowledge/commands';
 import { tableAt } from './navigation';
 
 export const TOKEN_TYPES = ['namespace', 'function', 'enumMember'] as const;

@@ -4,9 +4,9 @@
  * then every `# sample:` comment above the line, each overriding the keys it writes), and
  * the CLI's `--packet 'k=v ...'` string. Pure; never throws.
  */
-import type { Analysis } from './analysis';
-import type { RuleDocument } from './document';
-import { parseWhole } from './numbers';
+import type { Analysis } from '../checks/analysis';
+import type { RuleDocument } from '../syntax/document';
+import { parseWhole } from '../../common/numbers';
 import type { Packet } from './walk';
 
 /** Protocol names as /etc/protocols (netbase) spells them, with their numbers. */

@@ -4,9 +4,9 @@
  * Other `key=value` pairs (src, dst, proto, ...) are kept for the packet walk; a packet key
  * with an invalid value (`src=10.1.2.300`) is a problem at that word, and is left out.
  */
-import { parseWhole } from './numbers';
-import { packetFieldProblem } from './packet';
-import { Word } from './words';
+import { parseWhole } from '../../common/numbers';
+import { packetFieldProblem } from '../walk/packet';
+import { Word } from './lexer';
 
 export interface SampleComment {
   /** Only the keys written; the rest come from the sample above or the settings. */
