@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { ExtensionContext, OverviewRulerLane, Range, Selection, TextEditor, TextEditorRevealType, ThemeColor, Uri, commands, window, workspace } from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import type { WalkRequest, WalkView } from '../../server/src/core/iptables/walk/walkView';
+import { CLEAR_WALK_REQUEST, ClearWalkParams, WALK_REQUEST, WalkRequest, WalkResponse, WalkView } from '../../server/src/protocol';
 
 let client: LanguageClient | undefined;
 
@@ -50,7 +50,7 @@ async function runWalk(given: WalkRequest | undefined): Promise<void> {
     if (!hook) return;
     req = { uri: editor.document.uri.toString(), hook: hook as WalkRequest['hook'], line: editor.selection.active.line };
   }
-  const view = await client.sendRequest<WalkView | null>('nfrules/walk', req);
+  const view = await client.sendRequest<WalkResponse>(WALK_REQUEST, req);
   if (!view) return;
   shown.set(req.uri, view);
   for (const e of window.visibleTextEditors) if (e.document.uri.toString() === req.uri) decorate(e, view);
@@ -111,7 +111,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
       if (!uri || !client) return;
       shown.delete(uri);
       for (const e of window.visibleTextEditors) if (e.document.uri.toString() === uri) decorate(e, undefined);
-      await client.sendRequest('nfrules/clearWalk', { uri });
+      await client.sendRequest(CLEAR_WALK_REQUEST, { uri } satisfies ClearWalkParams);
     }),
     window.onDidChangeVisibleTextEditors((eds) => {
       for (const e of eds) decorate(e, shown.get(e.document.uri.toString()));
@@ -123,7 +123,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
       if (!view || !client) return;
       clearTimeout(timer);
       timer = setTimeout(async () => {
-        const next = await client!.sendRequest<WalkView | null>('nfrules/walk', view.request);
+        const next = await client!.sendRequest<WalkResponse>(WALK_REQUEST, view.request);
         if (!next || !shown.has(uri)) return;
         shown.set(uri, next);
         for (const e of window.visibleTextEditors) if (e.document.uri.toString() === uri) decorate(e, next);

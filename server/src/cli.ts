@@ -4,12 +4,13 @@
  * file's rules for one hook.
  */
 import { readFileSync } from 'node:fs';
-import { evaluateMarkArgs } from './core/marks/marks';
+import { evaluateMarkArgs } from './core/iptables/syntax/markOptions';
 import { parseWhole, hex8 } from './core/common/numbers';
 import { NfRulesService, DEFAULT_SERVICE_SETTINGS } from './core/service/service';
 import { RuleDocument, detectFormat } from './core/iptables/syntax/document';
-import { parsePacketString } from './core/iptables/walk/packet';
-import { HOOKS, HOOK_TABLES, WalkResult, isHook, walk } from './core/iptables/walk/walk';
+import { parsePacketString } from './core/common/samplePacket';
+import { HOOKS, HOOK_TABLES, isHook } from './core/iptables/knowledge/hooks';
+import { WalkResult, walk } from './core/iptables/walk/walk';
 
 const USAGE = `usage:
   nfrules mark [--nfmark N] [--ctmark N] [--json] -- -j MARK --or-mark 0x4000

@@ -15,7 +15,7 @@ import { SOURCE_SAVED, SOURCE_SHORTEST } from './core/features/codeActions';
 import { LEGEND } from './core/features/semanticTokens';
 import { DEFAULT_SERVICE_SETTINGS, NfRulesService, ServiceSettings } from './core/service/service';
 import { readSettings } from './core/service/settings';
-import { WalkRequest } from './core/iptables/walk/walkView';
+import { CLEAR_WALK_REQUEST, ClearWalkParams, WALK_REQUEST, WalkRequest } from './protocol';
 
 const connection = createConnection(ProposedFeatures.all);
 const service = new NfRulesService();
@@ -144,7 +144,7 @@ connection.onCodeLens(({ textDocument }) => service.codeLenses(textDocument.uri)
  * walk to the document; the lenses and inlay hints then show it. `nfrules/clearWalk`
  * ({ uri }) unpins it.
  */
-connection.onRequest('nfrules/walk', async (req: WalkRequest) => {
+connection.onRequest(WALK_REQUEST, async (req: WalkRequest) => {
   if (!req || typeof req.uri !== 'string' || typeof req.hook !== 'string' || typeof req.line !== 'number') {
     throw new ResponseError(-32602 /* InvalidParams */, 'nfrules/walk needs { uri, hook, line, table? }');
   }
@@ -152,7 +152,7 @@ connection.onRequest('nfrules/walk', async (req: WalkRequest) => {
   refreshWalkViews();
   return view;
 });
-connection.onRequest('nfrules/clearWalk', ({ uri }: { uri: string }) => {
+connection.onRequest(CLEAR_WALK_REQUEST, ({ uri }: ClearWalkParams) => {
   service.clearWalk(uri);
   refreshWalkViews();
   return null;

@@ -16,7 +16,7 @@ import { Rng } from './generate';
 import { needKernel, seedFor } from './gate';
 import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
 import { analyze } from '../../server/src/core/iptables/checks/analysis';
-import { flowFindings } from '../../server/src/core/iptables/checks/flow';
+import { flowFindings } from '../../server/src/core/iptables/checks/fileChecks';
 
 const CASES = Number(process.env.NFRULES_FLOW_CASES ?? 300);
 const SHOW = Number(process.env.NFRULES_SHOW ?? 12);

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateMarkArgs } from '../../server/src/core/marks/marks';
+import { evaluateMarkArgs } from '../../server/src/core/iptables/syntax/markOptions';
 import {
   iptablesVerdicts,
   kernelEvalMatches,

@@ -15,7 +15,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
-import { HOOK_TABLES, SECURITY_NAT_NOTE, walk } from '../../server/src/core/iptables/walk/walk';
+import { HOOK_TABLES, SECURITY_NAT_NOTE } from '../../server/src/core/iptables/knowledge/hooks';
+import { walk } from '../../server/src/core/iptables/walk/walk';
 import { needKernel, needNft, seedFor } from './gate';
 import { withPacketLab, type KHook } from './packets';
 import { countOf, file, generatedCases, pkt, walkAgrees, walkPacket } from './rulesets';

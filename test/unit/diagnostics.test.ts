@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { marked } from './ranges';
 import { NfRulesService, DEFAULT_SERVICE_SETTINGS, ServiceSettings } from '../../server/src/core/service/service';
 import { Format } from '../../server/src/core/iptables/syntax/document';
-import { familyOfUri, flowFindings } from '../../server/src/core/iptables/checks/flow';
+import { familyOfUri, flowFindings } from '../../server/src/core/iptables/checks/fileChecks';
 import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
 
 const SEV = ['', 'error', 'warning', 'information', 'hint'];

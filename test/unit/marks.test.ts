@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateMarkArgs, MarkEval } from '../../server/src/core/marks/marks';
+import { evaluateMarkArgs } from '../../server/src/core/iptables/syntax/markOptions';
+import { MarkEval } from '../../server/src/core/marks/marks';
 
 const ok = (args: string, nfmark = 0, ctmark = 0): Extract<MarkEval, { ok: true }> => {
   const r = evaluateMarkArgs(args.split(' '), { nfmark, ctmark });

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
 import { analyze } from '../../server/src/core/iptables/checks/analysis';
-import { basePacket, packetAt, packetFieldProblem, parseIPv4, parseIPv6, parsePacketString, protoNumber } from '../../server/src/core/iptables/walk/packet';
+import { basePacket, packetFieldProblem, parsePacketString } from '../../server/src/core/common/samplePacket';
+import { packetAt } from '../../server/src/core/iptables/walk/packet';
+import { parseIPv4, parseIPv6, protoNumber } from '../../server/src/core/common/net';
 import { parseSampleComment } from '../../server/src/core/iptables/syntax/sampleComment';
 
 test('parsePacketString: every key, marks in any iptables form, the offending key named', () => {

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RuleDocument } from '../../server/src/core/iptables/syntax/document';
-import { Hook, Packet, WalkOptions, WalkResult, walk } from '../../server/src/core/iptables/walk/walk';
+import { Hook } from '../../server/src/core/iptables/knowledge/hooks';
+import { WalkOptions, WalkResult, walk } from '../../server/src/core/iptables/walk/walk';
+import { Packet } from '../../server/src/core/common/samplePacket';
 
 const save = (text: string) => new RuleDocument(text, 'save');
 const pk = (p: Partial<Packet> = {}): Packet => ({ nfmark: 0, ctmark: 0, ...p });

@@ -8,7 +8,8 @@ import { CompletionItem, CompletionItemKind, CompletionList, InsertTextFormat, M
 import { BUILTIN_TARGETS, COMMANDS, CORE_OPTIONS, POLICIES, TABLES } from '../iptables/knowledge/commands';
 import { ChainIndex, blockAt } from '../iptables/syntax/chainIndex';
 import { PROTOCOLS, VALUE_SETS } from '../iptables/knowledge/valueSets';
-import { EXTENSIONS, ExtOption, ExtSpec, extensionSpec, protocolMatch } from '../iptables/knowledge/extensions';
+import { EXTENSIONS, extensionSpec, protocolMatch } from '../iptables/knowledge/extensions';
+import { ExtOption, ExtSpec } from '../iptables/knowledge/extensions';
 import { RuleDocument } from '../iptables/syntax/document';
 import { Position } from './cursor';
 import { chainDetail } from './symbols';

@@ -8,7 +8,8 @@
  */
 import { MarkupKind } from 'vscode-languageserver-types';
 import { COMMANDS, CORE_OPTIONS, TABLES, CommandKind } from '../iptables/knowledge/commands';
-import { ExtOption, ExtSpec, extensionSpec, findExtOption, protocolMatch, EXTENSIONS } from '../iptables/knowledge/extensions';
+import { ExtOption, ExtSpec } from '../iptables/knowledge/extensions';
+import { extensionSpec, findExtOption, protocolMatch, EXTENSIONS } from '../iptables/knowledge/extensions';
 import { Entry, RuleDocument, RuleEntry } from '../iptables/syntax/document';
 import { Position, wordContains } from './cursor';
 import { Ext, Opt } from '../iptables/syntax/rule';

@@ -5,7 +5,7 @@
  */
 import { CodeAction, CodeLens, CompletionItem, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
 import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions, reanalyzeSwapped } from '../iptables/checks/analysis';
-import { familyOfUri, flowFindings } from '../iptables/checks/flow';
+import { familyOfUri, flowFindings } from '../iptables/checks/fileChecks';
 import { markRewrites, markSourceActions } from '../features/codeActions';
 import { Format, RuleDocument, detectFormat, restoreBodyText } from '../iptables/syntax/document';
 import { hover } from '../features/hover';
@@ -18,8 +18,10 @@ import { completion } from '../features/completion';
 import { markInlayHints } from '../features/inlayHints';
 import { semanticTokens } from '../features/semanticTokens';
 import { documentSymbols, foldingRanges, workspaceSymbols } from '../features/symbols';
-import { Assume, Packet } from '../iptables/walk/walk';
-import { PacketKey, basePacket, packetAt } from '../iptables/walk/packet';
+import { Assume } from '../iptables/walk/walk';
+import { Packet } from '../common/samplePacket';
+import { PacketKey, basePacket } from '../common/samplePacket';
+import { packetAt } from '../iptables/walk/packet';
 import { WalkRequest, WalkView, runWalk, walkCodeLenses, walkHoverSection, walkInlayHints } from '../iptables/walk/walkView';
 
 /** Per-code severity overrides: `iptables.diagnostics.<code>`. */

@@ -3,7 +3,7 @@
  * `contributes.configuration` mirrors them (a test checks that the two agree).
  */
 import { parseWhole } from '../common/numbers';
-import { PACKET_KEYS } from '../iptables/walk/packet';
+import { PACKET_KEYS } from '../common/samplePacket';
 import { DEFAULT_SERVICE_SETTINGS, ServiceSettings, SeverityOverride } from './service';
 
 export interface SettingSpec {

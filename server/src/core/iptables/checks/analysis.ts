@@ -7,7 +7,7 @@ import { TABLES } from '../knowledge/commands';
 import { Entry, RuleDocument } from '../syntax/document';
 import { MarkState } from '../../marks/marks';
 import { Finding, wordFinding } from '../syntax/lineFindings';
-import { FlowOptions, flowFindings } from './flow';
+import { FlowOptions, flowFindings } from './fileChecks';
 
 export type { Finding, Severity } from '../syntax/lineFindings';
 export { wordFinding } from '../syntax/lineFindings';

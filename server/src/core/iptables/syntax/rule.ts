@@ -4,11 +4,14 @@
  * loaded extension that has the option), and the kernel form of every mark extension.
  */
 import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from '../knowledge/commands';
-import { MARK_EXTENSIONS, MarkError, MarkExtension, MarkOp, MarkOption, interpretMarkOptions, isMarkError, isMarkExtension, markOptionNames, markOptionSpec, resolveLongOption } from '../../marks/marks';
+import { MARK_EXTENSIONS, MarkExtension, MarkOp, isMarkExtension } from '../../marks/marks';
+import { MarkError, MarkOption, interpretMarkOptions, isMarkError, markOptionNames, markOptionSpec, resolveLongOption } from './markOptions';
 import { Word } from './lexer';
 import { parseWhole } from '../../common/numbers';
-import { ExtOption, ExtSpec, NAT_PORT_PROTOS, extOptionNames, extensionSpec, findExtOption, iprangeV4, natHasPorts, protocolMatch, specPlan } from '../knowledge/extensions';
-import { parseIPv6 } from '../walk/packet';
+import { ExtOption, ExtSpec } from '../knowledge/extensions';
+import { iprangeV4 } from '../knowledge/valueChecks';
+import { NAT_PORT_PROTOS, extOptionNames, extensionSpec, findExtOption, natHasPorts, protocolMatch, specPlan } from '../knowledge/extensions';
+import { parseIPv6 } from '../../common/net';
 
 /** `[!] name args...`; for `--name=value` the name and value are split. */
 export interface Opt {

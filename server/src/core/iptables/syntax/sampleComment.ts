@@ -5,7 +5,7 @@
  * with an invalid value (`src=10.1.2.300`) is a problem at that word, and is left out.
  */
 import { parseWhole } from '../../common/numbers';
-import { packetFieldProblem } from '../walk/packet';
+import { packetFieldProblem } from '../../common/samplePacket';
 import { Word } from './lexer';
 
 export interface SampleComment {

@@ -4,9 +4,10 @@
  * or 2 (cannot be decided on the sample). Pure; never throws.
  */
 import { MarkOp, applyMarkOp } from '../../marks/marks';
-import { Address, parseAddress, protoNumber } from './packet';
+import { Address, parseAddress, protoNumber } from '../../common/net';
 import { Ext, Opt, Rule } from '../syntax/rule';
-import type { Hook, Packet } from './walk';
+import type { Hook } from '../knowledge/hooks';
+import type { Packet } from '../../common/samplePacket';
 
 export type Tri = 0 | 1 | 2;
 

@@ -6,39 +6,14 @@
  * CONTRACT (pinned before the implementation; the kernel differential test, the LSP adapter
  * and the CLI code against these types).
  */
+import { HOOKS, HOOK_TABLES, Hook, SECURITY_NAT_NOTE, isHook } from '../knowledge/hooks';
+import type { Packet } from '../../common/samplePacket';
 import { RuleDocument, parseSaveLine } from '../syntax/document';
 import { TABLES } from '../knowledge/commands';
 import { applyMarkOp } from '../../marks/marks';
 import { Rule } from '../syntax/rule';
 import { CRule, Ctx, compilePacket, compileRule } from './compiledMatch';
 
-export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
-
-/** The sample packet: every field optional but the marks; an absent field is "unknown". */
-export interface Packet {
-  /** IPv4 or IPv6 address as written (validated by parsePacket). */
-  src?: string;
-  dst?: string;
-  /** Protocol name or number as written (`tcp`, `udp`, `icmp`, `6`...). */
-  proto?: string;
-  sport?: number;
-  dport?: number;
-  /**
-   * Interface names (`in` for PREROUTING/INPUT/FORWARD, `out` for FORWARD/OUTPUT/POSTROUTING).
-   * POSTROUTING also has `in`: the kernel passes a forwarded packet's input interface there
-   * (`-i` in a user chain matches it; iptables refuses `-i` only in the built-in chain); a
-   * locally generated packet has none (only `-i +` matches), which a sample without `in`
-   * leaves undecided.
-   */
-  in?: string;
-  out?: string;
-  /** Conntrack state: NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED. */
-  state?: string;
-  nfmark: number;
-  ctmark: number;
-  /** Other keys of the sample (e.g. `srctype=LOCAL` for -m addrtype), kept as written. */
-  extra?: Record<string, string>;
-}
 
 /** What the walk does where a match cannot be decided on the sample. */
 export type Assume = 'match' | 'nomatch';
@@ -121,26 +96,6 @@ export interface TableOutcomeExtra {
   absent?: boolean;
 }
 
-/**
- * Tables of each hook, in the kernel's priority order. INPUT: iptables-nft (1.8.x, the default
- * iptables of current distributions) registers the security chains at priority 150, after
- * nat INPUT (100), as the kernel differential test shows; iptables-legacy's security table
- * runs at 50, before nat (the walk notes it when both have rules: SECURITY_NAT_NOTE).
- */
-export const HOOK_TABLES: Readonly<Record<Hook, readonly string[]>> = {
-  PREROUTING: ['raw', 'mangle', 'nat'],
-  INPUT: ['mangle', 'filter', 'nat', 'security'],
-  FORWARD: ['mangle', 'filter', 'security'],
-  OUTPUT: ['raw', 'mangle', 'nat', 'filter', 'security'],
-  POSTROUTING: ['mangle', 'nat'],
-};
-
-export const HOOKS = Object.keys(HOOK_TABLES) as Hook[];
-
-/** Said when nat INPUT and security INPUT both have rules or a non-ACCEPT policy. */
-export const SECURITY_NAT_NOTE =
-  'INPUT: nat (priority 100) is walked before security (150), the order iptables-nft registers them in; with iptables-legacy the security table runs at 50, before nat';
-export const isHook = (s: string): s is Hook => Object.prototype.hasOwnProperty.call(HOOK_TABLES, s);
 
 interface MChain {
   name: string;

@@ -9,8 +9,10 @@ import { InlayHintKind } from 'vscode-languageserver-types';
 import { ChainIndex } from '../syntax/chainIndex';
 import { RuleDocument } from '../syntax/document';
 import { hex8 } from '../../common/numbers';
-import { Assume, HOOK_TABLES, Hook, Packet, WalkResult, WalkStep, isHook, walk } from './walk';
-import { packetText } from './packet';
+import { Assume, WalkResult, WalkStep, walk } from './walk';
+import { HOOK_TABLES, Hook, isHook } from '../knowledge/hooks';
+import { Packet } from '../../common/samplePacket';
+import { packetText } from '../../common/samplePacket';
 
 /** What the client sends back when a lens is clicked (and the `nfrules/walk` request's params). */
 export interface WalkRequest {
