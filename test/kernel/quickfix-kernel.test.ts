@@ -5,6 +5,7 @@
  * file (a user chain's policy, a second declaration), the fix must leave the same ruleset
  * behind (iptables-save compared).
  */
+import type { IptablesCode } from '../../server/src/core/iptables/knowledge/codes';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,7 @@ interface Case {
   text: string;
   format: Format;
   /** For codes the analysis may not report yet: the finding's line, word and code. */
-  finding?: { line: number; word: string; code: string };
+  finding?: { line: number; word: string; code: IptablesCode };
   /** iptables accepts the broken file already: compare the saved rulesets instead. */
   accepted?: boolean;
 }

@@ -52,7 +52,7 @@ test('typing inside a rule that keeps its chains: quick is the whole answer', ()
   assert.equal(d.range.start.character, '-A INPUT -p tcp -j '.length);
 });
 
-const f = (line: number, endLine = line): Finding => ({ code: 'x', severity: 'warning', message: '', line, s: 0, endLine, e: 1 });
+const f = (line: number, endLine = line): Finding => ({ code: 'mark-noop', severity: 'warning', message: '', line, s: 0, endLine, e: 1 });
 const at = (l: number, c = 0) => ({ line: l, character: c });
 
 test('shiftFindings: below the edit moves, inside a multi-line edit is dropped, inside one line stays', () => {

@@ -1,3 +1,4 @@
+import type { IptablesCode } from '../../server/src/core/iptables/knowledge/codes';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -52,7 +53,7 @@ function fixesFor(src: string, format: Format, f: Omit<Finding, 'severity' | 'me
 }
 
 /** A finding on the first occurrence of `word` on `line` of a text. */
-function on(text: string, line: number, word: string, code: string, nth = 0) {
+function on(text: string, line: number, word: string, code: IptablesCode, nth = 0) {
   const l = text.split('\n')[line];
   let s = -1;
   for (let k = 0; k <= nth; k++) s = l.indexOf(word, s + 1);

@@ -5,6 +5,7 @@
 import { parseWhole } from '../common/numbers';
 import { PACKET_KEYS } from '../common/samplePacket';
 import { DEFAULT_SERVICE_SETTINGS, ServiceSettings, SeverityOverride } from './service';
+import { DIAGNOSTIC_CODES, DiagnosticCode } from './codes';
 
 export interface SettingSpec {
   key: string;
@@ -12,119 +13,46 @@ export interface SettingSpec {
   default: unknown;
   description: string;
   enum?: string[];
+  /** A JSON-schema pattern the Settings UI checks the value against. */
+  pattern?: string;
+  additionalProperties?: { type: string; enum: string[] };
 }
 
+/** A number as iptables reads it (decimal, 0x hex, 0 octal), with blanks around. */
+const NUMBER_PATTERN = '^\\s*\\+?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)\\s*$';
+
 /**
- * The file-level diagnostic codes (and a per-line one that depends on the backend), each with its own setting `iptables.diagnostics.<code>`
- * (the `iptables.diagnostics` object works for every code as before). `default` keeps the
- * code's own severity: jump-loop is an error or a warning depending on whether a built-in
- * chain reaches the loop; unused-chain is off unless given a severity.
+ * One setting per diagnostic code, `iptables.diagnostics.<code>`, from the registry (the
+ * `iptables.diagnostics` object works for every code too). `default` keeps the code's own
+ * severity: jump-loop is an error or a warning depending on whether a built-in chain reaches
+ * the loop; unused-chain is off unless given a severity.
  */
-export const DIAGNOSTIC_CODE_SETTINGS: { code: string; severity: string; description: string }[] = [
-  {
-    code: "target-hook",
-    severity: "error",
-    description: "A target or match used where the kernel refuses it: outside its tables or built-in chains, or in a user chain reached from such a hook (the message names the path)."
-  },
-  {
-    code: "jump-loop",
-    severity: "error",
-    description: "A -j/-g loop between chains: an error where a built-in chain reaches the loop (the kernel refuses it: Too many links), a warning where nothing does (iptables-nft accepts it)."
-  },
-  {
-    code: "builtin-jump",
-    severity: "error",
-    description: "A -j/-g to a built-in chain of the table (`-A PREROUTING -j INPUT`): the kernel refuses it (Operation not supported)."
-  },
-  {
-    code: "undeclared-chain",
-    severity: "warning",
-    description: "A jump to, or a rule in, a chain the table never declares: iptables-restore fails unless the chain already exists and the file is loaded with --noflush."
-  },
-  {
-    code: "builtin-chain-table",
-    severity: "warning",
-    description: "A built-in chain name the table does not have (`FORWARD` in `*nat`): iptables-nft makes it a user chain that no packet enters on its own."
-  },
-  {
-    code: "chain-redeclared",
-    severity: "warning",
-    description: "A chain declared twice in one table."
-  },
-  {
-    code: "chain-busy",
-    severity: "warning",
-    description: "A script's -X of a chain that still holds rules or that a rule still jumps to (from what the script itself did before): the kernel refuses it (CHAIN_DEL failed (Device or resource busy)); a bare -X then deletes nothing."
-  },
-  {
-    code: "user-chain-policy",
-    severity: "warning",
-    description: "A policy on a user chain: ignored by iptables-restore, refused by `iptables -P`."
-  },
-  {
-    code: "address-family",
-    severity: "error",
-    description: "An IPv4 address in an ip6tables file or an IPv6 address in an iptables file (`host/network ... not found`)."
-  },
-  {
-    code: "attached-argument",
-    severity: "warning",
-    description: "A value attached to -p/-s/-d/-i/-o/-j (`-ptcp`, `--protocol=tcp`): iptables 1.8.9 reads the whole word as the value (and mostly refuses the rule), later versions read the part after the option."
-  },
-  {
-    code: "range-reversed",
-    severity: "warning",
-    description: "An `-m iprange` range whose start is above its end: iptables loads it (printing `xt_iprange: range ... is reversed and will never match`) and it never matches."
-  },
-  {
-    code: "negated-any-address",
-    severity: "error",
-    description: "`! -s x/0` or `! -d x/0`: iptables-nft refuses the rule (RULE_APPEND failed (Invalid argument)); iptables-legacy loads it as a rule that never matches. Set `off` for a legacy-only rule set."
-  },
-  {
-    code: "mark-noop",
-    severity: "warning",
-    description: "A mark write that leaves every mark as it is (`--and-mark 0xffffffff`, `--or-mark 0`, `--set-xmark 0/0`...)."
-  },
-  {
-    code: "mark-overwritten",
-    severity: "warning",
-    description: "A mark write that a later rule of the same chain, taken by every packet, overwrites before anything can read the mark."
-  },
-  {
-    code: "mark-unsatisfiable",
-    severity: "warning",
-    description: "A `-m mark`/`-m connmark` test that can never match (its value has bits outside its mask)."
-  },
-  {
-    code: "unreachable-rule",
-    severity: "warning",
-    description: "A rule after an ACCEPT/DROP/REJECT/RETURN or goto with no match in the same chain."
-  },
-  {
-    code: "unused-chain",
-    severity: "off",
-    description: "A user chain nothing jumps to, in a complete iptables-save dump. Off by default (tool-generated dumps declare many); set a severity to turn it on."
-  }
-];
+export const DIAGNOSTIC_CODE_SETTINGS: { code: DiagnosticCode; severity: string; description: string }[] = Object.entries(DIAGNOSTIC_CODES).map(([code, info]) => ({
+  code: code as DiagnosticCode,
+  severity: info.severity,
+  description: info.meaning,
+}));
 
 export const SETTINGS: SettingSpec[] = [
   {
     key: 'iptables.sample.nfmark',
     type: 'string',
     default: '0x00000000',
+    pattern: NUMBER_PATTERN,
     description: 'The packet mark (nfmark) that mark hovers evaluate on, unless a `# sample: nfmark=...` line above says otherwise.',
   },
   {
     key: 'iptables.sample.ctmark',
     type: 'string',
     default: '0x00000000',
+    pattern: NUMBER_PATTERN,
     description: 'The connection mark (ctmark) that mark hovers evaluate on, unless a `# sample: ctmark=...` line above says otherwise.',
   },
   {
     key: 'iptables.diagnostics',
     type: 'object',
     default: {},
+    additionalProperties: { type: 'string', enum: ['off', 'hint', 'information', 'warning', 'error'] },
     description: 'Severity per diagnostic code, e.g. {"unterminated-quote": "off"}: one of off, hint, information, warning, error.',
   },
   ...DIAGNOSTIC_CODE_SETTINGS.map((d): SettingSpec => ({
@@ -186,13 +114,15 @@ export const SETTINGS: SettingSpec[] = [
     key: 'iptables.sample.state',
     type: 'string',
     default: '',
+    enum: ['', 'NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'],
     description: 'Conntrack state of the sample packet: NEW, ESTABLISHED, RELATED, INVALID or UNTRACKED. Empty: unknown.',
   },
   {
     key: 'iptables.walk.assume',
     type: 'string',
     default: 'nomatch',
-    description: 'Where the packet walk meets a match it cannot decide on the sample (-m statistic, -m recent, -m set...): `nomatch` follows the rule as not matching, `match` as matching.',
+    enum: ['nomatch', 'match'],
+    description: 'Where the packet walk meets a match it cannot decide on the sample (`-m statistic`, `-m recent`, `-m set`...): `nomatch` follows the rule as not matching, `match` as matching.',
   },
 ];
 

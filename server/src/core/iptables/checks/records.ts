@@ -3,6 +3,7 @@
  * targets, jumps, mark writes, hook needs and addresses, with the columns findings sit on.
  * Made from a save line's raw text where that is enough, else from its parse.
  */
+import type { IptablesCode } from '../knowledge/codes';
 import { TABLES } from '../knowledge/commands';
 import { Entry, RuleDocument, parseSaveLine } from '../syntax/document';
 import { LineRef, scanSaveRuleLine, ruleRefs } from '../syntax/chainIndex';
@@ -71,7 +72,7 @@ export interface Pending {
   src: Src;
   /** which jump, need, mark or address */
   k: number;
-  code: string;
+  code: IptablesCode;
   severity: Severity;
   message: string;
 }

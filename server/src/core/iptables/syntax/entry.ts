@@ -1,5 +1,5 @@
 /** The entries a rule document is made of: one per line (a shell command may span several). */
-import type { Finding } from '../../common/finding';
+import type { IptablesFinding as Finding } from '../knowledge/codes';
 import type { ListedMark, ListingChain } from './listing';
 import type { Rule } from './rule';
 import type { SampleComment } from './sampleComment';

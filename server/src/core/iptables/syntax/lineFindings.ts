@@ -4,10 +4,14 @@ import { Word } from './lexer';
 import { MarkOp, Shift } from '../../marks/marks';
 import { hex } from '../../common/numbers';
 
-export type { Finding, Severity } from '../../common/finding';
-import type { Finding, Severity } from '../../common/finding';
+import type { Severity } from '../../common/finding';
+import type { IptablesCode, IptablesFinding } from '../knowledge/codes';
 
-export function wordFinding(entryLine: number, w: Word, code: string, message: string, severity: Severity = 'error'): Finding {
+export type { Severity };
+/** A finding of an iptables file: its code is one of IPTABLES_CODES. */
+export type Finding = IptablesFinding;
+
+export function wordFinding(entryLine: number, w: Word, code: IptablesCode, message: string, severity: Severity = 'error'): Finding {
   return { code, severity, message, line: entryLine + w.l, s: w.s, endLine: entryLine + w.el, e: w.e };
 }
 

@@ -3,6 +3,7 @@
  * target extensions with the options each owns (as iptables assigns them: the most recently
  * loaded extension that has the option), and the kernel form of every mark extension.
  */
+import type { IptablesCode } from '../knowledge/codes';
 import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from '../knowledge/commands';
 import { MARK_EXTENSIONS, MarkExtension, MarkOp, isMarkExtension } from '../../marks/marks';
 import { MarkError, MarkOption, interpretMarkOptions, isMarkError, markOptionNames, markOptionSpec, resolveLongOption } from './markOptions';
@@ -59,7 +60,7 @@ export interface RuleProblem {
   message: string;
   word: Word;
   severity: 'error' | 'warning' | 'hint';
-  code: string;
+  code: IptablesCode;
 }
 
 export interface Rule {
@@ -155,7 +156,7 @@ function longCorePrefix(rule: Rule, key: string): string | undefined {
 const MARK_NAME_MAX = Math.max(...MARK_EXTENSIONS.map((n) => n.length));
 const isMark = (name: string): name is MarkExtension => name.length <= MARK_NAME_MAX && isMarkExtension(name);
 
-const report = (rule: Rule, word: Word, message: string, code: string, severity: RuleProblem['severity'] = 'error'): void => {
+const report = (rule: Rule, word: Word, message: string, code: IptablesCode, severity: RuleProblem['severity'] = 'error'): void => {
   rule.problems.push({ word, message, code, severity });
 };
 
