@@ -12,6 +12,12 @@
 import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { load } from 'js-yaml';
+import { BUILTIN_TARGETS } from '../server/src/core/iptables/knowledge/commands';
+
+/** Variables every grammar gets from the core's knowledge, so the names are written once. */
+const KNOWLEDGE: Record<string, string> = {
+  builtin_target_names: [...BUILTIN_TARGETS].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).join('|'),
+};
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -39,7 +45,7 @@ function walk(node: Json, vars: Record<string, string>): Json {
 /** Compiles one YAML grammar source to the JSON text that is committed. */
 export function compileGrammar(yamlText: string, sourceName: string): string {
   const doc = load(yamlText) as { [k: string]: Json };
-  const vars = (doc.variables ?? {}) as Record<string, string>;
+  const vars = { ...KNOWLEDGE, ...((doc.variables ?? {}) as Record<string, string>) };
   delete doc.variables;
   const body = walk(doc, vars) as { [k: string]: Json };
   const out = {

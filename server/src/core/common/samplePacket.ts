@@ -5,6 +5,7 @@
  */
 import { parseWhole, hex8 } from './numbers';
 import { parseAddress, protoNumber } from './net';
+import { ADDR_TYPES, CONNTRACK_STATES } from './kernelNames';
 
 /** The sample packet: every field optional but the marks; an absent field is "unknown". */
 export interface Packet {
@@ -32,8 +33,6 @@ export interface Packet {
   extra?: Record<string, string>;
 }
 
-export const CT_STATES = ['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'] as const;
-export const ADDR_TYPES = ['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE'];
 
 /** The packet keys, in the order they are printed. */
 export const PACKET_KEYS = ['src', 'dst', 'proto', 'sport', 'dport', 'in', 'out', 'state'] as const;
@@ -60,7 +59,7 @@ export function packetFieldProblem(key: string, value: string): string | null {
     case 'out':
       return IFNAME_RE.test(value) ? null : `Sample ${key} must be an interface name of 1 to 15 characters (got "${value}")`;
     case 'state':
-      return (CT_STATES as readonly string[]).includes(value.toUpperCase()) ? null : `Sample state must be one of ${CT_STATES.join(', ')} (got "${value}")`;
+      return (CONNTRACK_STATES as readonly string[]).includes(value.toUpperCase()) ? null : `Sample state must be one of ${CONNTRACK_STATES.join(', ')} (got "${value}")`;
     case 'srctype':
     case 'dsttype':
       return ADDR_TYPES.includes(value.toUpperCase()) ? null : `Sample ${key} must be an address type (${ADDR_TYPES.join(', ')}) (got "${value}")`;

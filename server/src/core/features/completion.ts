@@ -6,6 +6,7 @@
  */
 import { CompletionItem, CompletionItemKind, CompletionList, InsertTextFormat, MarkupKind, Range } from 'vscode-languageserver-types';
 import { BUILTIN_TARGETS, COMMANDS, CORE_OPTIONS, POLICIES, TABLES } from '../iptables/knowledge/commands';
+import { COMMAND_DOCS, CORE_DOCS, RULE_SPEC_OPTIONS } from '../iptables/knowledge/docs';
 import { ChainIndex, blockAt } from '../iptables/syntax/chainIndex';
 import { PROTOCOLS, VALUE_SETS } from '../iptables/knowledge/valueSets';
 import { EXTENSIONS, extensionSpec, protocolMatch } from '../iptables/knowledge/extensions';
@@ -18,36 +19,6 @@ import { chainDetail } from './symbols';
 export const MAX_CHAIN_ITEMS = 500;
 
 const PROGRAM_RE = /^(?:\S*\/)?(?:ip6?tables(?:-legacy|-nft)?|\$\{?(?:IP6?T(?:ABLES)?[0-9_]*|ip6?t(?:ables)?[0-9_]*)\}?|ip6?t[0-9]?)$/;
-
-const COMMAND_DOCS: Record<string, [string, string]> = {
-  '-A': ['chain rule-specification', 'Append a rule to the end of the chain.'],
-  '-I': ['chain [rulenum] rule-specification', 'Insert a rule at a position (default 1, the head).'],
-  '-D': ['chain rulenum | rule-specification', 'Delete a rule.'],
-  '-R': ['chain rulenum rule-specification', 'Replace a rule.'],
-  '-C': ['chain rule-specification', 'Check whether a rule exists.'],
-  '-N': ['chain', 'Create a user chain.'],
-  '-X': ['[chain]', 'Delete an empty user chain (all of them without an argument).'],
-  '-P': ['chain target', 'Set the policy of a built-in chain: ACCEPT or DROP.'],
-  '-F': ['[chain]', 'Flush: delete every rule of the chain (or of the table).'],
-  '-Z': ['[chain [rulenum]]', 'Zero the counters.'],
-  '-E': ['old-chain new-chain', 'Rename a user chain.'],
-  '-L': ['[chain]', 'List the rules.'],
-  '-S': ['[chain [rulenum]]', 'Print the rules as iptables-save does.'],
-};
-
-const CORE_DOCS: Record<string, [string, string]> = {
-  '-p': ['[!] proto', 'Protocol: tcp, udp, icmp, all, a number or a name from /etc/protocols; loads the match of that name.'],
-  '-s': ['[!] address[/mask][,...]', 'Source address.'],
-  '-d': ['[!] address[/mask][,...]', 'Destination address.'],
-  '-i': ['[!] name[+]', 'Input interface (`+` ends a prefix).'],
-  '-o': ['[!] name[+]', 'Output interface (`+` ends a prefix).'],
-  '-j': ['target', 'Jump to a target or a user chain.'],
-  '-g': ['chain', 'Go to a user chain: its RETURN goes back to the caller of this chain.'],
-  '-m': ['match', 'Load a match extension.'],
-  '-t': ['table', 'The table (default filter).'],
-  '-f': ['', 'Second and later fragments only.'],
-  '-c': ['packets bytes', 'Set the counters of the rule.'],
-};
 
 interface Context {
   /** The words before the cursor's word, after the program name in scripts. */
@@ -276,21 +247,29 @@ export function completion(doc: RuleDocument, index: ChainIndex, p: Position): C
   const hasCommand = args.some((a) => COMMANDS[a]);
   if (!hasCommand) {
     commandItems(range, out);
-    if (!save) out.push(item('-t', CompletionItemKind.Property, range, '-t table', 'The table (default filter).'));
+    if (!save) out.push(coreItem('-t', range));
     return list();
   }
-  for (const [short, [arg, d]] of Object.entries(CORE_DOCS)) {
+  for (const short of RULE_SPEC_OPTIONS) {
     if (save && short === '-t') continue;
-    const long = longOf(CORE_OPTIONS, short);
-    out.push(item(short, CompletionItemKind.Property, range, `${short}${long ? ', ' + long : ''} ${arg}`.trim(), d));
+    out.push(coreItem(short, range));
   }
   for (const m of loadedExtensions(args)) for (const o of m.options) optionItems(m, o, range, out);
   return list();
 }
 
 function commandItems(range: Range, out: CompletionItem[]): void {
-  for (const [short, [arg, d]] of Object.entries(COMMAND_DOCS)) {
+  for (const [kind, d] of Object.entries(COMMAND_DOCS)) {
+    const short = Object.keys(COMMANDS).find((k) => !k.startsWith('--') && COMMANDS[k].kind === kind)!;
     const long = longOf(COMMANDS, short);
-    out.push(item(short, CompletionItemKind.Keyword, range, `${short}${long ? ', ' + long : ''} ${arg}`, d));
+    out.push(item(short, CompletionItemKind.Keyword, range, `${short}${long ? ', ' + long : ''} ${d.syntax}`, d.doc));
   }
+}
+
+/** A core option of a rule specification, with its syntax and doc from the knowledge. */
+function coreItem(short: string, range: Range): CompletionItem {
+  const spec = CORE_OPTIONS[short];
+  const d = CORE_DOCS[spec.canonical];
+  const syntax = `${spec.invertible ? '[!] ' : ''}${d?.syntax ?? ''}`;
+  return item(short, CompletionItemKind.Property, range, `${short}, ${spec.canonical} ${syntax}`.trim(), d?.doc);
 }

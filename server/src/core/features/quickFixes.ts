@@ -51,7 +51,7 @@ import { CORE_OPTIONS, TABLES } from '../iptables/knowledge/commands';
 import { Position } from './cursor';
 import { Ext, Opt, Rule } from '../iptables/syntax/rule';
 import { Word } from '../iptables/syntax/lexer';
-import { PROTO_OF_MATCH, matchesOwning } from './docsHover';
+import { PROTO_OF_MATCH, matchesOwning } from '../iptables/knowledge/docs';
 
 interface Fix {
   title: string;

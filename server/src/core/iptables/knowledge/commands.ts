@@ -20,6 +20,7 @@ export const BUILTIN_TARGETS = new Set([
   'SNAT', 'MASQUERADE', 'REDIRECT', 'TPROXY', 'CT', 'NOTRACK', 'TCPMSS', 'CLASSIFY', 'CHECKSUM', 'SECMARK',
   'CONNSECMARK', 'TRACE', 'AUDIT', 'HMARK', 'NETMAP', 'TEE', 'TOS', 'DSCP', 'TTL', 'HL', 'ECN', 'IDLETIMER',
   'LED', 'RATEEST', 'SET', 'SYNPROXY', 'TCPOPTSTRIP', 'CLUSTERIP', 'DNPT', 'SNPT', 'MIRROR', 'SAME', 'NETLINK',
+  'IPV4OPTSSTRIP', 'ROUTE', 'TARPIT', 'DELUDE', 'CHAOS', 'STEAL', 'SYSRQ', 'LOGMARK', 'ECHO', // xtables-addons
 ]);
 
 export type CommandKind = 'append' | 'insert' | 'replace' | 'delete' | 'new' | 'delete-chain' | 'policy' | 'flush' | 'zero' | 'rename' | 'list' | 'list-rules' | 'check';

@@ -7,7 +7,9 @@
  * interpreted by marks.ts; their entries here carry arity and documentation only.
  */
 
-import { ValueCheck, num, checkPortRange, checkUdpPortRange, checkPortList, uint, uintRange, oneOf, checkMac, checkIpRange, hmarkFields, hmarkBadField, checkU32, checkOwnerRange, checkHashlimitRate, checkNatPorts, checkRate, checkTcpFlags, ICMP_TYPES, ICMP6_TYPES, icmpType, CT_STATES, STATES, CT_STATUS, ADDR_TYPES, PKT_TYPES, LOG_LEVELS, REJECT4, REJECT6, natRange } from './valueChecks';
+import { ValueCheck, num, checkPortRange, checkUdpPortRange, checkPortList, uint, uintRange, oneOf, checkMac, checkIpRange, hmarkFields, hmarkBadField, checkU32, checkOwnerRange, checkHashlimitRate, checkNatPorts, checkRate, checkTcpFlags, icmpType, natRange } from './valueChecks';
+import { ICMP_TYPES, ICMP6_TYPES, CT_STATES, STATES, CT_STATUS, PKT_TYPES, LOG_LEVELS, REJECT4, REJECT6 } from './valueSets';
+import { ADDR_TYPES } from '../../common/kernelNames';
 
 export interface ExtOption {
   /** Long name without dashes; aliases share the option (first name is canonical). */

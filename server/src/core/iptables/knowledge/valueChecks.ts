@@ -3,6 +3,7 @@
  * message (null when it accepts): ports and port lists, ranges, rates, MAC addresses,
  * u32 programs, HMARK fields, owner ids, NAT ranges, and the value sets they accept.
  */
+import { TCP_FLAGS } from './valueSets';
 import { decimalPortOrName, parseWhole, readUnsigned } from '../../common/numbers';
 import { parseIPv6 } from '../../common/net';
 
@@ -304,28 +305,11 @@ export const checkRate: ValueCheck = (arg) => {
   return null;
 };
 
-export const TCP_FLAGS = ['SYN', 'ACK', 'FIN', 'RST', 'URG', 'PSH', 'ALL', 'NONE'];
 export const checkTcpFlags: ValueCheck = (arg) => {
   for (const f of arg.split(',')) if (!TCP_FLAGS.includes(f.toUpperCase())) return `Unknown TCP flag \`${f}'`;
   return null;
 };
 
-export const ICMP_TYPES = [
-  'any', 'echo-reply', 'pong', 'destination-unreachable', 'network-unreachable', 'host-unreachable', 'protocol-unreachable',
-  'port-unreachable', 'fragmentation-needed', 'source-route-failed', 'network-unknown', 'host-unknown', 'network-prohibited',
-  'host-prohibited', 'TOS-network-unreachable', 'TOS-host-unreachable', 'communication-prohibited', 'host-precedence-violation',
-  'precedence-cutoff', 'source-quench', 'redirect', 'network-redirect', 'host-redirect', 'TOS-network-redirect', 'TOS-host-redirect',
-  'echo-request', 'ping', 'router-advertisement', 'router-solicitation', 'time-exceeded', 'ttl-exceeded', 'ttl-zero-during-transit',
-  'ttl-zero-during-reassembly', 'parameter-problem', 'ip-header-bad', 'required-option-missing', 'timestamp-request',
-  'timestamp-reply', 'address-mask-request', 'address-mask-reply',
-];
-export const ICMP6_TYPES = [
-  'destination-unreachable', 'no-route', 'communication-prohibited', 'beyond-scope', 'address-unreachable', 'port-unreachable',
-  'failed-policy', 'reject-route', 'packet-too-big', 'time-exceeded', 'ttl-exceeded', 'ttl-zero-during-transit',
-  'ttl-zero-during-reassembly', 'parameter-problem', 'bad-header', 'unknown-header-type', 'unknown-option', 'echo-request', 'ping',
-  'echo-reply', 'pong', 'router-solicitation', 'router-advertisement', 'neighbour-solicitation', 'neighbor-solicitation',
-  'neighbour-advertisement', 'neighbor-advertisement', 'redirect',
-];
 /** `name`, `type` or `type/code` (numbers up to 255). */
 export const icmpType = (names: string[], what: string): ValueCheck => {
   const set = new Set(names.map((n) => n.toLowerCase()));
@@ -336,22 +320,6 @@ export const icmpType = (names: string[], what: string): ValueCheck => {
     return `Unknown ${what} type \`${arg}'`;
   };
 };
-
-export const CT_STATES = ['INVALID', 'NEW', 'ESTABLISHED', 'RELATED', 'UNTRACKED', 'SNAT', 'DNAT'];
-export const STATES = ['INVALID', 'NEW', 'ESTABLISHED', 'RELATED', 'UNTRACKED'];
-export const CT_STATUS = ['NONE', 'EXPECTED', 'SEEN_REPLY', 'ASSURED', 'CONFIRMED'];
-export const ADDR_TYPES = ['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE'];
-export const PKT_TYPES = ['unicast', 'broadcast', 'multicast', 'host', 'otherhost', 'outgoing', 'loopback', 'fastroute'];
-export const LOG_LEVELS = ['emerg', 'alert', 'crit', 'error', 'err', 'warning', 'warn', 'notice', 'info', 'debug', 'panic', '0', '1', '2', '3', '4', '5', '6', '7'];
-export const REJECT4 = [
-  'icmp-net-unreachable', 'net-unreach', 'icmp-host-unreachable', 'host-unreach', 'icmp-proto-unreachable', 'proto-unreach',
-  'icmp-port-unreachable', 'port-unreach', 'icmp-net-prohibited', 'net-prohib', 'icmp-host-prohibited', 'host-prohib', 'tcp-reset',
-  'tcp-rst', 'icmp-admin-prohibited', 'admin-prohib',
-];
-export const REJECT6 = [
-  'icmp6-no-route', 'no-route', 'icmp6-adm-prohibited', 'adm-prohibited', 'icmp6-addr-unreachable', 'addr-unreach',
-  'icmp6-port-unreachable', 'port-unreach', 'tcp-reset', 'icmp6-policy-fail', 'policy-fail', 'icmp6-reject-route', 'reject-route',
-];
 
 /** NAT ranges: `addr[-addr][:port[-port][/base]]`; only the port part is judged. */
 export const natRange = (v6: boolean): ValueCheck => (arg) => {

@@ -3,6 +3,7 @@
  * (closures over precomputed numbers) and a target. A test answers 1 (matches), 0 (does not)
  * or 2 (cannot be decided on the sample). Pure; never throws.
  */
+import { ICMP_TYPE_CODES } from '../knowledge/valueSets';
 import { MarkOp, applyMarkOp } from '../../marks/marks';
 import { Address, parseAddress, protoNumber } from '../../common/net';
 import { Ext, Opt, Rule } from '../syntax/rule';
@@ -455,24 +456,9 @@ function portTests(ext: Ext, out: CTest[]): void {
   }
 }
 
-/** iptables' ICMP type names: type, and the code range each stands for. */
-const ICMP_NAMES: Record<string, [number, number, number]> = {
-  any: [255, 0, 255], 'echo-reply': [0, 0, 255], pong: [0, 0, 255], 'destination-unreachable': [3, 0, 255],
-  'network-unreachable': [3, 0, 0], 'host-unreachable': [3, 1, 1], 'protocol-unreachable': [3, 2, 2], 'port-unreachable': [3, 3, 3],
-  'fragmentation-needed': [3, 4, 4], 'source-route-failed': [3, 5, 5], 'network-unknown': [3, 6, 6], 'host-unknown': [3, 7, 7],
-  'network-prohibited': [3, 9, 9], 'host-prohibited': [3, 10, 10], 'tos-network-unreachable': [3, 11, 11], 'tos-host-unreachable': [3, 12, 12],
-  'communication-prohibited': [3, 13, 13], 'host-precedence-violation': [3, 14, 14], 'precedence-cutoff': [3, 15, 15],
-  'source-quench': [4, 0, 255], redirect: [5, 0, 255], 'network-redirect': [5, 0, 0], 'host-redirect': [5, 1, 1],
-  'tos-network-redirect': [5, 2, 2], 'tos-host-redirect': [5, 3, 3], 'echo-request': [8, 0, 255], ping: [8, 0, 255],
-  'router-advertisement': [9, 0, 255], 'router-solicitation': [10, 0, 255], 'time-exceeded': [11, 0, 255], 'ttl-exceeded': [11, 0, 255],
-  'ttl-zero-during-transit': [11, 0, 0], 'ttl-zero-during-reassembly': [11, 1, 1], 'parameter-problem': [12, 0, 255],
-  'ip-header-bad': [12, 0, 0], 'required-option-missing': [12, 1, 1], 'timestamp-request': [13, 0, 255], 'timestamp-reply': [14, 0, 255],
-  'address-mask-request': [17, 0, 255], 'address-mask-reply': [18, 0, 255],
-};
-
 /** `8`, `3/1`, or a name: the type and code range (type 255: any). */
 export function parseIcmpType(s: string): { type: number; min: number; max: number } | null {
-  const named = ICMP_NAMES[s.toLowerCase()];
+  const named = ICMP_TYPE_CODES[s.toLowerCase()];
   if (named) return { type: named[0], min: named[1], max: named[2] };
   const m = /^(\d{1,3})(?:\/(\d{1,3}))?$/.exec(s);
   if (!m || Number(m[1]) > 255 || (m[2] !== undefined && Number(m[2]) > 255)) return null;

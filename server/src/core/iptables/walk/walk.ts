@@ -8,6 +8,7 @@
  */
 import { HOOKS, HOOK_TABLES, Hook, SECURITY_NAT_NOTE, isHook } from '../knowledge/hooks';
 import type { Packet } from '../../common/samplePacket';
+import { CONNTRACK_STATES } from '../../common/kernelNames';
 import { RuleDocument, parseSaveLine } from '../syntax/document';
 import { TABLES } from '../knowledge/commands';
 import { applyMarkOp } from '../../marks/marks';
@@ -416,8 +417,8 @@ function walkInner(doc: RuleDocument, opts: WalkOptions, nf0: number, ct0: numbe
       res.notes.push(s);
     }
   };
-  if (opts.packet.state !== undefined && state && !['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'].includes(state)) note(`state ${state} is not a conntrack state; taken as unknown`);
-  const knownState = state && ['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'].includes(state) ? state : undefined;
+  if (opts.packet.state !== undefined && state && !(CONNTRACK_STATES as readonly string[]).includes(state)) note(`state ${state} is not a conntrack state; taken as unknown`);
+  const knownState = state && (CONNTRACK_STATES as readonly string[]).includes(state) ? state : undefined;
   if (hook === 'INPUT' && !opts.table) {
     const used = (t: string): boolean => {
       const c = tables.get(t)?.get('INPUT');
