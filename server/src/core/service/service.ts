@@ -7,7 +7,9 @@ import { CodeAction, CodeLens, CompletionItem, CompletionList, Diagnostic, Inlay
 import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions, reanalyzeSwapped } from '../iptables/checks/analysis';
 import { familyOfUri, flowFindings } from '../iptables/checks/fileChecks';
 import { markRewrites, markSourceActions } from '../features/codeActions';
-import { Format, RuleDocument, detectFormat, restoreBodyText } from '../iptables/syntax/document';
+import { Format, RuleDocument, detectFormat } from '../iptables/syntax/document';
+import { EmbeddedDocuments } from './embedded';
+import { Projection, decodeTokens, encodeTokens } from './projection';
 import { hover } from '../features/hover';
 import { docsHover } from '../features/docsHover';
 import { quickFixes } from '../features/quickFixes';
@@ -77,35 +79,18 @@ interface Held {
 export class NfRulesService {
   private docs = new Map<string, Held>();
   /** The here-documents scripts feed to iptables-restore, open as save documents of their own. */
-  private embedded?: NfRulesService;
-  private bodyTexts = new Map<string, string>();
+  private embedded = new EmbeddedDocuments(() => new NfRulesService());
 
-  /**
-   * The restore here-document of a script at `line`, opened (or brought up to date) in the
-   * embedded service: its uri there, its first line in the script, and the tabs `<<-` cut
-   * from each of its lines.
-   */
-  private bodyAt(uri: string, line: number): { sub: string; start: number; cut: number[] } | undefined {
+  /** The restore here-document of a script at `line`, opened in the embedded service. */
+  private bodyAt(uri: string, line: number): Projection | undefined {
     const h = this.docs.get(uri);
-    if (!h || h.doc.format !== 'shell') return undefined;
-    const b = h.doc.restoreBodies.find((x) => x.literal && line >= x.start && line < x.end);
-    if (!b) return undefined;
-    const { text, cut } = restoreBodyText(h.doc.lines, b);
-    const sub = `${uri}#restore-${b.start}`;
-    const embedded = (this.embedded ??= new NfRulesService());
-    if (this.bodyTexts.get(sub) !== text || !embedded.docs.has(sub)) {
-      embedded.open(sub, text, 'iptables', 0, 'save', b.family);
-      this.bodyTexts.set(sub, text);
-      // bodies that moved or went away with the edits are closed
-      const live = new Set(h.doc.restoreBodies.map((x) => `${uri}#restore-${x.start}`));
-      for (const k of [...this.bodyTexts.keys()]) {
-        if (k.startsWith(`${uri}#restore-`) && !live.has(k)) {
-          embedded.close(k);
-          this.bodyTexts.delete(k);
-        }
-      }
-    }
-    return { sub, start: b.start, cut };
+    return h && this.embedded.at(uri, h.doc, line);
+  }
+
+  /** The restore here-documents of a script, each opened in the embedded service. */
+  private bodies(uri: string): Projection[] {
+    const h = this.docs.get(uri);
+    return h ? this.embedded.all(uri, h.doc) : [];
   }
 
   open(uri: string, text: string, languageId?: string, version = 0, format?: Format, family?: 4 | 6): RuleDocument {
@@ -131,11 +116,7 @@ export class NfRulesService {
   }
 
   close(uri: string): void {
-    // and the here-documents of a script opened for it
-    if (this.embedded) for (const sub of [...this.bodyTexts.keys()]) if (sub.startsWith(`${uri}#restore-`)) {
-      this.embedded.close(sub);
-      this.bodyTexts.delete(sub);
-    }
+    this.embedded.close(uri);
     this.docs.delete(uri);
   }
 
@@ -204,8 +185,8 @@ export class NfRulesService {
     if (!bodies.length) return own;
     const out = own.slice();
     for (const b of bodies) {
-      for (const f of this.embedded!.findings(b.sub, settings)) {
-        out.push({ ...f, line: f.line + b.start, endLine: f.endLine + b.start, s: f.s + (b.cut[f.line] ?? 0), e: f.e + (b.cut[f.endLine] ?? 0) });
+      for (const f of this.embedded.service.findings(b.sub, settings)) {
+        out.push(b.finding(f));
       }
     }
     return out;
@@ -225,8 +206,8 @@ export class NfRulesService {
     if (!h) return null;
     const body = this.bodyAt(uri, p.line);
     if (body) {
-      const r = this.embedded!.hover(body.sub, inBody(body, p), settings);
-      return r && r.range ? { ...r, range: shiftRange(r.range, body.start, body.cut) } : r;
+      const r = this.embedded.service.hover(body.sub, body.inward(p), settings);
+      return r && r.range ? { ...r, range: body.range(r.range) } : r;
     }
     const a = this.analysis(uri, settings)!;
     const base = hover(h.doc, a, p, settings) ?? nav.chainHover(h.doc, this.chains(uri)!, p) ?? docsHover(h.doc, p);
@@ -282,13 +263,8 @@ export class NfRulesService {
     const body = range.start.line === range.end.line ? this.bodyAt(uri, range.start.line) : undefined;
     if (body) {
       // the here-document's own actions (rewrites, quick fixes), moved to the script's lines
-      const acts = this.embedded!.codeActions(body.sub, { start: inBody(body, range.start), end: inBody(body, range.end) }, only?.filter((k) => !k.startsWith('source')));
-      return acts.map((a) => {
-        const edits = a.edit?.changes?.[body.sub] ?? [];
-        const moved = edits.map((e) => ({ ...e, range: shiftRange(e.range, body.start, body.cut) }));
-        const diags = a.diagnostics?.map((d) => ({ ...d, range: shiftRange(d.range, body.start, body.cut) }));
-        return { ...a, diagnostics: diags, edit: { changes: { [uri]: moved } } };
-      });
+      const acts = this.embedded.service.codeActions(body.sub, { start: body.inward(range.start), end: body.inward(range.end) }, only?.filter((k) => !k.startsWith('source')));
+      return acts.map((a) => body.codeAction(a, uri));
     }
     const out: CodeAction[] = [];
     if (!only || only.some((k) => 'quickfix'.startsWith(k))) {
@@ -317,8 +293,7 @@ export class NfRulesService {
     const out = documentSymbols(h.doc, this.chains(uri)!);
     // a here-document fed to iptables-restore: its tables and chains, at the script's lines
     for (const b of this.bodies(uri)) {
-      const moveSym = (x: DocumentSymbol): DocumentSymbol => ({ ...x, range: shiftRange(x.range, b.start, b.cut), selectionRange: shiftRange(x.selectionRange, b.start, b.cut), children: x.children?.map(moveSym) });
-      out.push(...this.embedded!.documentSymbols(b.sub).map(moveSym));
+      out.push(...this.embedded.service.documentSymbols(b.sub).map((x) => b.symbol(x)));
     }
     return out;
   }
@@ -331,8 +306,8 @@ export class NfRulesService {
       // and the chains of its restore here-documents, at the script's lines
       for (const b of this.bodies(uri)) {
         const found: SymbolInformation[] = [];
-        workspaceSymbols(b.sub, this.embedded!.chains(b.sub)!, query, limit - out.length, found);
-        for (const x of found) out.push({ ...x, location: { uri, range: shiftRange(x.location.range, b.start, b.cut) } });
+        workspaceSymbols(b.sub, this.embedded.service.chains(b.sub)!, query, limit - out.length, found);
+        for (const x of found) out.push({ ...x, location: b.location(x.location, uri) });
       }
     }
     return out;
@@ -342,7 +317,7 @@ export class NfRulesService {
     const h = this.docs.get(uri);
     if (!h) return [];
     const out = foldingRanges(h.doc, this.chains(uri)!);
-    for (const b of this.bodies(uri)) for (const f of this.embedded!.foldingRanges(b.sub)) out.push({ ...f, startLine: f.startLine + b.start, endLine: f.endLine + b.start });
+    for (const b of this.bodies(uri)) for (const f of this.embedded.service.foldingRanges(b.sub)) out.push({ ...f, startLine: f.startLine + b.start, endLine: f.endLine + b.start });
     return out;
   }
 
@@ -351,8 +326,8 @@ export class NfRulesService {
     if (!h) return null;
     const b = this.bodyAt(uri, p.line);
     if (!b) return nav.definition(h.doc, this.chains(uri)!, uri, p);
-    const l = this.embedded!.definition(b.sub, inBody(b, p));
-    return l && { uri, range: shiftRange(l.range, b.start, b.cut) };
+    const l = this.embedded.service.definition(b.sub, b.inward(p));
+    return l && b.location(l, uri);
   }
 
   references(uri: string, p: Position, includeDeclaration = true): Location[] {
@@ -360,7 +335,7 @@ export class NfRulesService {
     if (!h) return [];
     const b = this.bodyAt(uri, p.line);
     if (!b) return nav.references(h.doc, this.chains(uri)!, uri, p, includeDeclaration);
-    return this.embedded!.references(b.sub, inBody(b, p), includeDeclaration).map((l) => ({ uri, range: shiftRange(l.range, b.start, b.cut) }));
+    return this.embedded.service.references(b.sub, b.inward(p), includeDeclaration).map((l) => b.location(l, uri));
   }
 
   documentHighlights(uri: string, p: Position): DocumentHighlight[] {
@@ -368,7 +343,7 @@ export class NfRulesService {
     if (!h) return [];
     const b = this.bodyAt(uri, p.line);
     if (!b) return nav.highlights(h.doc, this.chains(uri)!, p);
-    return this.embedded!.documentHighlights(b.sub, inBody(b, p)).map((x) => ({ ...x, range: shiftRange(x.range, b.start, b.cut) }));
+    return this.embedded.service.documentHighlights(b.sub, b.inward(p)).map((x) => ({ ...x, range: b.range(x.range) }));
   }
 
   prepareRename(uri: string, p: Position): nav.PrepareRenameResult | null {
@@ -376,8 +351,8 @@ export class NfRulesService {
     if (!h) return null;
     const b = this.bodyAt(uri, p.line);
     if (!b) return nav.prepareRename(h.doc, this.chains(uri)!, p);
-    const r = this.embedded!.prepareRename(b.sub, inBody(b, p));
-    return r && 'range' in r ? { ...r, range: shiftRange(r.range, b.start, b.cut) } : r;
+    const r = this.embedded.service.prepareRename(b.sub, b.inward(p));
+    return r && 'range' in r ? { ...r, range: b.range(r.range) } : r;
   }
 
   rename(uri: string, p: Position, newName: string): nav.RenameResult | null {
@@ -385,10 +360,8 @@ export class NfRulesService {
     if (!h) return null;
     const b = this.bodyAt(uri, p.line);
     if (!b) return nav.rename(h.doc, this.chains(uri)!, uri, p, newName);
-    const r = this.embedded!.rename(b.sub, inBody(b, p), newName);
-    if (!r || 'error' in r) return r;
-    const edits = r.edit.changes?.[b.sub] ?? [];
-    return { edit: { changes: { [uri]: edits.map((e) => ({ ...e, range: shiftRange(e.range, b.start, b.cut) })) } } };
+    const r = this.embedded.service.rename(b.sub, b.inward(p), newName);
+    return !r || 'error' in r ? r : { edit: b.workspaceEdit(r.edit, uri) };
   }
 
   completion(uri: string, p: Position): CompletionList {
@@ -396,21 +369,7 @@ export class NfRulesService {
     if (!h) return { isIncomplete: false, items: [] };
     const b = this.bodyAt(uri, p.line);
     if (!b) return completion(h.doc, this.chains(uri)!, p);
-    const list = this.embedded!.completion(b.sub, inBody(b, p));
-    const move = (t: CompletionItem['textEdit']) => (t && 'range' in t ? { ...t, range: shiftRange(t.range, b.start, b.cut) } : t);
-    return { ...list, items: list.items.map((it) => (it.textEdit ? { ...it, textEdit: move(it.textEdit) } : it)) };
-  }
-
-  /** The restore here-documents of a script, each opened in the embedded service. */
-  private bodies(uri: string): { sub: string; start: number; cut: number[] }[] {
-    const h = this.docs.get(uri);
-    if (!h || h.doc.format !== 'shell') return [];
-    const out: { sub: string; start: number; cut: number[] }[] = [];
-    for (const x of h.doc.restoreBodies) {
-      const b = x.literal && x.end > x.start ? this.bodyAt(uri, x.start) : undefined;
-      if (b) out.push(b);
-    }
-    return out;
+    return b.completion(this.embedded.service.completion(b.sub, b.inward(p)));
   }
 
   inlayHints(uri: string, range: Range, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): InlayHint[] {
@@ -426,10 +385,8 @@ export class NfRulesService {
     for (const m of marks) if (!walked.has(m.position.line)) out.push(m);
     // the mark hints of the here-documents fed to iptables-restore in the range
     for (const b of this.bodies(uri)) {
-      if (b.start + b.cut.length <= range.start.line || b.start > range.end.line) continue;
-      for (const x of this.embedded!.inlayHints(b.sub, { start: { line: 0, character: 0 }, end: { line: b.cut.length, character: 0 } }, settings)) {
-        out.push({ ...x, position: { line: x.position.line + b.start, character: x.position.character + (b.cut[x.position.line] ?? 0) } });
-      }
+      if (b.end <= range.start.line || b.start > range.end.line) continue;
+      for (const x of this.embedded.service.inlayHints(b.sub, { start: { line: 0, character: 0 }, end: { line: b.cut.length, character: 0 } }, settings)) out.push(b.inlayHint(x));
     }
     return out;
   }
@@ -444,53 +401,14 @@ export class NfRulesService {
     // a script's here-documents fed to iptables-restore: their tokens too, on the script's lines
     const all = decodeTokens(own.data);
     for (const b of bodies) {
-      for (const t of decodeTokens(this.embedded!.semanticTokens(b.sub).data)) {
-        const line = t[0] + b.start;
-        if (range && (line < range.start.line || line > range.end.line)) continue;
-        all.push([line, t[1] + (b.cut[t[0]] ?? 0), t[2], t[3], t[4]]);
+      for (const t of decodeTokens(this.embedded.service.semanticTokens(b.sub).data)) {
+        const moved = b.token(t);
+        if (!range || (moved[0] >= range.start.line && moved[0] <= range.end.line)) all.push(moved);
       }
     }
     all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     return { data: encodeTokens(all) };
   }
-}
-
-/** LSP semantic tokens (five numbers each, lines and starts relative) as absolute [line, start, length, type, modifiers]. */
-function decodeTokens(data: number[]): number[][] {
-  const out: number[][] = [];
-  let line = 0;
-  let start = 0;
-  for (let i = 0; i + 4 < data.length; i += 5) {
-    line += data[i];
-    start = data[i] === 0 ? start + data[i + 1] : data[i + 1];
-    out.push([line, start, data[i + 2], data[i + 3], data[i + 4]]);
-  }
-  return out;
-}
-
-function encodeTokens(tokens: number[][]): number[] {
-  const out: number[] = [];
-  let line = 0;
-  let start = 0;
-  for (const [l, s, len, type, mods] of tokens) {
-    out.push(l - line, l === line ? s - start : s, len, type, mods);
-    line = l;
-    start = s;
-  }
-  return out;
-}
-
-/** A script position inside a here-document, as a position of the body's own document. */
-function inBody(b: { start: number; cut: number[] }, p: Position): Position {
-  return { line: p.line - b.start, character: Math.max(0, p.character - (b.cut[p.line - b.start] ?? 0)) };
-}
-
-/** A range of a here-document moved to the script: lines down by `start`, columns right by the tabs `<<-` cut. */
-function shiftRange(r: Range, start: number, cut: number[]): Range {
-  return {
-    start: { line: r.start.line + start, character: r.start.character + (cut[r.start.line] ?? 0) },
-    end: { line: r.end.line + start, character: r.end.character + (cut[r.end.line] ?? 0) },
-  };
 }
 
 /**
