@@ -7,6 +7,7 @@ import {
   CodeActionKind,
   DidChangeConfigurationNotification,
   ProposedFeatures,
+  Range,
   ResponseError,
   TextDocumentSyncKind,
   createConnection,
@@ -118,7 +119,7 @@ connection.onDidOpenTextDocument(({ textDocument: d }) => {
   schedulePublish(d.uri);
 });
 connection.onDidChangeTextDocument(({ textDocument, contentChanges }) => {
-  service.change(textDocument.uri, contentChanges as { range?: any; text: string }[], textDocument.version);
+  service.change(textDocument.uri, contentChanges as { range?: Range; text: string }[], textDocument.version);
   schedulePublish(textDocument.uri);
 });
 connection.onDidCloseTextDocument(({ textDocument }) => {

@@ -126,7 +126,7 @@ function spellPair(r: Rng, v: number, m: number | undefined, opt: SpellOptions):
 export const MARK_SPELLINGS = ['--set-xmark', '--set-mark', '--and-mark', '--or-mark', '--xor-mark'] as const;
 export const CT_SPELLINGS = [...MARK_SPELLINGS, '--save-mark', '--restore-mark'] as const;
 
-export interface GenOptions extends SpellOptions {}
+export type GenOptions = SpellOptions;
 
 /** A valid `-j MARK ...` target. */
 export function genMarkTarget(r: Rng, opt: GenOptions = { space: true }): string[] {

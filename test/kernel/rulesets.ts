@@ -401,7 +401,10 @@ export function ruleLines(text: string, hook: KHook): number[] {
   const reach = (from: string[]): Set<string> => {
     const seen = new Set<string>(from);
     const todo = [...from];
-    while (todo.length) for (const n of edges.get(todo.pop()!) ?? []) if (!seen.has(n)) (seen.add(n), todo.push(n));
+    while (todo.length) for (const n of edges.get(todo.pop()!) ?? []) if (!seen.has(n)) {
+      seen.add(n);
+      todo.push(n);
+    }
     return seen;
   };
   const tables = new Set([...chainOfLine.values()].map((k) => k.split('/')[0]));

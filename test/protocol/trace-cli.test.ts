@@ -62,7 +62,7 @@ test('nfrules trace: text lines per rule, undecided flagged, verdict and marks i
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.split('\n');
   assert.ok(lines.includes(' 6    mangle/MARKS  match  -j MARK --set-xmark 0x4000/0x4000  nfmark 0x00004001 ctmark 0x00000000'), r.stdout);
-  assert.ok(lines.some((l) => /^ 5  mangle\/PREROUTING  no\?.*\[undecided: -m statistic; assumed no match\]$/.test(l)), r.stdout);
+  assert.ok(lines.some((l) => /^ 5 {2}mangle\/PREROUTING {2}no\?.*\[undecided: -m statistic; assumed no match\]$/.test(l)), r.stdout);
   assert.ok(lines.some((l) => /^note: nat\/PREROUTING skipped/.test(l)), r.stdout);
   assert.ok(lines.includes('verdict: ACCEPT'));
   assert.ok(lines.includes('nfmark:  0x00004001'));

@@ -3,7 +3,7 @@
  * dport, in, out, state, with the marks), their validation, and the `k=v ...` string of the
  * CLI and of `# sample:` comments. Language-neutral; pure; never throws.
  */
-import { parseWhole, hex8 } from './numbers';
+import { parseWhole } from './numbers';
 import { parseAddress, protoNumber } from './net';
 import { ADDR_TYPES, CONNTRACK_STATES } from './kernelNames';
 

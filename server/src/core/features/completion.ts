@@ -77,7 +77,7 @@ function item(label: string, kind: CompletionItemKind, range: Range, detail?: st
 }
 
 /** Long option name of a core option or command, with its short form, e.g. `--append` for `-A`. */
-const longOf = (table: Record<string, unknown>, short: string) => Object.keys(table).find((k) => k.startsWith('--') && (table as any)[k] === (table as any)[short]);
+const longOf = (table: Record<string, unknown>, short: string) => Object.keys(table).find((k) => k.startsWith('--') && table[k] === table[short]);
 
 function tableOf(doc: RuleDocument, index: ChainIndex, ctx: Context, line: number): string {
   if (doc.format === 'save') return blockAt(index, line)?.name ?? 'filter';

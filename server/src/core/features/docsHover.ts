@@ -6,11 +6,11 @@
  * (commands, core options, tables, policies) are written here. Mark and chain hovers come
  * first (service.ts asks this one last), so this never shadows them.
  */
-import { COMMAND_DOCS, CORE_DOCS, PROTO_OF_MATCH, RULE_SPEC_OPTIONS, TABLE_DOCS, matchesOwning } from '../iptables/knowledge/docs';
+import { COMMAND_DOCS, CORE_DOCS, PROTO_OF_MATCH, TABLE_DOCS, matchesOwning } from '../iptables/knowledge/docs';
 import { MarkupKind } from 'vscode-languageserver-types';
 import { COMMANDS, CORE_OPTIONS, TABLES, CommandKind } from '../iptables/knowledge/commands';
 import { ExtOption, ExtSpec } from '../iptables/knowledge/extensions';
-import { extensionSpec, findExtOption, protocolMatch, EXTENSIONS } from '../iptables/knowledge/extensions';
+import { extensionSpec, findExtOption, protocolMatch } from '../iptables/knowledge/extensions';
 import { Entry, RuleDocument, RuleEntry } from '../iptables/syntax/document';
 import { Position, wordContains } from './cursor';
 import { Ext, Opt } from '../iptables/syntax/rule';

@@ -5,7 +5,7 @@
  * Pure: no I/O. The semantics are those of ../shared/reference/marks.md, checked against the
  * kernel by test/kernel.
  */
-import { FULL, decimalPortOrName, hex, parseValueMask, parseWhole, u32 } from '../common/numbers';
+import { FULL, hex, u32 } from '../common/numbers';
 
 export interface MarkState {
   nfmark: number;

@@ -3,7 +3,7 @@
  * document (updated in place by edits) and one analysis per revision. No I/O, no LSP
  * connection: the server and the CLI both drive it.
  */
-import { CodeAction, CodeLens, CompletionItem, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
+import { CodeAction, CodeLens, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
 import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions, reanalyzeSwapped } from '../iptables/checks/analysis';
 import { familyOfUri, flowFindings } from '../iptables/checks/fileChecks';
 import { markRewrites, markSourceActions } from '../features/codeActions';

@@ -130,6 +130,7 @@ const SEVERITIES = new Set(['off', 'hint', 'information', 'warning', 'error']);
 
 /** Turn the client's `iptables` configuration section into service settings; bad values fall back to defaults. */
 export function readSettings(section: unknown): ServiceSettings {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the client's JSON, read leniently field by field
   const s = (section && typeof section === 'object' ? section : {}) as Record<string, any>;
   const num = (v: unknown, d: number) => {
     if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff) return v;

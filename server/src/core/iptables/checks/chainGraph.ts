@@ -145,7 +145,7 @@ export function checkTable(g: Graph, items: Item[], out: Pending[], shell: boole
       if (hi >= 0) out.push({ idx: g.rItem[k], src: 'need', k: q, code: 'target-hook', severity: 'error', message: `RULE_APPEND failed (Invalid argument): ${nd.ext} is only valid in ${nd.hooks.join(', ')}, not in ${hooks[hi]}: chain ${g.names[c]} is reached from ${path(c, hi)}` });
     }
   }
-  loops(g, adj, items, reach, hooks, out, shell);
+  loops(g, adj, reach, hooks, out, shell);
   // a script's lines need not run in file order (functions, branches): save files only
   if (!shell) sequences(g, items, out);
 }
@@ -195,7 +195,7 @@ export function reachOrder(g: Graph, hooks: readonly string[]): { by: Int32Array
   return { by, hook };
 }
 
-export function loops(g: Graph, adj: { off: Int32Array; vals: Int32Array }, items: Item[], reach: Uint8Array, hooks: readonly string[], out: Pending[], shell = false): void {
+export function loops(g: Graph, adj: { off: Int32Array; vals: Int32Array }, reach: Uint8Array, hooks: readonly string[], out: Pending[], shell = false): void {
   const n = g.names.length;
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);

@@ -7,7 +7,6 @@ import { TABLES } from '../knowledge/commands';
 import { Entry, RuleDocument } from '../syntax/document';
 import { Rule } from '../syntax/rule';
 import { Word } from '../syntax/lexer';
-import { loops } from './chainGraph';
 import { BUILTIN_ANY, Item, Pending } from './records';
 
 // ---------------------------------------------------------------------------------------

@@ -4,9 +4,9 @@
  * are line-oriented, so an edit re-parses only the lines it touched.
  */
 import { TABLES } from '../knowledge/commands';
-import { ListedMark, ListingChain, isListingHeader, parseListedMarks, parseListingChain } from './listing';
+import { isListingHeader, parseListedMarks, parseListingChain } from './listing';
 import { Rule, interpretRule } from './rule';
-import { SampleComment, isSampleComment, parseSampleComment } from './sampleComment';
+import { isSampleComment, parseSampleComment } from './sampleComment';
 import { LexProblem, Word, lexShellLines, splitRestoreLine } from './lexer';
 import { Finding, entryFindings } from './lineFindings';
 
