@@ -1,9 +1,9 @@
 /** address-family: an address of the other family than the file is loaded with (header, name, else majority). */
 import { Entry, RuleDocument } from '../syntax/document';
 import { addrMessage, parsedAddrs } from './addresses';
-import { Item, Pending } from './records';
+import { LineRecord, PendingFinding } from './records';
 
-export function checkFamilies(doc: RuleDocument, entries: Entry[], items: Item[], addrLines: number[], n4: number, n6: number, heads: string[], uriFamily: 0 | 4 | 6, out: Pending[]): void {
+export function checkFamilies(doc: RuleDocument, entries: Entry[], items: LineRecord[], addrLines: number[], n4: number, n6: number, heads: string[], uriFamily: 0 | 4 | 6, out: PendingFinding[]): void {
   if (!addrLines.length) return;
   let family: 0 | 4 | 6 = 0;
   if (doc.format === 'save') {
@@ -21,7 +21,7 @@ export function checkFamilies(doc: RuleDocument, entries: Entry[], items: Item[]
     const f = it.family || family;
     if (!f) continue;
     // save lines only count their addresses: the lines flagged are few, place them with the parse
-    if (!it.addrs && (f === 4 ? it.a6 + it.b4 : it.a4) === 0) continue;
+    if (!it.addrs && (f === 4 ? it.v6Count + it.bracketedV4Count : it.v4Count) === 0) continue;
     const addrs = it.addrs ?? parsedAddrs(doc.lines[entries[idx].line]);
     let group = -1;
     addrs.forEach((a, q) => {

@@ -4,7 +4,7 @@
  * the checks along one chain's rules (unreachable-rule, mark-overwritten). Pure.
  */
 import { TABLES } from '../knowledge/commands';
-import { BUILTIN_ANY, Item, Pending, TERMINAL } from './records';
+import { BUILTIN_ANY, LineRecord, PendingFinding, TERMINAL } from './records';
 
 // ---------------------------------------------------------------------------------------
 // the file-level checks, on chain numbers
@@ -60,7 +60,7 @@ export function group(n: number, keys: number[], vals: number[]): { off: Int32Ar
   return { off, vals: out };
 }
 
-export function checkTable(g: Graph, items: Item[], out: Pending[], shell: boolean, unused: boolean): void {
+export function checkTable(g: Graph, items: LineRecord[], out: PendingFinding[], shell: boolean, unused: boolean): void {
   if (!(g.name in TABLES)) return;
   const n = g.names.length;
   const declared = (c: number) => g.builtin[c] || g.decl[c] >= 0;
@@ -195,7 +195,7 @@ export function reachOrder(g: Graph, hooks: readonly string[]): { by: Int32Array
   return { by, hook };
 }
 
-export function loops(g: Graph, adj: { off: Int32Array; vals: Int32Array }, reach: Uint8Array, hooks: readonly string[], out: Pending[], shell = false): void {
+export function loops(g: Graph, adj: { off: Int32Array; vals: Int32Array }, reach: Uint8Array, hooks: readonly string[], out: PendingFinding[], shell = false): void {
   const n = g.names.length;
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
@@ -313,13 +313,13 @@ export function cyclePath(g: Graph, adj: { off: Int32Array; vals: Int32Array }, 
 }
 
 /** Each chain's rules in order: unreachable rules, mark writes overwritten before any read. */
-export function sequences(g: Graph, items: Item[], out: Pending[]): void {
+export function sequences(g: Graph, items: LineRecord[], out: PendingFinding[]): void {
   const rules = group(g.names.length, g.rChain, g.rItem);
   for (let c = 0; c < g.names.length; c++) {
     if (g.unordered[c]) continue;
     const a0 = rules.off[c];
     const a1 = rules.off[c + 1];
-    let stop: Item | undefined;
+    let stop: LineRecord | undefined;
     let marks = false;
     for (let a = a0; a < a1; a++) {
       const idx = rules.vals[a];
@@ -337,7 +337,7 @@ export function sequences(g: Graph, items: Item[], out: Pending[]): void {
 }
 
 /** Mark writes fully overwritten by a later unconditional write of the chain before anything can read them. */
-export function overwritten(chain: string, rules: Int32Array, items: Item[], out: Pending[]): void {
+export function overwritten(chain: string, rules: Int32Array, items: LineRecord[], out: PendingFinding[]): void {
   for (let a = 0; a < rules.length; a++) {
     const wa = items[rules[a]];
     const ms = wa.marks ?? [];

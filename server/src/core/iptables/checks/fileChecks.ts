@@ -4,7 +4,7 @@
  * checks along one chain's rules (unreachable rules, overwritten mark writes). Pure.
  *
  * Speed: a dump has 150,000 rule lines and this runs on every keystroke. Each entry is
- * reduced once to an `Item` (chain names, targets, a few flags, columns) from its raw line,
+ * reduced once to an `LineRecord` (chain names, targets, a few flags, columns) from its raw line,
  * re-parsing only the few lines that need it (mark rules, plain verdicts). Items are cached
  * per document and matched to the next revision by entry identity (the document keeps the
  * entry objects of lines an edit did not touch): only the touched window is reduced again,
@@ -25,7 +25,7 @@ import { Finding } from '../syntax/lineFindings';
 import { checkFamilies } from './addressFamily';
 import { R, parsedAddrs } from './addresses';
 import { Graph, checkTable } from './chainGraph';
-import { BUILTIN_ANY, Item, Pending, Src, itemOf } from './records';
+import { BUILTIN_ANY, LineRecord, PendingFinding, Anchor, itemOf } from './records';
 import { shellChains } from './scriptOrder';
 
 export interface FlowOptions {
@@ -68,9 +68,9 @@ export interface Cache {
    * see no change.
    */
   entries: Entry[];
-  items: Item[];
+  items: LineRecord[];
   /** The graph pass's findings; undefined when a quick call found them out of date. */
-  pending: Pending[] | undefined;
+  pending: PendingFinding[] | undefined;
   /** The comment line above each table header, as read (the family hint). */
   heads: string[];
   unused: boolean;
@@ -89,8 +89,8 @@ export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding
   const entries = doc.entries;
   if (doc.format === 'listing') return [];
   const old = caches.get(doc);
-  let items: Item[];
-  let pending: Pending[] | undefined;
+  let items: LineRecord[];
+  let pending: PendingFinding[] | undefined;
   let srcs: Entry[] | undefined;
   const heads = tableHeads(doc, entries);
   if (old && doc.format === 'save') {
@@ -100,7 +100,7 @@ export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding
     while (p < max && oe[p] === entries[p]) p++;
     let q = 0;
     while (q < max - p && oe[oe.length - 1 - q] === entries[entries.length - 1 - q]) q++;
-    const fresh: Item[] = [];
+    const fresh: LineRecord[] = [];
     for (let i = p; i < entries.length - q; i++) fresh.push(itemOf(doc, entries[i]));
     const same = oe.length === entries.length && fresh.every((it, k) => sameItem(it, old.items[p + k])) && heads.join('\n') === old.heads.join('\n');
     // the cache is this document's alone: patch its items in place
@@ -133,12 +133,12 @@ export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding
   return out;
 }
 
-export function rangeOf(doc: RuleDocument, e: Entry, it: Item, src: Src, k: number): R | undefined {
+export function rangeOf(doc: RuleDocument, e: Entry, it: LineRecord, src: Anchor, k: number): R | undefined {
   switch (src) {
     case 'chain':
-      return [it.cl, it.cs, it.cl, it.ce];
+      return [it.chainLine, it.chainStart, it.chainLine, it.chainEnd];
     case 'whole':
-      return [0, it.ws, 0, it.we];
+      return [0, it.ruleStart, 0, it.ruleEnd];
     case 'jump': {
       const j = it.jumps?.[k];
       return j && [j.l, j.s, j.l, j.e];
@@ -160,9 +160,9 @@ export function tableHeads(doc: RuleDocument, entries: Entry[]): string[] {
 }
 
 /** The same meaning for the file-level checks, and the same columns (findings keep them). */
-export function sameItem(a: Item, b: Item): boolean {
+export function sameItem(a: LineRecord, b: LineRecord): boolean {
   if (a.k !== b.k || a.table !== b.table || a.chain !== b.chain || a.cmd !== b.cmd || a.policy !== b.policy || a.target !== b.target) return false;
-  if (a.plain !== b.plain || a.opaque !== b.opaque || a.family !== b.family || a.a4 !== b.a4 || a.a6 !== b.a6 || a.b4 !== b.b4) return false;
+  if (a.plain !== b.plain || a.opaque !== b.opaque || a.family !== b.family || a.v4Count !== b.v4Count || a.v6Count !== b.v6Count || a.bracketedV4Count !== b.bracketedV4Count) return false;
   const aj = a.jumps ?? [];
   const bj = b.jumps ?? [];
   if (aj.length !== bj.length) return false;
@@ -173,8 +173,8 @@ export function sameItem(a: Item, b: Item): boolean {
   return true;
 }
 
-export function analyzeItems(doc: RuleDocument, entries: Entry[], items: Item[], heads: string[], unused: boolean, family: 0 | 4 | 6): Pending[] {
-  const out: Pending[] = [];
+export function analyzeItems(doc: RuleDocument, entries: Entry[], items: LineRecord[], heads: string[], unused: boolean, family: 0 | 4 | 6): PendingFinding[] {
+  const out: PendingFinding[] = [];
   const shell = doc.format === 'shell';
   const graphs: Graph[] = [];
   const byName = new Map<string, Graph>();
@@ -207,10 +207,10 @@ export function analyzeItems(doc: RuleDocument, entries: Entry[], items: Item[],
       }
     }
     if (!g) continue;
-    if (it.a4 || it.a6 || it.addrs) {
+    if (it.v4Count || it.v6Count || it.addrs) {
       addrLines.push(i);
-      n4 += it.a4;
-      n6 += it.a6;
+      n4 += it.v4Count;
+      n6 += it.v6Count;
     }
     if (it.chain === undefined) continue;
     const c = g.id(it.chain);

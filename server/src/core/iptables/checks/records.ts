@@ -24,15 +24,15 @@ export interface Jump {
 
 
 /** What one entry means to the file-level checks (one object shape for all: a dump has 150,000). */
-export interface Item {
+export interface LineRecord {
   k: 'table' | 'commit' | 'decl' | 'rule' | 'other';
   /** table name (table items; shell rules: their -t table). */
   table: string | undefined;
   /** The chain a rule is added to / the chain declared / a command's chain, and its place. */
   chain: string | undefined;
-  cl: number;
-  cs: number;
-  ce: number;
+  chainLine: number;
+  chainStart: number;
+  chainEnd: number;
   /** -A (append) or -I (insert) for rules; N (declare) P (policy) X (other command) E (rename). */
   cmd: 'A' | 'I' | 'N' | 'P' | 'X' | 'E' | undefined;
   policy: string | undefined;
@@ -40,8 +40,8 @@ export interface Item {
   /** A built-in target (ACCEPT, MARK, DNAT...). */
   target: string | undefined;
   /** The whole rule (save files: its line without the indentation). */
-  ws: number;
-  we: number;
+  ruleStart: number;
+  ruleEnd: number;
   /** No match at all (a comment aside): every packet that reaches the rule takes it. */
   plain: boolean;
   /** Reads marks (a mark/connmark/socket match) or has a target other than MARK/CONNMARK. */
@@ -51,25 +51,25 @@ export interface Item {
   /** Hook restrictions of its extensions. */
   needs: { ext: string; hooks: string[]; r: R }[] | undefined;
   /** Save files: how many IPv4 / IPv6 addresses its -s/-d name (places found again when needed). */
-  a4: number;
-  a6: number;
+  v4Count: number;
+  v6Count: number;
   /** ... and how many of the IPv4 ones are in IPv6 brackets (`[10.0.0.1]:80`, which iptables refuses). */
-  b4: number;
+  bracketedV4Count: number;
   /** Shell scripts: the addresses themselves, and the program's family. */
   addrs: Addr[] | undefined;
   family: 0 | 4 | 6;
 }
 
-export function mkItem(k: Item['k']): Item {
-  return { k, table: undefined, chain: undefined, cl: 0, cs: 0, ce: 0, cmd: undefined, policy: undefined, jumps: undefined, target: undefined, ws: 0, we: 0, plain: false, opaque: false, marks: undefined, needs: undefined, a4: 0, a6: 0, b4: 0, addrs: undefined, family: 0 };
+export function newRecord(k: LineRecord['k']): LineRecord {
+  return { k, table: undefined, chain: undefined, chainLine: 0, chainStart: 0, chainEnd: 0, cmd: undefined, policy: undefined, jumps: undefined, target: undefined, ruleStart: 0, ruleEnd: 0, plain: false, opaque: false, marks: undefined, needs: undefined, v4Count: 0, v6Count: 0, bracketedV4Count: 0, addrs: undefined, family: 0 };
 }
 
 /** Where on its item a finding sits: read again from the item when it is shown (typing moves columns). */
-export type Src = 'chain' | 'jump' | 'whole' | 'need' | 'mark' | 'addr';
+export type Anchor = 'chain' | 'jump' | 'whole' | 'need' | 'mark' | 'addr';
 
-export interface Pending {
+export interface PendingFinding {
   idx: number;
-  src: Src;
+  src: Anchor;
   /** which jump, need, mark or address */
   k: number;
   code: IptablesCode;
@@ -84,20 +84,20 @@ export const MARKISH = /(?:^|\s)(?:-[jgm]|--jump|--goto|--match)[\s=]+"?(?:MARK|
 export const PLAIN = /^\s*(?:\[\d+:\d+\]\s+)?-[AI]\s+\S+\s+(?:-m\s+comment\s+--comment\s+(?:"(?:[^"\\]|\\.)*"|[^\s"]+)\s+)?(?:-j\s+(?:ACCEPT|DROP|RETURN|REJECT(?:\s+--reject-with\s+\S+)?)|-g\s+\S+)\s*$/;
 /** An -I rule line, in getopt's spellings too (`-IINPUT`, `--ins INPUT`, `--insert=INPUT`). */
 export const INSERT = /^\s*(?:\[\d+:\d+\]\s+)?(?:-I|--i(?:n(?:s(?:e(?:r(?:t)?)?)?)?)?(?=[\s=]))/;
-export function itemOf(doc: RuleDocument, e: Entry): Item {
+export function itemOf(doc: RuleDocument, e: Entry): LineRecord {
   switch (e.k) {
     case 'table': {
-      const it = mkItem('table');
+      const it = newRecord('table');
       it.table = e.name.text;
       return it;
     }
     case 'commit':
-      return mkItem('commit');
+      return newRecord('commit');
     case 'chain': {
-      const it = mkItem('decl');
+      const it = newRecord('decl');
       it.chain = e.name.text;
-      it.cs = e.name.s;
-      it.ce = e.name.e;
+      it.chainStart = e.name.s;
+      it.chainEnd = e.name.e;
       it.cmd = 'N';
       it.policy = e.policy && e.policy.text !== '-' ? e.policy.text : undefined;
       return it;
@@ -109,11 +109,11 @@ export function itemOf(doc: RuleDocument, e: Entry): Item {
       return it;
     }
     default:
-      return mkItem('other');
+      return newRecord('other');
   }
 }
 
-export function needsOf(e: Entry, it: Item): void {
+export function needsOf(e: Entry, it: LineRecord): void {
   for (const f of e.findings ?? []) {
     if (f.needs?.hooks) (it.needs ??= []).push({ ext: f.needs.ext, hooks: f.needs.hooks, r: [f.line, f.s, f.endLine, f.e] });
   }
@@ -121,30 +121,30 @@ export function needsOf(e: Entry, it: Item): void {
 
 export const scratch: LineRef[] = [];
 
-export function saveRuleItem(line: string, e: Entry): Item {
+export function saveRuleItem(line: string, e: Entry): LineRecord {
   const refs = scratch;
   refs.length = 0;
   scanSaveRuleLine(line, refs);
-  const it = mkItem('rule');
+  const it = newRecord('rule');
   let hasTarget = false;
   let terminal = false;
   for (const r of refs) {
     switch (r.kind) {
       case 'rule':
         it.chain = r.name;
-        it.cs = r.s;
-        it.ce = r.e;
+        it.chainStart = r.s;
+        it.chainEnd = r.e;
         break;
       case 'declare':
         it.chain = r.name;
-        it.cs = r.s;
-        it.ce = r.e;
+        it.chainStart = r.s;
+        it.chainEnd = r.e;
         it.cmd = it.cmd === 'X' ? 'E' : 'N';
         break;
       case 'command':
         it.chain = r.name;
-        it.cs = r.s;
-        it.ce = r.e;
+        it.chainStart = r.s;
+        it.chainEnd = r.e;
         it.cmd = r.policy !== undefined ? 'P' : 'X';
         if (r.policy !== undefined) it.policy = r.policy;
         break;
@@ -166,8 +166,8 @@ export function saveRuleItem(line: string, e: Entry): Item {
   while (s < line.length && (line.charCodeAt(s) === 32 || line.charCodeAt(s) === 9)) s++;
   let end = line.length;
   while (end > s && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9 || line.charCodeAt(end - 1) === 13)) end--;
-  it.ws = s;
-  it.we = end;
+  it.ruleStart = s;
+  it.ruleEnd = end;
   if (MARKISH.test(line)) {
     const full = parseSaveLine(line, 0);
     if (full && full.k === 'rule') {
@@ -181,10 +181,10 @@ export function saveRuleItem(line: string, e: Entry): Item {
     it.plain = terminal && PLAIN.test(line);
   }
   for (const a of rawAddrs(line)) {
-    if (a.fam === 6) it.a6++;
+    if (a.fam === 6) it.v6Count++;
     else {
-      it.a4++;
-      if (a.bracket) it.b4++;
+      it.v4Count++;
+      if (a.bracket) it.bracketedV4Count++;
     }
   }
   needsOf(e, it);
@@ -192,10 +192,10 @@ export function saveRuleItem(line: string, e: Entry): Item {
 }
 
 /** The item of a parsed rule (shell scripts, and save lines that need the parse). */
-export function ruleItem(rule: Rule, family: 4 | 6, table: string): Item {
+export function ruleItem(rule: Rule, family: 4 | 6, table: string): LineRecord {
   const refs: LineRef[] = [];
   ruleRefs(rule, refs);
-  const it = mkItem('rule');
+  const it = newRecord('rule');
   it.table = table;
   it.family = family;
   const c = rule.command;
@@ -204,15 +204,15 @@ export function ruleItem(rule: Rule, family: 4 | 6, table: string): Item {
     it.cmd = kind === 'append' ? 'A' : kind === 'insert' ? 'I' : kind === 'new' ? 'N' : kind === 'policy' ? 'P' : kind === 'rename' ? 'E' : 'X';
     if (c.chain && !c.chain.unknown) {
       it.chain = c.chain.text;
-      it.cl = c.chain.l;
-      it.cs = c.chain.s;
-      it.ce = c.chain.e;
+      it.chainLine = c.chain.l;
+      it.chainStart = c.chain.s;
+      it.chainEnd = c.chain.e;
     }
     if (kind === 'policy' && c.extra[0]) it.policy = c.extra[0].text;
     // a script command's 'whole' range: its command word (`-X` of a bare -X)
     if (c.word.l === 0) {
-      it.ws = c.word.s;
-      it.we = c.word.e;
+      it.ruleStart = c.word.s;
+      it.ruleEnd = c.word.e;
     }
   }
   let opaque = false;

@@ -7,7 +7,7 @@ import { TABLES } from '../knowledge/commands';
 import { Entry, RuleDocument } from '../syntax/document';
 import { Rule } from '../syntax/rule';
 import { Word } from '../syntax/lexer';
-import { BUILTIN_ANY, Item, Pending } from './records';
+import { BUILTIN_ANY, LineRecord, PendingFinding } from './records';
 
 // ---------------------------------------------------------------------------------------
 // shell scripts: which chains exist when each command runs
@@ -91,7 +91,7 @@ export interface ShellNow {
  * and -X of a chain that still holds rules or is jumped to: the kernel refuses it
  * (CHAIN_DEL failed (Device or resource busy)); a bare -X when any chain is so.
  */
-export function liveRules(sn: ShellNow, e: Extract<Entry, { k: 'rule' }>, c: NonNullable<Rule['command']>, top: boolean, idx: number, w: Word | undefined, renameFails: boolean, ipt: string, table: string, it: Item, out: Pending[]): boolean {
+export function liveRules(sn: ShellNow, e: Extract<Entry, { k: 'rule' }>, c: NonNullable<Rule['command']>, top: boolean, idx: number, w: Word | undefined, renameFails: boolean, ipt: string, table: string, it: LineRecord, out: PendingFinding[]): boolean {
   const kind = c.spec.kind;
   const chain = c.chain && !c.chain.unknown ? c.chain.text : undefined;
   const forget = () => {
@@ -189,7 +189,7 @@ export function liveRules(sn: ShellNow, e: Extract<Entry, { k: 'rule' }>, c: Non
  * loop, and a deletion counts only there too; a name or table that is a shell expansion, or
  * an iptables-restore in the script, turns the checks it could affect off.
  */
-export function shellChains(doc: RuleDocument, entries: Entry[], items: Item[], unused: boolean, out: Pending[]): void {
+export function shellChains(doc: RuleDocument, entries: Entry[], items: LineRecord[], unused: boolean, out: PendingFinding[]): void {
   const restore = doc.lines.some((l) => /^[^#]*\bip6?tables(?:-legacy|-nft)?-(?:restore|apply)\b/.test(l));
   const tables = new Map<string, ShellTable>();
   const unknownTable = [false, false];
