@@ -83,6 +83,10 @@ export interface NftStatement extends Span {
   kind: 'verdict' | 'match' | 'set' | 'vmap' | 'stmt' | 'unknown';
   /** Whether nft counts it as terminal (a verdict, reject, nat, queue). */
   terminal: boolean;
+  /** For a match or set statement: the selector's words (`ip6 saddr`, `meta nfproto`). */
+  selector?: string;
+  /** For a match or set statement: the value's text and range. */
+  value?: Span & { text: string };
 }
 
 export interface NftRule extends Span {
@@ -193,4 +197,6 @@ export interface NftFile {
   problems: SyntaxProblem[];
   /** Start offset of each line (for offset/position conversion). */
   lineStarts: number[];
+  /** Files read through includes (when the caller resolves them), in include order. */
+  included?: { path: string; file: NftFile }[];
 }

@@ -319,7 +319,7 @@ export function lex(text: string): LexResult {
     }
     // candidates for the longest match
     let best = 0;
-    let kind: TokKind = 'junk';
+    let kind = 'junk' as TokKind;
     let value: string | undefined;
     const consider = (len: number, k: TokKind, v?: string): void => {
       if (len > best) {

@@ -116,6 +116,9 @@ const COMMANDS: ReadonlySet<string> = new Set([
 
 const OBJECT_WORDS: ReadonlySet<string> = new Set(['counter', 'quota', 'limit', 'secmark', 'synproxy']);
 
+/** How a finding names what a newer nft accepts. */
+export const NEWER = 'nft releases after 1.0.6 accept it';
+
 class Bail {
   constructor(readonly stopAtBrace = true) {}
 }
@@ -418,8 +421,7 @@ class Parser {
           if (d.kind === 'undefine') this.scopes[this.scopes.length - 1].delete(d.name.name);
           else this.scopes[this.scopes.length - 1].add(d.name.name);
         }
-        (this.out as NftFile & { included?: { path: string; file: NftFile }[] }).included ??= [];
-        (this.out as NftFile & { included?: { path: string; file: NftFile }[] }).included!.push({ path: p.value, file: sub.out });
+        (this.out.included ??= []).push({ path: p.value, file: sub.out });
       }
     }
   }
@@ -935,9 +937,13 @@ class Parser {
         }
         return;
       }
-      case 'timeout':
       case 'gc-interval':
+      case 'timeout':
       case 'size': {
+        if (w === 'gc-interval' && set.kind === 'map') {
+          this.problem(t, `syntax error, unexpected gc-interval (${NEWER} in a map)`);
+          throw new Bail();
+        }
         this.next();
         const v = this.peek();
         if (v.kind !== 'number' && v.kind !== 'string') this.unexpected(v);
@@ -1201,13 +1207,26 @@ class Parser {
   }
 
   private exprStatement(ctx: Ctx, t: Token, mk: (kind: NftStatement['kind']) => NftStatement): NftStatement {
+    const lhsStart = this.i;
     const done = this.lhsExpr(ctx);
     if (done) return mk('stmt');
+    const selector = this.toks
+      .slice(lhsStart, Math.min(this.i, lhsStart + 2))
+      .map((k) => k.text)
+      .join(' ');
+    const withValue = (kind: NftStatement['kind'], v: Token): NftStatement => {
+      const st = mk(kind);
+      st.selector = selector;
+      const last = this.prev();
+      st.value = { ...spanOf(v, last), text: this.text.slice(v.s, last.e) };
+      return st;
+    };
     const o = this.peek();
     if (this.isKw(o, 'set')) {
       this.next();
+      const v = this.peek();
       this.valueExpr(ctx);
-      return mk('set');
+      return withValue('set', v);
     }
     if (this.isKw(o, 'vmap')) {
       this.next();
@@ -1223,7 +1242,7 @@ class Parser {
     if (this.stmtEnd(v)) this.unexpected(v);
     this.valueExpr(ctx);
     void t;
-    return mk('match');
+    return withValue('match', v);
   }
 
   /** Consumes option words (and their values) of a statement. */
@@ -1405,7 +1424,13 @@ class Parser {
           break;
         }
         const r = this.peek();
-        if (r.kind !== 'string') this.unexpected(r);
+        if (!(this.isKw(r, 'type') || this.isKw(r, 'oif') || this.isKw(r, 'oifname'))) {
+          if (this.isKw(r, 'check')) {
+            this.problem(r, `syntax error, unexpected string, expecting type or oif or oifname (${NEWER}: \`fib ... check\`; 1.0.6 spells it \`oif\`)`);
+            throw new Bail();
+          }
+          this.unexpected(r, 'type or oif or oifname');
+        }
         this.next();
         return false;
       }

@@ -1,0 +1,237 @@
+/**
+ * What nft 1.0.6 refuses when it evaluates a parsed file (or the kernel refuses when nft -c
+ * sends it): undefined names, base chain headers, policies, statements after a verdict,
+ * family mismatches and values out of range. Each check fires only where nft certainly
+ * refuses; the facts were measured with `nft -c` in a private namespace.
+ */
+import type { Finding } from '../findings';
+import type { NftChain, NftFile, Span } from './ast';
+import type { NftCode } from './codes';
+import { NFT_CODE_SEVERITY } from './codes';
+import { CHAIN_TYPES, ChainType, FAMILY_HOOKS, HOOKS, Hook, TYPE_HOOKS, priorityNameNewer, priorityNamesFor } from './knowledge';
+import { NEWER } from './parser';
+
+export interface CheckContext {
+  /** Whether some include could not be read: names it may define are not judged. */
+  unresolvedIncludes: boolean;
+  /** Declarations of included files (tables, chains, sets), merged into the symbol tables. */
+  included?: NftFile[];
+}
+
+export function finding(code: NftCode, sp: Span, message: string): Finding {
+  return { code, severity: NFT_CODE_SEVERITY[code], message, line: sp.line, s: sp.col, endLine: sp.endLine, e: sp.endCol };
+}
+
+const key = (family: string, table: string): string => `${family} ${table}`;
+
+/** The names a file (and its includes) declares, per table. */
+export interface NftSymbols {
+  tables: Set<string>;
+  chains: Map<string, Set<string>>;
+  sets: Map<string, Set<string>>;
+  baseChains: Set<string>;
+}
+
+export function symbolsOf(files: NftFile[]): NftSymbols {
+  const sym: NftSymbols = { tables: new Set(), chains: new Map(), sets: new Map(), baseChains: new Set() };
+  const add = (m: Map<string, Set<string>>, k: string, n: string): void => {
+    let s = m.get(k);
+    if (!s) m.set(k, (s = new Set()));
+    s.add(n);
+  };
+  for (const f of files) {
+    for (const t of f.tables) if (t.command !== 'delete' && t.command !== 'destroy') sym.tables.add(key(t.family, t.name.name));
+    for (const c of f.chains) {
+      add(sym.chains, key(c.family, c.table.name), c.name.name);
+      if (c.typeLine) sym.baseChains.add(`${key(c.family, c.table.name)} ${c.name.name}`);
+    }
+    for (const s of f.sets) add(sym.sets, key(s.family, s.table.name), s.name.name);
+  }
+  return sym;
+}
+
+export function checkFile(file: NftFile, ctx: CheckContext): Finding[] {
+  const out: Finding[] = [];
+  for (const p of file.problems) {
+    const f = finding((p.code as NftCode) ?? 'nft-syntax', p, p.message);
+    if (p.severity) f.severity = p.severity;
+    out.push(f);
+  }
+  const sym = symbolsOf([file, ...(ctx.included ?? [])]);
+  const soft = ctx.unresolvedIncludes;
+
+  // references
+  for (const r of file.refs) {
+    if (r.kind === 'var') {
+      if ((r as { defined?: boolean }).defined === false) {
+        const f = finding('nft-undefined-variable', r.name, `unknown identifier '${r.name.name}'`);
+        if (soft) f.severity = 'warning';
+        out.push(f);
+      }
+      continue;
+    }
+    if (!r.family || !r.table) continue;
+    const k = key(r.family, r.table);
+    if (!sym.tables.has(k)) continue; // the table comes from elsewhere: not judged here
+    if (r.kind === 'chain') {
+      if (!sym.chains.get(k)?.has(r.name.name)) {
+        const f = finding(
+          'nft-undefined-chain',
+          r.name,
+          `Could not process rule: No such file or directory: table ${r.family} ${r.table} has no chain '${r.name.name}'`,
+        );
+        if (soft) f.severity = 'warning';
+        out.push(f);
+      }
+    } else if (r.kind === 'set') {
+      if (!sym.sets.get(k)?.has(r.name.name)) {
+        const f = finding('nft-undefined-set', r.name, `No such file or directory: table ${r.family} ${r.table} has no set or map '${r.name.name}'`);
+        if (soft) f.severity = 'warning';
+        out.push(f);
+      }
+    }
+  }
+
+  // commands that add to a table the file does not create
+  const warned = new Set<string>();
+  const needTable = (family: string, table: { name: string } & Span | undefined): void => {
+    if (!table) return;
+    const k = key(family, table.name);
+    if (sym.tables.has(k) || warned.has(k)) return;
+    warned.add(k);
+    out.push(
+      finding(
+        'nft-undefined-table',
+        table,
+        `Table ${family} ${table.name} is not created in this file: nft refuses this unless it already exists (No such file or directory)`,
+      ),
+    );
+  };
+  for (const c of file.chains) if (c.command) needTable(c.family, c.table);
+  for (const r of file.rules) if (r.command) needTable(r.family, r.table);
+  for (const s of file.sets) if (s.command) needTable(s.family, s.table);
+
+  // chains
+  const seenPolicy = new Set<string>();
+  for (const c of file.chains) chainChecks(c, sym, out, seenPolicy);
+
+  // rules
+  for (const r of file.rules) {
+    let terminal = false;
+    for (const st of r.statements) {
+      if (terminal) {
+        out.push(finding('nft-after-terminal', st, 'Statement after terminal statement has no effect'));
+        break;
+      }
+      if (st.terminal) terminal = true;
+      const sel = st.selector;
+      if (!sel) continue;
+      const w0 = sel.split(' ')[0];
+      if ((r.family === 'ip' && w0 === 'ip6') || (r.family === 'ip6' && w0 === 'ip')) {
+        if (st.kind === 'match' || st.kind === 'set') {
+          out.push(finding('nft-family-mismatch', st, `conflicting protocols specified: ${r.family} vs. ${w0}`));
+          continue;
+        }
+      }
+      if ((r.family === 'ip' || r.family === 'ip6') && sel === 'meta nfproto') {
+        out.push(finding('nft-family-mismatch', st, 'meta nfproto is only useful in the inet family'));
+        continue;
+      }
+      if (st.kind === 'match' && st.value) valueChecks(sel, st.value, out);
+    }
+  }
+  return out;
+}
+
+const PORT_SELECTORS = /^(tcp|udp|udplite|sctp|dccp|th) (sport|dport)$/;
+
+function valueChecks(sel: string, v: Span & { text: string }, out: Finding[]): void {
+  const text = v.text;
+  if (PORT_SELECTORS.test(sel)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(text);
+    if (m) {
+      const a = Number(m[1]);
+      const b = m[2] !== undefined ? Number(m[2]) : undefined;
+      if (a > 65535 || (b !== undefined && b > 65535)) {
+        out.push(finding('nft-value-range', v, 'Service out of range'));
+        return;
+      }
+      if (b !== undefined && b < a) out.push(finding('nft-value-range', v, 'Range has zero or negative size'));
+    }
+    return;
+  }
+  if (/^ip (saddr|daddr)$/.test(sel)) {
+    const m = /^\d{1,3}(?:\.\d{1,3}){3}\/(\d+)$/.exec(text);
+    if (m && Number(m[1]) > 32) out.push(finding('nft-value-range', v, `Prefix length ${Number(m[1])} is invalid for type of 32 bits width`));
+    return;
+  }
+  if (/^ip6 (saddr|daddr)$/.test(sel)) {
+    const m = /^[0-9a-fA-F:.]+\/(\d+)$/.exec(text);
+    if (m && Number(m[1]) > 128) out.push(finding('nft-value-range', v, `Prefix length ${Number(m[1])} is invalid for type of 128 bits width`));
+    return;
+  }
+  if (sel === 'meta mark' || sel === 'ct mark' || sel === 'mark') {
+    const m = /^(0[xX][0-9a-fA-F]+|\d+)\/(0[xX][0-9a-fA-F]+|\d+)$/.exec(text);
+    if (m) {
+      const n = Number(m[2]);
+      if (n > 32) {
+        out.push(
+          finding(
+            'nft-value-range',
+            v,
+            `Prefix length ${n} is invalid for type of 32 bits width (iptables' value/mask: in nft write \`mark and ${m[2]} == ${m[1]}\`)`,
+          ),
+        );
+      }
+    }
+  }
+}
+
+function chainChecks(c: NftChain, sym: NftSymbols, out: Finding[], seenPolicy: Set<string>): void {
+  const family = c.family;
+  const ck = `${family} ${c.table.name} ${c.name.name}`;
+  if (c.policy && !c.typeLine && !sym.baseChains.has(ck) && !seenPolicy.has(ck)) {
+    seenPolicy.add(ck);
+    out.push(finding('nft-policy-regular', c.policy, 'Could not process rule: Operation not supported: a policy needs a base chain (type ... hook ... priority ...)'));
+  }
+  if (!c.typeLine || !c.type || !c.hook) return;
+  const type = c.type.name;
+  const hook = c.hook.name;
+  if (!(CHAIN_TYPES as readonly string[]).includes(type)) {
+    out.push(finding('nft-chain-type', c.type, 'unknown chain type'));
+    return;
+  }
+  if (!(HOOKS as readonly string[]).includes(hook)) {
+    out.push(finding('nft-chain-hook', c.hook, 'unknown chain hook'));
+    return;
+  }
+  if (!FAMILY_HOOKS[family].includes(hook as Hook)) {
+    out.push(finding('nft-chain-hook', c.hook, `The ${family} family does not support this hook`));
+    return;
+  }
+  const hooks = TYPE_HOOKS[type as ChainType][family];
+  if (!hooks) {
+    out.push(finding('nft-type-hook', c.type, `Could not process rule: No such file or directory: the kernel has no ${type} chains in the ${family} family`));
+  } else if (!hooks.includes(hook as Hook)) {
+    out.push(finding('nft-type-hook', c.name, `Could not process rule: Operation not supported: a ${type} chain cannot use the ${hook} hook in the ${family} family`));
+  }
+  if ((family === 'netdev' || (family === 'inet' && hook === 'ingress')) && !c.device) {
+    out.push(finding('nft-device', c.typeLine, "Missing `device' in this chain definition"));
+  }
+  const p = c.priority;
+  if (p?.name) {
+    const names = priorityNamesFor(family, hook);
+    if (!names.includes(p.name.name)) {
+      const newer = priorityNameNewer(family, p.name.name);
+      const known = ['raw', 'mangle', 'dstnat', 'filter', 'security', 'srcnat', 'out'].includes(p.name.name);
+      const hint = names.length ? ` (here: ${names.join(', ')}, or a number)` : '';
+      out.push(
+        finding(
+          'nft-priority',
+          p,
+          `invalid priority expression value in this context.${hint}${newer && known ? ` ${NEWER} in this hook.` : ''}`,
+        ),
+      );
+    }
+  }
+}
