@@ -85,8 +85,10 @@ export interface NftStatement extends Span {
   terminal: boolean;
   /** For a match or set statement: the selector's words (`ip6 saddr`, `meta nfproto`). */
   selector?: string;
-  /** For a match or set statement: the value's text and range. */
+  /** For a match or set statement: the value's text and range (for nat statements: the `to` value). */
   value?: Span & { text: string };
+  /** Expressions inside it that select like a match (the key of `update @set { ip saddr ... }`). */
+  inner?: NftStatement[];
 }
 
 export interface NftRule extends Span {

@@ -124,11 +124,17 @@ export function checkFile(file: NftFile, ctx: CheckContext): Finding[] {
         break;
       }
       if (st.terminal) terminal = true;
+      for (const x of st.inner ?? []) {
+        const w = x.selector?.split(' ')[0];
+        if ((r.family === 'ip' && w === 'ip6') || (r.family === 'ip6' && w === 'ip')) {
+          out.push(finding('nft-family-mismatch', x, `conflicting protocols specified: ${r.family} vs. ${w}`));
+        }
+      }
       const sel = st.selector;
       if (!sel) continue;
       const w0 = sel.split(' ')[0];
       if ((r.family === 'ip' && w0 === 'ip6') || (r.family === 'ip6' && w0 === 'ip')) {
-        if (st.kind === 'match' || st.kind === 'set') {
+        if (st.kind === 'match' || st.kind === 'set' || st.kind === 'vmap') {
           out.push(finding('nft-family-mismatch', st, `conflicting protocols specified: ${r.family} vs. ${w0}`));
           continue;
         }
@@ -138,6 +144,10 @@ export function checkFile(file: NftFile, ctx: CheckContext): Finding[] {
         continue;
       }
       if (st.kind === 'match' && st.value) valueChecks(sel, st.value, out);
+      else if (st.kind === 'stmt' && st.value && /^(snat|dnat|redirect|masquerade|tproxy)$/.test(sel)) {
+        const m = /:(\d+)(?:-(\d+))?$/.exec(st.value.text);
+        if (m && (Number(m[1]) > 65535 || (m[2] !== undefined && Number(m[2]) > 65535))) out.push(finding('nft-value-range', st.value, 'Service out of range'));
+      }
     }
   }
   return out;

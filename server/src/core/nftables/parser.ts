@@ -114,7 +114,31 @@ const COMMANDS: ReadonlySet<string> = new Set([
   'import',
 ]);
 
+/** Words that open a declaration in a table block (never an item of an object block). */
+const DECLARATIONS: ReadonlySet<string> = new Set(['table', 'chain', 'set', 'map', 'flowtable', 'counter', 'quota', 'limit', 'synproxy', 'ct', 'define', 'redefine', 'undefine', 'include']);
+
+/** What delete/flush/list/reset/... may name. */
+const COMMAND_OBJECTS: ReadonlySet<string> = new Set(
+  (
+    'table tables chain chains rule rules set sets map maps element flowtable flowtables ruleset counter counters ' +
+    'quota quotas limit limits secmark secmarks synproxy synproxys ct meter meters hooks helpers'
+  ).split(' '),
+);
+
 const OBJECT_WORDS: ReadonlySet<string> = new Set(['counter', 'quota', 'limit', 'secmark', 'synproxy']);
+
+/** Selector keywords that are never a value on their own. */
+const SELECTOR_ONLY: ReadonlySet<string> = new Set(['ct', 'meta', 'fib', 'numgen', 'jhash', 'symhash', 'osf', 'socket', 'ipsec', 'exthdr', 'th']);
+
+function rangeValue(t: Token): bigint | undefined {
+  if (t.kind === 'number') return parseNum(t.text);
+  if (t.kind === 'string' && /^\d{1,3}(\.\d{1,3}){3}$/.test(t.text)) {
+    const p = t.text.split('.').map(Number);
+    if (p.some((x) => x > 255)) return undefined;
+    return BigInt(((p[0] << 24) >>> 0) + (p[1] << 16) + (p[2] << 8) + p[3]);
+  }
+  return undefined;
+}
 
 /** How a finding names what a newer nft accepts. */
 export const NEWER = 'nft releases after 1.0.6 accept it';
@@ -313,7 +337,7 @@ class Parser {
   }
 
   /** Skips a balanced `{...}` or `(...)` group, recording the references inside. */
-  private skipGroup(ctx: Ctx): Span {
+  private skipGroup(ctx: Ctx, noNewline = false): Span {
     const open = this.next();
     const close = open.text === '{' ? '}' : ')';
     const openText = open.text;
@@ -321,6 +345,12 @@ class Parser {
     for (;;) {
       const t = this.peek();
       if (t.kind === 'eof') this.unexpected(t);
+      if (noNewline && t.kind === 'newline') this.unexpected(t, `'}'`);
+      if (this.isP(t, '-')) {
+        // a minus opens no value (only ranges `1-2` and priorities use it)
+        const p = this.prev();
+        if (p.kind === 'punct' && ['{', ',', ':', '(', '='].includes(p.text)) this.unexpected(t);
+      }
       if (this.isP(t, openText)) depth++;
       else if (this.isP(t, close)) {
         depth--;
@@ -453,7 +483,12 @@ class Parser {
     for (;;) {
       const t = this.peek();
       if (t.kind === 'eof' || this.isSep(t) || this.isP(t, '}')) break;
-      if (this.isP(t, '{') || this.isP(t, '(')) {
+      if (this.isP(t, '{')) {
+        this.setList(ctx);
+        last = this.prev();
+        continue;
+      }
+      if (this.isP(t, '(')) {
         this.skipGroup(ctx);
         last = this.prev();
         continue;
@@ -514,6 +549,7 @@ class Parser {
     // delete, flush, list, ...: recorded, checked no further
     const objTok = this.peek();
     const object = objTok.kind === 'string' ? objTok.text : '';
+    if (!['describe', 'monitor', 'export', 'import'].includes(command) && !COMMAND_OBJECTS.has(object)) this.unexpected(objTok);
     let family: Family | undefined;
     let table: NftName | undefined;
     let name: NftName | undefined;
@@ -608,7 +644,7 @@ class Parser {
         const sn = this.identOrVar(ctx);
         this.out.refs.push({ kind: 'set', name: sn, span: sn, family: f.family, table: tn.name, via: '@' });
         if (!this.isP(this.peek(), '{')) this.unexpected(this.peek(), "'{'");
-        this.skipGroup(ctx);
+        this.setList(ctx);
         return;
       }
       case 'flowtable': {
@@ -616,9 +652,8 @@ class Parser {
         const ft = { family: f.family, table: tn, name: fn, span: spanOf(start, this.prev()), command, devices: [] as NftName[] };
         this.out.flowtables.push(ft);
         if (this.isP(this.peek(), '{')) {
-          const g = this.skipGroup(ctx);
+          this.looseBlock(ctx);
           ft.span = spanOf(start, this.prev());
-          void g;
         }
         return;
       }
@@ -637,11 +672,39 @@ class Parser {
       const t = this.peek();
       if (t.kind === 'eof' || this.isSep(t) || this.isP(t, '}')) return;
       if (this.isP(t, '{')) {
-        this.skipGroup(ctx);
+        if (this.prev().kind === 'punct' && this.prev().text === '=') this.setList(ctx);
+        else this.looseBlock(ctx);
         continue;
       }
       this.next();
     }
+  }
+
+  /**
+   * The block of a flowtable or a stateful object: items nft checks in detail are read
+   * loosely, but each needs its separator and none may open a declaration.
+   */
+  private looseBlock(ctx: Ctx): void {
+    this.next();
+    this.block(() => {
+      const t = this.peek();
+      if (t.kind === 'string' && DECLARATIONS.has(t.text)) this.unexpected(t);
+      for (;;) {
+        const x = this.peek();
+        if (x.kind === 'eof' || this.isSep(x) || this.isP(x, '}')) return;
+        if (this.isP(x, '{')) {
+          if (this.isP(this.prev(), '=')) this.setList(ctx);
+          else this.unexpected(x);
+          continue;
+        }
+        if (this.isP(x, '$')) {
+          this.next();
+          this.varRef(x, ctx);
+          continue;
+        }
+        this.next();
+      }
+    });
   }
 
   // ---------------------------------------------------------------- table block
@@ -722,7 +785,7 @@ class Parser {
         const ft = { family: table.family, table: table.name, name: nameOf(n), span: spanOf(t, n), devices: [] as NftName[] };
         this.out.flowtables.push(ft);
         if (!this.isP(this.peek(), '{')) this.unexpected(this.peek(), "'{'");
-        this.skipGroup(ctx);
+        this.looseBlock(ctx);
         ft.span = spanOf(t, this.prev());
         return;
       }
@@ -744,7 +807,7 @@ class Parser {
         const obj = { objType, family: table.family, table: table.name, name: nameOf(n), span: spanOf(t, n) };
         this.out.objects.push(obj);
         if (!this.isP(this.peek(), '{')) this.unexpected(this.peek(), "'{'");
-        this.skipGroup(ctx);
+        this.looseBlock(ctx);
         obj.span = spanOf(t, this.prev());
         return;
       }
@@ -930,7 +993,9 @@ class Parser {
         this.next();
         for (;;) {
           const f = this.peek();
-          if (f.kind !== 'string') this.unexpected(f, 'string');
+          if (!(f.kind === 'string' && ['constant', 'interval', 'dynamic', 'timeout'].includes(f.text))) {
+            this.unexpected(f, 'constant or interval or dynamic or timeout');
+          }
           set.flags.push(nameOf(this.next()));
           if (!this.isP(this.peek(), ',')) break;
           this.next();
@@ -982,7 +1047,7 @@ class Parser {
           return;
         }
         if (!this.isP(g, '{')) this.unexpected(g, "'{'");
-        set.elements = this.skipGroup(ctx);
+        set.elements = this.setList(ctx);
         return;
       }
       case 'include':
@@ -1079,10 +1144,23 @@ class Parser {
           this.next();
           this.words(ctx, ['flags', 'num', 'to', 'bypass', 'fanout']);
           return mk('stmt');
-        case 'counter':
+        case 'counter': {
           this.next();
-          this.words(ctx, ['name', 'packets', 'bytes']);
+          const a = this.peek();
+          if (this.isKw(a, 'name')) {
+            this.next();
+            this.valueExpr(ctx);
+          } else if (this.isKw(a, 'packets')) {
+            this.next();
+            if (this.peek().kind !== 'number') this.unexpected(this.peek(), 'number');
+            this.next();
+            if (!this.isKw(this.peek(), 'bytes')) this.unexpected(this.peek(), 'bytes');
+            this.next();
+            if (this.peek().kind !== 'number') this.unexpected(this.peek(), 'number');
+            this.next();
+          }
           return mk('stmt');
+        }
         case 'log':
           this.next();
           this.words(ctx, ['prefix', 'level', 'group', 'snaplen', 'queue-threshold', 'flags', 'all', 'tcp', 'ip', 'sequence', 'options', 'skuid', 'ether']);
@@ -1124,9 +1202,12 @@ class Parser {
           this.next();
           const a = this.peek();
           if ((this.isKw(a, 'ip') || this.isKw(a, 'ip6')) && this.isKw(this.peek(1), 'to')) this.next();
+          let natValue: (Span & { text: string }) | undefined;
           if (this.isKw(this.peek(), 'to')) {
             this.next();
+            const v = this.peek();
             this.valueExpr(ctx);
+            natValue = { ...spanOf(v, this.prev()), text: this.text.slice(v.s, this.prev().e) };
           } else if (kw === 'snat' || kw === 'dnat') {
             // `snat 1.2.3.4`, `dnat tcp dport map {...}` (no `to`): older syntax nft still takes
             const v = this.peek();
@@ -1137,7 +1218,12 @@ class Parser {
             this.valueExpr(ctx);
           }
           this.words(ctx, ['random', 'persistent', 'fully-random', 'port']);
-          return mk('stmt');
+          const st = mk('stmt');
+          if (natValue) {
+            st.selector = kw;
+            st.value = natValue;
+          }
+          return st;
         }
         case 'notrack':
           this.next();
@@ -1170,8 +1256,34 @@ class Parser {
           this.next();
           this.setRef(at, ctx);
           if (!this.isP(this.peek(), '{')) this.unexpected(this.peek(), "'{'");
-          this.skipGroup(ctx);
-          return mk('stmt');
+          this.next();
+          // one element: a key expression, a map value, statements; all on one line
+          const k = this.peek();
+          const kStart = this.i;
+          this.lhsExpr(ctx);
+          const inner: NftStatement = {
+            ...spanOf(k, this.prev()),
+            keyword: k.text,
+            kind: 'match',
+            terminal: false,
+            selector: this.toks.slice(kStart, Math.min(this.i, kStart + 2)).map((x) => x.text).join(' '),
+          };
+          this.elementOptions(ctx);
+          if (this.isP(this.peek(), ':')) {
+            this.next();
+            this.valueExpr(ctx);
+            this.elementOptions(ctx);
+          }
+          for (;;) {
+            const n = this.peek();
+            if (this.isP(n, '}')) break;
+            if (n.kind === 'newline' || n.kind === 'eof') this.unexpected(n, "'}'");
+            this.statement(ctx);
+          }
+          this.next();
+          const st = mk('stmt');
+          st.inner = [inner];
+          return st;
         }
         case 'flow': {
           this.next();
@@ -1230,8 +1342,10 @@ class Parser {
     }
     if (this.isKw(o, 'vmap')) {
       this.next();
+      const v = this.peek();
+      if (!(this.isP(v, '{') || this.isP(v, '@') || this.isP(v, '$'))) this.unexpected(v, "@ or '{' or '$'");
       this.valuePrimary(ctx);
-      return mk('vmap');
+      return withValue('vmap', v);
     }
     if ((o.kind === 'punct' && RELOPS.has(o.text)) || (o.kind === 'string' && RELOP_WORDS.has(o.text))) {
       this.next();
@@ -1255,6 +1369,7 @@ class Parser {
         if ((t.text === 'name' || t.text === 'to' || t.text === 'num') && !this.stmtEnd(this.peek())) this.valueExpr(ctx);
         continue;
       }
+      if (this.isP(t, '-') && this.prev().kind !== 'number') this.unexpected(t, 'number');
       if (t.kind === 'number' || t.kind === 'quoted' || this.isP(t, '/') || this.isP(t, ',') || this.isP(t, '-')) {
         this.next();
         continue;
@@ -1466,15 +1581,20 @@ class Parser {
   }
 
   /** A value: primaries joined by `,` `-` `/` `.` `:` and binary operators, with `map` lookups. */
-  private valueExpr(ctx: Ctx): void {
-    this.valuePrimary(ctx);
+  private valueExpr(ctx: Ctx, inSet = false): void {
+    this.valuePrimary(ctx, inSet);
     for (;;) {
       const o = this.peek();
-      if ((o.kind === 'punct' && VALUE_CONT.has(o.text)) || (o.kind === 'string' && BINOP_WORDS.has(o.text))) {
+      if (
+        (o.kind === 'punct' && VALUE_CONT.has(o.text) && !(inSet && (o.text === ',' || o.text === ':'))) ||
+        (o.kind === 'string' && BINOP_WORDS.has(o.text))
+      ) {
+        const a = this.prev();
         this.next();
         const n = this.peek();
         if (this.stmtEnd(n)) this.unexpected(n);
-        this.valuePrimary(ctx);
+        this.valuePrimary(ctx, inSet);
+        if (o.text === '-') this.rangeCheck(a, n, this.prev());
         continue;
       }
       if (this.isKw(o, 'map')) {
@@ -1486,12 +1606,21 @@ class Parser {
     }
   }
 
-  private valuePrimary(ctx: Ctx): void {
+  private valuePrimary(ctx: Ctx, inSet = false): void {
     const t = this.peek();
-    if (this.isP(t, '{') || this.isP(t, '(')) {
+    if (this.isP(t, '{')) {
+      this.setList(ctx);
+      return;
+    }
+    if (this.isP(t, '(')) {
       this.skipGroup(ctx);
       return;
     }
+    if (t.kind === 'string' && SELECTOR_ONLY.has(t.text)) {
+      this.selector(ctx, false);
+      return;
+    }
+    void inSet;
     if (this.isP(t, '@')) {
       this.next();
       const n = this.peek();
@@ -1511,7 +1640,8 @@ class Parser {
       this.varRef(t, ctx);
       return;
     }
-    if (this.isP(t, ':') || this.isP(t, '-') || this.isP(t, '!')) {
+    if (this.isP(t, '-')) this.unexpected(t);
+    if (this.isP(t, ':') || this.isP(t, '!')) {
       this.next();
       this.valuePrimary(ctx);
       return;
@@ -1534,6 +1664,95 @@ class Parser {
       return;
     }
     this.unexpected(t);
+  }
+
+  /** `a-b` with a > b: nft says the range has zero or negative size. */
+  private rangeCheck(a: Token, b: Token, last: Token): void {
+    if (b !== last) return;
+    const va = rangeValue(a);
+    const vb = rangeValue(b);
+    if (va === undefined || vb === undefined || va <= vb) return;
+    this.out.problems.push({ ...spanOf(a, b), message: 'Range has zero or negative size', code: 'nft-value-range' });
+  }
+
+  /**
+   * A set or map list `{ a, b : c, ... }`: elements separated by commas, at most one newline
+   * at a time between them (nft's opt_newline), each with its options (timeout, expires,
+   * comment, counter...) and, in a map, `: value`.
+   */
+  private setList(ctx: Ctx): Span {
+    const open = this.next();
+    let sawNl = false;
+    const nl = (afterOpen: boolean): void => {
+      if (this.peek().kind !== 'newline') return;
+      this.next();
+      if (this.peek().kind === 'newline') this.unexpected(this.peek(), afterOpen ? undefined : "comma or '}'");
+      sawNl = true;
+    };
+    nl(true);
+    for (;;) {
+      const t = this.peek();
+      if (this.isP(t, '}')) break;
+      this.element(ctx);
+      nl(false);
+      const c = this.peek();
+      if (this.isP(c, '}')) break;
+      if (!this.isP(c, ',')) this.unexpected(c, "comma or '}'");
+      this.next();
+      nl(false);
+    }
+    void sawNl;
+    const close = this.next();
+    return spanOf(open, close);
+  }
+
+  private element(ctx: Ctx): void {
+    const t = this.peek();
+    if (this.isP(t, '*')) this.next();
+    else this.valueExpr(ctx, true);
+    this.elementOptions(ctx);
+    if (this.isP(this.peek(), ':')) {
+      this.next();
+      const v = this.peek();
+      if (this.isKw(v, 'accept') || this.isKw(v, 'drop') || this.isKw(v, 'continue') || this.isKw(v, 'return')) this.next();
+      else if (this.isKw(v, 'jump') || this.isKw(v, 'goto')) {
+        this.next();
+        const n = this.peek();
+        if (this.isP(n, '$')) {
+          this.next();
+          this.varRef(n, ctx);
+        } else if (this.isIdent(n)) {
+          this.next();
+          this.chainRef(v, n, ctx);
+        } else this.unexpected(n);
+      } else this.valueExpr(ctx, true);
+      this.elementOptions(ctx);
+    }
+  }
+
+  private elementOptions(ctx: Ctx): void {
+    for (;;) {
+      const t = this.peek();
+      if (this.isKw(t, 'timeout') || this.isKw(t, 'expires')) {
+        this.next();
+        const v = this.peek();
+        if (v.kind !== 'number' && !this.plain(v)) this.unexpected(v);
+        this.next();
+        continue;
+      }
+      if (this.isKw(t, 'comment')) {
+        this.next();
+        const c = this.peek();
+        if (c.kind !== 'quoted' && !this.isIdent(c)) this.unexpected(c, 'quoted string');
+        this.next();
+        continue;
+      }
+      if (this.isKw(t, 'counter') || this.isKw(t, 'limit') || this.isKw(t, 'quota')) {
+        this.statement(ctx);
+        continue;
+      }
+      return;
+    }
   }
 
   /** Whether a selector keyword in value position is followed by one of its fields. */
