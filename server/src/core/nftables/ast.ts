@@ -195,6 +195,8 @@ export interface NftFile {
   refs: NftRef[];
   commands: NftOtherCommand[];
   comments: Span[];
+  /** Keys of the elements written into named sets and maps (`elements = {...}`, `add element`). */
+  elements: { family: Family; table: string; set: string; key: Span & { text: string } }[];
   /** Syntax problems, first at nft's position. */
   problems: SyntaxProblem[];
   /** Start offset of each line (for offset/position conversion). */

@@ -111,6 +111,8 @@ export function checkFile(file: NftFile, ctx: CheckContext): Finding[] {
   for (const r of file.rules) if (r.command) needTable(r.family, r.table);
   for (const s of file.sets) if (s.command) needTable(s.family, s.table);
 
+  elementChecks(file, [file, ...(ctx.included ?? [])], out);
+
   // chains
   const seenPolicy = new Set<string>();
   for (const c of file.chains) chainChecks(c, sym, out, seenPolicy);
@@ -133,13 +135,23 @@ export function checkFile(file: NftFile, ctx: CheckContext): Finding[] {
       const sel = st.selector;
       if (!sel) continue;
       const w0 = sel.split(' ')[0];
+      const natFam = /^(snat|dnat|tproxy|dup|fwd) (ip6?)$/.exec(sel);
+      if (natFam && (r.family === 'ip' || r.family === 'ip6') && natFam[2] !== r.family) {
+        const what = natFam[1] === 'tproxy' ? 'tproxy' : natFam[1] === 'dup' || natFam[1] === 'fwd' ? natFam[1] : 'nat';
+        out.push(finding('nft-family-mismatch', st, `conflicting protocols specified: ${r.family} vs. ${natFam[2]}. You must specify ip or ip6 family in ${what} statement`));
+        continue;
+      }
+      if (r.family === 'arp' && ARP_CONFLICTS.has(w0) && (st.kind === 'match' || st.kind === 'set' || st.kind === 'vmap')) {
+        out.push(finding('nft-family-mismatch', st, `conflicting protocols specified: arp vs. ${w0}`));
+        continue;
+      }
       if ((r.family === 'ip' && w0 === 'ip6') || (r.family === 'ip6' && w0 === 'ip')) {
         if (st.kind === 'match' || st.kind === 'set' || st.kind === 'vmap') {
           out.push(finding('nft-family-mismatch', st, `conflicting protocols specified: ${r.family} vs. ${w0}`));
           continue;
         }
       }
-      if ((r.family === 'ip' || r.family === 'ip6') && sel === 'meta nfproto') {
+      if (r.family !== 'inet' && sel === 'meta nfproto') {
         out.push(finding('nft-family-mismatch', st, 'meta nfproto is only useful in the inet family'));
         continue;
       }
@@ -153,10 +165,87 @@ export function checkFile(file: NftFile, ctx: CheckContext): Finding[] {
   return out;
 }
 
+const ARP_CONFLICTS: ReadonlySet<string> = new Set(['ip', 'ip6', 'tcp', 'udp', 'udplite', 'sctp', 'dccp', 'th', 'icmp', 'icmpv6', 'igmp', 'ah', 'esp', 'comp']);
+
 const PORT_SELECTORS = /^(tcp|udp|udplite|sctp|dccp|th) (sport|dport)$/;
+
+/** The elements of an anonymous set value (`{ a, b : c }` → a, b), else the value itself. */
+function setKeys(text: string): string[] {
+  if (!text.startsWith('{')) return [text];
+  return text
+    .replace(/^\{|\}$/g, '')
+    .split(',')
+    .map((e) => e.split(/\s:\s|\s:|:\s/)[0].trim())
+    .filter((e) => e.length > 0);
+}
+
+function portProblem(text: string): string | undefined {
+  const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(text);
+  if (!m) return undefined;
+  const a = Number(m[1]);
+  const b = m[2] !== undefined ? Number(m[2]) : undefined;
+  if (a > 65535 || (b !== undefined && b > 65535)) return 'Service out of range';
+  return undefined;
+}
+
+function prefixProblem(text: string, bits: 32 | 128): string | undefined {
+  const m = bits === 32 ? /^\d{1,3}(?:\.\d{1,3}){3}\/(\d+)$/.exec(text) : /^[0-9a-fA-F:.]+\/(\d+)$/.exec(text);
+  if (m && Number(m[1]) > bits) return `Prefix length ${Number(m[1])} is invalid for type of ${bits} bits width`;
+  return undefined;
+}
+
+/** Values written into named sets, judged by the set's declared type. */
+function elementChecks(file: NftFile, files: NftFile[], out: Finding[]): void {
+  const types = new Map<string, string[]>();
+  for (const f of files) {
+    for (const s of f.sets) {
+      if (!s.keyType) continue;
+      const comps = s.keyType.name.split(/\s+\.\s+|\s+\.|\.\s+/).map((c) => c.trim());
+      const kinds = comps.map((c) =>
+        s.typeof ? (PORT_SELECTORS.test(c) ? 'inet_service' : /^ip (saddr|daddr)$/.test(c) ? 'ipv4_addr' : /^ip6 (saddr|daddr)$/.test(c) ? 'ipv6_addr' : c) : c,
+      );
+      types.set(`${s.family} ${s.table.name} ${s.name.name}`, kinds);
+    }
+  }
+  for (const el of file.elements) {
+    const kinds = types.get(`${el.family} ${el.table} ${el.set}`);
+    if (!kinds) continue;
+    const parts = el.key.text.split(/\s+\.\s+/);
+    if (parts.length !== kinds.length) continue;
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i].trim();
+      const msg = kinds[i] === 'inet_service' ? portProblem(p) : kinds[i] === 'ipv4_addr' ? prefixProblem(p, 32) : kinds[i] === 'ipv6_addr' ? prefixProblem(p, 128) : undefined;
+      if (msg) {
+        out.push(finding('nft-value-range', el.key, msg));
+        break;
+      }
+    }
+  }
+}
 
 function valueChecks(sel: string, v: Span & { text: string }, out: Finding[]): void {
   const text = v.text;
+  if (PORT_SELECTORS.test(sel) && text.startsWith('{')) {
+    for (const k of setKeys(text)) {
+      const msg = portProblem(k);
+      if (msg) {
+        out.push(finding('nft-value-range', v, msg));
+        return;
+      }
+    }
+    return;
+  }
+  if (/^ip6? (saddr|daddr)$/.test(sel) && text.startsWith('{')) {
+    const bits = sel.startsWith('ip6') ? 128 : 32;
+    for (const k of setKeys(text)) {
+      const msg = prefixProblem(k, bits);
+      if (msg) {
+        out.push(finding('nft-value-range', v, msg));
+        return;
+      }
+    }
+    return;
+  }
   if (PORT_SELECTORS.test(sel)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(text);
     if (m) {

@@ -205,7 +205,14 @@ export function tokenName(t: Token): string {
   }
 }
 
+interface ElementSink {
+  family: Family;
+  table: string;
+  set: string;
+}
+
 class Parser {
+  private elementSink: ElementSink | undefined;
   private readonly toks: Token[];
   private i = 0;
   readonly out: NftFile;
@@ -231,6 +238,7 @@ class Parser {
       rules: [],
       refs: [],
       commands: [],
+      elements: [],
       comments: lx.comments.map((c) => ({ s: c.s, e: c.e, line: c.line, col: c.col, endLine: c.line, endCol: c.endCol })),
       problems: [],
       lineStarts: lx.lineStarts,
@@ -644,6 +652,7 @@ class Parser {
         const sn = this.identOrVar(ctx);
         this.out.refs.push({ kind: 'set', name: sn, span: sn, family: f.family, table: tn.name, via: '@' });
         if (!this.isP(this.peek(), '{')) this.unexpected(this.peek(), "'{'");
+        this.elementSink = { family: f.family, table: tn.name, set: sn.name };
         this.setList(ctx);
         return;
       }
@@ -652,7 +661,7 @@ class Parser {
         const ft = { family: f.family, table: tn, name: fn, span: spanOf(start, this.prev()), command, devices: [] as NftName[] };
         this.out.flowtables.push(ft);
         if (this.isP(this.peek(), '{')) {
-          this.looseBlock(ctx);
+          this.looseBlock(ctx, true);
           ft.span = spanOf(start, this.prev());
         }
         return;
@@ -684,11 +693,11 @@ class Parser {
    * The block of a flowtable or a stateful object: items nft checks in detail are read
    * loosely, but each needs its separator and none may open a declaration.
    */
-  private looseBlock(ctx: Ctx): void {
+  private looseBlock(ctx: Ctx, flowtable = false): void {
     this.next();
     this.block(() => {
       const t = this.peek();
-      if (t.kind === 'string' && DECLARATIONS.has(t.text)) this.unexpected(t);
+      if (t.kind === 'string' && DECLARATIONS.has(t.text) && !(flowtable && t.text === 'counter')) this.unexpected(t);
       for (;;) {
         const x = this.peek();
         if (x.kind === 'eof' || this.isSep(x) || this.isP(x, '}')) return;
@@ -785,7 +794,7 @@ class Parser {
         const ft = { family: table.family, table: table.name, name: nameOf(n), span: spanOf(t, n), devices: [] as NftName[] };
         this.out.flowtables.push(ft);
         if (!this.isP(this.peek(), '{')) this.unexpected(this.peek(), "'{'");
-        this.looseBlock(ctx);
+        this.looseBlock(ctx, true);
         ft.span = spanOf(t, this.prev());
         return;
       }
@@ -1047,7 +1056,8 @@ class Parser {
           return;
         }
         if (!this.isP(g, '{')) this.unexpected(g, "'{'");
-        set.elements = this.setList(ctx);
+        this.elementSink = { family: set.family, table: set.table.name, set: set.name.name };
+        set.elements = this.setList(ctx, set.kind === 'map' && /^verdict$/.test(set.valueType?.name.trim() ?? ''));
         return;
       }
       case 'include':
@@ -1201,7 +1211,11 @@ class Parser {
         case 'fwd': {
           this.next();
           const a = this.peek();
-          if ((this.isKw(a, 'ip') || this.isKw(a, 'ip6')) && this.isKw(this.peek(1), 'to')) this.next();
+          let famWord = '';
+          if ((this.isKw(a, 'ip') || this.isKw(a, 'ip6')) && this.isKw(this.peek(1), 'to')) {
+            famWord = a.text;
+            this.next();
+          }
           let natValue: (Span & { text: string }) | undefined;
           if (this.isKw(this.peek(), 'to')) {
             this.next();
@@ -1219,10 +1233,8 @@ class Parser {
           }
           this.words(ctx, ['random', 'persistent', 'fully-random', 'port']);
           const st = mk('stmt');
-          if (natValue) {
-            st.selector = kw;
-            st.value = natValue;
-          }
+          st.selector = famWord ? `${kw} ${famWord}` : kw;
+          if (natValue) st.value = natValue;
           return st;
         }
         case 'notrack':
@@ -1344,7 +1356,8 @@ class Parser {
       this.next();
       const v = this.peek();
       if (!(this.isP(v, '{') || this.isP(v, '@') || this.isP(v, '$'))) this.unexpected(v, "@ or '{' or '$'");
-      this.valuePrimary(ctx);
+      if (this.isP(v, '{')) this.setList(ctx, true);
+      else this.valuePrimary(ctx);
       return withValue('vmap', v);
     }
     if ((o.kind === 'punct' && RELOPS.has(o.text)) || (o.kind === 'string' && RELOP_WORDS.has(o.text))) {
@@ -1593,6 +1606,8 @@ class Parser {
         this.next();
         const n = this.peek();
         if (this.stmtEnd(n)) this.unexpected(n);
+        // a prefix length too big for a number is a string to nft: it wants a number there
+        if (o.text === '/' && n.kind === 'string' && /^(\d+|0[xX][0-9a-fA-F]+)$/.test(n.text)) this.unexpected(n, 'number');
         this.valuePrimary(ctx, inSet);
         if (o.text === '-') this.rangeCheck(a, n, this.prev());
         continue;
@@ -1641,7 +1656,7 @@ class Parser {
       return;
     }
     if (this.isP(t, '-')) this.unexpected(t);
-    if (this.isP(t, ':') || this.isP(t, '!')) {
+    if ((this.isP(t, ':') && this.isKw(this.prev(), 'to')) || this.isP(t, '!')) {
       this.next();
       this.valuePrimary(ctx);
       return;
@@ -1680,7 +1695,9 @@ class Parser {
    * at a time between them (nft's opt_newline), each with its options (timeout, expires,
    * comment, counter...) and, in a map, `: value`.
    */
-  private setList(ctx: Ctx): Span {
+  private setList(ctx: Ctx, verdicts = false): Span {
+    const sink = this.elementSink;
+    this.elementSink = undefined;
     const open = this.next();
     let sawNl = false;
     const nl = (afterOpen: boolean): void => {
@@ -1693,7 +1710,7 @@ class Parser {
     for (;;) {
       const t = this.peek();
       if (this.isP(t, '}')) break;
-      this.element(ctx);
+      this.element(ctx, verdicts, sink);
       nl(false);
       const c = this.peek();
       if (this.isP(c, '}')) break;
@@ -1706,14 +1723,19 @@ class Parser {
     return spanOf(open, close);
   }
 
-  private element(ctx: Ctx): void {
+  private element(ctx: Ctx, verdicts: boolean, sink: ElementSink | undefined): void {
     const t = this.peek();
     if (this.isP(t, '*')) this.next();
     else this.valueExpr(ctx, true);
+    if (sink) {
+      const last = this.prev();
+      this.out.elements.push({ ...sink, key: { ...spanOf(t, last), text: this.text.slice(t.s, last.e) } });
+    }
     this.elementOptions(ctx);
     if (this.isP(this.peek(), ':')) {
       this.next();
       const v = this.peek();
+      if (verdicts && !['accept', 'drop', 'continue', 'return', 'jump', 'goto', 'queue'].includes(v.text)) this.unexpected(v);
       if (this.isKw(v, 'accept') || this.isKw(v, 'drop') || this.isKw(v, 'continue') || this.isKw(v, 'return')) this.next();
       else if (this.isKw(v, 'jump') || this.isKw(v, 'goto')) {
         this.next();
