@@ -126,15 +126,32 @@ export function checkFile(file: NftFile, ctx: CheckContext): Finding[] {
         break;
       }
       if (st.terminal) terminal = true;
+      const sel = st.selector;
+      // selectors of another family anywhere in the statement
+      let conflict = false;
       for (const x of st.inner ?? []) {
-        const w = x.selector?.split(' ')[0];
+        const w = x.selector?.split(' ')[0] ?? '';
         if ((r.family === 'ip' && w === 'ip6') || (r.family === 'ip6' && w === 'ip')) {
           out.push(finding('nft-family-mismatch', x, `conflicting protocols specified: ${r.family} vs. ${w}`));
+          conflict = true;
+          break;
+        }
+        if (r.family === 'arp' && ARP_CONFLICTS.has(w)) {
+          out.push(finding('nft-family-mismatch', x, `conflicting protocols specified: arp vs. ${w}`));
+          conflict = true;
+          break;
         }
       }
-      const sel = st.selector;
-      if (!sel) continue;
+      if (conflict || !sel) continue;
       const w0 = sel.split(' ')[0];
+      if ((sel === 'reject icmp' && r.family === 'ip6') || (sel === 'reject icmpv6' && r.family === 'ip')) {
+        out.push(finding('nft-family-mismatch', st, 'conflicting protocols specified: ip vs ip6'));
+        continue;
+      }
+      if (sel === 'reject icmpx' && (r.family === 'ip' || r.family === 'ip6')) {
+        out.push(finding('nft-family-mismatch', st, 'abstracted ICMP unreachable not supported (icmpx needs an inet, bridge or netdev table)'));
+        continue;
+      }
       const natFam = /^(snat|dnat|tproxy|dup|fwd) (ip6?)$/.exec(sel);
       if (natFam && (r.family === 'ip' || r.family === 'ip6') && natFam[2] !== r.family) {
         const what = natFam[1] === 'tproxy' ? 'tproxy' : natFam[1] === 'dup' || natFam[1] === 'fwd' ? natFam[1] : 'nat';
@@ -188,12 +205,6 @@ function portProblem(text: string): string | undefined {
   return undefined;
 }
 
-function prefixProblem(text: string, bits: 32 | 128): string | undefined {
-  const m = bits === 32 ? /^\d{1,3}(?:\.\d{1,3}){3}\/(\d+)$/.exec(text) : /^[0-9a-fA-F:.]+\/(\d+)$/.exec(text);
-  if (m && Number(m[1]) > bits) return `Prefix length ${Number(m[1])} is invalid for type of ${bits} bits width`;
-  return undefined;
-}
-
 /** Values written into named sets, judged by the set's declared type. */
 function elementChecks(file: NftFile, files: NftFile[], out: Finding[]): void {
   const types = new Map<string, string[]>();
@@ -214,7 +225,7 @@ function elementChecks(file: NftFile, files: NftFile[], out: Finding[]): void {
     if (parts.length !== kinds.length) continue;
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i].trim();
-      const msg = kinds[i] === 'inet_service' ? portProblem(p) : kinds[i] === 'ipv4_addr' ? prefixProblem(p, 32) : kinds[i] === 'ipv6_addr' ? prefixProblem(p, 128) : undefined;
+      const msg = kinds[i] === 'inet_service' ? portProblem(p) : undefined;
       if (msg) {
         out.push(finding('nft-value-range', el.key, msg));
         break;
@@ -235,17 +246,6 @@ function valueChecks(sel: string, v: Span & { text: string }, out: Finding[]): v
     }
     return;
   }
-  if (/^ip6? (saddr|daddr)$/.test(sel) && text.startsWith('{')) {
-    const bits = sel.startsWith('ip6') ? 128 : 32;
-    for (const k of setKeys(text)) {
-      const msg = prefixProblem(k, bits);
-      if (msg) {
-        out.push(finding('nft-value-range', v, msg));
-        return;
-      }
-    }
-    return;
-  }
   if (PORT_SELECTORS.test(sel)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(text);
     if (m) {
@@ -257,16 +257,6 @@ function valueChecks(sel: string, v: Span & { text: string }, out: Finding[]): v
       }
       if (b !== undefined && b < a) out.push(finding('nft-value-range', v, 'Range has zero or negative size'));
     }
-    return;
-  }
-  if (/^ip (saddr|daddr)$/.test(sel)) {
-    const m = /^\d{1,3}(?:\.\d{1,3}){3}\/(\d+)$/.exec(text);
-    if (m && Number(m[1]) > 32) out.push(finding('nft-value-range', v, `Prefix length ${Number(m[1])} is invalid for type of 32 bits width`));
-    return;
-  }
-  if (/^ip6 (saddr|daddr)$/.test(sel)) {
-    const m = /^[0-9a-fA-F:.]+\/(\d+)$/.exec(text);
-    if (m && Number(m[1]) > 128) out.push(finding('nft-value-range', v, `Prefix length ${Number(m[1])} is invalid for type of 128 bits width`));
     return;
   }
   if (sel === 'meta mark' || sel === 'ct mark' || sel === 'mark') {

@@ -9,7 +9,7 @@
  * token nft reports it at, and parsing resumes at the next separator, so one slip costs one
  * finding. Never throws, linear in the input.
  */
-import { lex, Token } from './lexer';
+import { isIp6, lex, Token } from './lexer';
 import { FAMILIES, Family, PROTO_FIELDS, isKeyword } from './knowledge';
 import type {
   NftChain,
@@ -213,6 +213,7 @@ interface ElementSink {
 
 class Parser {
   private elementSink: ElementSink | undefined;
+  private selTrail: NftStatement[] | undefined;
   private readonly toks: Token[];
   private i = 0;
   readonly out: NftFile;
@@ -693,14 +694,15 @@ class Parser {
    * The block of a flowtable or a stateful object: items nft checks in detail are read
    * loosely, but each needs its separator and none may open a declaration.
    */
-  private looseBlock(ctx: Ctx, flowtable = false): void {
+  private looseBlock(ctx: Ctx, flowtable = false, sepFree = false): void {
     this.next();
     this.block(() => {
       const t = this.peek();
       if (t.kind === 'string' && DECLARATIONS.has(t.text) && !(flowtable && t.text === 'counter')) this.unexpected(t);
+      const free = sepFree || (flowtable && this.isKw(t, 'counter'));
       for (;;) {
         const x = this.peek();
-        if (x.kind === 'eof' || this.isSep(x) || this.isP(x, '}')) return;
+        if (x.kind === 'eof' || this.isSep(x) || this.isP(x, '}')) return free;
         if (this.isP(x, '{')) {
           if (this.isP(this.prev(), '=')) this.setList(ctx);
           else this.unexpected(x);
@@ -713,6 +715,7 @@ class Parser {
         }
         this.next();
       }
+      return free;
     });
   }
 
@@ -732,7 +735,8 @@ class Parser {
   }
 
   /** Items of a `{ ... }` block until its `}`; each needs a separator after it. */
-  private block(item: () => void): void {
+  /** `item` returns true when nft needs no separator after what it read. */
+  private block(item: () => void | boolean): void {
     for (;;) {
       this.skipSeps();
       const t = this.peek();
@@ -742,9 +746,9 @@ class Parser {
       }
       if (t.kind === 'eof') this.unexpected(t);
       try {
-        item();
+        const free = item();
         const n = this.peek();
-        if (!this.isSep(n)) this.unexpected(n, 'newline or semicolon');
+        if (!this.isSep(n) && !(free === true && this.isP(n, '}'))) this.unexpected(n, 'newline or semicolon');
       } catch (e) {
         if (!(e instanceof Bail)) throw e;
         this.recover();
@@ -816,7 +820,7 @@ class Parser {
         const obj = { objType, family: table.family, table: table.name, name: nameOf(n), span: spanOf(t, n) };
         this.out.objects.push(obj);
         if (!this.isP(this.peek(), '{')) this.unexpected(this.peek(), "'{'");
-        this.looseBlock(ctx);
+        this.looseBlock(ctx, false, w === 'counter' || w === 'quota' || w === 'limit');
         obj.span = spanOf(t, this.prev());
         return;
       }
@@ -978,7 +982,7 @@ class Parser {
     set.span = spanOf(start, close);
   }
 
-  private setItem(set: NftSet, ctx: Ctx): void {
+  private setItem(set: NftSet, ctx: Ctx): boolean {
     const t = this.peek();
     const w = t.kind === 'string' ? t.text : '';
     switch (w) {
@@ -996,7 +1000,7 @@ class Parser {
           this.typeExpr(ctx, w === 'typeof');
           set.valueType = { ...spanOf(vs, this.prev()), name: this.text.slice(vs.s, this.prev().e) };
         }
-        return;
+        return false;
       }
       case 'flags': {
         this.next();
@@ -1009,7 +1013,7 @@ class Parser {
           if (!this.isP(this.peek(), ',')) break;
           this.next();
         }
-        return;
+        return false;
       }
       case 'gc-interval':
       case 'timeout':
@@ -1023,27 +1027,27 @@ class Parser {
         if (v.kind !== 'number' && v.kind !== 'string') this.unexpected(v);
         if (v.kind === 'string' && isKeyword(v.text)) this.unexpected(v);
         this.next();
-        return;
+        return false;
       }
       case 'policy': {
         this.next();
         const v = this.peek();
         if (!(this.isKw(v, 'performance') || this.isKw(v, 'memory'))) this.unexpected(v);
         this.next();
-        return;
+        return false;
       }
       case 'auto-merge':
         this.next();
-        return;
+        return true;
       case 'counter':
         this.next();
-        return;
+        return false;
       case 'comment': {
         this.next();
         const c = this.peek();
         if (c.kind !== 'quoted' && !this.isIdent(c)) this.unexpected(c, 'quoted string');
         this.next();
-        return;
+        return false;
       }
       case 'elements': {
         this.next();
@@ -1053,19 +1057,21 @@ class Parser {
         if (this.isP(g, '$')) {
           this.next();
           this.varRef(g, ctx);
-          return;
+          return false;
         }
         if (!this.isP(g, '{')) this.unexpected(g, "'{'");
         this.elementSink = { family: set.family, table: set.table.name, set: set.name.name };
         set.elements = this.setList(ctx, set.kind === 'map' && /^verdict$/.test(set.valueType?.name.trim() ?? ''));
-        return;
+        return true;
       }
       case 'include':
-        return this.include();
+        this.include();
+        return false;
       case 'define':
       case 'redefine':
       case 'undefine':
-        return this.define(ctx);
+        this.define(ctx);
+        return false;
     }
     this.unexpected(t);
   }
@@ -1119,6 +1125,19 @@ class Parser {
   }
 
   private statement(ctx: Ctx): NftStatement {
+    const prev = this.selTrail;
+    const trail: NftStatement[] = [];
+    this.selTrail = trail;
+    try {
+      const st = this.statementInner(ctx);
+      if (trail.length) st.inner = [...(st.inner ?? []), ...trail];
+      return st;
+    } finally {
+      this.selTrail = prev;
+    }
+  }
+
+  private statementInner(ctx: Ctx): NftStatement {
     const t = this.peek();
     const kw = t.kind === 'string' ? t.text : '';
     const mk = (kind: NftStatement['kind']): NftStatement => ({
@@ -1177,19 +1196,21 @@ class Parser {
           return mk('stmt');
         case 'limit':
           this.next();
-          this.words(ctx, ['rate', 'over', 'until', 'burst', 'packets', 'bytes', 'kbytes', 'mbytes', 'second', 'minute', 'hour', 'day', 'week', 'name']);
+          this.words(ctx, ['rate', 'over', 'until', 'burst', 'packets', 'bytes', 'kbytes', 'mbytes', 'second', 'minute', 'hour', 'day', 'week', 'name'], true);
           return mk('stmt');
         case 'quota':
           this.next();
-          this.words(ctx, ['over', 'until', 'used', 'bytes', 'kbytes', 'mbytes', 'name']);
+          this.words(ctx, ['over', 'until', 'used', 'bytes', 'kbytes', 'mbytes', 'name'], true);
           return mk('stmt');
         case 'reject': {
           this.next();
+          let rejectWith = '';
           if (this.isKw(this.peek(), 'with')) {
             this.next();
             const f = this.peek();
             if (!(this.isKw(f, 'icmp') || this.isKw(f, 'icmpv6') || this.isKw(f, 'icmpx') || this.isKw(f, 'tcp'))) this.unexpected(f);
             this.next();
+            rejectWith = f.text;
             if (f.text === 'tcp') {
               if (!this.isKw(this.peek(), 'reset')) this.unexpected(this.peek(), 'reset');
               this.next();
@@ -1200,7 +1221,9 @@ class Parser {
               this.valuePrimary(ctx);
             }
           }
-          return mk('stmt');
+          const rst = mk('stmt');
+          if (rejectWith) rst.selector = `reject ${rejectWith}`;
+          return rst;
         }
         case 'snat':
         case 'dnat':
@@ -1319,7 +1342,7 @@ class Parser {
     if (t.kind === 'string' && !isKeyword(kw)) {
       // a word nft cannot take as a statement: it reads a symbol, then wants a value
       const n = this.peek(1);
-      if (this.stmtEnd(n) || (n.kind === 'string' && STMT_ONLY.has(n.text))) {
+      if (this.stmtEnd(n) || (n.kind === 'string' && isKeyword(n.text) && !RELOP_WORDS.has(n.text))) {
         this.next();
         this.unexpected(n);
       }
@@ -1373,7 +1396,7 @@ class Parser {
   }
 
   /** Consumes option words (and their values) of a statement. */
-  private words(ctx: Ctx, allowed: string[]): void {
+  private words(ctx: Ctx, allowed: string[], units = false): void {
     const set = new Set(allowed);
     for (;;) {
       const t = this.peek();
@@ -1402,8 +1425,8 @@ class Parser {
         this.next();
         continue;
       }
-      // units glued after a number: 10/second, 1 mbytes
-      if (t.kind === 'string' && (p.kind === 'number' || this.isP(p, '/')) && /^[a-z]+$/.test(t.text) && !isKeyword(t.text)) {
+      // units after a number: 10/second, 1 mbytes (limit, quota)
+      if (units && t.kind === 'string' && (p.kind === 'number' || this.isP(p, '/')) && /^[a-z]+$/.test(t.text) && !isKeyword(t.text)) {
         this.next();
         continue;
       }
@@ -1481,6 +1504,7 @@ class Parser {
       const fields = PROTO_FIELDS[w];
       if (f.kind === 'string' && fields.has(f.text)) {
         this.next();
+        if (!inTypeof) this.selTrail?.push({ ...spanOf(t, f), keyword: w, kind: 'match', terminal: false, selector: `${w} ${f.text}` });
         if (f.text === 'option' || (w === 'sctp' && f.text === 'chunk')) {
           const o = this.peek();
           if (o.kind === 'string') this.next();
@@ -1610,6 +1634,13 @@ class Parser {
         if (o.text === '/' && n.kind === 'string' && /^(\d+|0[xX][0-9a-fA-F]+)$/.test(n.text)) this.unexpected(n, 'number');
         this.valuePrimary(ctx, inSet);
         if (o.text === '-') this.rangeCheck(a, n, this.prev());
+        if (o.text === '/' && n.kind === 'number' && this.prev() === n && a.kind === 'string') {
+          const bits = /^\d{1,3}(\.\d{1,3}){3}$/.test(a.text) ? 32 : isIp6(a.text) ? 128 : 0;
+          const len = parseNum(n.text);
+          if (bits && len > BigInt(bits)) {
+            this.out.problems.push({ ...spanOf(a, n), message: `Prefix length ${len} is invalid for type of ${bits} bits width`, code: 'nft-value-range' });
+          }
+        }
         continue;
       }
       if (this.isKw(o, 'map')) {
@@ -1628,7 +1659,11 @@ class Parser {
       return;
     }
     if (this.isP(t, '(')) {
-      this.skipGroup(ctx);
+      this.next();
+      this.valueExpr(ctx);
+      const c = this.peek();
+      if (!this.isP(c, ')')) this.unexpected(c, "')'");
+      this.next();
       return;
     }
     if (t.kind === 'string' && SELECTOR_ONLY.has(t.text)) {
