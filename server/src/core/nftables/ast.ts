@@ -196,7 +196,7 @@ export interface NftFile {
   commands: NftOtherCommand[];
   comments: Span[];
   /** Keys of the elements written into named sets and maps (`elements = {...}`, `add element`). */
-  elements: { family: Family; table: string; set: string; key: Span & { text: string } }[];
+  elements: { family: Family; table: string; set?: string; kinds?: string[]; key: Span & { text: string } }[];
   /** Syntax problems, first at nft's position. */
   problems: SyntaxProblem[];
   /** Start offset of each line (for offset/position conversion). */

@@ -186,16 +186,6 @@ const ARP_CONFLICTS: ReadonlySet<string> = new Set(['ip', 'ip6', 'tcp', 'udp', '
 
 const PORT_SELECTORS = /^(tcp|udp|udplite|sctp|dccp|th) (sport|dport)$/;
 
-/** The elements of an anonymous set value (`{ a, b : c }` → a, b), else the value itself. */
-function setKeys(text: string): string[] {
-  if (!text.startsWith('{')) return [text];
-  return text
-    .replace(/^\{|\}$/g, '')
-    .split(',')
-    .map((e) => e.split(/\s:\s|\s:|:\s/)[0].trim())
-    .filter((e) => e.length > 0);
-}
-
 function portProblem(text: string): string | undefined {
   const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(text);
   if (!m) return undefined;
@@ -219,7 +209,7 @@ function elementChecks(file: NftFile, files: NftFile[], out: Finding[]): void {
     }
   }
   for (const el of file.elements) {
-    const kinds = types.get(`${el.family} ${el.table} ${el.set}`);
+    const kinds = el.kinds ? el.kinds.map((c) => (PORT_SELECTORS.test(c) ? 'inet_service' : c)) : types.get(`${el.family} ${el.table} ${el.set}`);
     if (!kinds) continue;
     const parts = el.key.text.split(/\s+\.\s+/);
     if (parts.length !== kinds.length) continue;
@@ -236,16 +226,7 @@ function elementChecks(file: NftFile, files: NftFile[], out: Finding[]): void {
 
 function valueChecks(sel: string, v: Span & { text: string }, out: Finding[]): void {
   const text = v.text;
-  if (PORT_SELECTORS.test(sel) && text.startsWith('{')) {
-    for (const k of setKeys(text)) {
-      const msg = portProblem(k);
-      if (msg) {
-        out.push(finding('nft-value-range', v, msg));
-        return;
-      }
-    }
-    return;
-  }
+  if (text.startsWith('{')) return; // elements: see elementChecks
   if (PORT_SELECTORS.test(sel)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(text);
     if (m) {

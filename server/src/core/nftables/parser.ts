@@ -208,11 +208,15 @@ export function tokenName(t: Token): string {
 interface ElementSink {
   family: Family;
   table: string;
-  set: string;
+  /** A named set, or the kinds of an anonymous one's key parts. */
+  set?: string;
+  kinds?: string[];
 }
 
 class Parser {
   private elementSink: ElementSink | undefined;
+  /** The concatenated parts of the last left-hand expression read. */
+  private components: string[] = [];
   private selTrail: NftStatement[] | undefined;
   private readonly toks: Token[];
   private i = 0;
@@ -432,11 +436,22 @@ class Parser {
       if (w === 'include') return this.include();
       if (w === 'define' || w === 'redefine' || w === 'undefine') return this.define({});
       if (COMMANDS.has(w)) return this.command();
+      // `[family] table chain rule...`: nft reads a line opening with names as `add rule`
+      if (this.plain(t) || ((FAMILIES as readonly string[]).includes(w) && this.plain(this.peek(1)))) return this.implicitRule(t);
       if (w === 'table' || w === 'chain' || w === 'rule' || w === 'set' || w === 'map' || w === 'element' || w === 'flowtable' || OBJECT_WORDS.has(w) || w === 'ct') {
         return this.addCmd(undefined, t);
       }
     }
     this.unexpected(t);
+  }
+
+  private implicitRule(start: Token): void {
+    const f = this.family();
+    const tn = nameOf(this.ident());
+    const ctx: Ctx = { family: f.family, table: tn };
+    ctx.chain = this.identOrVar(ctx);
+    const rule = this.rule(ctx, start, 'add');
+    if (rule) this.out.rules.push(rule);
   }
 
   private include(): void {
@@ -1196,10 +1211,19 @@ class Parser {
           return mk('stmt');
         case 'limit':
           this.next();
+          if (this.isKw(this.peek(), 'rate')) {
+            this.next();
+            if (this.isKw(this.peek(), 'over') || this.isKw(this.peek(), 'until')) this.next();
+            if (this.peek().kind !== 'number') this.unexpected(this.peek(), 'number');
+          }
           this.words(ctx, ['rate', 'over', 'until', 'burst', 'packets', 'bytes', 'kbytes', 'mbytes', 'second', 'minute', 'hour', 'day', 'week', 'name'], true);
           return mk('stmt');
         case 'quota':
           this.next();
+          if (!this.isKw(this.peek(), 'name')) {
+            if (this.isKw(this.peek(), 'over') || this.isKw(this.peek(), 'until')) this.next();
+            if (this.peek().kind !== 'number') this.unexpected(this.peek(), 'number');
+          }
           this.words(ctx, ['over', 'until', 'used', 'bytes', 'kbytes', 'mbytes', 'name'], true);
           return mk('stmt');
         case 'reject': {
@@ -1379,8 +1403,7 @@ class Parser {
       this.next();
       const v = this.peek();
       if (!(this.isP(v, '{') || this.isP(v, '@') || this.isP(v, '$'))) this.unexpected(v, "@ or '{' or '$'");
-      if (this.isP(v, '{')) this.setList(ctx, true);
-      else this.valuePrimary(ctx);
+      this.keyed(ctx, this.components, true);
       return withValue('vmap', v);
     }
     if ((o.kind === 'punct' && RELOPS.has(o.text)) || (o.kind === 'string' && RELOP_WORDS.has(o.text))) {
@@ -1390,6 +1413,7 @@ class Parser {
     }
     const v = this.peek();
     if (this.stmtEnd(v)) this.unexpected(v);
+    if (this.isP(v, '{')) this.elementSink = { family: ctx.family ?? 'ip', table: ctx.table?.name ?? '', kinds: this.components };
     this.valueExpr(ctx);
     void t;
     return withValue('match', v);
@@ -1469,23 +1493,44 @@ class Parser {
    * concatenations. Returns true when the selector was a whole statement (`ct count over 2`).
    */
   private lhsExpr(ctx: Ctx): boolean {
+    const comps: string[] = [];
+    let from = this.i;
+    const close = (): void => {
+      comps.push(this.toks.slice(from, this.i).map((k) => k.text).join(' '));
+    };
     if (this.selectorOrValue(ctx)) return true;
     for (;;) {
       const o = this.peek();
       if ((o.kind === 'punct' && (BINOPS.has(o.text) || o.text === '.')) || (o.kind === 'string' && BINOP_WORDS.has(o.text))) {
-        this.next();
+        if (o.text === '.') {
+          close();
+          this.next();
+          from = this.i;
+        } else this.next();
         const n = this.peek();
         if (this.stmtEnd(n)) this.unexpected(n);
         this.selectorOrValue(ctx);
         continue;
       }
       if (this.isKw(o, 'map')) {
+        close();
         this.next();
-        this.valuePrimary(ctx);
+        this.keyed(ctx, comps.splice(0));
+        from = this.i;
         continue;
       }
+      close();
+      this.components = comps;
       return false;
     }
+  }
+
+  /** A map or set value keyed by expressions of these kinds (selector texts). */
+  private keyed(ctx: Ctx, comps: string[], verdicts = false): void {
+    if (this.isP(this.peek(), '{')) {
+      this.elementSink = { family: ctx.family ?? 'ip', table: ctx.table?.name ?? '', kinds: comps };
+      this.setList(ctx, verdicts);
+    } else this.valuePrimary(ctx);
   }
 
   private selectorOrValue(ctx: Ctx): boolean {
@@ -1619,6 +1664,7 @@ class Parser {
 
   /** A value: primaries joined by `,` `-` `/` `.` `:` and binary operators, with `map` lookups. */
   private valueExpr(ctx: Ctx, inSet = false): void {
+    const start = this.i;
     this.valuePrimary(ctx, inSet);
     for (;;) {
       const o = this.peek();
@@ -1644,8 +1690,13 @@ class Parser {
         continue;
       }
       if (this.isKw(o, 'map')) {
+        const comps = this.toks
+          .slice(start, this.i)
+          .map((k) => k.text)
+          .join(' ')
+          .split(' . ');
         this.next();
-        this.valuePrimary(ctx);
+        this.keyed(ctx, comps);
         continue;
       }
       return;
@@ -1764,7 +1815,7 @@ class Parser {
     else this.valueExpr(ctx, true);
     if (sink) {
       const last = this.prev();
-      this.out.elements.push({ ...sink, key: { ...spanOf(t, last), text: this.text.slice(t.s, last.e) } });
+      this.out.elements.push({ family: sink.family, table: sink.table, set: sink.set, kinds: sink.kinds, key: { ...spanOf(t, last), text: this.text.slice(t.s, last.e) } });
     }
     this.elementOptions(ctx);
     if (this.isP(this.peek(), ':')) {
