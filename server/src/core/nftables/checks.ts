@@ -236,7 +236,6 @@ function valueChecks(sel: string, v: Span & { text: string }, out: Finding[]): v
         out.push(finding('nft-value-range', v, 'Service out of range'));
         return;
       }
-      if (b !== undefined && b < a) out.push(finding('nft-value-range', v, 'Range has zero or negative size'));
     }
     return;
   }

@@ -317,50 +317,76 @@ export function lex(text: string): LexResult {
       i = close + 1;
       continue;
     }
-    // candidates for the longest match
+    // candidates for the longest match (the first considered wins a tie)
     let best = 0;
     let kind = 'junk' as TokKind;
     let value: string | undefined;
-    const consider = (len: number, k: TokKind, v?: string): void => {
+    let len = 0;
+    if (i + 1 < n && OPS2.has(text.slice(i, i + 2))) len = 2;
+    else if (OPS1.has(text[i])) len = 1;
+    if (len > best) {
+      best = len;
+      kind = 'punct';
+    }
+    len = stringLen(text, i);
+    if (len > best) {
+      best = len;
+      kind = 'string';
+    }
+    if (isHex(c) || c === 58) {
+      len = Math.max(macLen(text, i), ip6Len(text, i));
       if (len > best) {
         best = len;
-        kind = k;
-        value = v;
+        kind = 'string';
       }
-    };
-    const two = text.slice(i, i + 2);
-    if (OPS2.has(two)) consider(2, 'punct');
-    else if (OPS1.has(text[i])) consider(1, 'punct');
-    const sl = stringLen(text, i);
-    consider(sl, 'string');
-    if (isHex(c) || c === 58) {
-      consider(macLen(text, i), 'string');
-      consider(ip6Len(text, i), 'string');
     }
     if (isDigit(c)) {
-      consider(ip4Len(text, i), 'string');
-      consider(timeLen(text, i), 'string');
+      len = Math.max(ip4Len(text, i), timeLen(text, i));
+      if (len > best) {
+        best = len;
+        kind = 'string';
+      }
       if (c === 48 && (text[i + 1] === 'x' || text[i + 1] === 'X') && isHex(text.charCodeAt(i + 2))) {
         let j = i + 2;
         while (j < n && isHex(text.charCodeAt(j))) j++;
-        consider(j - i, 'number');
+        if (j - i > best) {
+          best = j - i;
+          kind = 'number';
+        }
       }
       let j = i;
       while (j < n && isDigit(text.charCodeAt(j))) j++;
-      consider(j - i, 'number');
+      if (j - i > best) {
+        best = j - i;
+        kind = 'number';
+      }
     }
-    if (isHex(c)) consider(classidLen(text, i), 'string');
+    if (isHex(c)) {
+      len = classidLen(text, i);
+      if (len > best) {
+        best = len;
+        kind = 'string';
+      }
+    }
     if (c === 91 /* [ */) {
       const close = text.indexOf(']', i);
-      if (close > i && close - i <= 47 && isIp6(text.slice(i + 1, close))) consider(close + 1 - i, 'string', text.slice(i + 1, close));
+      if (close > i && close - i <= 47 && isIp6(text.slice(i + 1, close)) && close + 1 - i > best) {
+        best = close + 1 - i;
+        kind = 'string';
+        value = text.slice(i + 1, close);
+      }
     }
-    consider(asteriskLen(text, i), 'asterisk');
+    len = asteriskLen(text, i);
+    if (len > best) {
+      best = len;
+      kind = 'asterisk';
+    }
     if (best === 0) {
       // junk: one character (a surrogate pair counts as one)
       const cp = text.codePointAt(i) ?? 0;
-      const len = cp > 0xffff ? 2 : 1;
-      push('junk', i, i + len);
-      i += len;
+      const w = cp > 0xffff ? 2 : 1;
+      push('junk', i, i + w);
+      i += w;
       continue;
     }
     if (kind === 'number') kind = numberToken(text.slice(i, i + best));

@@ -127,6 +127,23 @@ const COMMAND_OBJECTS: ReadonlySet<string> = new Set(
 
 const OBJECT_WORDS: ReadonlySet<string> = new Set(['counter', 'quota', 'limit', 'secmark', 'synproxy']);
 
+/** Option words of statements (see Parser.words). */
+const W0: readonly string[] = ['flags', 'num', 'to', 'bypass', 'fanout'];
+const W1: readonly string[] = ['prefix', 'level', 'group', 'snaplen', 'queue-threshold', 'flags', 'all', 'tcp', 'ip', 'sequence', 'options', 'skuid', 'ether'];
+const W2: readonly string[] = ['rate', 'over', 'until', 'burst', 'packets', 'bytes', 'kbytes', 'mbytes', 'second', 'minute', 'hour', 'day', 'week', 'name'];
+const W3: readonly string[] = ['over', 'until', 'used', 'bytes', 'kbytes', 'mbytes', 'name'];
+const W4: readonly string[] = ['random', 'persistent', 'fully-random', 'port'];
+const W5: readonly string[] = ['mss', 'maxseg', 'wscale', 'timestamp', 'sack-perm', 'sack-permitted', 'name'];
+const W6: readonly string[] = ['name'];
+
+/** Keywords that are never a value (declarations, commands, block words). */
+const NOT_VALUE: ReadonlySet<string> = new Set(
+  'table chain rule element flowtable hook include define redefine undefine add insert delete replace create flush list reset rename policy set'.split(' '),
+);
+
+const WORD_SETS = new WeakMap<readonly string[], ReadonlySet<string>>();
+const OTHER_SELECTORS: ReadonlySet<string> = new Set(['meta', 'ct', 'fib', 'numgen', 'jhash', 'symhash', 'osf', 'socket', 'ipsec', 'exthdr', 'rt', 'priority', 'random', 'th']);
+
 /** Selector keywords that are never a value on their own. */
 const SELECTOR_ONLY: ReadonlySet<string> = new Set(['ct', 'meta', 'fib', 'numgen', 'jhash', 'symhash', 'osf', 'socket', 'ipsec', 'exthdr', 'th']);
 
@@ -1186,7 +1203,7 @@ class Parser {
         }
         case 'queue':
           this.next();
-          this.words(ctx, ['flags', 'num', 'to', 'bypass', 'fanout']);
+          this.words(ctx, W0);
           return mk('stmt');
         case 'counter': {
           this.next();
@@ -1207,7 +1224,7 @@ class Parser {
         }
         case 'log':
           this.next();
-          this.words(ctx, ['prefix', 'level', 'group', 'snaplen', 'queue-threshold', 'flags', 'all', 'tcp', 'ip', 'sequence', 'options', 'skuid', 'ether']);
+          this.words(ctx, W1);
           return mk('stmt');
         case 'limit':
           this.next();
@@ -1216,7 +1233,7 @@ class Parser {
             if (this.isKw(this.peek(), 'over') || this.isKw(this.peek(), 'until')) this.next();
             if (this.peek().kind !== 'number') this.unexpected(this.peek(), 'number');
           }
-          this.words(ctx, ['rate', 'over', 'until', 'burst', 'packets', 'bytes', 'kbytes', 'mbytes', 'second', 'minute', 'hour', 'day', 'week', 'name'], true);
+          this.words(ctx, W2, true);
           return mk('stmt');
         case 'quota':
           this.next();
@@ -1224,7 +1241,7 @@ class Parser {
             if (this.isKw(this.peek(), 'over') || this.isKw(this.peek(), 'until')) this.next();
             if (this.peek().kind !== 'number') this.unexpected(this.peek(), 'number');
           }
-          this.words(ctx, ['over', 'until', 'used', 'bytes', 'kbytes', 'mbytes', 'name'], true);
+          this.words(ctx, W3, true);
           return mk('stmt');
         case 'reject': {
           this.next();
@@ -1278,7 +1295,7 @@ class Parser {
             this.next();
             this.valueExpr(ctx);
           }
-          this.words(ctx, ['random', 'persistent', 'fully-random', 'port']);
+          this.words(ctx, W4);
           const st = mk('stmt');
           st.selector = famWord ? `${kw} ${famWord}` : kw;
           if (natValue) st.value = natValue;
@@ -1289,11 +1306,11 @@ class Parser {
           return mk('stmt');
         case 'synproxy':
           this.next();
-          this.words(ctx, ['mss', 'maxseg', 'wscale', 'timestamp', 'sack-perm', 'sack-permitted', 'name']);
+          this.words(ctx, W5);
           return mk('stmt');
         case 'secmark':
           this.next();
-          this.words(ctx, ['name']);
+          this.words(ctx, W6);
           return mk('stmt');
         case 'meter': {
           this.next();
@@ -1373,7 +1390,7 @@ class Parser {
       this.problem(t, 'No symbol type information', 'nft-symbol-type');
       throw new Bail();
     }
-    if (this.isP(t, '$') || t.kind === 'number' || this.isP(t, '@') || this.isP(t, '(')) return this.exprStatement(ctx, t, mk);
+    if (this.isP(t, '$') || t.kind === 'number' || this.isP(t, '@') || this.isP(t, '(') || this.isP(t, '{')) return this.exprStatement(ctx, t, mk);
     this.unexpected(t);
   }
 
@@ -1420,8 +1437,9 @@ class Parser {
   }
 
   /** Consumes option words (and their values) of a statement. */
-  private words(ctx: Ctx, allowed: string[], units = false): void {
-    const set = new Set(allowed);
+  private words(ctx: Ctx, allowed: readonly string[], units = false): void {
+    let set = WORD_SETS.get(allowed);
+    if (!set) WORD_SETS.set(allowed, (set = new Set(allowed)));
     for (;;) {
       const t = this.peek();
       if (t.kind === 'string' && set.has(t.text)) {
@@ -1484,7 +1502,7 @@ class Parser {
       w in PROTO_FIELDS ||
       LOOSE_SELECTORS.has(w) ||
       META_UNQUALIFIED.has(w) ||
-      ['meta', 'ct', 'fib', 'numgen', 'jhash', 'symhash', 'osf', 'socket', 'ipsec', 'exthdr', 'rt', 'priority', 'random', 'th'].includes(w)
+      OTHER_SELECTORS.has(w)
     );
   }
 
@@ -1664,7 +1682,7 @@ class Parser {
 
   /** A value: primaries joined by `,` `-` `/` `.` `:` and binary operators, with `map` lookups. */
   private valueExpr(ctx: Ctx, inSet = false): void {
-    const start = this.i;
+    let start = this.i;
     this.valuePrimary(ctx, inSet);
     for (;;) {
       const o = this.peek();
@@ -1674,6 +1692,7 @@ class Parser {
       ) {
         const a = this.prev();
         this.next();
+        if (o.text === ':') start = this.i;
         const n = this.peek();
         if (this.stmtEnd(n)) this.unexpected(n);
         // a prefix length too big for a number is a string to nft: it wants a number there
@@ -1697,6 +1716,7 @@ class Parser {
           .split(' . ');
         this.next();
         this.keyed(ctx, comps);
+        start = this.i;
         continue;
       }
       return;
@@ -1756,7 +1776,7 @@ class Parser {
         this.next();
         return;
       }
-      if (STMT_ONLY.has(t.text)) this.unexpected(t);
+      if (STMT_ONLY.has(t.text) || NOT_VALUE.has(t.text)) this.unexpected(t);
       if (this.startsSelector(t) && this.selectorFollows(t)) {
         this.selector(ctx, false);
         return;
