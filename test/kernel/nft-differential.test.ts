@@ -24,9 +24,9 @@ import { needNft, seedFor } from './gate';
 import { Netns } from './oracle';
 import { mulberry32 } from './generate';
 import { checkNft } from '../../server/src/core/nftables/check';
-import { lex, Token } from '../../server/src/core/nftables/lexer';
-import { FAMILIES, HOOKS, isKeyword } from '../../server/src/core/nftables/knowledge';
-import { parseNft } from '../../server/src/core/nftables/parser';
+import { lex, Token } from '../../server/src/core/nftables/syntax/lexer';
+import { FAMILIES, HOOKS, isKeyword } from '../../server/src/core/nftables/knowledge/knowledge';
+import { parseNft } from '../../server/src/core/nftables/syntax/parser';
 
 const repoRoot = resolve(__dirname, '../..');
 const corpus = resolve(repoRoot, '../shared/corpus');

@@ -6,12 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { marked } from './ranges';
-import { lex } from '../../server/src/core/nftables/lexer';
-import { parseNft } from '../../server/src/core/nftables/parser';
+import { lex } from '../../server/src/core/nftables/syntax/lexer';
+import { parseNft } from '../../server/src/core/nftables/syntax/parser';
 import { analyzeNft, checkNft } from '../../server/src/core/nftables/check';
-import { NFT_CODES } from '../../server/src/core/nftables/codes';
+import { NFT_CODES } from '../../server/src/core/nftables/knowledge/codes';
 import { nftDefinition, nftOutline, nftReferences } from '../../server/src/core/nftables/navigation';
-import type { Span } from '../../server/src/core/nftables/ast';
+import type { Span } from '../../server/src/core/nftables/syntax/ast';
 
 const kinds = (text: string) => lex(text).tokens.map((t) => `${t.kind}:${t.text}`);
 

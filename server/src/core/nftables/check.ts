@@ -2,10 +2,10 @@
  * The entry point of nftables diagnostics: text in, findings out (the same shape as the
  * iptables findings), as nft 1.0.6 would judge the file with `nft -c -f`.
  */
-import type { Finding } from '../findings';
-import type { NftFile } from './ast';
-import { checkFile } from './checks';
-import { parseNft } from './parser';
+import type { Finding } from '../common/finding';
+import type { NftFile } from './syntax/ast';
+import { checkFile } from './checks/checks';
+import { parseNft } from './syntax/parser';
 
 export interface CheckNftOptions {
   /**

@@ -4,8 +4,8 @@
  * definition/references of chains (jump/goto, verdict maps), sets and maps (`@name`) and
  * variables (`$name`). Positions are offsets into the text (see ast.ts for the ranges).
  */
-import type { NftFile, NftName, Span } from './ast';
-import type { Family } from './knowledge';
+import type { NftFile, NftName, Span } from './syntax/ast';
+import type { Family } from './knowledge/knowledge';
 
 export type NftSymbolKind = 'table' | 'chain' | 'set' | 'map' | 'flowtable' | 'object' | 'define';
 

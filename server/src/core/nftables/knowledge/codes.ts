@@ -2,7 +2,7 @@
  * The finding codes of nftables files: stable strings (each is also the key of its severity
  * setting), their default severity and what each means, in one line.
  */
-import type { Severity } from '../findings';
+import type { Severity } from '../../common/finding';
 
 export interface NftCodeInfo {
   code: NftCode;

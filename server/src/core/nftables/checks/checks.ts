@@ -4,12 +4,12 @@
  * family mismatches and values out of range. Each check fires only where nft certainly
  * refuses; the facts were measured with `nft -c` in a private namespace.
  */
-import type { Finding } from '../findings';
-import type { NftChain, NftFile, Span } from './ast';
-import type { NftCode } from './codes';
-import { NFT_CODE_SEVERITY } from './codes';
-import { CHAIN_TYPES, ChainType, FAMILY_HOOKS, HOOKS, Hook, TYPE_HOOKS, priorityNameNewer, priorityNamesFor } from './knowledge';
-import { NEWER } from './parser';
+import type { Finding } from '../../common/finding';
+import type { NftChain, NftFile, Span } from '../syntax/ast';
+import type { NftCode } from '../knowledge/codes';
+import { NFT_CODE_SEVERITY } from '../knowledge/codes';
+import { CHAIN_TYPES, ChainType, FAMILY_HOOKS, HOOKS, Hook, TYPE_HOOKS, priorityNameNewer, priorityNamesFor } from '../knowledge/knowledge';
+import { NEWER } from '../syntax/grammar';
 
 export interface CheckContext {
   /** Whether some include could not be read: names it may define are not judged. */

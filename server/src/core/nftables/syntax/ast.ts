@@ -2,7 +2,7 @@
  * The outline of an nftables file: what the parser (parser.ts) finds, with exact ranges.
  * Offsets are UTF-16 indices into the text; lines and characters are 0-based (LSP style).
  */
-import type { Family } from './knowledge';
+import type { Family } from '../knowledge/knowledge';
 
 export interface Span {
   s: number;
