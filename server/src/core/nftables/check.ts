@@ -2,7 +2,7 @@
  * The entry point of nftables diagnostics: text in, findings out (the same shape as the
  * iptables findings), as nft 1.0.6 would judge the file with `nft -c -f`.
  */
-import type { Finding } from '../common/finding';
+import type { NftFinding as Finding } from './knowledge/codes';
 import type { NftFile } from './syntax/ast';
 import { checkFile } from './checks/checks';
 import { parseNft } from './syntax/parser';

@@ -4,7 +4,7 @@
  * family mismatches and values out of range. Each check fires only where nft certainly
  * refuses; the facts were measured with `nft -c` in a private namespace.
  */
-import type { Finding } from '../../common/finding';
+import type { NftFinding as Finding } from '../knowledge/codes';
 import type { NftChain, NftFile, Span } from '../syntax/ast';
 import type { NftCode } from '../knowledge/codes';
 import { NFT_CODE_SEVERITY } from '../knowledge/codes';
