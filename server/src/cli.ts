@@ -4,6 +4,8 @@
  * file's rules for one hook.
  */
 import { readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { checkNft } from './core/nftables/check';
 import { evaluateMarkArgs } from './core/iptables/syntax/markOptions';
 import { parseWhole, hex8 } from './core/common/numbers';
 import { NfRulesService, DEFAULT_SERVICE_SETTINGS } from './core/service/service';
@@ -71,6 +73,24 @@ function markCommand(argv: string[]): number {
   return 0;
 }
 
+/** An nftables file: `*.nft`, `nftables.conf`, or a first line `#!... nft -f`. */
+function isNftFile(file: string, text: string): boolean {
+  return /\.nft$/.test(file) || basename(file) === 'nftables.conf' || /^#!.*\bnft\b.*\s-f\b/.test(text.slice(0, text.indexOf('\n') >>> 0));
+}
+
+/** An include of an nftables file: relative to the file, else as nft finds it (cwd, /etc). */
+function readInclude(file: string, p: string): string | undefined {
+  const tries = isAbsolute(p) ? [p] : [join(dirname(file), p), p, ...(/^\.\.?\//.test(p) ? [] : [join('/etc', p)])];
+  for (const t of tries) {
+    try {
+      return readFileSync(t, 'utf8');
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
 function checkCommand(argv: string[]): number {
   const json = argv.includes('--json');
   // -4/-6: load as iptables-restore / ip6tables-restore would (else the file's name tells, see familyOfUri)
@@ -87,6 +107,15 @@ function checkCommand(argv: string[]): number {
       text = readFileSync(file, 'utf8');
     } catch (e) {
       fail(`nfrules: cannot read ${file}: ${(e as Error).message}`);
+    }
+    if (isNftFile(file, text)) {
+      for (const f of checkNft(text, { resolveInclude: (p) => readInclude(file, p) })) {
+        if (f.severity === 'error') errors++;
+        const rec = { file, line: f.line + 1, column: f.s + 1, endLine: f.endLine + 1, endColumn: f.e + 1, severity: f.severity, code: f.code, message: f.message };
+        if (json) all.push(rec);
+        else out.push(`${rec.file}:${rec.line}:${rec.column}: ${rec.severity}: ${rec.message} [${rec.code}]`);
+      }
+      continue;
     }
     service.open(file, text, undefined, 0, undefined, family);
     // in file order (the per-line, file-level and here-document checks come in separately)
