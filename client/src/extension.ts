@@ -98,6 +98,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     documentSelector: [
       { language: 'iptables' },
       { language: 'iptables-listing' },
+      { language: 'nftables' },
       { language: 'shellscript' },
     ],
   };

@@ -4,10 +4,11 @@
  * are generated from it (`npm run gen`; test/unit/settings.test.ts holds them to it).
  */
 import { IPTABLES_CODES, type CodeInfo } from '../iptables/knowledge/codes';
+import { NFTABLES_CODES } from '../nftables/knowledge/codes';
 
 export type { CodeInfo };
 
-export const DIAGNOSTIC_CODES = { ...IPTABLES_CODES } as const satisfies Record<string, CodeInfo>;
+export const DIAGNOSTIC_CODES = { ...IPTABLES_CODES, ...NFTABLES_CODES } as const satisfies Record<string, CodeInfo>;
 
 /** A diagnostic code of any language. */
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

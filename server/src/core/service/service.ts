@@ -9,6 +9,9 @@ import { familyOfUri, flowFindings } from '../iptables/checks/fileChecks';
 import { markRewrites, markSourceActions } from '../features/codeActions';
 import { Format, RuleDocument, detectFormat } from '../iptables/syntax/document';
 import { EmbeddedDocuments } from './embedded';
+import type { Finding as AnyFinding } from '../common/finding';
+import { isNftables } from './languages';
+import { NftDocument, nftDefinitionAt, nftDocumentSymbols, nftFindings, nftFoldingRanges, nftHighlights, nftReferencesAt, nftRename } from '../features/nftables';
 import { Projection, decodeTokens, encodeTokens } from './projection';
 import { hover } from '../features/hover';
 import { docsHover } from '../features/docsHover';
@@ -51,7 +54,7 @@ const SEVERITY: Record<string, DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-export function toDiagnostic(f: Finding, overrides: Record<string, SeverityOverride> = {}): Diagnostic | null {
+export function toDiagnostic(f: AnyFinding, overrides: Record<string, SeverityOverride> = {}): Diagnostic | null {
   const o = overrides[f.code];
   if (o === 'off') return null;
   return {
@@ -78,6 +81,8 @@ interface Held {
 
 export class NfRulesService {
   private docs = new Map<string, Held>();
+  /** nftables documents (`*.nft`, nftables.conf, `nft -f` scripts): a language of their own. */
+  private nft = new Map<string, NftDocument>();
   /** The here-documents scripts feed to iptables-restore, open as save documents of their own. */
   private embedded = new EmbeddedDocuments(() => new NfRulesService());
 
@@ -93,7 +98,14 @@ export class NfRulesService {
     return h ? this.embedded.all(uri, h.doc) : [];
   }
 
-  open(uri: string, text: string, languageId?: string, version = 0, format?: Format, family?: 4 | 6): RuleDocument {
+  open(uri: string, text: string, languageId?: string, version = 0, format?: Format, family?: 4 | 6): RuleDocument | NftDocument {
+    if (!format && isNftables(uri, text, languageId)) {
+      const d = new NftDocument(text, version);
+      this.nft.set(uri, d);
+      this.docs.delete(uri);
+      return d;
+    }
+    this.nft.delete(uri);
     const doc = new RuleDocument(text, format ?? detectFormat(uri, text, languageId));
     this.docs.set(uri, { doc, version, family: family ?? familyOfUri(uri) });
     return doc;
@@ -101,6 +113,12 @@ export class NfRulesService {
 
   /** Apply LSP content changes (ranged or whole-text) in order. */
   change(uri: string, changes: { range?: { start: Position; end: Position }; text: string }[], version: number): void {
+    const n = this.nft.get(uri);
+    if (n) {
+      for (const c of changes) n.applyEdit(c.range, c.text);
+      n.version = version;
+      return;
+    }
     const h = this.docs.get(uri);
     if (!h) return;
     for (const c of changes) {
@@ -118,6 +136,7 @@ export class NfRulesService {
   close(uri: string): void {
     this.embedded.close(uri);
     this.docs.delete(uri);
+    this.nft.delete(uri);
   }
 
   get(uri: string): RuleDocument | undefined {
@@ -125,7 +144,7 @@ export class NfRulesService {
   }
 
   version(uri: string): number | undefined {
-    return this.docs.get(uri)?.version;
+    return this.docs.get(uri)?.version ?? this.nft.get(uri)?.version;
   }
 
   analysis(uri: string, settings: Settings = DEFAULT_SETTINGS): Analysis | undefined {
@@ -194,7 +213,8 @@ export class NfRulesService {
 
   diagnostics(uri: string, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS, mode: 'now' | 'quick' = 'now'): Diagnostic[] {
     const out: Diagnostic[] = [];
-    for (const f of this.findings(uri, settings, mode)) {
+    const n = this.nft.get(uri);
+    for (const f of n ? nftFindings(n) : this.findings(uri, settings, mode)) {
       const d = toDiagnostic(f, settings.diagnostics);
       if (d) out.push(d);
     }
@@ -288,6 +308,8 @@ export class NfRulesService {
   }
 
   documentSymbols(uri: string): DocumentSymbol[] {
+    const n = this.nft.get(uri);
+    if (n) return nftDocumentSymbols(n);
     const h = this.docs.get(uri);
     if (!h) return [];
     const out = documentSymbols(h.doc, this.chains(uri)!);
@@ -314,6 +336,8 @@ export class NfRulesService {
   }
 
   foldingRanges(uri: string): FoldingRange[] {
+    const n = this.nft.get(uri);
+    if (n) return nftFoldingRanges(n);
     const h = this.docs.get(uri);
     if (!h) return [];
     const out = foldingRanges(h.doc, this.chains(uri)!);
@@ -322,6 +346,8 @@ export class NfRulesService {
   }
 
   definition(uri: string, p: Position): Location | null {
+    const n = this.nft.get(uri);
+    if (n) return nftDefinitionAt(n, uri, p);
     const h = this.docs.get(uri);
     if (!h) return null;
     const b = this.bodyAt(uri, p.line);
@@ -331,6 +357,8 @@ export class NfRulesService {
   }
 
   references(uri: string, p: Position, includeDeclaration = true): Location[] {
+    const n = this.nft.get(uri);
+    if (n) return nftReferencesAt(n, uri, p, includeDeclaration);
     const h = this.docs.get(uri);
     if (!h) return [];
     const b = this.bodyAt(uri, p.line);
@@ -339,6 +367,8 @@ export class NfRulesService {
   }
 
   documentHighlights(uri: string, p: Position): DocumentHighlight[] {
+    const n = this.nft.get(uri);
+    if (n) return nftHighlights(n, p);
     const h = this.docs.get(uri);
     if (!h) return [];
     const b = this.bodyAt(uri, p.line);
@@ -356,6 +386,11 @@ export class NfRulesService {
   }
 
   rename(uri: string, p: Position, newName: string): nav.RenameResult | null {
+    const n = this.nft.get(uri);
+    if (n) {
+      const edit = nftRename(n, uri, p, newName);
+      return edit ? { edit } : null;
+    }
     const h = this.docs.get(uri);
     if (!h) return null;
     const b = this.bodyAt(uri, p.line);

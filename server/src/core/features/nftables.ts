@@ -1,0 +1,143 @@
+/**
+ * The features of an nftables document, composed from core/nftables: diagnostics, outline,
+ * folding, definition, references, highlights and rename of chains, sets/maps and variables.
+ * One parse per revision (NftDocument); positions are LSP's (lines end at \n, \r\n or \r).
+ */
+import {
+  DocumentHighlight,
+  DocumentHighlightKind,
+  DocumentSymbol,
+  FoldingRange,
+  Location,
+  Range,
+  SymbolKind,
+  TextEdit,
+} from 'vscode-languageserver-types';
+import { analyzeNft, type NftCheckResult } from '../nftables/check';
+import type { NftFinding } from '../nftables/knowledge/codes';
+import { nftDefinition, nftOutline, nftReferences, nftSymbolAt, type NftOutlineSymbol } from '../nftables/navigation';
+import type { Span } from '../nftables/syntax/ast';
+import type { Position } from './cursor';
+
+/** The text of an nftables document with its line starts, edited as LSP edits it. */
+export class NftDocument {
+  private result?: NftCheckResult;
+  private starts: number[] = [0];
+
+  constructor(
+    private text_: string,
+    public version = 0,
+  ) {
+    this.index();
+  }
+
+  get text(): string {
+    return this.text_;
+  }
+
+  /** Apply one LSP content change (whole text without a range). */
+  applyEdit(range: Range | undefined, text: string): void {
+    if (!range) this.text_ = text;
+    else {
+      const a = this.offsetAt(range.start);
+      const b = Math.max(a, this.offsetAt(range.end));
+      this.text_ = this.text_.slice(0, a) + text + this.text_.slice(b);
+    }
+    this.result = undefined;
+    this.index();
+  }
+
+  /** An LSP position as an offset, clamped to the text. */
+  offsetAt(p: Position): number {
+    const line = Math.max(0, Math.min(p.line, this.starts.length - 1));
+    if (p.line > line) return this.text_.length;
+    const start = this.starts[line];
+    const end = line + 1 < this.starts.length ? this.starts[line + 1] : this.text_.length;
+    let lineEnd = end;
+    while (lineEnd > start && (this.text_[lineEnd - 1] === '\n' || this.text_[lineEnd - 1] === '\r')) lineEnd--;
+    return start + Math.max(0, Math.min(p.character, lineEnd - start));
+  }
+
+  /** The parse and the findings of this revision (nft 1.0.6's judgement). */
+  analysis(resolveInclude?: (path: string) => string | undefined): NftCheckResult {
+    return (this.result ??= analyzeNft(this.text_, { resolveInclude }));
+  }
+
+  private index(): void {
+    const t = this.text_;
+    const starts = [0];
+    for (let i = 0; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c === 10) starts.push(i + 1);
+      else if (c === 13) {
+        if (t.charCodeAt(i + 1) === 10) i++;
+        starts.push(i + 1);
+      }
+    }
+    this.starts = starts;
+  }
+}
+
+const rangeOf = (s: Span): Range => ({ start: { line: s.line, character: s.col }, end: { line: s.endLine, character: s.endCol } });
+
+export function nftFindings(doc: NftDocument): NftFinding[] {
+  return doc.analysis().findings;
+}
+
+const SYMBOL_KIND: Record<NftOutlineSymbol['kind'], SymbolKind> = {
+  table: SymbolKind.Namespace,
+  chain: SymbolKind.Function,
+  set: SymbolKind.Array,
+  map: SymbolKind.Object,
+  flowtable: SymbolKind.Event,
+  object: SymbolKind.Struct,
+  define: SymbolKind.Constant,
+};
+
+export function nftDocumentSymbols(doc: NftDocument): DocumentSymbol[] {
+  const conv = (x: NftOutlineSymbol): DocumentSymbol => ({
+    name: x.name || '?',
+    detail: x.detail,
+    kind: SYMBOL_KIND[x.kind],
+    range: rangeOf(x.range),
+    selectionRange: rangeOf(x.selection),
+    children: x.children.map(conv),
+  });
+  return nftOutline(doc.analysis().file).map(conv);
+}
+
+export function nftFoldingRanges(doc: NftDocument): FoldingRange[] {
+  const out: FoldingRange[] = [];
+  const walk = (x: NftOutlineSymbol): void => {
+    if (x.range.endLine > x.range.line) out.push({ startLine: x.range.line, endLine: x.range.endLine });
+    x.children.forEach(walk);
+  };
+  nftOutline(doc.analysis().file).forEach(walk);
+  return out;
+}
+
+export function nftDefinitionAt(doc: NftDocument, uri: string, p: Position): Location | null {
+  const spans = nftDefinition(doc.analysis().file, doc.offsetAt(p));
+  return spans.length ? { uri, range: rangeOf(spans[0]) } : null;
+}
+
+export function nftReferencesAt(doc: NftDocument, uri: string, p: Position, includeDeclaration: boolean): Location[] {
+  return nftReferences(doc.analysis().file, doc.offsetAt(p), includeDeclaration).map((s) => ({ uri, range: rangeOf(s) }));
+}
+
+export function nftHighlights(doc: NftDocument, p: Position): DocumentHighlight[] {
+  return nftReferences(doc.analysis().file, doc.offsetAt(p), true).map((s) => ({ range: rangeOf(s), kind: DocumentHighlightKind.Text }));
+}
+
+/** Rename a chain, set/map or variable everywhere in the document (`$`/`@` kept). */
+export function nftRename(doc: NftDocument, uri: string, p: Position, newName: string): { changes: Record<string, TextEdit[]> } | null {
+  const file = doc.analysis().file;
+  const sym = nftSymbolAt(file, doc.offsetAt(p));
+  if (!sym || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(newName)) return null;
+  const edits = nftReferences(file, doc.offsetAt(p), true).map((s) => {
+    const written = doc.text.slice(s.s, s.e);
+    const sigil = /^[$@]/.test(written) ? written[0] : '';
+    return { range: rangeOf(s), newText: sigil + newName };
+  });
+  return edits.length ? { changes: { [uri]: edits } } : null;
+}

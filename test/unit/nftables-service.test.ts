@@ -1,0 +1,55 @@
+/** nftables documents through the service: the language is told by name, content or id, and each feature answers. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NfRulesService } from '../../server/src/core/service/service';
+import { isNftables } from '../../server/src/core/service/languages';
+
+const RULESET = `#!/usr/sbin/nft -f
+define lan = 10.0.0.0/8
+table inet filter {
+  set blocked { type ipv4_addr; }
+  chain input {
+    type filter hook input priority 0; policy drop;
+    ip saddr @blocked drop
+    ip saddr $lan jump from_lan
+  }
+  chain from_lan {
+    accept
+  }
+}
+`;
+
+test('nftables: told by the name, the shebang or the language id, never for iptables files', () => {
+  assert.ok(isNftables('file:///etc/nftables.conf', ''));
+  assert.ok(isNftables('file:///x/rules.nft', ''));
+  assert.ok(isNftables('file:///etc/nftables.d/10-base.conf', ''));
+  assert.ok(isNftables('file:///x/fw', '#!/usr/sbin/nft -f\nflush ruleset\n'));
+  assert.ok(isNftables('file:///x/a.txt', '', 'nftables'));
+  assert.ok(!isNftables('file:///x/rules.v4', '*filter\nCOMMIT\n'));
+  assert.ok(!isNftables('file:///x/a.nft', '', 'iptables'));
+});
+
+test('nftables: diagnostics, outline, definition, references and rename through the service', () => {
+  const svc = new NfRulesService();
+  const uri = 'file:///w/fw.nft';
+  svc.open(uri, RULESET, 'nftables');
+  assert.deepEqual(svc.diagnostics(uri), []);
+  const syms = svc.documentSymbols(uri);
+  const table = syms.find((s) => s.name === 'inet filter')!;
+  assert.deepEqual(
+    table.children!.map((c) => c.name),
+    ['blocked', 'input', 'from_lan'],
+  );
+  const jumpLine = 7;
+  const col = RULESET.split('\n')[jumpLine].indexOf('from_lan') + 2;
+  const def = svc.definition(uri, { line: jumpLine, character: col })!;
+  assert.equal(def.range.start.line, 9);
+  assert.equal(svc.references(uri, { line: jumpLine, character: col }, true).length, 2);
+  const edit = svc.rename(uri, { line: jumpLine, character: col }, 'lan_in')!;
+  assert.ok('edit' in edit && edit.edit.changes![uri].length === 2);
+  // an edit that breaks the jump target: nft's refusal comes back as a diagnostic
+  svc.change(uri, [{ range: { start: { line: 9, character: 8 }, end: { line: 9, character: 16 } }, text: 'other' }], 2);
+  const diags = svc.diagnostics(uri);
+  assert.ok(diags.some((d) => d.code === 'nft-undefined-chain' && d.range.start.line === jumpLine), JSON.stringify(diags));
+  assert.ok(svc.foldingRanges(uri).length >= 2);
+});
