@@ -233,7 +233,22 @@ scenario('web 4. a bad value shows an error in the Problems panel', async () => 
   await page.keyboard.press('Control+Shift+M');
 });
 
-scenario('web 5. nothing was fetched from outside this machine', async () => {
+scenario('web 5. the packet walk: its lens walks the sample and lists the rules hit (the shared client views)', async () => {
+  const editor = await openFile('walk.rules.v4');
+  const lens = editor.locator('.codelens-decoration a', { hasText: 'Walk sample packet through PREROUTING' }).first();
+  await lens.waitFor({ timeout: 30_000 });
+  await lens.click();
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-title', { hasText: /PREROUTING: ACCEPT · nfmark 0x00004001/ }).waitFor({ timeout: 30_000 });
+  const texts = (await widget.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+  assert.equal(texts.length, 5, texts.join(' | '));
+  assert.match(texts[2], /line 8\s*mangle\/POD-MARKS: match → MARK/);
+  await shot('5-walk-path');
+  await page.keyboard.press('Escape');
+  await widget.waitFor({ state: 'hidden' });
+});
+
+scenario('web 6. nothing was fetched from outside this machine', async () => {
   const refused = requested.filter((u) => u.startsWith('refused: '));
   assert.deepEqual(refused, []);
 });
