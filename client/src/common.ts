@@ -12,11 +12,7 @@ let client: BaseLanguageClient | undefined;
 
 /** The documents the server serves, in both clients. */
 export const clientOptions: LanguageClientOptions = {
-  documentSelector: [
-    { language: 'iptables' },
-    { language: 'iptables-listing' },
-    { language: 'shellscript' },
-  ],
+  documentSelector: [{ language: 'iptables' }, { language: 'iptables-listing' }, { language: 'shellscript' }],
 };
 
 const HOOKS = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'] as const;

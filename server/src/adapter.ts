@@ -33,9 +33,7 @@ export function serve(connection: Connection): void {
     if (!canPullConfig) return Promise.resolve(DEFAULT_SERVICE_SETTINGS);
     let s = settingsCache.get(uri);
     if (!s) {
-      s = connection.workspace
-        .getConfiguration({ scopeUri: uri, section: 'iptables' })
-        .then(readSettings, () => DEFAULT_SERVICE_SETTINGS);
+      s = connection.workspace.getConfiguration({ scopeUri: uri, section: 'iptables' }).then(readSettings, () => DEFAULT_SERVICE_SETTINGS);
       settingsCache.set(uri, s);
     }
     return s;

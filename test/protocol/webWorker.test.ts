@@ -57,7 +57,10 @@ test('the web server and client bundle with no Node builtin, from the same core 
   const client = await bundle(CLIENT_ENTRY, 'cjs');
   // one server source: the worker bundle holds the adapter and the core the Node server uses
   assert.ok(server.inputs.includes('server/src/adapter.ts'), 'the web server does not use adapter.ts');
-  assert.ok(server.inputs.some((f) => f.startsWith('server/src/core/')), 'the web server holds no core');
+  assert.ok(
+    server.inputs.some((f) => f.startsWith('server/src/core/')),
+    'the web server holds no core',
+  );
   assert.ok(!server.inputs.some((f) => /vscode-languageserver\/lib\/node\/|vscode-jsonrpc\/lib\/node\//.test(f)), 'the web server pulls the Node transport');
   assert.ok(!client.inputs.some((f) => /vscode-languageclient\/lib\/node\//.test(f)), 'the web client pulls the Node client');
   // an iife bundle that still calls require() would fail in the worker
@@ -143,9 +146,15 @@ test('the server bundle runs in a bare worker scope and answers over postMessage
   send({ method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: 'iptables', version: 1, text } } });
   const published = await waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.uri === uri, 'diagnostics');
   const messages = published.params.diagnostics.map((d: any) => `${d.range.start.line}: ${d.message}`);
-  assert.ok(messages.some((m: string) => /^4: .*--set-mark/.test(m)), `no --set-mark error on line 5: ${messages.join(' | ')}`);
+  assert.ok(
+    messages.some((m: string) => /^4: .*--set-mark/.test(m)),
+    `no --set-mark error on line 5: ${messages.join(' | ')}`,
+  );
   // the string match's length check counts bytes (it used Buffer, which a worker lacks)
-  assert.ok(messages.some((m: string) => /^5: STRING too long/.test(m)), `no STRING too long on line 6: ${messages.join(' | ')}`);
+  assert.ok(
+    messages.some((m: string) => /^5: STRING too long/.test(m)),
+    `no STRING too long on line 6: ${messages.join(' | ')}`,
+  );
 
   const col = text.split('\n')[3].indexOf('--set-xmark') + 2;
   send({ id: 2, method: 'textDocument/hover', params: { textDocument: { uri }, position: { line: 3, character: col } } });
@@ -159,7 +168,10 @@ test('the server bundle runs in a bare worker scope and answers over postMessage
   });
   const actions = await waitFor((m) => m.id === 3, 'code actions');
   const titles = (actions.result ?? []).map((a: any) => a.title);
-  assert.ok(titles.some((t: string) => /^Rewrite as --or-mark 0x4000\b/.test(t)), `offered: ${titles.join(' | ')}`);
+  assert.ok(
+    titles.some((t: string) => /^Rewrite as --or-mark 0x4000\b/.test(t)),
+    `offered: ${titles.join(' | ')}`,
+  );
 
   send({ id: 4, method: 'shutdown' });
   await waitFor((m) => m.id === 4, 'shutdown');

@@ -107,7 +107,9 @@ function scenario(name: string, fn: () => Promise<void>): void {
  * VS Code 1.91's Quick Open no file search) and waits for its editor to show.
  */
 async function openFile(fileName: string): Promise<Locator> {
-  const row = page.locator('.explorer-folders-view .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${h.escapeRegExp(fileName)}$`) }) });
+  const row = page.locator('.explorer-folders-view .monaco-list-row', {
+    has: page.locator('.label-name', { hasText: new RegExp(`^${h.escapeRegExp(fileName)}$`) }),
+  });
   await row.first().click();
   await page.locator(`.tabs-container .tab.active[data-resource-name="${fileName}"]`).waitFor();
   const editor = h.editorFor(page, fileName);
@@ -138,7 +140,11 @@ async function hoverText(editor: Locator, lineText: string, needle: string, expe
       );
       return await hover.first().innerText();
     } catch {
-      last = (await hover.first().innerText().catch(() => '')) || last;
+      last =
+        (await hover
+          .first()
+          .innerText()
+          .catch(() => '')) || last;
     }
   }
   throw new Error(`no hover matching ${expect} on "${needle}"; last hover text: ${JSON.stringify(last)}`);
@@ -164,7 +170,10 @@ scenario('web 2. hovering --set-xmark shows the sample result 0x00004001, from t
   const text = await hoverText(editor, MASQ_LINE, '--set-xmark', /0x00004001/);
   assert.ok(/\bOR\b/.test(text) || /sets bits/i.test(text), `the hover does not say OR: ${JSON.stringify(text)}`);
   // the language server is the web bundle, started as a worker from the unpacked extension
-  assert.ok(requested.some((u) => /\/static\/devextensions\/dist\/browserServer\.js$/.test(u)), 'dist/browserServer.js was never fetched');
+  assert.ok(
+    requested.some((u) => /\/static\/devextensions\/dist\/browserServer\.js$/.test(u)),
+    'dist/browserServer.js was never fetched',
+  );
   assert.ok(!requested.some((u) => /\/dist\/(server|client)\.js$/.test(u)), 'a Node bundle was fetched');
   await shot('2-hover-set-xmark');
   // the README's picture: the editor area down to the hover
@@ -225,7 +234,10 @@ scenario('web 4. a bad value shows an error in the Problems panel', async () => 
   await page.keyboard.press('Control+Shift+M');
   const panel = page.locator('.markers-panel');
   await panel.waitFor({ state: 'visible' });
-  const error = panel.locator('.monaco-list-row').filter({ has: page.locator('.marker-icon.error') }).filter({ hasText: /--set-mark/ });
+  const error = panel
+    .locator('.monaco-list-row')
+    .filter({ has: page.locator('.marker-icon.error') })
+    .filter({ hasText: /--set-mark/ });
   await error.first().waitFor({ timeout: 45_000 });
   const text = await error.first().innerText();
   assert.match(text, /\[Ln 5, Col \d+\]/, `the error is not on line 5: ${text}`);
