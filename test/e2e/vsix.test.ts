@@ -48,6 +48,7 @@ function referencedFiles(): string[] {
     if (typeof p === 'string') files.add(path.posix.normalize(p.replace(/^\.\//, '')));
   };
   add(manifest.main);
+  add(manifest.browser);
   add(manifest.icon);
   for (const bin of Object.values(manifest.bin ?? {})) add(bin);
   for (const lang of manifest.contributes?.languages ?? []) add(lang.configuration);
@@ -61,12 +62,12 @@ const ALLOWED: RegExp[] = [
   /^README\.md$/i,
   /^CHANGELOG\.md$/i,
   /^LICENSE(\.txt)?$/i,
-  /^dist\/(server|client|cli)\.js$/,
+  /^dist\/(server|client|cli|browserClient|browserServer)\.js$/,
   /^syntaxes\/[^/]+\.json$/,
   /^language-configuration\.json$/,
   /^images\/icon\.png$/,
 ];
-const REQUIRED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/server.js', 'dist/client.js', 'images/icon.png', 'language-configuration.json'];
+const REQUIRED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/server.js', 'dist/client.js', 'dist/browserClient.js', 'dist/browserServer.js', 'images/icon.png', 'language-configuration.json'];
 
 test('vsce ls lists only the bundle, grammars, language configuration, manifest, docs and icon', () => {
   const out = execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], {

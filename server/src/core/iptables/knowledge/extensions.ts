@@ -255,7 +255,7 @@ export const EXTENSIONS: ExtSpec[] = [
       o('algo', 1, 'Search algorithm: bm or kmp.', { syntax: 'bm|kmp' }),
       o('from', 1, 'Offset to start searching at.', { syntax: 'offset', check: uint(0, 65535) }),
       o('to', 1, 'Offset to stop searching at.', { syntax: 'offset', check: uint(0, 65535) }),
-      o('string', 1, 'The text to find (up to 128 bytes).', { invertible: true, syntax: 'text', check: (a) => (Buffer.byteLength(a) > 128 ? `STRING too long "${a}"` : null) }),
+      o('string', 1, 'The text to find (up to 128 bytes).', { invertible: true, syntax: 'text', check: (a) => (new TextEncoder().encode(a).length > 128 ? `STRING too long "${a}"` : null) }),
       o('hex-string', 1, 'Bytes to find, hex between pipes: `|0d 0a|`.', { invertible: true, syntax: 'text|hex|' }),
       o('icase', 0, 'Ignore case.'),
     ],
