@@ -1,0 +1,791 @@
+/**
+ * The nft mark model: what nft 1.0.6 and the kernel make of one statement or match that
+ * writes or reads a mark (`meta mark set ...`, `ct mark set ...`, `meta mark & 0xff == 0x1`,
+ * `ct mark { 0x1, 0x2 }`, ...): which statements nft refuses and with which message, the
+ * kernel program it loads (constant folding of right-hand sides; consecutive and/or/xor
+ * merged into one `(x & m) ^ v`; shifts), the result on a sample, the text `nft list
+ * ruleset` prints back, the exact iptables spelling, the exact equivalent nft spellings, and
+ * the pitfalls (no-op writes, precedence that differs from a left-to-right reading, the two
+ * iptables-translate shapes). Also the other way: an iptables MARK/CONNMARK/mark/connmark
+ * kernel form as an exact nft statement.
+ *
+ * Pure. The facts are those of shared/reference/nft-marks.md and of nft 1.0.6's sources
+ * (evaluate.c, netlink_linearize.c, netlink_delinearize.c, expression.c), checked against the
+ * kernel by test/kernel/nft-marks-differential.test.ts.
+ */
+import { FULL, hex, hex8, u32 } from '../numbers';
+import { equivalentSpellings, type MarkOp, type MarkState } from '../marks';
+import {
+  groupedText,
+  isNftSyntaxError,
+  parseNftMark,
+  precedenceOf,
+  type BinOp,
+  type MarkSource,
+  type NftExpr,
+  type NftMarkAst,
+  type NftRhs,
+  type RelOp,
+  type RhsItem,
+  type Span,
+} from './nftExpr';
+
+/** One step of the kernel program after the load of the source mark. */
+export type KernelOp = { k: 'bool'; mask: number; xor: number } | { k: 'shift'; dir: 'left' | 'right'; bits: number };
+
+/** A non-constant value: the source mark, then the kernel's bitwise expressions in order. */
+export interface MarkProgram {
+  src: MarkSource;
+  ops: KernelOp[];
+}
+
+export type MarkValue = { k: 'const'; value: number } | ({ k: 'program' } & MarkProgram);
+
+export interface NftRefusal extends Partial<Span> {
+  error: string;
+}
+
+/** The right-hand side of a match after nft's evaluation. */
+export type MatchRhs =
+  | { k: 'value'; value: number }
+  | { k: 'range'; low: number; high: number }
+  | { k: 'prefix'; value: number; len: number }
+  | { k: 'set'; interval: false; values: number[] }
+  | { k: 'set'; interval: true; ranges: [number, number][] };
+
+export interface NftMarkSample {
+  nfmark: number;
+  ctmark: number;
+}
+
+export interface NftMarkReport {
+  ok: true;
+  kind: 'set' | 'match';
+  /** One sentence saying what it does. */
+  summary: string;
+  /** The text as written with nft's implicit parentheses spelled out. */
+  grouped: string;
+  /** The kernel form, e.g. `ctmark = (ctmark & 0xffffffed) ^ 0x00000016`. */
+  kernel: string;
+  /** Set statements: the target and its value; matches: the left side and the comparison. */
+  target?: MarkSource;
+  value?: MarkValue;
+  lhs?: MarkProgram;
+  op?: RelOp;
+  rhs?: MatchRhs;
+  before: NftMarkSample;
+  nfmark: number;
+  ctmark: number;
+  /** Bits that changed (after ^ before). */
+  changed: NftMarkSample;
+  matches?: boolean;
+  /** Exactly as `nft list ruleset` prints it. */
+  listed: string;
+  /** The exact iptables spelling (`-j MARK --or-mark 0x4000`), or null. */
+  iptables: string | null;
+  iptablesNote?: string;
+  /** Exact equivalent nft spellings: shortest, as listed, with explicit parentheses. */
+  equivalents: string[];
+  /** The write changes nothing for any packet. */
+  noop: boolean;
+  /** Set when the left-to-right reading computes something else (certain, not sampled). */
+  precedence: PrecedenceNote | null;
+  /** One of the two iptables-translate shapes, with what iptables computes. */
+  translateShape: TranslateShape | null;
+}
+
+export interface PrecedenceNote {
+  /** The left-to-right reading, parenthesised, and the nft spelling that computes it. */
+  leftToRight: string;
+  intended: string;
+  /** nft's reading, parenthesised. */
+  parenthesised: string;
+  nft: { nfmark: number; ctmark: number; matches?: boolean };
+  leftToRightResult: { nfmark: number; ctmark: number; matches?: boolean };
+}
+
+export type TranslateShape =
+  | {
+      kind: 'connmark-set-xmark';
+      /** The rule iptables-translate made this from, and what that rule computes. */
+      iptables: string;
+      intended: string;
+      iptablesResult: NftMarkSample;
+    }
+  | {
+      kind: 'save-mark-mask';
+      iptables: string;
+      /** nft 1.0.6 has no one-statement form of the iptables rule (non-constant operand). */
+      intended: null;
+      iptablesResult: NftMarkSample;
+    };
+
+export type NftMarkResult = NftMarkReport | { ok: false; error: string; start?: number; end?: number };
+
+// ---------------------------------------------------------------------------------------
+// evaluation (nft's evaluate.c: constant folding, refusals)
+
+const OP_NAME: Record<BinOp, string> = { '&': '&', '|': '|', '^': '^', '<<': '<<', '>>': '>>' };
+
+/** A folded tree: constant right operands, the source at the bottom of the left spine. */
+type Folded = { k: 'c'; v: number } | { k: 's'; src: MarkSource } | { k: 'op'; op: BinOp; left: Folded; c: number };
+
+class Refused {
+  constructor(readonly r: NftRefusal) {}
+}
+const refuse = (error: string, at?: Span): never => {
+  throw new Refused(at ? { error, start: at.start, end: at.end } : { error });
+};
+
+const MAX_U32 = 0xffffffffn;
+
+function numberValue(e: Extract<NftExpr, { k: 'num' }>, integer: boolean): number {
+  if (e.value === null) refuse(`Could not parse ${integer ? 'integer' : 'packet mark'}`, e);
+  const v = e.value as bigint;
+  if (!integer && v > MAX_U32) refuse(`Value ${v} exceeds valid range 0-4294967295`, e);
+  return Number(v & MAX_U32);
+}
+
+function fold(e: NftExpr, integer = false): Folded {
+  if (e.k === 'num') return { k: 'c', v: numberValue(e, integer) };
+  if (e.k === 'src') return { k: 's', src: e.src };
+  const left = fold(e.left, integer);
+  const shift = e.op === '<<' || e.op === '>>';
+  const right = fold(e.right, integer || shift);
+  if (right.k !== 'c') return refuse(`Right hand side of binary operation (${OP_NAME[e.op]}) must be constant`, e.right);
+  if (shift) {
+    if (right.v >= 32) refuse(`${e.op === '<<' ? 'Left' : 'Right'} shift of ${right.v} bits is undefined for type of 32 bits width`, e.right);
+    // nft 1.0.6 cannot give a constant a byte order here
+    if (left.k === 'c') refuse('BUG: invalid basetype invalid');
+  }
+  if (left.k === 'c') {
+    switch (e.op) {
+      case '&':
+        return { k: 'c', v: u32(left.v & right.v) };
+      case '|':
+        return { k: 'c', v: u32(left.v | right.v) };
+      case '^':
+        return { k: 'c', v: u32(left.v ^ right.v) };
+    }
+  }
+  return { k: 'op', op: e.op, left, c: right.v };
+}
+
+function sourceOf(f: Folded): MarkSource | null {
+  while (f.k === 'op') f = f.left;
+  return f.k === 's' ? f.src : null;
+}
+
+/** netlink_linearize: consecutive and/or/xor become one bitwise (mask, xor); shifts stay. */
+function compile(f: Folded): MarkValue {
+  if (f.k === 'c') return { k: 'const', value: f.v };
+  const chain: Extract<Folded, { k: 'op' }>[] = [];
+  let g: Folded = f;
+  while (g.k === 'op') {
+    chain.unshift(g);
+    g = g.left;
+  }
+  const src = (g as { src: MarkSource }).src;
+  const ops: KernelOp[] = [];
+  for (const n of chain) {
+    if (n.op === '<<' || n.op === '>>') {
+      ops.push({ k: 'shift', dir: n.op === '<<' ? 'left' : 'right', bits: n.c });
+      continue;
+    }
+    let last = ops[ops.length - 1];
+    if (!last || last.k !== 'bool') ops.push((last = { k: 'bool', mask: FULL, xor: 0 }));
+    const b = last;
+    if (n.op === '&') {
+      b.xor = u32(b.xor & n.c);
+      b.mask = u32(b.mask & n.c);
+    } else if (n.op === '|') {
+      b.xor = u32(n.c ^ (b.xor & ~n.c));
+      b.mask = u32(b.mask & ~n.c);
+    } else {
+      b.xor = u32(n.c ^ b.xor);
+    }
+  }
+  return { k: 'program', src, ops };
+}
+
+function kernelChecks(v: MarkValue): void {
+  if (v.k !== 'program') return;
+  for (const op of v.ops) if (op.k === 'shift' && op.bits === 0) refuse('Could not process rule: Invalid argument');
+}
+
+/** What the kernel computes. */
+export function runProgram(p: MarkProgram, s: NftMarkSample): number {
+  let r = u32(p.src === 'meta' ? s.nfmark : s.ctmark);
+  for (const op of p.ops) {
+    if (op.k === 'bool') r = u32((r & op.mask) ^ op.xor);
+    else r = op.dir === 'left' ? u32(r << op.bits) : r >>> op.bits;
+  }
+  return r;
+}
+
+export const valueOf = (v: MarkValue, s: NftMarkSample): number => (v.k === 'const' ? v.value : runProgram(v, s));
+
+// ---------------------------------------------------------------------------------------
+// printing (netlink_delinearize.c + expression.c)
+
+type PTree = { k: 'leaf'; text: string } | { k: 'bin'; op: BinOp; left: PTree; right: string };
+
+const SRC_TEXT: Record<MarkSource, string> = { meta: 'meta mark', ct: 'ct mark' };
+
+/** The expression tree nft builds back from the kernel program. */
+function delinearize(p: MarkProgram): PTree {
+  let t: PTree = { k: 'leaf', text: SRC_TEXT[p.src] };
+  for (const op of p.ops) {
+    if (op.k === 'shift') {
+      t = { k: 'bin', op: op.dir === 'left' ? '<<' : '>>', left: t, right: String(op.bits) };
+      continue;
+    }
+    let m = op.mask;
+    let x = op.xor;
+    let o = 0;
+    if (m !== FULL || x !== 0) {
+      o = u32((m & x) ^ x);
+      x = u32(x & m);
+      m = u32(m | o);
+    }
+    if (m !== FULL) t = { k: 'bin', op: '&', left: t, right: hex8(m) };
+    if (x !== 0) t = { k: 'bin', op: '^', left: t, right: hex8(x) };
+    if (o !== 0) t = { k: 'bin', op: '|', left: t, right: hex8(o) };
+  }
+  return t;
+}
+
+/** expression.c's printing: a left operand in parentheses when it binds more loosely. */
+function printTree(t: PTree, explicit = false): string {
+  if (t.k === 'leaf') return t.text;
+  const l = t.left;
+  const paren = l.k === 'bin' && (explicit || precedenceOf(t.op) < precedenceOf(l.op));
+  const ls = printTree(l, explicit);
+  return `${paren ? `(${ls})` : ls} ${t.op} ${t.right}`;
+}
+
+const setListed = (target: MarkSource, v: MarkValue): string =>
+  `${SRC_TEXT[target]} set ${v.k === 'const' ? hex8(v.value) : printTree(delinearize(v))}`;
+
+// ---------------------------------------------------------------------------------------
+// spellings
+
+/** The shortest nft text for `(x & mask) ^ xor` applied to `x` (x already text). */
+function shortestBool(x: string, mask: number, xor: number): string {
+  if (mask === FULL && xor === 0) return x;
+  const c: string[] = [];
+  if (xor === 0) c.push(`${x} and ${hex(mask)}`);
+  if (mask === FULL) c.push(`${x} xor ${hex(xor)}`);
+  if (mask === u32(~xor)) c.push(`${x} or ${hex(xor)}`);
+  if ((mask & xor) === 0 && xor !== 0) c.push(`${x} and ${hex(mask)} or ${hex(xor)}`);
+  c.push(`${x} and ${hex(mask)} xor ${hex(xor)}`);
+  return c.sort((a, b) => a.length - b.length)[0];
+}
+
+/** The shortest nft text of a program (parentheses only where a shift follows an operation). */
+function shortestProgram(p: MarkProgram): string {
+  let s = SRC_TEXT[p.src];
+  let compound = false;
+  for (const op of p.ops) {
+    if (op.k === 'shift') {
+      s = `${compound ? `(${s})` : s} ${op.dir === 'left' ? '<<' : '>>'} ${op.bits}`;
+      compound = true;
+      continue;
+    }
+    // after a shift, an and/or/xor binds more loosely: no parentheses needed
+    const t = shortestBool(s, op.mask, op.xor);
+    if (t === s) continue;
+    s = t;
+    compound = true;
+  }
+  return s;
+}
+
+/** Whether a program is the identity (writes back what it read). */
+function isIdentity(p: MarkProgram): boolean {
+  return p.ops.every((o) => o.k === 'bool' && o.mask === FULL && o.xor === 0);
+}
+
+function setEquivalents(target: MarkSource, v: MarkValue, listed: string): string[] {
+  const head = `${SRC_TEXT[target]} set `;
+  const out: string[] = [];
+  if (v.k === 'const') out.push(head + hex(v.value));
+  else {
+    // a bool with mask 0 leaves a constant when nothing follows it
+    const last = v.ops[v.ops.length - 1];
+    if (v.ops.length === 1 && last.k === 'bool' && last.mask === 0) out.push(head + hex(last.xor));
+    out.push(head + shortestProgram(v));
+  }
+  out.sort((a, b) => a.length - b.length);
+  const res = [out[0], listed];
+  if (v.k === 'program') res.push(head + printTree(delinearize(v), true));
+  return [...new Set(res)];
+}
+
+// ---------------------------------------------------------------------------------------
+// iptables <-> nft
+
+function shortestIptables(op: MarkOp): string {
+  const prefix = op.kind === 'match' ? `-m ${op.ext} ` : `-j ${op.ext} `;
+  return prefix + equivalentSpellings(op)[0];
+}
+
+/** The kernel-exact iptables form of a set statement, or null with the reason. */
+export function iptablesOpForSet(target: MarkSource, v: MarkValue): { op: MarkOp } | { op: null; why: string } {
+  const none = (why: string) => ({ op: null, why }) as const;
+  if (v.k === 'const') {
+    return target === 'meta'
+      ? { op: { kind: 'xset', ext: 'MARK', value: v.value, mask: FULL } }
+      : { op: { kind: 'ct-set', ext: 'CONNMARK', value: v.value, mask: FULL, shift: null } };
+  }
+  const ops = v.ops;
+  const bools = ops.filter((o) => o.k === 'bool') as Extract<KernelOp, { k: 'bool' }>[];
+  const shifts = ops.filter((o) => o.k === 'shift') as Extract<KernelOp, { k: 'shift' }>[];
+  // iptables' forms: one bool, then at most one shift (CONNMARK only)
+  const shape = ops.length <= 2 && shifts.length <= 1 && bools.length <= 1 && (shifts.length === 0 || ops[ops.length - 1].k === 'shift');
+  if (!shape) return none('iptables has no single rule for this sequence of operations');
+  const b = bools[0] ?? { k: 'bool', mask: FULL, xor: 0 };
+  const sh = shifts[0] ? { dir: shifts[0].dir, bits: shifts[0].bits } : null;
+  if (target === 'meta' && v.src === 'meta') {
+    if (sh) return none('MARK cannot shift');
+    return { op: { kind: 'xset', ext: 'MARK', value: b.xor, mask: u32(~b.mask) } };
+  }
+  if (target === 'ct' && v.src === 'ct') return { op: { kind: 'ct-set', ext: 'CONNMARK', value: b.xor, mask: u32(~b.mask), shift: sh } };
+  if (b.xor !== 0) return none('CONNMARK --save-mark/--restore-mark cannot also flip bits');
+  if (target === 'ct') return { op: { kind: 'ct-save', ext: 'CONNMARK', nfmask: b.mask, ctmask: FULL, shift: sh } };
+  return { op: { kind: 'ct-restore', ext: 'CONNMARK', nfmask: FULL, ctmask: b.mask, shift: sh } };
+}
+
+/** The kernel-exact iptables form of a match, or null with the reason. */
+export function iptablesOpForMatch(lhs: MarkProgram, op: RelOp, rhs: MatchRhs): { op: MarkOp } | { op: null; why: string } {
+  if (op !== '==' && op !== '!=' && op !== 'implicit') return { op: null, why: '-m mark only tests equality under a mask' };
+  const b = (lhs.ops[0] as Extract<KernelOp, { k: 'bool' }> | undefined) ?? { k: 'bool', mask: FULL, xor: 0 };
+  let value: number;
+  let mask: number;
+  if (rhs.k === 'value') {
+    mask = b.mask;
+    value = u32(rhs.value ^ b.xor);
+  } else if (rhs.k === 'prefix') {
+    const pm = prefixMask(rhs.len);
+    mask = u32(b.mask & pm);
+    value = u32((rhs.value & pm) ^ (b.xor & pm));
+  } else return { op: null, why: '-m mark tests one value under a mask, not a set or range' };
+  return { op: { kind: 'match', ext: lhs.src === 'meta' ? 'mark' : 'connmark', value, mask, invert: op === '!=' } };
+}
+
+/**
+ * An iptables kernel form as an exact nft 1.0.6 statement or match, or null with the reason
+ * where nft has none (its right-hand sides must be constant).
+ */
+export function nftFromIptables(op: MarkOp): { nft: string } | { nft: null; why: string } {
+  const shiftText = (s: string, compound: boolean, sh: { dir: 'left' | 'right'; bits: number } | null) =>
+    sh ? `${compound ? `(${s})` : s} ${sh.dir === 'left' ? '<<' : '>>'} ${sh.bits}` : s;
+  const pairText = (x: string, value: number, mask: number) => shortestBool(x, u32(~mask), value);
+  switch (op.kind) {
+    case 'xset':
+      if (op.ext === 'TPROXY') return { nft: null, why: 'TPROXY sets the mark only as part of the tproxy statement' };
+      if (op.mask === FULL) return { nft: `meta mark set ${hex(op.value)}` };
+      return { nft: `meta mark set ${pairText('meta mark', op.value, op.mask)}` };
+    case 'ct-set': {
+      const sh = op.shift;
+      if (op.mask === FULL) {
+        const v = !sh ? op.value : sh.dir === 'left' ? u32(op.value << sh.bits) : op.value >>> sh.bits;
+        return { nft: `ct mark set ${hex(v)}` };
+      }
+      const inner = pairText('ct mark', op.value, op.mask);
+      return { nft: `ct mark set ${shiftText(inner, inner !== 'ct mark', sh)}` };
+    }
+    case 'ct-save':
+    case 'ct-restore': {
+      const save = op.kind === 'ct-save';
+      const [from, to] = save ? ['meta mark', 'ct mark'] : ['ct mark', 'meta mark'];
+      const keep = save ? op.ctmask : op.nfmask; // bits of the target replaced
+      const take = save ? op.nfmask : op.ctmask; // bits of the source copied
+      if (keep === FULL) {
+        const src = take === FULL ? from : `${from} and ${hex(take)}`;
+        return { nft: `${to} set ${shiftText(src, take !== FULL, op.shift)}` };
+      }
+      if (take === 0) return { nft: `${to} set ${pairText(to, 0, keep)}` };
+      return {
+        nft: null,
+        why: `nft 1.0.6 has no one-statement form: the copied bits would be merged into ${to} with a non-constant right-hand side ("Right hand side of binary operation (|) must be constant")`,
+      };
+    }
+    case 'match': {
+      const x = op.ext === 'mark' ? 'meta mark' : 'ct mark';
+      const lhs = op.mask === FULL ? x : `${x} and ${hex(op.mask)}`;
+      return { nft: `${lhs} ${op.invert ? '!= ' : op.mask === FULL ? '' : '== '}${hex(op.value)}` };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// matches
+
+const prefixMask = (len: number): number => (len === 0 ? 0 : u32(FULL << (32 - len)));
+const isPrefixMask = (m: number): boolean => u32(~m) === 0 || (u32(~m) & u32(~m + 1)) === 0;
+const popcount = (m: number): number => {
+  let n = 0;
+  for (let x = u32(m); x; x = u32(x & (x - 1))) n++;
+  return n;
+};
+
+function rhsValue(e: NftExpr): number {
+  const f = fold(e);
+  if (f.k !== 'c') return refuse('Right hand side of relational expression must be constant', e);
+  return (f as { v: number }).v;
+}
+
+function rhsItem(it: RhsItem): MatchRhs {
+  if (it.k === 'value') return { k: 'value', value: rhsValue(it.expr) };
+  if (it.k === 'range') {
+    const low = rhsValue(it.low);
+    const high = rhsValue(it.high);
+    if (low >= high) refuse('Range has zero or negative size', it);
+    return { k: 'range', low, high };
+  }
+  const v = rhsValue(it.expr);
+  if (it.len > 32n) refuse(`Prefix length ${it.len} is invalid for type of 32 bits width`, it);
+  const len = Number(it.len);
+  return { k: 'prefix', value: u32(v & prefixMask(len)), len };
+}
+
+const intervalOf = (r: MatchRhs): [number, number] => {
+  if (r.k === 'value') return [r.value, r.value];
+  if (r.k === 'range') return [r.low, r.high];
+  if (r.k === 'prefix') return [r.value, u32(r.value | ~prefixMask(r.len))];
+  throw new Error('nested set');
+};
+
+function evalRhs(rhs: NftRhs): MatchRhs {
+  if (rhs.k !== 'set') return rhsItem(rhs);
+  // a set of one element is that element
+  if (rhs.items.length === 1) return rhsItem(rhs.items[0]);
+  const items = rhs.items.map((it) => {
+    const r = rhsItem(it);
+    // in a set, a range may be one value wide
+    return r;
+  });
+  if (items.every((r) => r.k === 'value')) {
+    const values = [...new Set(items.map((r) => (r as { value: number }).value))].sort((a, b) => a - b);
+    return { k: 'set', interval: false, values };
+  }
+  const iv = items.map(intervalOf).sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [lo, hi] of iv) {
+    const last = merged[merged.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else merged.push([lo, hi]);
+  }
+  return { k: 'set', interval: true, ranges: merged };
+}
+
+function testRhs(y: number, rhs: MatchRhs): boolean {
+  switch (rhs.k) {
+    case 'value':
+      return y === rhs.value;
+    case 'range':
+      return y >= rhs.low && y <= rhs.high;
+    case 'prefix':
+      return u32(y & prefixMask(rhs.len)) === rhs.value;
+    case 'set':
+      return rhs.interval ? rhs.ranges.some(([a, b]) => y >= a && y <= b) : rhs.values.includes(y);
+  }
+}
+
+export function matchResult(lhs: MarkProgram, op: RelOp, rhs: MatchRhs, s: NftMarkSample): boolean {
+  const y = runProgram(lhs, s);
+  switch (op) {
+    case '<':
+      return y < (rhs as { value: number }).value;
+    case '>':
+      return y > (rhs as { value: number }).value;
+    case '<=':
+      return y <= (rhs as { value: number }).value;
+    case '>=':
+      return y >= (rhs as { value: number }).value;
+    case '!=':
+      return !testRhs(y, rhs);
+    default:
+      return testRhs(y, rhs);
+  }
+}
+
+function intervalText([a, b]: [number, number]): string {
+  if (a === b) return hex8(a);
+  const size = b - a + 1;
+  if ((size & (size - 1)) === 0 && a % size === 0) return `${hex8(a)}/${32 - Math.log2(size)}`;
+  return `${hex8(a)}-${hex8(b)}`;
+}
+
+function matchListed(lhs: MarkProgram, op: RelOp, rhs: MatchRhs): string {
+  let tree = delinearize(lhs);
+  const binop = () => tree.k === 'bin';
+  const eq = op === 'implicit' ? '==' : op;
+  const opText = (printEq: boolean) => (eq === '==' ? (printEq ? ' == ' : ' ') : ` ${eq} `);
+  switch (rhs.k) {
+    case 'value': {
+      // relational_binop_postprocess: `x & prefixmask == v` prints as `x v/len`
+      if ((eq === '==' || eq === '!=') && tree.k === 'bin' && tree.op === '&' && isPrefixMask(Number(tree.right))) {
+        const len = popcount(Number(tree.right));
+        tree = tree.left;
+        return `${printTree(tree)}${opText(binop())}${hex8(rhs.value)}/${len}`;
+      }
+      return `${printTree(tree)}${eq === '==' || eq === '!=' ? opText(binop()) : ` ${eq} `}${hex8(rhs.value)}`;
+    }
+    case 'prefix':
+      if (rhs.len === 32) return `${printTree(tree)}${opText(binop())}${hex8(rhs.value)}`;
+      return `${printTree(tree)}${opText(binop())}${hex8(rhs.value)}/${rhs.len}`;
+    case 'range':
+      return `${printTree(tree)}${opText(false)}${hex8(rhs.low)}-${hex8(rhs.high)}`;
+    case 'set': {
+      const elems = rhs.interval ? rhs.ranges.map(intervalText) : rhs.values.map(hex8);
+      return `${printTree(tree)}${opText(!rhs.interval && binop())}{ ${elems.join(', ')} }`;
+    }
+  }
+}
+
+function rhsText(rhs: MatchRhs): string {
+  switch (rhs.k) {
+    case 'value':
+      return hex(rhs.value);
+    case 'range':
+      return `${hex(rhs.low)}-${hex(rhs.high)}`;
+    case 'prefix':
+      return `${hex(rhs.value)}/${rhs.len}`;
+    case 'set':
+      return `{ ${(rhs.interval ? rhs.ranges.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)) : rhs.values.map(hex)).join(', ')} }`;
+  }
+}
+
+function matchEquivalents(lhs: MarkProgram, op: RelOp, rhs: MatchRhs, listed: string): string[] {
+  const l = shortestProgram(lhs);
+  const opWord = op === 'implicit' || op === '==' ? '' : `${op} `;
+  const shortest = `${l} ${opWord}${rhsText(rhs)}`;
+  const explicitLhs = printTree(delinearize(lhs), true);
+  const explicit = `${explicitLhs} ${op === 'implicit' ? '==' : op} ${rhsText(rhs)}`;
+  return [...new Set([shortest, listed, explicit])];
+}
+
+// ---------------------------------------------------------------------------------------
+// the report
+
+function describeValue(v: MarkValue): string {
+  if (v.k === 'const') return hex8(v.value);
+  let s: string = v.src === 'meta' ? 'nfmark' : 'ctmark';
+  for (const op of v.ops) {
+    if (op.k === 'shift') s = `${s} ${op.dir === 'left' ? '<<' : '>>'} ${op.bits}`;
+    else if (op.mask === FULL && op.xor === 0) continue;
+    else {
+      const x = s.includes(' ') ? `(${s})` : s;
+      s = op.xor === 0 ? `${x} & ${hex8(op.mask)}` : `(${x} & ${hex8(op.mask)}) ^ ${hex8(op.xor)}`;
+    }
+  }
+  return s;
+}
+
+function evalSetProgram(target: MarkSource, v: MarkValue, s: NftMarkSample): NftMarkSample {
+  const r = valueOf(v, s);
+  return target === 'meta' ? { nfmark: r, ctmark: u32(s.ctmark) } : { nfmark: u32(s.nfmark), ctmark: r };
+}
+
+/** A statement or match evaluated without the sample: everything that does not depend on it. */
+type Analysed =
+  | { kind: 'set'; ast: Extract<NftMarkAst, { kind: 'set' }>; value: MarkValue }
+  | { kind: 'match'; ast: Extract<NftMarkAst, { kind: 'match' }>; lhs: MarkProgram; op: RelOp; rhs: MatchRhs };
+
+function analyse(ast: NftMarkAst): Analysed {
+  if (ast.kind === 'set') {
+    const value = compile(fold(ast.expr));
+    kernelChecks(value);
+    return { kind: 'set', ast, value };
+  }
+  let f = fold(ast.lhs);
+  if (f.k === 'c') refuse(`Relational expression (${ast.op === 'implicit' ? '==' : ast.op}) has constant value`, ast.lhs);
+  for (let g = f; g.k === 'op'; g = g.left) {
+    if (g.op === '<<' || g.op === '>>') refuse('datatype mismatch, expected packet mark, expression has type integer', ast.rhs);
+  }
+  let rhs = evalRhs(ast.rhs);
+  const op = ast.op;
+  if ((op === '<' || op === '>' || op === '<=' || op === '>=') && rhs.k !== 'value') {
+    refuse(`Relational expression (${op}) is undefined for ${rhs.k === 'set' ? 'set' : rhs.k} expressions`, ast.rhs);
+  }
+  // binop_transfer: a top-level xor moves to the constant side of an equality
+  const eqLike = op === '==' || op === '!=' || op === 'implicit';
+  if (eqLike && f.k === 'op' && f.op === '^' && (rhs.k === 'value' || (rhs.k === 'set' && !rhs.interval))) {
+    const c = f.c;
+    rhs = rhs.k === 'value' ? { k: 'value', value: u32(rhs.value ^ c) } : { k: 'set', interval: false, values: rhs.values.map((v) => u32(v ^ c)).sort((a, b) => a - b) };
+    f = f.left;
+  }
+  const lhs = compile(f) as Extract<MarkValue, { k: 'program' }>;
+  return { kind: 'match', ast, lhs: { src: lhs.src, ops: lhs.ops }, op, rhs };
+}
+
+/** The same text read left to right (parentheses kept), when it reads differently. */
+function leftToRight(text: string): Analysed | null {
+  const flat = parseNftMark(text, true);
+  if (isNftSyntaxError(flat)) return null;
+  try {
+    return analyse(flat);
+  } catch (e) {
+    if (e instanceof Refused) return null;
+    throw e;
+  }
+}
+
+/** Samples enough to tell two affine maps of (nfmark, ctmark) apart, plus the user's. */
+function probeSamples(s: NftMarkSample): NftMarkSample[] {
+  const out: NftMarkSample[] = [s, { nfmark: 0, ctmark: 0 }, { nfmark: FULL, ctmark: FULL }];
+  for (let b = 0; b < 32; b++) {
+    out.push({ nfmark: u32(1 << b), ctmark: 0 }, { nfmark: 0, ctmark: u32(1 << b) });
+    out.push({ nfmark: u32(~(1 << b)), ctmark: FULL }, { nfmark: FULL, ctmark: u32(~(1 << b)) });
+  }
+  return out;
+}
+
+function resultOf(a: Analysed, s: NftMarkSample): { nfmark: number; ctmark: number; matches?: boolean } {
+  if (a.kind === 'set') return evalSetProgram(a.ast.target, a.value, s);
+  return { nfmark: u32(s.nfmark), ctmark: u32(s.ctmark), matches: matchResult(a.lhs, a.op, a.rhs, s) };
+}
+
+function sameOnAll(a: Analysed, b: Analysed, s: NftMarkSample): boolean {
+  return probeSamples(s).every((p) => {
+    const x = resultOf(a, p);
+    const y = resultOf(b, p);
+    return x.nfmark === y.nfmark && x.ctmark === y.ctmark && x.matches === y.matches;
+  });
+}
+
+function hasUnparenthesisedMix(e: NftExpr): boolean {
+  if (e.k !== 'bin') return false;
+  const child = (c: NftExpr) => c.k === 'bin' && !c.paren && c.op !== e.op;
+  return child(e.left) || child(e.right) || hasUnparenthesisedMix(e.left) || hasUnparenthesisedMix(e.right);
+}
+
+function precedenceNote(a: Analysed, s: NftMarkSample): PrecedenceNote | null {
+  const root = a.kind === 'set' ? a.ast.expr : a.ast.lhs;
+  if (!hasUnparenthesisedMix(root)) return null;
+  const l2r = leftToRight(a.ast.text);
+  if (!l2r || sameOnAll(a, l2r, s)) return null;
+  const head = a.kind === 'set' ? `${a.ast.targetText} set ` : '';
+  const l2rRoot = l2r.kind === 'set' ? l2r.ast.expr : l2r.ast.lhs;
+  const tail = a.kind === 'match' ? a.ast.text.slice(a.ast.lhs.end) : '';
+  const intended =
+    l2r.kind === 'set' ? setEquivalents(l2r.ast.target, l2r.value, '')[0] : matchEquivalents(l2r.lhs, l2r.op, l2r.rhs, '')[0];
+  return {
+    leftToRight: head + groupedText(l2rRoot) + tail,
+    intended,
+    parenthesised: head + groupedText(root) + tail,
+    nft: resultOf(a, s),
+    leftToRightResult: resultOf(l2r, s),
+  };
+}
+
+function translateShape(a: Analysed, s: NftMarkSample): TranslateShape | null {
+  if (a.kind !== 'set') return null;
+  const e = a.ast.expr;
+  // `ct mark set ct mark xor V and W`: nft reads `ct mark xor (V and W)`
+  if (a.ast.target === 'ct' && e.k === 'bin' && e.op === '^' && e.left.k === 'src' && e.left.src === 'ct') {
+    const r = e.right;
+    if (r.k === 'bin' && r.op === '&' && !r.paren && r.left.k === 'num' && r.right.k === 'num' && r.left.value !== null && r.right.value !== null) {
+      const v = Number(r.left.value & MAX_U32);
+      const w = Number(r.right.value & MAX_U32);
+      return {
+        kind: 'connmark-set-xmark',
+        iptables: `-j CONNMARK --set-xmark ${hex(v)}/${hex(u32(~w))}`,
+        intended: `ct mark set ct mark and ${hex(w)} xor ${hex(v)}`,
+        iptablesResult: { nfmark: u32(s.nfmark), ctmark: u32((s.ctmark & w) ^ v) },
+      };
+    }
+  }
+  // `ct mark set mark and M` from `--save-mark --mask M`: iptables keeps the other ctmark bits
+  if (a.ast.target === 'ct' && a.value.k === 'program' && a.value.src === 'meta' && a.value.ops.length === 1) {
+    const b = a.value.ops[0];
+    if (b.k === 'bool' && b.xor === 0 && b.mask !== FULL && e.k === 'bin' && e.op === '&') {
+      const m = b.mask;
+      return {
+        kind: 'save-mark-mask',
+        iptables: `-j CONNMARK --save-mark --mask ${hex(m)}`,
+        intended: null,
+        iptablesResult: { nfmark: u32(s.nfmark), ctmark: u32((s.ctmark & ~m) ^ (s.nfmark & m)) },
+      };
+    }
+  }
+  return null;
+}
+
+function summary(a: Analysed): string {
+  if (a.kind === 'set') {
+    const t = a.ast.target === 'meta' ? 'the packet mark (nfmark)' : 'the connection mark (ctmark)';
+    const v = a.value;
+    if (v.k === 'const') return `Sets ${t} to ${hex8(v.value)}.`;
+    if (v.src === a.ast.target && isIdentity(v)) return `Writes ${t} back unchanged: a no-op.`;
+    return `Sets ${t} to ${describeValue(v)}.`;
+  }
+  const what = a.lhs.src === 'meta' ? 'the packet mark' : 'the connection mark';
+  return `Matches when ${what} satisfies ${describeValue({ k: 'program', ...a.lhs })} ${a.op === 'implicit' ? '==' : a.op} ${rhsText(a.rhs)}.`;
+}
+
+/**
+ * Evaluate one nft mark statement or match on a sample: nft's refusal (with its message)
+ * or the full report.
+ */
+export function evaluateNftMark(text: string, sample: NftMarkSample = { nfmark: 0, ctmark: 0 }): NftMarkResult {
+  const ast = parseNftMark(text);
+  if (isNftSyntaxError(ast)) return { ok: false, error: ast.error, start: ast.start, end: ast.end };
+  let a: Analysed;
+  try {
+    a = analyse(ast);
+  } catch (e) {
+    if (e instanceof Refused) return { ok: false, ...e.r };
+    throw e;
+  }
+  const before = { nfmark: u32(sample.nfmark), ctmark: u32(sample.ctmark) };
+  const after = resultOf(a, before);
+  const common = {
+    ok: true as const,
+    summary: summary(a),
+    before,
+    nfmark: after.nfmark,
+    ctmark: after.ctmark,
+    changed: { nfmark: u32(after.nfmark ^ before.nfmark), ctmark: u32(after.ctmark ^ before.ctmark) },
+    precedence: precedenceNote(a, before),
+    translateShape: translateShape(a, before),
+  };
+  if (a.kind === 'set') {
+    const listed = setListed(a.ast.target, a.value);
+    const ipt = iptablesOpForSet(a.ast.target, a.value);
+    const r: NftMarkReport = {
+      ...common,
+      kind: 'set',
+      grouped: `${a.ast.targetText} set ${groupedText(a.ast.expr)}`,
+      kernel: `${a.ast.target === 'meta' ? 'nfmark' : 'ctmark'} = ${describeValue(a.value)}`,
+      target: a.ast.target,
+      value: a.value,
+      listed,
+      iptables: ipt.op ? shortestIptables(ipt.op) : null,
+      equivalents: setEquivalents(a.ast.target, a.value, listed),
+      noop: a.value.k === 'program' && a.value.src === a.ast.target && isIdentity(a.value),
+    };
+    if (!ipt.op) r.iptablesNote = ipt.why;
+    return r;
+  }
+  const listed = matchListed(a.lhs, a.op, a.rhs);
+  const ipt = iptablesOpForMatch(a.lhs, a.op, a.rhs);
+  const r: NftMarkReport = {
+    ...common,
+    kind: 'match',
+    grouped: `${groupedText(a.ast.lhs)}${a.ast.text.slice(a.ast.lhs.end)}`,
+    kernel: `${describeValue({ k: 'program', ...a.lhs })} ${a.op === 'implicit' ? '==' : a.op} ${rhsText(a.rhs)}`,
+    lhs: a.lhs,
+    op: a.op,
+    rhs: a.rhs,
+    matches: after.matches,
+    listed,
+    iptables: ipt.op ? shortestIptables(ipt.op) : null,
+    equivalents: matchEquivalents(a.lhs, a.op, a.rhs, listed),
+    noop: false,
+  };
+  if (!ipt.op) r.iptablesNote = ipt.why;
+  return r;
+}
