@@ -174,10 +174,11 @@ class Parser {
       if (e.k === 'bin') return { ...e, paren: true, start: t.start, end: close.end };
       return e;
     }
-    if (allowSource) {
+    if (allowSource && !(this.inMatch && this.rightOperand)) {
       const src = this.source();
       if (src) return { k: 'src', ...src };
     }
+    if (t.t === 'word' && (t.s === 'meta' || t.s === 'ct' || t.s === 'mark')) this.fail(`syntax error, unexpected ${t.s}`, t);
     if (t.t === 'word' && !WORD_OPS[t.s]) {
       // a symbolic mark name: nft looks it up in rt_marks, which nfrules does not read
       this.i++;
@@ -186,6 +187,10 @@ class Parser {
     this.unexpected();
   }
 
+  /** In a match's left-hand side, right operands are nft's `rhs` expressions: no mark sources. */
+  private rightOperand = false;
+  private inMatch = false;
+
   level(ops: string[], next: () => NftExpr): NftExpr {
     let left = next();
     for (;;) {
@@ -193,7 +198,10 @@ class Parser {
       const op = this.opOf(t);
       if (!t || !op || !ops.includes(op)) return left;
       this.i++;
+      const saved = this.rightOperand;
+      this.rightOperand = true;
       const right = next();
+      this.rightOperand = saved;
       left = { k: 'bin', op: op as BinOp, word: t.s, left, right, paren: false, start: left.start, end: right.end };
     }
   }
@@ -264,6 +272,7 @@ class Parser {
     }
     // a match: rewind and read the left-hand side as an expression
     this.i = 0;
+    this.inMatch = true;
     if (!t0) this.unexpected();
     const lhs = this.orExpr(true);
     let op: RelOp = 'implicit';

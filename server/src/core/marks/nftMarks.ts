@@ -436,12 +436,12 @@ function rhsValue(e: NftExpr): number {
   return (f as { v: number }).v;
 }
 
-function rhsItem(it: RhsItem): MatchRhs {
+function rhsItem(it: RhsItem, inSet = false): MatchRhs {
   if (it.k === 'value') return { k: 'value', value: rhsValue(it.expr) };
   if (it.k === 'range') {
     const low = rhsValue(it.low);
     const high = rhsValue(it.high);
-    if (low >= high) refuse('Range has zero or negative size', it);
+    if (inSet ? low > high : low >= high) refuse('Range has zero or negative size', it);
     return { k: 'range', low, high };
   }
   const v = rhsValue(it.expr);
@@ -462,9 +462,8 @@ function evalRhs(rhs: NftRhs): MatchRhs {
   // a set of one element is that element
   if (rhs.items.length === 1) return rhsItem(rhs.items[0]);
   const items = rhs.items.map((it) => {
-    const r = rhsItem(it);
     // in a set, a range may be one value wide
-    return r;
+    return rhsItem(it, true);
   });
   if (items.every((r) => r.k === 'value')) {
     const values = [...new Set(items.map((r) => (r as { value: number }).value))].sort((a, b) => a - b);
@@ -524,18 +523,21 @@ function matchListed(lhs: MarkProgram, op: RelOp, rhs: MatchRhs): string {
   const eq = op === 'implicit' ? '==' : op;
   const opText = (printEq: boolean) => (eq === '==' ? (printEq ? ' == ' : ' ') : ` ${eq} `);
   switch (rhs.k) {
-    case 'value': {
+    case 'value':
+    case 'prefix': {
+      const v = rhs.value;
+      if (rhs.k === 'prefix' && rhs.len < 32) {
+        // the prefix's own mask is one more bitwise after the left side's
+        return `${printTree(tree)}${opText(binop())}${hex8(v)}/${rhs.len}`;
+      }
       // relational_binop_postprocess: `x & prefixmask == v` prints as `x v/len`
       if ((eq === '==' || eq === '!=') && tree.k === 'bin' && tree.op === '&' && isPrefixMask(Number(tree.right))) {
         const len = popcount(Number(tree.right));
         tree = tree.left;
-        return `${printTree(tree)}${opText(binop())}${hex8(rhs.value)}/${len}`;
+        return `${printTree(tree)}${opText(binop())}${hex8(v)}/${len}`;
       }
-      return `${printTree(tree)}${eq === '==' || eq === '!=' ? opText(binop()) : ` ${eq} `}${hex8(rhs.value)}`;
+      return `${printTree(tree)}${eq === '==' || eq === '!=' ? opText(binop()) : ` ${eq} `}${hex8(v)}`;
     }
-    case 'prefix':
-      if (rhs.len === 32) return `${printTree(tree)}${opText(binop())}${hex8(rhs.value)}`;
-      return `${printTree(tree)}${opText(binop())}${hex8(rhs.value)}/${rhs.len}`;
     case 'range':
       return `${printTree(tree)}${opText(false)}${hex8(rhs.low)}-${hex8(rhs.high)}`;
     case 'set': {
@@ -621,9 +623,25 @@ function analyse(ast: NftMarkAst): Analysed {
   return { kind: 'match', ast, lhs: { src: lhs.src, ops: lhs.ops }, op, rhs };
 }
 
+/**
+ * The spellings that really are equivalent: each is read back and must compute the same for
+ * every probe (nft's listed text is not always one: `meta mark & 0x0 != 0x3` lists as
+ * `meta mark != 0x00000003/0`, which reads back as another match).
+ */
+function exactOnly(a: Analysed, spellings: string[], s: NftMarkSample): string[] {
+  return spellings.filter((t) => {
+    const b = analyseText(t);
+    return b !== null && b.kind === a.kind && sameOnAll(a, b, s);
+  });
+}
+
 /** The same text read left to right (parentheses kept), when it reads differently. */
 function leftToRight(text: string): Analysed | null {
-  const flat = parseNftMark(text, true);
+  return analyseText(text, true);
+}
+
+function analyseText(text: string, flatReading = false): Analysed | null {
+  const flat = parseNftMark(text, flatReading);
   if (isNftSyntaxError(flat)) return null;
   try {
     return analyse(flat);
@@ -764,7 +782,7 @@ export function evaluateNftMark(text: string, sample: NftMarkSample = { nfmark: 
       value: a.value,
       listed,
       iptables: ipt.op ? shortestIptables(ipt.op) : null,
-      equivalents: setEquivalents(a.ast.target, a.value, listed),
+      equivalents: exactOnly(a, setEquivalents(a.ast.target, a.value, listed), before),
       noop: a.value.k === 'program' && a.value.src === a.ast.target && isIdentity(a.value),
     };
     if (!ipt.op) r.iptablesNote = ipt.why;
@@ -783,7 +801,7 @@ export function evaluateNftMark(text: string, sample: NftMarkSample = { nfmark: 
     matches: after.matches,
     listed,
     iptables: ipt.op ? shortestIptables(ipt.op) : null,
-    equivalents: matchEquivalents(a.lhs, a.op, a.rhs, listed),
+    equivalents: exactOnly(a, matchEquivalents(a.lhs, a.op, a.rhs, listed), before),
     noop: false,
   };
   if (!ipt.op) r.iptablesNote = ipt.why;
