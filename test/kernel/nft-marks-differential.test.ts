@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateNftMark, nftFromIptables, type NftMarkResult } from '../../server/src/core/marks/nftMarks';
-import { evaluateMarkArgs, nftForm, applyMarkOp } from '../../server/src/core/marks';
+import { evaluateMarkArgs, nftForm, applyMarkOp } from '../../server/src/core/marks/marks';
 import { withNetns } from './oracle';
 import { INVERT, nftCheckOne, runIptablesBatch, runNftBatch, type KCase, type KResult } from './nftMarkOracle';
 import { Rng, genSample, genTarget, genMatchCase, interestingU32 } from './generate';

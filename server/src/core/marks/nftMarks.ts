@@ -13,8 +13,8 @@
  * (evaluate.c, netlink_linearize.c, netlink_delinearize.c, expression.c), checked against the
  * kernel by test/kernel/nft-marks-differential.test.ts.
  */
-import { FULL, hex, hex8, u32 } from '../numbers';
-import { equivalentSpellings, type MarkOp, type MarkState } from '../marks';
+import { FULL, hex, hex8, u32 } from '../common/numbers';
+import { equivalentSpellings, type MarkOp, type MarkState } from './marks';
 import {
   groupedText,
   isNftSyntaxError,
