@@ -135,10 +135,13 @@ export async function runNftBatch(ns: Netns, cases: KCase[]): Promise<KResult[]>
   }
 }
 
-/** `nft -c` of one rule in a chain: nft's message or null when accepted. */
+/**
+ * A real load of one rule in a chain (`nft -c` does not ask the kernel, which refuses e.g. a
+ * shift by 0): nft's message or null when accepted.
+ */
 export async function nftCheckOne(ns: Netns, rule: string): Promise<string | null> {
-  const text = `table ip t {\n  chain c {\n    ${rule}\n  }\n}\n`;
-  const r = await ns.exec('nft', ['-c', '-f', '-'], text);
+  const text = `flush ruleset\ntable ip t {\n  chain c {\n    ${rule}\n  }\n}\n`;
+  const r = await ns.exec('nft', ['-f', '-'], text);
   if (r.code === 0) return null;
   const m = /Error: (.*)$/m.exec(r.stderr) ?? /^(BUG: .*)$/m.exec(r.stderr);
   return m ? m[1].trim() : r.stderr.trim() || `exit ${r.code}`;
@@ -172,4 +175,39 @@ export async function runIptablesBatch(ns: Netns, cases: KCase[]): Promise<KResu
   const list = await ns.exec('nft', ['list', 'set', 'ip', 'probe', 'seen']);
   const seen = parseSeen(list.stdout);
   return cases.map((_, i) => ({ marks: seen.get(i) }));
+}
+
+/**
+ * nft's verdict on many rules at once (a real load, one chain per rule): its message for each
+ * refused rule, null for an accepted one. A rule nft does not name in a round is checked
+ * again without the named ones; a rule it never names is accepted. Rules for which nft
+ * 1.0.6 dies with `BUG:` (no line) are checked one by one.
+ */
+export async function nftRefusals(ns: Netns, rules: string[], oneByOne: (i: number) => boolean): Promise<(string | null)[]> {
+  const out: (string | null)[] = rules.map(() => null);
+  const single = rules.map((_, i) => i).filter(oneByOne);
+  let rest = rules.map((_, i) => i).filter((i) => !oneByOne(i));
+  for (let round = 0; rest.length > 0 && round < 50; round++) {
+    const lines = ['flush ruleset', 'table ip t {'];
+    const lineOf = new Map<number, number>();
+    for (const i of rest) {
+      lines.push(`  chain c${i} {`, `    ${rules[i]}`);
+      lineOf.set(lines.length, i);
+      lines.push('  }');
+    }
+    lines.push('}', '');
+    const r = await ns.exec('nft', ['-f', '-'], lines.join('\n'));
+    if (r.code === 0) break;
+    const bad = new Map<number, string>();
+    errorsByLine(r.stderr, lineOf, bad);
+    if (bad.size === 0) {
+      // no line named (a BUG, or a kernel refusal without a location): ask one by one
+      single.push(...rest);
+      break;
+    }
+    for (const [i, m] of bad) out[i] = m;
+    rest = rest.filter((i) => !bad.has(i));
+  }
+  for (const i of single) out[i] = await nftCheckOne(ns, rules[i]);
+  return out;
 }

@@ -436,12 +436,12 @@ function rhsValue(e: NftExpr): number {
   return (f as { v: number }).v;
 }
 
-function rhsItem(it: RhsItem, inSet = false): MatchRhs {
+function rhsItem(it: RhsItem): MatchRhs {
   if (it.k === 'value') return { k: 'value', value: rhsValue(it.expr) };
   if (it.k === 'range') {
     const low = rhsValue(it.low);
     const high = rhsValue(it.high);
-    if (inSet ? low > high : low >= high) refuse('Range has zero or negative size', it);
+    if (low > high) refuse('Range has zero or negative size', it);
     return { k: 'range', low, high };
   }
   const v = rhsValue(it.expr);
@@ -462,8 +462,8 @@ function evalRhs(rhs: NftRhs): MatchRhs {
   // a set of one element is that element
   if (rhs.items.length === 1) return rhsItem(rhs.items[0]);
   const items = rhs.items.map((it) => {
-    // in a set, a range may be one value wide
-    return rhsItem(it, true);
+
+    return rhsItem(it);
   });
   if (items.every((r) => r.k === 'value')) {
     const values = [...new Set(items.map((r) => (r as { value: number }).value))].sort((a, b) => a - b);
