@@ -187,7 +187,8 @@ export async function nftRefusals(ns: Netns, rules: string[], oneByOne: (i: numb
   const out: (string | null)[] = rules.map(() => null);
   const single = rules.map((_, i) => i).filter(oneByOne);
   let rest = rules.map((_, i) => i).filter((i) => !oneByOne(i));
-  for (let round = 0; rest.length > 0 && round < 50; round++) {
+  // the kernel stops at its first refusal in a transaction: one round per such rule
+  for (let round = 0; rest.length > 0 && round < 300; round++) {
     const lines = ['flush ruleset', 'table ip t {'];
     const lineOf = new Map<number, number>();
     for (const i of rest) {
