@@ -297,6 +297,14 @@ class Parser {
  */
 export function parseNftMark(text: string, flat = false): NftMarkAst | NftSyntaxError {
   const toks = tokenize(text);
+  // nfrules' own bound (the recursion over the tree stays shallow); nft's parser has one too
+  if (toks.length > MAX_TOKENS) return { error: `too long for nfrules to evaluate (${toks.length} tokens, at most ${MAX_TOKENS})`, start: 0, end: text.length };
+  let depth = 0;
+  for (const t of toks) {
+    if (t.s === '(') depth++;
+    else if (t.s === ')') depth--;
+    if (depth > MAX_TOKENS / 8) return { error: 'too deeply parenthesised for nfrules to evaluate', start: t.start, end: t.end };
+  }
   const bad = toks.find((t) => t.t === 'bad');
   if (bad) return { error: `syntax error, unexpected '${bad.s}'`, start: bad.start, end: bad.end };
   try {
@@ -306,6 +314,9 @@ export function parseNftMark(text: string, flat = false): NftMarkAst | NftSyntax
     throw e;
   }
 }
+
+/** Statements longer than this are not evaluated (an answer, not a crash). */
+export const MAX_TOKENS = 4000;
 
 export const isNftSyntaxError = (x: NftMarkAst | NftSyntaxError): x is NftSyntaxError => 'error' in x;
 
