@@ -11,7 +11,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateNftMark, nftFromIptables, type NftMarkResult } from '../../server/src/core/marks/nftMarks';
-import { evaluateMarkArgs, nftForm, applyMarkOp } from '../../server/src/core/marks/marks';
+import { nftForm, applyMarkOp } from '../../server/src/core/marks/marks';
+import { evaluateMarkArgs } from '../../server/src/core/iptables/syntax/markOptions';
 import { withNetns } from './oracle';
 import { INVERT, nftRefusals, runIptablesBatch, runNftBatch, type KCase, type KResult } from './nftMarkOracle';
 import { Rng, genSample, genTarget, genMatchCase, interestingU32 } from './generate';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateNftMark, nftFromIptables, type NftMarkReport } from '../../server/src/core/marks/nftMarks';
 import { parseNftMark, groupedText, isNftSyntaxError } from '../../server/src/core/marks/nftExpr';
-import { evaluateMarkArgs } from '../../server/src/core/marks/marks';
+import { evaluateMarkArgs } from '../../server/src/core/iptables/syntax/markOptions';
 
 function ok(text: string, nfmark = 0, ctmark = 0): NftMarkReport {
   const r = evaluateNftMark(text, { nfmark, ctmark });

@@ -14,49 +14,30 @@
  * kernel by test/kernel/nft-marks-differential.test.ts.
  */
 import { FULL, hex, hex8, u32 } from '../common/numbers';
-import { equivalentSpellings, type MarkOp, type MarkState } from './marks';
+import { equivalentSpellings, type MarkOp } from './marks';
+import { groupedText, isNftSyntaxError, parseNftMark, type MarkSource, type NftExpr, type NftMarkAst, type RelOp } from './nftExpr';
 import {
-  groupedText,
-  isNftSyntaxError,
-  parseNftMark,
-  precedenceOf,
-  type BinOp,
-  type MarkSource,
-  type NftExpr,
-  type NftMarkAst,
-  type NftRhs,
-  type RelOp,
-  type RhsItem,
-  type Span,
-} from './nftExpr';
+  MAX_U32,
+  Refused,
+  compile,
+  evalRhs,
+  fold,
+  kernelChecks,
+  matchResult,
+  prefixMask,
+  refuse,
+  valueOf,
+  type KernelOp,
+  type MarkProgram,
+  type MarkValue,
+  type MatchRhs,
+  type NftMarkSample,
+} from './nftProgram';
+import { describeValue, isIdentity, matchEquivalents, matchListed, rhsText, setEquivalents, setListed, shortestBool } from './nftPrint';
 
-/** One step of the kernel program after the load of the source mark. */
-export type KernelOp = { k: 'bool'; mask: number; xor: number } | { k: 'shift'; dir: 'left' | 'right'; bits: number };
+export type { KernelOp, MarkProgram, MarkValue, MatchRhs, NftMarkSample, NftRefusal } from './nftProgram';
+export { runProgram, valueOf, matchResult } from './nftProgram';
 
-/** A non-constant value: the source mark, then the kernel's bitwise expressions in order. */
-export interface MarkProgram {
-  src: MarkSource;
-  ops: KernelOp[];
-}
-
-export type MarkValue = { k: 'const'; value: number } | ({ k: 'program' } & MarkProgram);
-
-export interface NftRefusal extends Partial<Span> {
-  error: string;
-}
-
-/** The right-hand side of a match after nft's evaluation. */
-export type MatchRhs =
-  | { k: 'value'; value: number }
-  | { k: 'range'; low: number; high: number }
-  | { k: 'prefix'; value: number; len: number }
-  | { k: 'set'; interval: false; values: number[] }
-  | { k: 'set'; interval: true; ranges: [number, number][] };
-
-export interface NftMarkSample {
-  nfmark: number;
-  ctmark: number;
-}
 
 export interface NftMarkReport {
   ok: true;
@@ -122,205 +103,6 @@ export type TranslateShape =
 
 export type NftMarkResult = NftMarkReport | { ok: false; error: string; start?: number; end?: number };
 
-// ---------------------------------------------------------------------------------------
-// evaluation (nft's evaluate.c: constant folding, refusals)
-
-const OP_NAME: Record<BinOp, string> = { '&': '&', '|': '|', '^': '^', '<<': '<<', '>>': '>>' };
-
-/** A folded tree: constant right operands, the source at the bottom of the left spine. */
-type Folded = { k: 'c'; v: number } | { k: 's'; src: MarkSource } | { k: 'op'; op: BinOp; left: Folded; c: number };
-
-class Refused {
-  constructor(readonly r: NftRefusal) {}
-}
-const refuse = (error: string, at?: Span): never => {
-  throw new Refused(at ? { error, start: at.start, end: at.end } : { error });
-};
-
-const MAX_U32 = 0xffffffffn;
-
-function numberValue(e: Extract<NftExpr, { k: 'num' }>, integer: boolean): number {
-  if (e.value === null) refuse(`Could not parse ${integer ? 'integer' : 'packet mark'}`, e);
-  const v = e.value as bigint;
-  if (!integer && v > MAX_U32) refuse(`Value ${v} exceeds valid range 0-4294967295`, e);
-  return Number(v & MAX_U32);
-}
-
-function fold(e: NftExpr, integer = false): Folded {
-  if (e.k === 'num') return { k: 'c', v: numberValue(e, integer) };
-  if (e.k === 'src') return { k: 's', src: e.src };
-  const left = fold(e.left, integer);
-  const shift = e.op === '<<' || e.op === '>>';
-  const right = fold(e.right, integer || shift);
-  if (right.k !== 'c') return refuse(`Right hand side of binary operation (${OP_NAME[e.op]}) must be constant`, e.right);
-  if (shift) {
-    if (right.v >= 32) refuse(`${e.op === '<<' ? 'Left' : 'Right'} shift of ${right.v} bits is undefined for type of 32 bits width`, e.right);
-    // nft 1.0.6 cannot give a constant a byte order here
-    if (left.k === 'c') refuse('BUG: invalid basetype invalid');
-  }
-  if (left.k === 'c') {
-    switch (e.op) {
-      case '&':
-        return { k: 'c', v: u32(left.v & right.v) };
-      case '|':
-        return { k: 'c', v: u32(left.v | right.v) };
-      case '^':
-        return { k: 'c', v: u32(left.v ^ right.v) };
-    }
-  }
-  return { k: 'op', op: e.op, left, c: right.v };
-}
-
-function sourceOf(f: Folded): MarkSource | null {
-  while (f.k === 'op') f = f.left;
-  return f.k === 's' ? f.src : null;
-}
-
-/** netlink_linearize: consecutive and/or/xor become one bitwise (mask, xor); shifts stay. */
-function compile(f: Folded): MarkValue {
-  if (f.k === 'c') return { k: 'const', value: f.v };
-  const chain: Extract<Folded, { k: 'op' }>[] = [];
-  let g: Folded = f;
-  while (g.k === 'op') {
-    chain.unshift(g);
-    g = g.left;
-  }
-  const src = (g as { src: MarkSource }).src;
-  const ops: KernelOp[] = [];
-  for (const n of chain) {
-    if (n.op === '<<' || n.op === '>>') {
-      ops.push({ k: 'shift', dir: n.op === '<<' ? 'left' : 'right', bits: n.c });
-      continue;
-    }
-    let last = ops[ops.length - 1];
-    if (!last || last.k !== 'bool') ops.push((last = { k: 'bool', mask: FULL, xor: 0 }));
-    const b = last;
-    if (n.op === '&') {
-      b.xor = u32(b.xor & n.c);
-      b.mask = u32(b.mask & n.c);
-    } else if (n.op === '|') {
-      b.xor = u32(n.c ^ (b.xor & ~n.c));
-      b.mask = u32(b.mask & ~n.c);
-    } else {
-      b.xor = u32(n.c ^ b.xor);
-    }
-  }
-  return { k: 'program', src, ops };
-}
-
-function kernelChecks(v: MarkValue): void {
-  if (v.k !== 'program') return;
-  for (const op of v.ops) if (op.k === 'shift' && op.bits === 0) refuse('Could not process rule: Invalid argument');
-}
-
-/** What the kernel computes. */
-export function runProgram(p: MarkProgram, s: NftMarkSample): number {
-  let r = u32(p.src === 'meta' ? s.nfmark : s.ctmark);
-  for (const op of p.ops) {
-    if (op.k === 'bool') r = u32((r & op.mask) ^ op.xor);
-    else r = op.dir === 'left' ? u32(r << op.bits) : r >>> op.bits;
-  }
-  return r;
-}
-
-export const valueOf = (v: MarkValue, s: NftMarkSample): number => (v.k === 'const' ? v.value : runProgram(v, s));
-
-// ---------------------------------------------------------------------------------------
-// printing (netlink_delinearize.c + expression.c)
-
-type PTree = { k: 'leaf'; text: string } | { k: 'bin'; op: BinOp; left: PTree; right: string };
-
-const SRC_TEXT: Record<MarkSource, string> = { meta: 'meta mark', ct: 'ct mark' };
-
-/** The expression tree nft builds back from the kernel program. */
-function delinearize(p: MarkProgram): PTree {
-  let t: PTree = { k: 'leaf', text: SRC_TEXT[p.src] };
-  for (const op of p.ops) {
-    if (op.k === 'shift') {
-      t = { k: 'bin', op: op.dir === 'left' ? '<<' : '>>', left: t, right: String(op.bits) };
-      continue;
-    }
-    let m = op.mask;
-    let x = op.xor;
-    let o = 0;
-    if (m !== FULL || x !== 0) {
-      o = u32((m & x) ^ x);
-      x = u32(x & m);
-      m = u32(m | o);
-    }
-    if (m !== FULL) t = { k: 'bin', op: '&', left: t, right: hex8(m) };
-    if (x !== 0) t = { k: 'bin', op: '^', left: t, right: hex8(x) };
-    if (o !== 0) t = { k: 'bin', op: '|', left: t, right: hex8(o) };
-  }
-  return t;
-}
-
-/** expression.c's printing: a left operand in parentheses when it binds more loosely. */
-function printTree(t: PTree, explicit = false): string {
-  if (t.k === 'leaf') return t.text;
-  const l = t.left;
-  const paren = l.k === 'bin' && (explicit || precedenceOf(t.op) < precedenceOf(l.op));
-  const ls = printTree(l, explicit);
-  return `${paren ? `(${ls})` : ls} ${t.op} ${t.right}`;
-}
-
-const setListed = (target: MarkSource, v: MarkValue): string =>
-  `${SRC_TEXT[target]} set ${v.k === 'const' ? hex8(v.value) : printTree(delinearize(v))}`;
-
-// ---------------------------------------------------------------------------------------
-// spellings
-
-/** The shortest nft text for `(x & mask) ^ xor` applied to `x` (x already text). */
-function shortestBool(x: string, mask: number, xor: number): string {
-  if (mask === FULL && xor === 0) return x;
-  const c: string[] = [];
-  if (xor === 0) c.push(`${x} and ${hex(mask)}`);
-  if (mask === FULL) c.push(`${x} xor ${hex(xor)}`);
-  if (mask === u32(~xor)) c.push(`${x} or ${hex(xor)}`);
-  if ((mask & xor) === 0 && xor !== 0) c.push(`${x} and ${hex(mask)} or ${hex(xor)}`);
-  c.push(`${x} and ${hex(mask)} xor ${hex(xor)}`);
-  return c.sort((a, b) => a.length - b.length)[0];
-}
-
-/** The shortest nft text of a program (parentheses only where a shift follows an operation). */
-function shortestProgram(p: MarkProgram): string {
-  let s = SRC_TEXT[p.src];
-  let compound = false;
-  for (const op of p.ops) {
-    if (op.k === 'shift') {
-      s = `${compound ? `(${s})` : s} ${op.dir === 'left' ? '<<' : '>>'} ${op.bits}`;
-      compound = true;
-      continue;
-    }
-    // after a shift, an and/or/xor binds more loosely: no parentheses needed
-    const t = shortestBool(s, op.mask, op.xor);
-    if (t === s) continue;
-    s = t;
-    compound = true;
-  }
-  return s;
-}
-
-/** Whether a program is the identity (writes back what it read). */
-function isIdentity(p: MarkProgram): boolean {
-  return p.ops.every((o) => o.k === 'bool' && o.mask === FULL && o.xor === 0);
-}
-
-function setEquivalents(target: MarkSource, v: MarkValue, listed: string): string[] {
-  const head = `${SRC_TEXT[target]} set `;
-  const out: string[] = [];
-  if (v.k === 'const') out.push(head + hex(v.value));
-  else {
-    // a bool with mask 0 leaves a constant when nothing follows it
-    const last = v.ops[v.ops.length - 1];
-    if (v.ops.length === 1 && last.k === 'bool' && last.mask === 0) out.push(head + hex(last.xor));
-    out.push(head + shortestProgram(v));
-  }
-  out.sort((a, b) => a.length - b.length);
-  const res = [out[0], listed];
-  if (v.k === 'program') res.push(head + printTree(delinearize(v), true));
-  return [...new Set(res)];
-}
 
 // ---------------------------------------------------------------------------------------
 // iptables <-> nft
@@ -419,172 +201,6 @@ export function nftFromIptables(op: MarkOp): { nft: string } | { nft: null; why:
   }
 }
 
-// ---------------------------------------------------------------------------------------
-// matches
-
-const prefixMask = (len: number): number => (len === 0 ? 0 : u32(FULL << (32 - len)));
-const isPrefixMask = (m: number): boolean => u32(~m) === 0 || (u32(~m) & u32(~m + 1)) === 0;
-const popcount = (m: number): number => {
-  let n = 0;
-  for (let x = u32(m); x; x = u32(x & (x - 1))) n++;
-  return n;
-};
-
-function rhsValue(e: NftExpr): number {
-  const f = fold(e);
-  if (f.k !== 'c') return refuse('Right hand side of relational expression must be constant', e);
-  return (f as { v: number }).v;
-}
-
-function rhsItem(it: RhsItem): MatchRhs {
-  if (it.k === 'value') return { k: 'value', value: rhsValue(it.expr) };
-  if (it.k === 'range') {
-    const low = rhsValue(it.low);
-    const high = rhsValue(it.high);
-    if (low > high) refuse('Range has zero or negative size', it);
-    return { k: 'range', low, high };
-  }
-  const v = rhsValue(it.expr);
-  if (it.len > 32n) refuse(`Prefix length ${it.len} is invalid for type of 32 bits width`, it);
-  const len = Number(it.len);
-  return { k: 'prefix', value: u32(v & prefixMask(len)), len };
-}
-
-const intervalOf = (r: MatchRhs): [number, number] => {
-  if (r.k === 'value') return [r.value, r.value];
-  if (r.k === 'range') return [r.low, r.high];
-  if (r.k === 'prefix') return [r.value, u32(r.value | ~prefixMask(r.len))];
-  throw new Error('nested set');
-};
-
-function evalRhs(rhs: NftRhs): MatchRhs {
-  if (rhs.k !== 'set') return rhsItem(rhs);
-  // a set of one element is that element
-  if (rhs.items.length === 1) return rhsItem(rhs.items[0]);
-  const items = rhs.items.map((it) => {
-
-    return rhsItem(it);
-  });
-  if (items.every((r) => r.k === 'value')) {
-    const values = [...new Set(items.map((r) => (r as { value: number }).value))].sort((a, b) => a - b);
-    return { k: 'set', interval: false, values };
-  }
-  const iv = items.map(intervalOf).sort((a, b) => a[0] - b[0]);
-  const merged: [number, number][] = [];
-  for (const [lo, hi] of iv) {
-    const last = merged[merged.length - 1];
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else merged.push([lo, hi]);
-  }
-  return { k: 'set', interval: true, ranges: merged };
-}
-
-function testRhs(y: number, rhs: MatchRhs): boolean {
-  switch (rhs.k) {
-    case 'value':
-      return y === rhs.value;
-    case 'range':
-      return y >= rhs.low && y <= rhs.high;
-    case 'prefix':
-      return u32(y & prefixMask(rhs.len)) === rhs.value;
-    case 'set':
-      return rhs.interval ? rhs.ranges.some(([a, b]) => y >= a && y <= b) : rhs.values.includes(y);
-  }
-}
-
-export function matchResult(lhs: MarkProgram, op: RelOp, rhs: MatchRhs, s: NftMarkSample): boolean {
-  const y = runProgram(lhs, s);
-  switch (op) {
-    case '<':
-      return y < (rhs as { value: number }).value;
-    case '>':
-      return y > (rhs as { value: number }).value;
-    case '<=':
-      return y <= (rhs as { value: number }).value;
-    case '>=':
-      return y >= (rhs as { value: number }).value;
-    case '!=':
-      return !testRhs(y, rhs);
-    default:
-      return testRhs(y, rhs);
-  }
-}
-
-function intervalText([a, b]: [number, number]): string {
-  if (a === b) return hex8(a);
-  const size = b - a + 1;
-  if ((size & (size - 1)) === 0 && a % size === 0) return `${hex8(a)}/${32 - Math.log2(size)}`;
-  return `${hex8(a)}-${hex8(b)}`;
-}
-
-function matchListed(lhs: MarkProgram, op: RelOp, rhs: MatchRhs): string {
-  let tree = delinearize(lhs);
-  const binop = () => tree.k === 'bin';
-  const eq = op === 'implicit' ? '==' : op;
-  const opText = (printEq: boolean) => (eq === '==' ? (printEq ? ' == ' : ' ') : ` ${eq} `);
-  switch (rhs.k) {
-    case 'value':
-    case 'prefix': {
-      const v = rhs.value;
-      if (rhs.k === 'prefix' && rhs.len < 32) {
-        // the prefix's own mask is one more bitwise after the left side's
-        return `${printTree(tree)}${opText(binop())}${hex8(v)}/${rhs.len}`;
-      }
-      // relational_binop_postprocess: `x & prefixmask == v` prints as `x v/len`
-      if ((eq === '==' || eq === '!=') && tree.k === 'bin' && tree.op === '&' && isPrefixMask(Number(tree.right))) {
-        const len = popcount(Number(tree.right));
-        tree = tree.left;
-        return `${printTree(tree)}${opText(binop())}${hex8(v)}/${len}`;
-      }
-      return `${printTree(tree)}${eq === '==' || eq === '!=' ? opText(binop()) : ` ${eq} `}${hex8(v)}`;
-    }
-    case 'range':
-      return `${printTree(tree)}${opText(false)}${hex8(rhs.low)}-${hex8(rhs.high)}`;
-    case 'set': {
-      const elems = rhs.interval ? rhs.ranges.map(intervalText) : rhs.values.map(hex8);
-      return `${printTree(tree)}${opText(!rhs.interval && binop())}{ ${elems.join(', ')} }`;
-    }
-  }
-}
-
-function rhsText(rhs: MatchRhs): string {
-  switch (rhs.k) {
-    case 'value':
-      return hex(rhs.value);
-    case 'range':
-      return `${hex(rhs.low)}-${hex(rhs.high)}`;
-    case 'prefix':
-      return `${hex(rhs.value)}/${rhs.len}`;
-    case 'set':
-      return `{ ${(rhs.interval ? rhs.ranges.map(([a, b]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`)) : rhs.values.map(hex)).join(', ')} }`;
-  }
-}
-
-function matchEquivalents(lhs: MarkProgram, op: RelOp, rhs: MatchRhs, listed: string): string[] {
-  const l = shortestProgram(lhs);
-  const opWord = op === 'implicit' || op === '==' ? '' : `${op} `;
-  const shortest = `${l} ${opWord}${rhsText(rhs)}`;
-  const explicitLhs = printTree(delinearize(lhs), true);
-  const explicit = `${explicitLhs} ${op === 'implicit' ? '==' : op} ${rhsText(rhs)}`;
-  return [...new Set([shortest, listed, explicit])];
-}
-
-// ---------------------------------------------------------------------------------------
-// the report
-
-function describeValue(v: MarkValue): string {
-  if (v.k === 'const') return hex8(v.value);
-  let s: string = v.src === 'meta' ? 'nfmark' : 'ctmark';
-  for (const op of v.ops) {
-    if (op.k === 'shift') s = `${s} ${op.dir === 'left' ? '<<' : '>>'} ${op.bits}`;
-    else if (op.mask === FULL && op.xor === 0) continue;
-    else {
-      const x = s.includes(' ') ? `(${s})` : s;
-      s = op.xor === 0 ? `${x} & ${hex8(op.mask)}` : `(${x} & ${hex8(op.mask)}) ^ ${hex8(op.xor)}`;
-    }
-  }
-  return s;
-}
 
 function evalSetProgram(target: MarkSource, v: MarkValue, s: NftMarkSample): NftMarkSample {
   const r = valueOf(v, s);
@@ -807,3 +423,4 @@ export function evaluateNftMark(text: string, sample: NftMarkSample = { nfmark: 
   if (!ipt.op) r.iptablesNote = ipt.why;
   return r;
 }
+
