@@ -220,10 +220,11 @@ function analyse(ast: NftMarkAst): Analysed {
   }
   let f = fold(ast.lhs);
   if (f.k === 'c') refuse(`Relational expression (${ast.op === 'implicit' ? '==' : ast.op}) has constant value`, ast.lhs);
+  // nft evaluates the right-hand side before it compares the two sides' types
+  let rhs = evalRhs(ast.rhs);
   for (let g = f; g.k === 'op'; g = g.left) {
     if (g.op === '<<' || g.op === '>>') refuse('datatype mismatch, expected packet mark, expression has type integer', ast.rhs);
   }
-  let rhs = evalRhs(ast.rhs);
   const op = ast.op;
   if ((op === '<' || op === '>' || op === '<=' || op === '>=') && rhs.k !== 'value') {
     refuse(`Relational expression (${op}) is undefined for ${rhs.k === 'set' ? 'set' : rhs.k} expressions`, ast.rhs);
