@@ -18,6 +18,7 @@ import { WalkResult, walk } from './core/iptables/walk/walk';
 const USAGE = `usage:
   nfrules mark [--nfmark N] [--ctmark N] [--json] -- -j MARK --or-mark 0x4000
   nfrules mark --nft [--nfmark N] [--ctmark N] [--json] -- meta mark set meta mark or 0x4000
+                (exit 2: nft refuses it; 3: outside what nfrules evaluates)
   nfrules check [--json] [-4|-6] FILE...   (-4/-6: the family of save files, else from the name: rules.v6, ip6tables*...)
   nfrules trace FILE --hook PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING [--table TABLE]
                 --packet 'src=10.0.0.1 dst=10.96.0.10 proto=tcp dport=80 state=NEW nfmark=0x0'
@@ -32,9 +33,10 @@ function fail(msg: string, code = 2): never {
 function nftMarkCommand(text: string, sample: { nfmark: number; ctmark: number }, json: boolean): number {
   const r = evaluateNftMark(text, sample);
   if (!r.ok) {
-    if (json) process.stdout.write(JSON.stringify({ error: r.error }) + '\n');
+    // exit 2: nft refuses it; exit 3: outside what nfrules evaluates (no verdict)
+    if (json) process.stdout.write(JSON.stringify(r.unsupported ? { error: r.error, unsupported: true } : { error: r.error }) + '\n');
     else process.stderr.write(`nfrules: ${r.error}\n`);
-    return 2;
+    return r.unsupported ? 3 : 2;
   }
   if (json) {
     process.stdout.write(JSON.stringify({ ...r, input: sample }) + '\n');

@@ -72,4 +72,7 @@ test('mark --nft: what nft refuses exits 2 with nft\'s message', () => {
   const c = cli('mark', '--nft', '--', 'mark set 08');
   assert.equal(c.status, 2);
   assert.equal(c.stderr, 'nfrules: Could not parse packet mark\n');
+  const d = json('--', 'meta mark set tcp dport map { 80 : 0x1 }');
+  assert.equal(d.status, 3, 'outside the model: no verdict');
+  assert.equal(d.j.unsupported, true);
 });

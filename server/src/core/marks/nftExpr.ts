@@ -40,7 +40,20 @@ export type NftMarkAst =
 
 export interface NftSyntaxError extends Span {
   error: string;
+  /**
+   * The text uses something outside this model (another expression, a map, a variable, a
+   * symbolic mark name): not a verdict of nft's, only that nfrules does not evaluate it.
+   */
+  unsupported?: true;
 }
+
+const KNOWN_WORDS = new Set(['meta', 'mark', 'ct', 'set', ...Object.keys({ and: 1, or: 1, xor: 1, lshift: 1, rshift: 1, eq: 1, ne: 1, lt: 1, gt: 1, le: 1, ge: 1 })]);
+const outside = (what: string, t: Span): NftSyntaxError => ({
+  error: `${what}: outside what nfrules evaluates for nft marks`,
+  start: t.start,
+  end: t.end,
+  unsupported: true,
+});
 
 interface Tok extends Span {
   t: 'num' | 'word' | 'punct' | 'bad';
@@ -136,6 +149,7 @@ class Parser {
   unexpected(): never {
     const t = this.peek();
     if (!t) this.fail('syntax error, unexpected end of statement');
+    if (t.t === 'word' && !KNOWN_WORDS.has(t.s)) throw outside(`'${t.s}'`, t);
     this.fail(`syntax error, unexpected ${t.t === 'num' ? 'number' : `'${t.s}'`}`, t);
   }
   atEnd(): boolean {
@@ -178,12 +192,14 @@ class Parser {
       const src = this.source();
       if (src) return { k: 'src', ...src };
     }
-    if (t.t === 'word' && (t.s === 'meta' || t.s === 'ct' || t.s === 'mark')) this.fail(`syntax error, unexpected ${t.s}`, t);
-    if (t.t === 'word' && !WORD_OPS[t.s]) {
-      // a symbolic mark name: nft looks it up in rt_marks, which nfrules does not read
-      this.i++;
-      return { k: 'num', text: t.s, value: null, start: t.start, end: t.end };
+    if (t.t === 'word' && (t.s === 'meta' || t.s === 'ct')) {
+      const b = this.peek(1);
+      if (!b || b.s !== 'mark') throw outside(`'${t.s}${b && b.t === 'word' ? ' ' + b.s : ''}'`, t);
     }
+    if (t.t === 'word' && (t.s === 'meta' || t.s === 'ct' || t.s === 'mark')) this.fail(`syntax error, unexpected ${t.s}`, t);
+    // a symbolic mark name (nft looks it up in rt_marks, which nfrules does not read) or
+    // another expression: not evaluated here
+    if (t.t === 'word' && !WORD_OPS[t.s]) throw outside(`'${t.s}'`, t);
     this.unexpected();
   }
 
@@ -306,6 +322,7 @@ export function parseNftMark(text: string, flat = false): NftMarkAst | NftSyntax
     if (depth > MAX_TOKENS / 8) return { error: 'too deeply parenthesised for nfrules to evaluate', start: t.start, end: t.end };
   }
   const bad = toks.find((t) => t.t === 'bad');
+  if (bad && '.:@$!*"'.includes(bad.s)) return outside(`'${bad.s}'`, bad);
   if (bad) return { error: `syntax error, unexpected '${bad.s}'`, start: bad.start, end: bad.end };
   try {
     return new Parser(toks, text, flat).statement();

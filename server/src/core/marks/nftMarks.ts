@@ -101,7 +101,12 @@ export type TranslateShape =
       iptablesResult: NftMarkSample;
     };
 
-export type NftMarkResult = NftMarkReport | { ok: false; error: string; start?: number; end?: number };
+/**
+ * A refusal: nft's message where nft 1.0.6 refuses the text; with `unsupported`, the text
+ * uses something this model does not evaluate (another expression, a map, a variable, a
+ * symbolic mark): not a verdict, and a hover should say "depends on the packet/ruleset".
+ */
+export type NftMarkResult = NftMarkReport | { ok: false; error: string; start?: number; end?: number; unsupported?: true };
 
 
 // ---------------------------------------------------------------------------------------
@@ -367,7 +372,7 @@ function summary(a: Analysed): string {
  */
 export function evaluateNftMark(text: string, sample: NftMarkSample = { nfmark: 0, ctmark: 0 }): NftMarkResult {
   const ast = parseNftMark(text);
-  if (isNftSyntaxError(ast)) return { ok: false, error: ast.error, start: ast.start, end: ast.end };
+  if (isNftSyntaxError(ast)) return { ok: false, ...ast };
   let a: Analysed;
   try {
     a = analyse(ast);
