@@ -105,7 +105,7 @@ function genMatch(r: Rng, sample: { nfmark: number; ctmark: number }): string {
     const len = r.chance(0.05) ? 33 : r.range(0, 32);
     return `${lhs} ${r.pick(['', '== ', '!= '])}${num(r, near())}/${len}`;
   }
-  const n = r.range(1, 5);
+  const n = r.range(1, r.chance(0.1) ? 24 : 5);
   const interval = r.chance(0.4);
   const items: string[] = [];
   for (let i = 0; i < n; i++) {

@@ -141,6 +141,9 @@ test('pitfalls: no-op, precedence against the left-to-right reading, iptables-tr
   assert.equal(x.translateShape?.iptablesResult.ctmark, 0x16);
   assert.equal(ok(x.translateShape!.intended!).ctmark, 0x16, 'the intended form computes what iptables does');
 
+  assert.deepEqual(ok('meta mark 0x4000').exactMatch, { src: 'meta', value: 0x4000, negated: false });
+  assert.deepEqual(ok('ct mark != 0x1').exactMatch, { src: 'ct', value: 1, negated: true });
+  assert.equal(ok('meta mark & 0x4000 == 0x4000').exactMatch, null);
   const s = ok('ct mark set mark and 0xff', 0x1234, 0xabcd0000);
   assert.equal(s.translateShape?.kind, 'save-mark-mask');
   assert.equal(s.translateShape?.iptablesResult.ctmark, 0xabcd0034);

@@ -69,6 +69,11 @@ export interface NftMarkReport {
   equivalents: string[];
   /** The write changes nothing for any packet. */
   noop: boolean;
+  /**
+   * Matches that compare the whole mark with one value (`meta mark 0x4000`, no mask): that
+   * value, so a caller can see a bit tested as if it were the whole mark; else null.
+   */
+  exactMatch: { src: MarkSource; value: number; negated: boolean } | null;
   /** Set when the left-to-right reading computes something else (certain, not sampled). */
   precedence: PrecedenceNote | null;
   /** One of the two iptables-translate shapes, with what iptables computes. */
@@ -406,6 +411,7 @@ export function evaluateNftMark(text: string, sample: NftMarkSample = { nfmark: 
       iptables: ipt.op ? shortestIptables(ipt.op) : null,
       equivalents: exactOnly(a, setEquivalents(a.ast.target, a.value, listed), before),
       noop: a.value.k === 'program' && a.value.src === a.ast.target && isIdentity(a.value),
+      exactMatch: null,
     };
     if (!ipt.op) r.iptablesNote = ipt.why;
     return r;
@@ -425,6 +431,10 @@ export function evaluateNftMark(text: string, sample: NftMarkSample = { nfmark: 
     iptables: ipt.op ? shortestIptables(ipt.op) : null,
     equivalents: exactOnly(a, matchEquivalents(a.lhs, a.op, a.rhs, listed), before),
     noop: false,
+    exactMatch:
+      isIdentity(a.lhs) && (a.rhs.k === 'value' || (a.rhs.k === 'prefix' && a.rhs.len === 32)) && (a.op === '==' || a.op === '!=' || a.op === 'implicit')
+        ? { src: a.lhs.src, value: a.rhs.value, negated: a.op === '!=' }
+        : null,
   };
   if (!ipt.op) r.iptablesNote = ipt.why;
   return r;
