@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { checkNft } from './core/nftables/check';
 import { evaluateMarkArgs } from './core/iptables/syntax/markOptions';
+import { evaluateNftMark } from './core/marks/nftMarks';
 import { parseWhole, hex8 } from './core/common/numbers';
 import { NfRulesService, DEFAULT_SERVICE_SETTINGS } from './core/service/service';
 import { RuleDocument, detectFormat } from './core/iptables/syntax/document';
@@ -16,6 +17,8 @@ import { WalkResult, walk } from './core/iptables/walk/walk';
 
 const USAGE = `usage:
   nfrules mark [--nfmark N] [--ctmark N] [--json] -- -j MARK --or-mark 0x4000
+  nfrules mark --nft [--nfmark N] [--ctmark N] [--json] -- meta mark set meta mark or 0x4000
+                (exit 2: nft refuses it; 3: outside what nfrules evaluates)
   nfrules check [--json] [-4|-6] FILE...   (-4/-6: the family of save files, else from the name: rules.v6, ip6tables*...)
   nfrules trace FILE --hook PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING [--table TABLE]
                 --packet 'src=10.0.0.1 dst=10.96.0.10 proto=tcp dport=80 state=NEW nfmark=0x0'
@@ -26,9 +29,43 @@ function fail(msg: string, code = 2): never {
   process.exit(code);
 }
 
+/** `mark --nft`: one nft statement or match; exit 2 where nft would refuse it. */
+function nftMarkCommand(text: string, sample: { nfmark: number; ctmark: number }, json: boolean): number {
+  const r = evaluateNftMark(text, sample);
+  if (!r.ok) {
+    // exit 2: nft refuses it; exit 3: outside what nfrules evaluates (no verdict)
+    if (json) process.stdout.write(JSON.stringify(r.unsupported ? { error: r.error, unsupported: true } : { error: r.error }) + '\n');
+    else process.stderr.write(`nfrules: ${r.error}\n`);
+    return r.unsupported ? 3 : 2;
+  }
+  if (json) {
+    process.stdout.write(JSON.stringify({ ...r, input: sample }) + '\n');
+    return 0;
+  }
+  const lines = [
+    `does:        ${r.summary}`,
+    `grouped:     ${r.grouped}`,
+    `kernel:      ${r.kernel}`,
+    `listed:      ${r.listed}`,
+    `iptables:    ${r.iptables ?? '(none: ' + r.iptablesNote + ')'}`,
+    `equivalents: ${r.equivalents.join(' | ')}`,
+  ];
+  if (r.matches !== undefined) lines.push(`matches:     ${r.matches} (nfmark ${hex8(sample.nfmark)}, ctmark ${hex8(sample.ctmark)})`);
+  else {
+    lines.push(`nfmark:      ${hex8(sample.nfmark)} -> ${hex8(r.nfmark)} (changed ${hex8(r.changed.nfmark)})`);
+    lines.push(`ctmark:      ${hex8(sample.ctmark)} -> ${hex8(r.ctmark)} (changed ${hex8(r.changed.ctmark)})`);
+  }
+  if (r.noop) lines.push('warning:     a no-op: it writes back the value it read');
+  if (r.precedence) lines.push(`warning:     nft reads ${r.precedence.parenthesised}; left to right it would be ${r.precedence.leftToRight} (${r.precedence.intended})`);
+  if (r.translateShape) lines.push(`warning:     iptables-translate shape of ${r.translateShape.iptables}${r.translateShape.intended ? `; exact: ${r.translateShape.intended}` : '; nft 1.0.6 has no one-statement form of it'}`);
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
 function markCommand(argv: string[]): number {
   const sample = { nfmark: 0, ctmark: 0 };
   let json = false;
+  let nft = false;
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i];
@@ -37,6 +74,7 @@ function markCommand(argv: string[]): number {
       break;
     }
     if (a === '--json') json = true;
+    else if (a === '--nft') nft = true;
     else if (a === '--nfmark' || a === '--ctmark') {
       const v = parseWhole(argv[++i] ?? '');
       if (v === null) fail(`${a} needs a number from 0 to 0xffffffff`);
@@ -46,6 +84,7 @@ function markCommand(argv: string[]): number {
       break;
     } else fail(USAGE);
   }
+  if (nft) return nftMarkCommand(argv.slice(i).join(' '), sample, json);
   const r = evaluateMarkArgs(argv.slice(i), sample);
   if (!r.ok) {
     if (json) process.stdout.write(JSON.stringify({ error: r.error }) + '\n');
