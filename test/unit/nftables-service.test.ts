@@ -1,7 +1,7 @@
 /** nftables documents through the service: the language is told by name, content or id, and each feature answers. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NfRulesService } from '../../server/src/core/service/service';
+import { DEFAULT_SERVICE_SETTINGS, NfRulesService } from '../../server/src/core/service/service';
 import { isNftables } from '../../server/src/core/service/languages';
 
 const RULESET = `#!/usr/sbin/nft -f
@@ -52,4 +52,32 @@ test('nftables: diagnostics, outline, definition, references and rename through 
   const diags = svc.diagnostics(uri);
   assert.ok(diags.some((d) => d.code === 'nft-undefined-chain' && d.range.start.line === jumpLine), JSON.stringify(diags));
   assert.ok(svc.foldingRanges(uri).length >= 2);
+});
+
+test('nft marks in the editor: hover with the sample, the precedence pitfall warned with both fixes, translate shapes, rewrites', () => {
+  const svc = new NfRulesService();
+  const uri = 'file:///w/marks.nft';
+  const text = `table inet m {
+  chain out {
+    type filter hook output priority 0;
+    meta mark set meta mark or 0x4000 and 0xff
+    meta mark set (meta mark or 0x4000) and 0xff
+    ct mark set ct mark xor 0x16 and 0xffffffed
+    meta mark set meta mark or 0x4000
+  }
+}
+`;
+  svc.open(uri, text, 'nftables');
+  const diags = svc.diagnostics(uri).map((d) => `${d.code} ${d.range.start.line}`);
+  // `or 0x4000 and 0xff` is `or (0x4000 & 0xff)`: a no-op; line 6 is iptables-translate's CONNMARK shape
+  assert.deepEqual(diags, ['nft-mark-noop 3', 'nft-mark-translated 5']);
+  const settings = { ...DEFAULT_SERVICE_SETTINGS, sample: { nfmark: 0x1, ctmark: 0 } };
+  const h = svc.hover(uri, { line: 6, character: 8 }, settings)!;
+  const md = (h.contents as { value: string }).value;
+  assert.match(md, /sample: nfmark 0x00000001, ctmark 0x00000000 → nfmark 0x00004001/);
+  assert.match(md, /--or-mark 0x4000/);
+  const fixes = svc.codeActions(uri, { start: { line: 5, character: 6 }, end: { line: 5, character: 6 } }, ['quickfix']);
+  assert.ok(fixes.some((f) => f.edit!.changes![uri][0].newText === 'ct mark set ct mark and 0xffffffed xor 0x16'), JSON.stringify(fixes.map((f) => f.title)));
+  const rewrites = svc.codeActions(uri, { start: { line: 6, character: 6 }, end: { line: 6, character: 6 } }, ['refactor.rewrite']);
+  assert.ok(rewrites.some((f) => f.edit!.changes![uri][0].newText === 'meta mark set meta mark | 0x00004000'), JSON.stringify(rewrites.map((f) => f.title)));
 });

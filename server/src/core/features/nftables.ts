@@ -4,6 +4,10 @@
  * One parse per revision (NftDocument); positions are LSP's (lines end at \n, \r\n or \r).
  */
 import {
+  CodeAction,
+  CodeActionKind,
+  Hover,
+  MarkupKind,
   DocumentHighlight,
   DocumentHighlightKind,
   DocumentSymbol,
@@ -18,6 +22,8 @@ import type { NftFinding } from '../nftables/knowledge/codes';
 import { nftDefinition, nftOutline, nftReferences, nftSymbolAt, type NftOutlineSymbol } from '../nftables/navigation';
 import type { Span } from '../nftables/syntax/ast';
 import type { Position } from './cursor';
+import { evaluateNftMark } from '../marks/nftMarks';
+import { markStatements } from '../nftables/checks/markChecks';
 
 /** The text of an nftables document with its line starts, edited as LSP edits it. */
 export class NftDocument {
@@ -140,4 +146,51 @@ export function nftRename(doc: NftDocument, uri: string, p: Position, newName: s
     return { range: rangeOf(s), newText: sigil + newName };
   });
   return edits.length ? { changes: { [uri]: edits } } : null;
+}
+
+const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
+
+/** The mark statement or match under the cursor, as the kernel computes it on the sample. */
+export function nftHover(doc: NftDocument, p: Position, sample: { nfmark: number; ctmark: number }): Hover | null {
+  const off = doc.offsetAt(p);
+  const { file } = doc.analysis();
+  for (const { st } of markStatements(file, doc.text)) {
+    if (off < st.s || off > st.e) continue;
+    const r = evaluateNftMark(doc.text.slice(st.s, st.e), sample);
+    if (!r.ok) return null;
+    const lines = [`**${r.summary}**`, '', `nft reads it as \`${r.grouped}\``, '', `kernel: \`${r.kernel}\``, '', `\`nft list\` prints: \`${r.listed}\``];
+    if (r.iptables) lines.push('', `iptables: \`${r.iptables}\``);
+    const before = `nfmark ${hex(r.before.nfmark)}, ctmark ${hex(r.before.ctmark)}`;
+    if (r.kind === 'match') lines.push('', `sample (${before}): ${r.matches ? 'matches' : 'does not match'}`);
+    else lines.push('', `sample: ${before} → nfmark ${hex(r.nfmark)}, ctmark ${hex(r.ctmark)} (changed bits nfmark ${hex(r.changed.nfmark)}, ctmark ${hex(r.changed.ctmark)})`);
+    if (r.precedence) lines.push('', `Read left to right it would be \`${r.precedence.leftToRight}\`: nft binds \`and\` before \`xor\` before \`or\`.`);
+    return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: rangeOf(st) };
+  }
+  return null;
+}
+
+/** Quick fixes for the mark pitfalls, and rewrites of a mark statement to its exact equivalents. */
+export function nftCodeActions(doc: NftDocument, uri: string, range: Range): CodeAction[] {
+  const a = doc.offsetAt(range.start);
+  const b = doc.offsetAt(range.end);
+  const out: CodeAction[] = [];
+  const replace = (title: string, st: Span, text: string, kind: string, preferred = false): CodeAction => ({
+    title,
+    kind,
+    isPreferred: preferred || undefined,
+    edit: { changes: { [uri]: [{ range: rangeOf(st), newText: text }] } },
+  });
+  for (const { st, report } of markStatements(doc.analysis().file, doc.text)) {
+    if (b < st.s || a > st.e) continue;
+    const written = doc.text.slice(st.s, st.e);
+    const p = report.precedence;
+    if (p) {
+      out.push(replace(`Write nft's reading with parentheses: ${p.parenthesised}`, st, p.parenthesised, CodeActionKind.QuickFix));
+      if (p.intended !== written) out.push(replace(`Write the left-to-right reading: ${p.intended}`, st, p.intended, CodeActionKind.QuickFix));
+    }
+    const t = report.translateShape;
+    if (t?.intended) out.push(replace(`Write what ${t.iptables} computes: ${t.intended}`, st, t.intended, CodeActionKind.QuickFix, true));
+    for (const e of report.equivalents) if (e !== written) out.push(replace(`Rewrite as ${e}`, st, e, CodeActionKind.RefactorRewrite));
+  }
+  return out;
 }

@@ -6,6 +6,7 @@ import type { NftFinding as Finding } from './knowledge/codes';
 import type { NftFile } from './syntax/ast';
 import { checkFile } from './checks/checks';
 import { parseNft } from './syntax/parser';
+import { markFindings } from './checks/markChecks';
 
 export interface CheckNftOptions {
   /**
@@ -39,6 +40,7 @@ export function analyzeNft(text: string, opts: CheckNftOptions = {}): NftCheckRe
   const file = parseNft(text, { resolveInclude: resolve });
   const included = collectIncluded(file);
   const findings = checkFile(file, { unresolvedIncludes: !opts.resolveInclude ? file.includes.length > 0 : unresolved.length > 0, included });
+  if (!file.problems.length) findings.push(...markFindings(file, text));
   if (opts.resolveInclude) {
     const missing = new Set(unresolved.map((u) => u.path));
     for (const inc of file.includes) {

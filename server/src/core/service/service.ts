@@ -11,7 +11,7 @@ import { Format, RuleDocument, detectFormat } from '../iptables/syntax/document'
 import { EmbeddedDocuments } from './embedded';
 import type { Finding as AnyFinding } from '../common/finding';
 import { isNftables } from './languages';
-import { NftDocument, nftDefinitionAt, nftDocumentSymbols, nftFindings, nftFoldingRanges, nftHighlights, nftReferencesAt, nftRename } from '../features/nftables';
+import { NftDocument, nftCodeActions, nftHover, nftDefinitionAt, nftDocumentSymbols, nftFindings, nftFoldingRanges, nftHighlights, nftReferencesAt, nftRename } from '../features/nftables';
 import { Projection, decodeTokens, encodeTokens } from './projection';
 import { hover } from '../features/hover';
 import { docsHover } from '../features/docsHover';
@@ -222,6 +222,8 @@ export class NfRulesService {
   }
 
   hover(uri: string, p: Position, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): Hover | null {
+    const n = this.nft.get(uri);
+    if (n) return nftHover(n, p, settings.sample);
     const h = this.docs.get(uri);
     if (!h) return null;
     const body = this.bodyAt(uri, p.line);
@@ -278,6 +280,8 @@ export class NfRulesService {
   }
 
   codeActions(uri: string, range: { start: Position; end: Position }, only?: string[], diagnostics?: Diagnostic[]): CodeAction[] {
+    const n = this.nft.get(uri);
+    if (n) return nftCodeActions(n, uri, range).filter((a) => !only || only.some((k) => a.kind!.startsWith(k)));
     const h = this.docs.get(uri);
     if (!h) return [];
     const body = range.start.line === range.end.line ? this.bodyAt(uri, range.start.line) : undefined;

@@ -28,6 +28,9 @@ export const NFTABLES_CODES = {
   'nft-after-terminal': { severity: 'error', meaning: 'A statement after a verdict, reject, nat or queue statement (`Statement after terminal statement has no effect`).' },
   'nft-family-mismatch': { severity: 'error', meaning: 'A match of another family than the table (`conflicting protocols specified`, `meta nfproto is only useful in the inet family`, icmpx in ip/ip6).' },
   'nft-value-range': { severity: 'error', meaning: 'A value nft refuses for its place: a port above 65535, a prefix longer than the address, a reversed range.' },
+  'nft-mark-noop': { severity: 'warning', meaning: 'A mark write that leaves every mark as it is for any packet (`meta mark set meta mark or 0x4000 and 0xff`: `and` binds first, so it ors 0).' },
+  'nft-mark-precedence': { severity: 'warning', meaning: 'A mark expression whose value differs from its left-to-right reading: nft binds `and` tighter than `xor`, and `xor` tighter than `or`. The quick fixes write either reading with explicit parentheses.' },
+  'nft-mark-translated': { severity: 'warning', meaning: "One of iptables-translate's two wrong CONNMARK shapes: `ct mark set ct mark xor V and M` (the kernel computes something else than `--set-xmark`) and `ct mark set mark and M` (zeroes the ctmark bits `--save-mark --mask` keeps)." },
   'nft-include-unresolved': { severity: 'warning', meaning: 'An include the editor cannot find (`File not found`): names it could define are not judged as errors.' },
 } as const satisfies Record<string, NftCodeInfo>;
 
