@@ -81,3 +81,21 @@ test('nft marks in the editor: hover with the sample, the precedence pitfall war
   const rewrites = svc.codeActions(uri, { start: { line: 6, character: 6 }, end: { line: 6, character: 6 } }, ['refactor.rewrite']);
   assert.ok(rewrites.some((f) => f.edit!.changes![uri][0].newText === 'meta mark set meta mark | 0x00004000'), JSON.stringify(rewrites.map((f) => f.title)));
 });
+
+test('nftables completion by context: chains after jump, @sets, $variables, hooks and priorities of the family', () => {
+  const svc = new NfRulesService();
+  const uri = 'file:///w/c.nft';
+  const lines = RULESET.split('\n');
+  const labels = (line: number, insert: string) => {
+    const text = [...lines.slice(0, line), insert, ...lines.slice(line)].join('\n');
+    svc.open(uri, text, 'nftables');
+    return svc.completion(uri, { line, character: insert.length }).items.map((i) => i.label);
+  };
+  assert.deepEqual(labels(8, '    jump '), ['from_lan']);
+  assert.deepEqual(labels(8, '    ip saddr @'), ['blocked']);
+  assert.deepEqual(labels(8, '    ip saddr $'), ['lan']);
+  assert.ok(labels(8, '    ').includes('counter'));
+  const hooks = labels(5, '    type filter hook ');
+  assert.ok(hooks.includes('input') && hooks.includes('ingress') && !hooks.includes('egress'), hooks.join());
+  assert.deepEqual(labels(5, '    type filter hook input priority '), ['raw', 'mangle', 'filter', 'security']);
+});

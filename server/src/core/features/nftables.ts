@@ -4,6 +4,8 @@
  * One parse per revision (NftDocument); positions are LSP's (lines end at \n, \r\n or \r).
  */
 import {
+  CompletionItemKind,
+  CompletionList,
   CodeAction,
   CodeActionKind,
   Hover,
@@ -24,6 +26,7 @@ import type { Span } from '../nftables/syntax/ast';
 import type { Position } from './cursor';
 import { evaluateNftMark } from '../marks/nftMarks';
 import { markStatements } from '../nftables/checks/markChecks';
+import { CHAIN_TYPES, FAMILIES, FAMILY_HOOKS, priorityNamesFor, type Family } from '../nftables/knowledge/knowledge';
 
 /** The text of an nftables document with its line starts, edited as LSP edits it. */
 export class NftDocument {
@@ -193,4 +196,41 @@ export function nftCodeActions(doc: NftDocument, uri: string, range: Range): Cod
     for (const e of report.equivalents) if (e !== written) out.push(replace(`Rewrite as ${e}`, st, e, CodeActionKind.RefactorRewrite));
   }
   return out;
+}
+
+/** Words a rule statement starts with, offered at the start of a rule. */
+const STATEMENT_STARTS = ['ip', 'ip6', 'inet', 'tcp', 'udp', 'icmp', 'icmpv6', 'meta', 'ct', 'iif', 'iifname', 'oif', 'oifname', 'mark', 'fib', 'counter', 'log', 'limit', 'accept', 'drop', 'reject', 'return', 'jump', 'goto', 'queue', 'masquerade', 'snat', 'dnat', 'redirect', 'notrack', 'tproxy'];
+
+/** Completion by context: chains after jump/goto, `@` sets and maps, `$` variables, hooks, priorities, chain types, policies, families. */
+export function nftCompletion(doc: NftDocument, p: Position): CompletionList {
+  const off = doc.offsetAt(p);
+  const lineStart = doc.offsetAt({ line: p.line, character: 0 });
+  const before = doc.text.slice(lineStart, off);
+  const { file } = doc.analysis();
+  const chain = file.chains.find((c) => off >= c.span.s && off <= c.span.e);
+  const decl = file.tables.find((t) => off >= t.span.s && off <= t.span.e);
+  const table = chain ? { family: chain.family, name: chain.table.name } : decl && { family: decl.family, name: decl.name.name };
+  const family: Family = table?.family ?? 'inet';
+  const tableName = table?.name;
+  const inTable = <T extends { family: Family; table: { name: string } }>(x: T) => !tableName || (x.family === family && x.table.name === tableName);
+  const word = /[\w.-]*$/.exec(before)![0];
+  const range: Range = { start: { line: p.line, character: p.character - word.length }, end: p };
+  const items = (labels: Iterable<string>, kind: CompletionItemKind, detail?: string): CompletionList => ({
+    isIncomplete: false,
+    items: [...new Set(labels)].map((label) => ({ label, kind, detail, textEdit: { range, newText: label } })),
+  });
+  const head = before.slice(0, before.length - word.length);
+  if (/\b(?:jump|goto)\s+$/.test(head)) return items(file.chains.filter(inTable).filter((c) => !c.type).map((c) => c.name.name), CompletionItemKind.Function, 'chain');
+  if (/@$/.test(head)) return items(file.sets.filter(inTable).map((s) => s.name.name), CompletionItemKind.Variable, 'set or map');
+  if (/\$$/.test(head)) return items(file.defines.filter((d) => d.kind !== 'undefine').map((d) => d.name.name), CompletionItemKind.Constant, 'define');
+  if (/\bhook\s+$/.test(head)) return items(FAMILY_HOOKS[family], CompletionItemKind.EnumMember, `hook of the ${family} family`);
+  if (/\bpriority\s+$/.test(head)) {
+    const hook = /\bhook\s+(\w+)/.exec(before)?.[1] ?? '';
+    return items(priorityNamesFor(family, hook), CompletionItemKind.EnumMember, 'priority name');
+  }
+  if (/\btype\s+$/.test(head) && chain) return items(CHAIN_TYPES, CompletionItemKind.EnumMember, 'chain type');
+  if (/\bpolicy\s+$/.test(head)) return items(['accept', 'drop'], CompletionItemKind.EnumMember, 'policy');
+  if (/(?:^|\s)table\s+$/.test(head)) return items(FAMILIES, CompletionItemKind.EnumMember, 'family');
+  if (chain && /^\s*$/.test(head)) return items(STATEMENT_STARTS, CompletionItemKind.Keyword);
+  return { isIncomplete: false, items: [] };
 }

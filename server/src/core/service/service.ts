@@ -11,7 +11,7 @@ import { Format, RuleDocument, detectFormat } from '../iptables/syntax/document'
 import { EmbeddedDocuments } from './embedded';
 import type { Finding as AnyFinding } from '../common/finding';
 import { isNftables } from './languages';
-import { NftDocument, nftCodeActions, nftHover, nftDefinitionAt, nftDocumentSymbols, nftFindings, nftFoldingRanges, nftHighlights, nftReferencesAt, nftRename } from '../features/nftables';
+import { NftDocument, nftCompletion, nftCodeActions, nftHover, nftDefinitionAt, nftDocumentSymbols, nftFindings, nftFoldingRanges, nftHighlights, nftReferencesAt, nftRename } from '../features/nftables';
 import { Projection, decodeTokens, encodeTokens } from './projection';
 import { hover } from '../features/hover';
 import { docsHover } from '../features/docsHover';
@@ -404,6 +404,8 @@ export class NfRulesService {
   }
 
   completion(uri: string, p: Position): CompletionList {
+    const n = this.nft.get(uri);
+    if (n) return nftCompletion(n, p);
     const h = this.docs.get(uri);
     if (!h) return { isIncomplete: false, items: [] };
     const b = this.bodyAt(uri, p.line);
