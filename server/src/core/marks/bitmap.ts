@@ -9,7 +9,7 @@
  * (nfmark, ctmark) that netfilter can compute: every mark statement is affine over GF(2)
  * bit by bit, so 65 evaluations describe it exactly) and `testEffects`. Pure.
  */
-import { MarkOp, MarkState, applyMarkOp } from '../marks';
+import { MarkOp, MarkState, applyMarkOp } from './marks';
 import { MARK_OWNERS, MarkOwner, MarkSpace, ownerById, ownerOfChain, ownerOfComment, ownerOfValue } from './owners';
 
 export type Mark = MarkSpace;
@@ -385,7 +385,8 @@ export function buildMarkMap(accesses: MarkAccess[]): MarkMap {
       const cp = p.owner ? p.owner.id : LOCAL;
       const o = others(cp, m);
       const free = u(~own(cp, m));
-      row.collided = u(((row.written & o.all) | (row.read & (o.written | o.claimed))) & free);
+      // own reserved bits are free to write, but another owner writing them is still a collision
+      row.collided = u((row.written & o.all & free) | (row.read & (o.written | o.claimed)));
       rows.push(row);
     }
   });
