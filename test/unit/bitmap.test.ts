@@ -5,12 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RuleDocument, Format } from '../../server/src/core/document';
-import { iptablesMarkMap, narrowIptablesWrite } from '../../server/src/core/iptables/marksMap';
+import { RuleDocument, Format } from '../../server/src/core/iptables/syntax/document';
+import { iptablesMarkMap, narrowIptablesWrite } from '../../server/src/core/iptables/checks/marksMap';
 import { MarkMap, MarkWarningCode, describeBits, testEffects, writeEffects } from '../../server/src/core/marks/bitmap';
 import { markMapJson, markMapSvg, markMapTable } from '../../server/src/core/marks/bitmapRender';
 import { MARK_OWNERS, markValueHover, ownerOfChain } from '../../server/src/core/marks/owners';
-import { MarkOp, applyMarkOp, evaluateMarkArgs } from '../../server/src/core/marks';
+import { MarkOp, applyMarkOp, evaluateMarkArgs } from '../../server/src/core/marks/marks';
 
 const mapOf = (...files: [string, string, Format?][]): MarkMap =>
   iptablesMarkMap(files.map(([uri, text, format]) => ({ uri, doc: new RuleDocument(text, format ?? 'save') })));

@@ -1,16 +1,16 @@
 /**
  * The iptables side of the mark-bit map: every MARK, CONNMARK, TPROXY, `-m mark` and
  * `-m connmark` of save files, shell scripts (and the iptables-restore here-documents in
- * them) and `iptables -L` listings becomes a `MarkAccess` (../marks/bitmap.ts), from the
+ * them) and `iptables -L` listings becomes a `MarkAccess` (../../marks/bitmap.ts), from the
  * kernel forms the rule parser already computes. Plus the narrowing rewrite of a colliding
  * write. Pure.
  */
-import { MarkOp, equivalentSpellings } from '../marks';
-import { FULL, hex } from '../numbers';
-import { RuleDocument, RuleEntry, restoreBodyText } from '../document';
-import { Rule } from '../rule';
-import { Word } from '../words';
-import { Mark, MarkAccess, MarkMap, buildMarkMap, narrowPlan, opWrites, testEffects, writeReads } from '../marks/bitmap';
+import { MarkOp, equivalentSpellings } from '../../marks/marks';
+import { FULL, hex } from '../../common/numbers';
+import { RuleDocument, RuleEntry, restoreBodyText } from '../syntax/document';
+import { Rule } from '../syntax/rule';
+import { Word } from '../syntax/lexer';
+import { Mark, MarkAccess, MarkMap, buildMarkMap, narrowPlan, opWrites, testEffects, writeReads } from '../../marks/bitmap';
 
 /** A quick test on a save-file line before parsing it: can it hold a mark extension? */
 const MAYBE_MARK = /ark|ARK|TPROXY/;
