@@ -14,7 +14,8 @@ import { RuleDocument, detectFormat } from './core/iptables/syntax/document';
 import { parsePacketString } from './core/common/samplePacket';
 import { HOOKS, HOOK_TABLES, isHook } from './core/iptables/knowledge/hooks';
 import { WalkResult, walk } from './core/iptables/walk/walk';
-import { iptablesMarkMap } from './core/iptables/checks/marksMap';
+import { iptablesTextMarkAccesses } from './core/iptables/checks/marksMap';
+import { MarkAccess, buildMarkMap } from './core/marks/bitmap';
 import { markMapJson, markMapSvg, markMapTable } from './core/marks/bitmapRender';
 
 const USAGE = `usage:
@@ -297,16 +298,17 @@ function marksCommand(argv: string[]): number {
     else files.push(a);
   }
   if (!files.length) fail(`nfrules marks: no file\n${USAGE}`);
-  const docs = files.map((file) => {
+  const accesses: MarkAccess[] = [];
+  for (const file of files) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
       fail(`nfrules: cannot read ${file}: ${(e as Error).message}`);
     }
-    return { uri: file, doc: new RuleDocument(text, detectFormat(file, text)) };
-  });
-  const map = iptablesMarkMap(docs);
+    iptablesTextMarkAccesses(file, text, detectFormat(file, text), accesses);
+  }
+  const map = buildMarkMap(accesses);
   if (svg !== undefined) writeFileSync(svg, markMapSvg(map, (x) => x, `Mark bits: ${files.join(', ')}`));
   process.stdout.write(json ? JSON.stringify(markMapJson(map), null, 2) + '\n' : markMapTable(map));
   return map.warnings.some((w) => w.severity === 'warning') ? 1 : 0;

@@ -7,13 +7,17 @@
  */
 import { MarkOp, equivalentSpellings } from '../../marks/marks';
 import { FULL, hex } from '../../common/numbers';
-import { RuleDocument, RuleEntry, restoreBodyText } from '../syntax/document';
+import { Format, RuleDocument, RuleEntry, parseSaveLine, restoreBodyText } from '../syntax/document';
 import { Rule } from '../syntax/rule';
 import { Word } from '../syntax/lexer';
 import { Mark, MarkAccess, MarkMap, buildMarkMap, narrowPlan, opWrites, testEffects, writeReads } from '../../marks/bitmap';
 
-/** A quick test on a save-file line before parsing it: can it hold a mark extension? */
-const MAYBE_MARK = /ark|ARK|TPROXY/;
+/**
+ * A quick test on a save-file line before parsing it: can it hold a mark extension? The
+ * extension's name as a word of its own (`-j MARK`, `-jMARK`, `--match=mark`, quoted), not
+ * inside a chain name such as KUBE-MARK-MASQ.
+ */
+const MAYBE_MARK = /(?:^|[\s"'=jm])(?:CONN)?MARK(?=[\s"']|$)|(?:^|[\s"'=m])(?:conn)?mark(?=[\s"']|$)|TPROXY/;
 
 const ADDING = new Set(['append', 'insert', 'replace']);
 
@@ -171,6 +175,47 @@ function saveAccesses(uri: string, doc: RuleDocument, place: Place, out: MarkAcc
       addRule(out, e, table || 'filter', { ...place, uri, line: e.line });
     }
   }
+}
+
+/**
+ * The mark accesses of a file's text without building a document: a save file is scanned
+ * line by line and only the lines that can hold a mark extension are parsed (the map of a
+ * 150,000-line dump costs a scan, not a parse); other formats go through a document.
+ */
+export function iptablesTextMarkAccesses(uri: string, text: string, format: Format, out: MarkAccess[] = []): MarkAccess[] {
+  if (format !== 'save') return iptablesMarkAccesses(uri, new RuleDocument(text, format), out);
+  // the table headers and COMMITs, in order
+  const marks: { at: number; table: string }[] = [];
+  for (const m of text.matchAll(/^[ \t]*(?:\*(\S*)|COMMIT(?=\s|$))/gm)) marks.push({ at: m.index!, table: m[1] ?? '' });
+  // a literal search first (fast), then the exact test on the line it found
+  const any = /MARK|mark|TPROXY/g;
+  let line = 0;
+  let pos = 0; // start of line `line`
+  let k = 0;
+  let table = '';
+  let next = 0; // where the search goes on
+  for (;;) {
+    any.lastIndex = next;
+    const m = any.exec(text);
+    if (!m) break;
+    // the line holding the match
+    let ls = text.lastIndexOf('\n', m.index - 1) + 1;
+    if (m.index > 0 && text.charCodeAt(m.index) === 10) ls = m.index + 1;
+    for (let i = text.indexOf('\n', pos); i >= 0 && i < ls; i = text.indexOf('\n', i + 1)) line++;
+    pos = ls;
+    let le = text.indexOf('\n', ls);
+    if (le < 0) le = text.length;
+    while (k < marks.length && marks[k].at <= ls) table = marks[k++].table;
+    let l = text.slice(ls, le);
+    if (l.endsWith('\r')) l = l.slice(0, -1);
+    if (MAYBE_MARK.test(l)) {
+      const e = parseSaveLine(l, line);
+      if (e && e.k === 'rule') addRule(out, e, table || 'filter', { uri, line });
+    }
+    next = le + 1;
+    if (next > text.length) break;
+  }
+  return out;
 }
 
 /** The map of several iptables documents together (a rule set spread over files). */
