@@ -6,8 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RuleDocument, Format } from '../../server/src/core/iptables/syntax/document';
-import { iptablesMarkMap, narrowIptablesWrite } from '../../server/src/core/iptables/checks/marksMap';
-import { MarkMap, MarkWarningCode, describeBits, testEffects, writeEffects } from '../../server/src/core/marks/bitmap';
+import { iptablesMarkAccesses, iptablesMarkMap, iptablesTextMarkAccesses, narrowIptablesWrite } from '../../server/src/core/iptables/checks/marksMap';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { MarkMap, MarkWarningCode, buildMarkMap, describeBits, testEffects, writeEffects } from '../../server/src/core/marks/bitmap';
 import { markMapJson, markMapSvg, markMapTable } from '../../server/src/core/marks/bitmapRender';
 import { MARK_OWNERS, markValueHover, ownerOfChain } from '../../server/src/core/marks/owners';
 import { MarkOp, applyMarkOp, evaluateMarkArgs } from '../../server/src/core/marks/marks';
@@ -347,4 +349,45 @@ test('renderings: table, JSON and SVG agree with the map; any bytes give an answ
       markMapSvg(mm);
     }
   }
+});
+
+test('corpus: the text scan finds exactly the accesses the full parse finds, in every real dump', (t) => {
+  const corpus = resolve(process.cwd(), '..', 'shared', 'corpus');
+  if (!existsSync(corpus)) {
+    const why = `SKIPPED: corpus not found at ${corpus}`;
+    console.error(why);
+    if (process.env.CI) assert.fail(why);
+    t.skip(why);
+    return;
+  }
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const n of readdirSync(d).sort()) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (!/\.(md|t|txlate|nft|ferm\.txt)$|^(LICENSE|COPYING)/.test(n)) {
+        const text = readFileSync(p, 'utf8');
+        if (/^\*(filter|nat|mangle|raw|security)\s*$/m.test(text) && /^COMMIT\s*$/m.test(text)) files.push(p);
+      }
+    }
+  };
+  walk(corpus);
+  assert.ok(files.length > 20, `${files.length} dumps`);
+  let total = 0;
+  const owners = new Set<string>();
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8');
+    const fast = iptablesTextMarkAccesses(f, text, 'save');
+    const full = iptablesMarkAccesses(f, new RuleDocument(text, 'save'));
+    assert.deepEqual(JSON.parse(JSON.stringify(fast)), JSON.parse(JSON.stringify(full)), f);
+    // and the line prefilter drops no rule that has a mark extension
+    const doc = new RuleDocument(text, 'save');
+    let every = 0;
+    for (const e of doc.entries) if (e.k === 'rule' && e.rule.command?.chain) every += e.rule.marks.filter((m) => typeof m.result !== 'string' && !('message' in m.result)).length;
+    assert.equal(fast.length, every, f);
+    total += fast.length;
+    for (const o of buildMarkMap(fast).present) owners.add(o.id);
+  }
+  console.log(`[bitmap corpus] ${files.length} dumps, ${total} mark accesses, owners seen: ${[...owners].sort().join(', ')}`);
+  assert.ok(total > 50);
 });
