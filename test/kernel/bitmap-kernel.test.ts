@@ -16,7 +16,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateMarkArgs } from '../../server/src/core/marks/marks';
+import { evaluateMarkArgs } from '../../server/src/core/iptables/syntax/markOptions';
 import { accessEffects } from '../../server/src/core/iptables/checks/marksMap';
 import { kernelEvalMatches, kernelEvalTargets, type MarkCase } from './oracle';
 import { Rng, genMatch, genTarget } from './generate';

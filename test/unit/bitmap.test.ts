@@ -12,7 +12,8 @@ import { join, resolve } from 'node:path';
 import { MarkMap, MarkWarningCode, buildMarkMap, describeBits, testEffects, writeEffects } from '../../server/src/core/marks/bitmap';
 import { markMapJson, markMapSvg, markMapTable } from '../../server/src/core/marks/bitmapRender';
 import { MARK_OWNERS, markValueHover, ownerOfChain } from '../../server/src/core/marks/owners';
-import { MarkOp, applyMarkOp, evaluateMarkArgs } from '../../server/src/core/marks/marks';
+import { MarkOp, applyMarkOp } from '../../server/src/core/marks/marks';
+import { evaluateMarkArgs } from '../../server/src/core/iptables/syntax/markOptions';
 
 const mapOf = (...files: [string, string, Format?][]): MarkMap =>
   iptablesMarkMap(files.map(([uri, text, format]) => ({ uri, doc: new RuleDocument(text, format ?? 'save') })));
