@@ -210,6 +210,21 @@ export interface BitRow {
 export type MarkWarningCode = 'mark-clobber' | 'mark-owner-overlap' | 'connmark-unmasked' | 'mark-value-owner-bit' | 'mark-test-never-written';
 export const MARK_WARNING_CODES: readonly MarkWarningCode[] = ['mark-clobber', 'mark-owner-overlap', 'connmark-unmasked', 'mark-value-owner-bit', 'mark-test-never-written'];
 
+/** The codes of the map's warnings, with their default severity and meaning (the shape of the diagnostic code registries). */
+export const MARK_MAP_CODES = {
+  'mark-clobber': {
+    severity: 'warning',
+    meaning: 'A mark write that clears, flips or overwrites bits another owner of the rule set tests, writes or reserves (`--set-mark 0x1` wipes kube-proxy\'s 0x4000). A code action narrows the write\'s mask where its own tests allow.',
+  },
+  'mark-owner-overlap': { severity: 'warning', meaning: 'Two owners set the same mark bits (Tailscale\'s 0x40000 is Calico\'s drop bit).' },
+  'connmark-unmasked': {
+    severity: 'warning',
+    meaning: 'A CONNMARK --save-mark or --restore-mark without a mask (all 32 bits copied) in a rule set where other owners use single bits of the mark it overwrites.',
+  },
+  'mark-value-owner-bit': { severity: 'warning', meaning: 'A whole mark value that contains another owner\'s single bit (wg-quick\'s 0xca6c contains kube\'s drop bit 0x8000).' },
+  'mark-test-never-written': { severity: 'information', meaning: 'A test that needs a mark bit set which no rule of the rule set ever sets (it can match only marks set by a socket, eBPF or other files).' },
+} as const satisfies Record<MarkWarningCode, { severity: 'warning' | 'information'; meaning: string }>;
+
 export interface MarkWarning {
   code: MarkWarningCode;
   severity: 'warning' | 'information';
