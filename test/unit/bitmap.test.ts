@@ -392,3 +392,19 @@ test('corpus: the text scan finds exactly the accesses the full parse finds, in 
   console.log(`[bitmap corpus] ${files.length} dumps, ${total} mark accesses, owners seen: ${[...owners].sort().join(', ')}`);
   assert.ok(total > 50);
 });
+
+test('Submariner\'s Globalnet mark is 0xC0000/0xC0000 (bits 18-19): it overlaps Tailscale\'s field', () => {
+  const rules = `*nat
+:POSTROUTING ACCEPT [0:0]
+:SUBMARINER-GN-MARK - [0:0]
+:ts-postrouting - [0:0]
+-A SUBMARINER-GN-MARK -d 10.2.0.0/16 -j MARK --set-mark 0xC0000/0xC0000
+-A ts-postrouting -m mark --mark 0x40000/0xff0000 -j MASQUERADE
+COMMIT
+`;
+  const m = mapOf(['r', rules]);
+  assert.deepEqual(m.parties.map((p) => p.owner?.id), ['submariner', 'tailscale']);
+  const w = m.warnings.filter((x) => m.parties[m.partyOf[x.access]].owner?.id === 'submariner');
+  assert.deepEqual(w.map((x) => [x.code, x.bits]), [['mark-owner-overlap', 0xc0000]]);
+  assert.match(markValueHover(0xc0000, 0xc0000), /Submariner Globalnet mark/);
+});
