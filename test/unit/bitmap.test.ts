@@ -408,3 +408,20 @@ COMMIT
   assert.deepEqual(w.map((x) => [x.code, x.bits]), [['mark-owner-overlap', 0xc0000]]);
   assert.match(markValueHover(0xc0000, 0xc0000), /Submariner Globalnet mark/);
 });
+
+test('added owners: netavark shares CNI portmap\'s bit 13; Kube-OVN\'s TPROXY marks overlap Calico\'s bits', () => {
+  assert.equal(ownerOfChain('NETAVARK-HOSTPORT-SETMARK')?.id, 'netavark');
+  assert.equal(ownerOfChain('OVN-KUBE-ITP')?.id, 'ovn-kubernetes');
+  assert.equal(ownerOfChain('OVN-PREROUTING')?.id, 'kube-ovn');
+  const rules = `*mangle
+:OUTPUT ACCEPT [0:0]
+:OVN-OUTPUT - [0:0]
+:cali-OUTPUT - [0:0]
+-A OVN-OUTPUT -p tcp -j MARK --set-xmark 0x90003/0x90003
+-A cali-OUTPUT -m mark --mark 0x10000/0x10000 -j ACCEPT
+COMMIT
+`;
+  const m = mapOf(['r', rules]);
+  const w = m.warnings.filter((x) => m.parties[m.partyOf[x.access]].owner?.id === 'kube-ovn');
+  assert.deepEqual(w.map((x) => [x.code, x.bits]), [['mark-owner-overlap', 0x90000]]);
+});
