@@ -423,5 +423,6 @@ COMMIT
 `;
   const m = mapOf(['r', rules]);
   const w = m.warnings.filter((x) => m.parties[m.partyOf[x.access]].owner?.id === 'kube-ovn');
-  assert.deepEqual(w.map((x) => [x.code, x.bits]), [['mark-owner-overlap', 0x90000]]);
+  // its value 0x90003 contains Calico's accept bit 0x10000 and scratch0 bit 0x80000
+  assert.deepEqual(w.map((x) => [x.code, x.bits]), [['mark-value-owner-bit', 0x90000]]);
 });
