@@ -11,6 +11,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MarkMap, MarkWarningCode, buildMarkMap, describeBits, testEffects, writeEffects } from '../../server/src/core/marks/bitmap';
 import { markMapJson, markMapSvg, markMapTable } from '../../server/src/core/marks/bitmapRender';
+import { markAccessHover } from '../../server/src/core/marks/bitmapHover';
 import { MARK_OWNERS, markValueHover, ownerOfChain } from '../../server/src/core/marks/owners';
 import { MarkOp, applyMarkOp } from '../../server/src/core/marks/marks';
 import { evaluateMarkArgs } from '../../server/src/core/iptables/syntax/markOptions';
@@ -425,4 +426,17 @@ COMMIT
   const w = m.warnings.filter((x) => m.parties[m.partyOf[x.access]].owner?.id === 'kube-ovn');
   // its value 0x90003 contains Calico's accept bit 0x10000 and scratch0 bit 0x80000
   assert.deepEqual(w.map((x) => [x.code, x.bits]), [['mark-value-owner-bit', 0x90000]]);
+});
+
+test('hover on a rule of the map: its bits, their known owners, its warnings', () => {
+  const m = mapOf(['k', KUBE], ['u', `*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MARK --set-xmark 0x0/0xc000\nCOMMIT\n`]);
+  const i = m.accesses.findIndex((a) => a.uri === 'u');
+  const h = markAccessHover(m, i);
+  assert.match(h, /nfmark: clears bits 14-15 \(0xc000\)/);
+  assert.match(h, /bit 14 \(0x4000\): kube-proxy masquerade/);
+  assert.match(h, /\*\*mark-clobber\*\*/);
+  const k = markAccessHover(m, m.accesses.findIndex((a) => a.chain === 'KUBE-MARK-MASQ'));
+  assert.match(k, /owner: kube-proxy/);
+  assert.match(k, /sets bit 14 \(0x4000\)/);
+  assert.doesNotMatch(k, /\*\*mark-/);
 });
