@@ -132,9 +132,47 @@ export function testEffects(mark: Mark, value: number, mask: number, invert: boo
 
 const effectsCache = new Map<string, MarkWrite[]>();
 
-/** The writes of a kernel mark form (MARK, CONNMARK, TPROXY); none for a match. */
+/** One mark's write from its (value, mask) form: (x & ~mask) ^ value. */
+function pairWrite(mark: Mark, value: number, mask: number): MarkWrite[] {
+  const v = u(value);
+  const m = u(mask);
+  const w: MarkWrite = { mark, set: u(m & v), cleared: u(m & ~v), flipped: u(~m & v), copied: 0, sources: [], changed: 0 };
+  w.changed = u(w.set | w.cleared | w.flipped);
+  return w.changed ? [w] : [];
+}
+
+/** A copy without shift: dest' = (dest & ~dmask) ^ (src & smask). */
+function copyWrite(mark: Mark, from: Mark, dmask: number, smask: number): MarkWrite[] {
+  const w: MarkWrite = { mark, set: 0, cleared: u(dmask & ~smask), flipped: 0, copied: u(smask), sources: [], changed: 0 };
+  for (let x = u(smask); x; x = u(x & (x - 1))) {
+    const j = 31 - Math.clz32(x & -x);
+    w.sources.push({ bit: j, from, fromBit: j, invert: false, xor: (dmask & (2 ** j)) === 0 });
+  }
+  w.changed = u(w.cleared | w.copied);
+  return w.changed ? [w] : [];
+}
+
+/**
+ * The writes of a kernel mark form (MARK, CONNMARK, TPROXY); none for a match. The forms
+ * without a shift in closed form, the shifted ones by `writeEffects` (cached); a unit test
+ * holds the closed forms to `writeEffects`.
+ */
 export function opWrites(op: MarkOp): MarkWrite[] {
-  if (op.kind === 'match') return [];
+  switch (op.kind) {
+    case 'match':
+      return [];
+    case 'xset':
+      return pairWrite('nfmark', op.value, op.mask);
+    case 'ct-set':
+      if (!op.shift) return pairWrite('ctmark', op.value, op.mask);
+      break;
+    case 'ct-save':
+      if (!op.shift) return copyWrite('ctmark', 'nfmark', op.ctmask, op.nfmask);
+      break;
+    case 'ct-restore':
+      if (!op.shift) return copyWrite('nfmark', 'ctmark', op.nfmask, op.ctmask);
+      break;
+  }
   const key = JSON.stringify(op);
   let w = effectsCache.get(key);
   if (!w) {
@@ -424,44 +462,77 @@ function markWarnings(map: MarkMap, ctx: WarnCtx): MarkWarning[] {
   const { accesses, parties, partyOf } = map;
   const out: MarkWarning[] = [];
   const partyName = (i: number) => parties[partyOf[i]].label;
-  /** Accesses of other collision parties touching `bits` of mark m, for related information. */
-  const relatedFor = (i: number, m: Mark, bits: number, how: 'test' | 'write' | 'all' = 'all'): MarkWarning['related'] => {
-    const rel: MarkWarning['related'] = [];
-    for (let k = 0; k < accesses.length && rel.length < MAX_RELATED; k++) {
-      if (ctx.cpOf[k] === ctx.cpOf[i]) continue;
-      const a = accesses[k];
-      let t = 0;
-      if (how !== 'write') {
-        if (a.test && a.test.mark === m && a.test.mask !== FULL) t |= a.test.tested & bits;
-        if (!a.writes.some(isWholeCopy)) for (const r of a.reads) if (r.mark === m) t |= r.bits & bits;
+  // per access and mark: the bits it reads as single bits (partial tests, copy sources) and
+  // writes (whole-mark copies left out); per party: their union and a few example accesses
+  // per bit, so that naming who else uses some bits costs parties x 32, not accesses
+  const EX = 3;
+  const accRead: Record<Mark, Uint32Array> = { nfmark: new Uint32Array(accesses.length), ctmark: new Uint32Array(accesses.length) };
+  const accWrite: Record<Mark, Uint32Array> = { nfmark: new Uint32Array(accesses.length), ctmark: new Uint32Array(accesses.length) };
+  accesses.forEach((a, k) => {
+    if (a.test && a.test.mask !== FULL) accRead[a.test.mark][k] |= a.test.tested;
+    const whole = a.writes.some(isWholeCopy);
+    if (!whole) for (const r of a.reads) accRead[r.mark][k] |= r.bits;
+    for (const x of a.writes) if (!isWholeCopy(x)) accWrite[x.mark][k] |= x.changed;
+  });
+  interface PartyUse {
+    read: number;
+    write: number;
+    exRead: number[][];
+    exWrite: number[][];
+  }
+  const partyUse: Record<Mark, PartyUse[]> = { nfmark: [], ctmark: [] };
+  for (const m of MARKS) {
+    for (const p of parties) {
+      const pu: PartyUse = { read: 0, write: 0, exRead: [], exWrite: [] };
+      for (const k of p.accesses) {
+        const r = accRead[m][k];
+        const w = accWrite[m][k];
+        pu.read = u(pu.read | r);
+        pu.write = u(pu.write | w);
+        for (let x = u(r | w); x; x = u(x & (x - 1))) {
+          const j = 31 - Math.clz32(x & -x);
+          const list = (w & (2 ** j) ? (pu.exWrite[j] ??= []) : (pu.exRead[j] ??= []));
+          if (list.length < EX) list.push(k);
+        }
       }
-      let w = 0;
-      if (how !== 'test') for (const x of a.writes) if (x.mark === m && !isWholeCopy(x)) w |= x.changed & bits;
-      if (!(t | w)) continue;
-      rel.push({ access: k, message: `${partyName(k)} ${w ? 'writes' : 'reads'} ${describeBits(u(t | w))} of ${m} here` });
+      partyUse[m].push(pu);
     }
-    return rel;
+  }
+  const sideOfParty = parties.map((p) => (p.owner ? p.owner.id : LOCAL));
+  const hitOf = (pu: PartyUse, how: 'test' | 'write' | 'all') => u((how !== 'write' ? pu.read : 0) | (how !== 'test' ? pu.write : 0));
+  /** Accesses of other owners touching `bits` of mark m, for related information. */
+  const relatedFor = (i: number, m: Mark, bits: number, how: 'test' | 'write' | 'all' = 'all'): MarkWarning['related'] => {
+    const seen = new Set<number>();
+    for (let p = 0; p < parties.length && seen.size < MAX_RELATED; p++) {
+      if (sideOfParty[p] === ctx.cpOf[i]) continue;
+      const pu = partyUse[m][p];
+      for (let x = u(hitOf(pu, how) & bits); x && seen.size < MAX_RELATED; x = u(x & (x - 1))) {
+        const j = 31 - Math.clz32(x & -x);
+        for (const k of [...(how !== 'test' ? pu.exWrite[j] ?? [] : []), ...(how !== 'write' ? pu.exRead[j] ?? [] : [])]) if (seen.size < MAX_RELATED) seen.add(k);
+      }
+    }
+    return [...seen]
+      .sort((x, y) => x - y)
+      .map((k) => {
+        const w = how !== 'test' ? u(accWrite[m][k] & bits) : 0;
+        const t = how !== 'write' ? u(accRead[m][k] & bits) : 0;
+        return { access: k, message: `${partyName(k)} ${w ? 'writes' : 'reads'} ${describeBits(u(t | w))} of ${m} here` };
+      })
+      .filter((r) => !r.message.includes(' no bits '));
   };
   /** Who else uses these bits: 'test' = partial tests and reads, 'write' = writes, 'all'; claims always. */
   const whoUses = (i: number, m: Mark, bits: number, how: 'test' | 'write' | 'all' = 'all'): string => {
-    const names = new Set<string>();
+    const names: string[] = [];
     const owners = new Set<string>();
-    for (let k = 0; k < accesses.length; k++) {
-      if (ctx.cpOf[k] === ctx.cpOf[i]) continue;
-      const a = accesses[k];
-      let hit = 0;
-      if (how !== 'write') {
-        if (a.test && a.test.mark === m && a.test.mask !== FULL) hit |= a.test.tested;
-        if (!a.writes.some(isWholeCopy)) for (const r of a.reads) if (r.mark === m) hit |= r.bits;
-      }
-      if (how !== 'test') for (const w of a.writes) if (w.mark === m && !isWholeCopy(w)) hit |= w.changed;
-      if (u(hit & bits)) {
-        names.add(partyName(k));
-        owners.add(ctx.cpOf[k]);
-      }
+    let more = 0;
+    for (let p = 0; p < parties.length; p++) {
+      if (sideOfParty[p] === ctx.cpOf[i] || !u(hitOf(partyUse[m][p], how) & bits)) continue;
+      owners.add(sideOfParty[p]);
+      if (names.length < 6) names.push(parties[p].label);
+      else more++;
     }
-    for (const o of map.present) if (o.id !== ctx.cpOf[i] && !owners.has(o.id) && u((o.claims[m] ?? 0) & bits)) names.add(`${o.name} (reserves ${hex(u((o.claims[m] ?? 0) & bits))})`);
-    return [...names].join(', ');
+    for (const o of map.present) if (o.id !== ctx.cpOf[i] && !owners.has(o.id) && u((o.claims[m] ?? 0) & bits)) names.push(`${o.name} (reserves ${hex(u((o.claims[m] ?? 0) & bits))})`);
+    return names.join(', ') + (more ? ` and ${more} more` : '');
   };
 
   accesses.forEach((a, i) => {
