@@ -240,7 +240,7 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     purpose: 'IPVS load balancing of swarm services: mangle rules `-j MARK --set-mark N`, N from 256 upwards',
     version: 'moby libnetwork (swarm mode)',
     source: 'https://github.com/moby/moby/blob/master/libnetwork/service.go',
-    checked: 'moby libnetwork service.go (stored copies, docker/libnetwork and moby/moby): `fwMarkCtr uint32 = 256`, incremented per load balancer',
+    checked: 'moby/moby@9e3a6ccf695e91480acb4e2213b2e7088f946242 libnetwork/service.go (and docker/libnetwork copies): `fwMarkCtr uint32 = 256`, incremented per load balancer',
     chains: ['DOCKER*'],
   },
   {
@@ -424,7 +424,7 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     purpose: 'IPsec and network policy egress marks',
     version: 'Weave Net 2.x (archived)',
     source: 'https://github.com/weaveworks/weave/blob/master/npc/constants.go',
-    checked: 'weaveworks/weave npc/constants.go (stored copies): `EgressMark = "0x40000/0x40000"`; IPsec 0x20000 from the reference (net/ipsec not reread)',
+    checked: 'weaveworks/weave@19088ba8bca0d126a5a693cc41c738bf511a919a npc/constants.go: `EgressMark = "0x40000/0x40000"`; weaveworks/weave@0078fc535a5d4908b53fbf16b55c2c4e1a159db0 net/ipsec/ipsec.go: `mark = uint32(0x1) << 17`, `markStr = "0x20000/0x20000"`, chains WEAVE-IPSEC-IN/-OUT(-MARK)',
     chains: ['WEAVE-*'],
   },
   {
