@@ -10,7 +10,7 @@
  * bit by bit, so 65 evaluations describe it exactly) and `testEffects`. Pure.
  */
 import { MarkOp, MarkState, applyMarkOp } from './marks';
-import { MARK_OWNERS, MarkOwner, MarkSpace, ownerById, ownerOfChain, ownerOfComment, ownerOfValue } from './owners';
+import { MarkOwner, MarkSpace, ownerById, ownerOfChain, ownerOfComment, ownerOfValue } from './owners';
 
 export type Mark = MarkSpace;
 export const MARKS: readonly Mark[] = ['nfmark', 'ctmark'];
