@@ -17,6 +17,7 @@ import { WalkResult, walk } from './core/iptables/walk/walk';
 import { iptablesTextMarkAccesses } from './core/iptables/checks/marksMap';
 import { MarkAccess, buildMarkMap } from './core/marks/bitmap';
 import { markMapJson, markMapSvg, markMapTable } from './core/marks/bitmapRender';
+import { nftMarkAccesses } from './core/nftables/checks/marksMap';
 
 const USAGE = `usage:
   nfrules mark [--nfmark N] [--ctmark N] [--json] -- -j MARK --or-mark 0x4000
@@ -306,7 +307,8 @@ function marksCommand(argv: string[]): number {
     } catch (e) {
       fail(`nfrules: cannot read ${file}: ${(e as Error).message}`);
     }
-    iptablesTextMarkAccesses(file, text, detectFormat(file, text), accesses);
+    if (isNftFile(file, text)) nftMarkAccesses(file, text, undefined, accesses);
+    else iptablesTextMarkAccesses(file, text, detectFormat(file, text), accesses);
   }
   const map = buildMarkMap(accesses);
   if (svg !== undefined) writeFileSync(svg, markMapSvg(map, (x) => x, `Mark bits: ${files.join(', ')}`));

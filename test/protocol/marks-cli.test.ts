@@ -100,3 +100,15 @@ test('nfrules marks: exit 0 without warnings; usage errors exit 2', () => {
   assert.equal(cli('marks', join(f.dir, 'missing.rules')).status, 2);
   assert.equal(cli('marks', f.kube, '--svg').status, 2);
 });
+
+test('nfrules marks reads nftables files too, together with iptables files', () => {
+  const f = files();
+  const nft = join(f.dir, 'mine.nft');
+  writeFileSync(nft, 'table inet mine {\n  chain pre {\n    type filter hook prerouting priority mangle; policy accept;\n    meta mark set 0x2\n  }\n}\n');
+  const r = cli('marks', '--json', f.kube, nft);
+  assert.equal(r.status, 1, r.stderr);
+  const j = JSON.parse(r.stdout);
+  const w = j.warnings.find((x: { file: string }) => x.file === nft);
+  assert.deepEqual([w.code, w.line, w.column, w.bits], ['mark-clobber', 4, 5, '0xc000']);
+  assert.ok(j.rows.some((x: { row: string }) => x.row === 'inet mine/pre'));
+});
