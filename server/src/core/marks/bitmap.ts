@@ -4,7 +4,7 @@
  * software, recognised by chain name, comment, nft table or a distinctive value; else by
  * table/chain); the bits where owners collide; and the warnings the bit arithmetic proves.
  *
- * Language-neutral: an extractor (iptables: ../iptables/checks/marksMap.ts; nft: to come) turns
+ * Language-neutral: an extractor (iptables: ../iptables/checks/marksMap.ts; nft: ../nftables/checks/marksMap.ts) turns
  * rules into `MarkAccess` records, whose effects come from `writeEffects` (any function of
  * (nfmark, ctmark) that netfilter can compute: every mark statement is affine over GF(2)
  * bit by bit, so 65 evaluations describe it exactly) and `testEffects`. Pure.
