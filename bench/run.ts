@@ -16,6 +16,7 @@ import { generateKubeDump } from './gen-kube-dump';
 import { LspClient } from '../test/protocol/lsp';
 import { navigationBench } from './navigation';
 import { walkBench } from './walk';
+import { marksBench } from './marks';
 
 const OUT = 'bench/out';
 mkdirSync(OUT, { recursive: true });
@@ -74,6 +75,9 @@ async function main(): Promise<void> {
       execFileSync('ip', ['netns', 'del', ns]);
     }
   }
+
+  // 1b. the mark-bit map (issue 17) vs iptables-restore --test (bench/marks.ts)
+  marksBench(dumpPath, text);
 
   // 2. the language server
   const c = new LspClient();

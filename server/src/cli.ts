@@ -3,7 +3,7 @@
  * `check` prints the diagnostics of rule files, `trace` walks a sample packet through a
  * file's rules for one hook.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { checkNft } from './core/nftables/check';
 import { evaluateMarkArgs } from './core/iptables/syntax/markOptions';
@@ -14,6 +14,10 @@ import { RuleDocument, detectFormat } from './core/iptables/syntax/document';
 import { parsePacketString } from './core/common/samplePacket';
 import { HOOKS, HOOK_TABLES, isHook } from './core/iptables/knowledge/hooks';
 import { WalkResult, walk } from './core/iptables/walk/walk';
+import { iptablesTextMarkAccesses } from './core/iptables/checks/marksMap';
+import { MarkAccess, buildMarkMap } from './core/marks/bitmap';
+import { markMapJson, markMapSvg, markMapTable } from './core/marks/bitmapRender';
+import { nftMarkAccesses } from './core/nftables/checks/marksMap';
 
 const USAGE = `usage:
   nfrules mark [--nfmark N] [--ctmark N] [--json] -- -j MARK --or-mark 0x4000
@@ -22,7 +26,8 @@ const USAGE = `usage:
   nfrules check [--json] [-4|-6] FILE...   (-4/-6: the family of save files, else from the name: rules.v6, ip6tables*...)
   nfrules trace FILE --hook PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING [--table TABLE]
                 --packet 'src=10.0.0.1 dst=10.96.0.10 proto=tcp dport=80 state=NEW nfmark=0x0'
-                [--assume nomatch|match] [--json]`;
+                [--assume nomatch|match] [--json]
+  nfrules marks [--json] [--svg OUT.svg] FILE...   (the mark-bit map: who reads and writes which bits, collisions, warnings)`;
 
 function fail(msg: string, code = 2): never {
   process.stderr.write(msg + '\n');
@@ -278,6 +283,39 @@ function traceCommand(argv: string[]): number {
   return 0;
 }
 
+/** `nfrules marks FILE...`: the mark-bit map of the files together; exit 1 when a warning is found. */
+function marksCommand(argv: string[]): number {
+  let json = false;
+  let svg: string | undefined;
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--json') json = true;
+    else if (a === '--svg') {
+      svg = argv[++i];
+      if (svg === undefined) fail(`nfrules marks: --svg needs a file name\n${USAGE}`);
+    } else if (a === '--') files.push(...argv.slice(i + 1)), (i = argv.length);
+    else if (a.startsWith('-') && a !== '-') fail(`nfrules marks: unknown option ${a}\n${USAGE}`);
+    else files.push(a);
+  }
+  if (!files.length) fail(`nfrules marks: no file\n${USAGE}`);
+  const accesses: MarkAccess[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      fail(`nfrules: cannot read ${file}: ${(e as Error).message}`);
+    }
+    if (isNftFile(file, text)) nftMarkAccesses(file, text, undefined, accesses);
+    else iptablesTextMarkAccesses(file, text, detectFormat(file, text), accesses);
+  }
+  const map = buildMarkMap(accesses);
+  if (svg !== undefined) writeFileSync(svg, markMapSvg(map, (x) => x, `Mark bits: ${files.join(', ')}`));
+  process.stdout.write(json ? JSON.stringify(markMapJson(map), null, 2) + '\n' : markMapTable(map));
+  return map.warnings.some((w) => w.severity === 'warning') ? 1 : 0;
+}
+
 function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
   // `nfrules check --help`: the usage, not a file named --help (`--` ends nfrules' own options)
@@ -293,6 +331,8 @@ function main(argv: string[]): number {
       return checkCommand(rest);
     case 'trace':
       return traceCommand(rest);
+    case 'marks':
+      return marksCommand(rest);
     case '-h':
     case '--help':
     case undefined:
