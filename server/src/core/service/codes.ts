@@ -5,10 +5,11 @@
  */
 import { IPTABLES_CODES, type CodeInfo } from '../iptables/knowledge/codes';
 import { NFTABLES_CODES } from '../nftables/knowledge/codes';
+import { MARK_MAP_CODES } from '../marks/bitmap';
 
 export type { CodeInfo };
 
-export const DIAGNOSTIC_CODES = { ...IPTABLES_CODES, ...NFTABLES_CODES } as const satisfies Record<string, CodeInfo>;
+export const DIAGNOSTIC_CODES = { ...IPTABLES_CODES, ...NFTABLES_CODES, ...MARK_MAP_CODES } as const satisfies Record<string, CodeInfo>;
 
 /** A diagnostic code of any language. */
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -11,6 +11,9 @@ import { Format, RuleDocument, detectFormat } from '../iptables/syntax/document'
 import { EmbeddedDocuments } from './embedded';
 import type { Finding as AnyFinding } from '../common/finding';
 import { isNftables } from './languages';
+import { buildMarkMap, type MarkAccess, type MarkMap } from '../marks/bitmap';
+import { iptablesMarkAccesses } from '../iptables/checks/marksMap';
+import { nftMarkAccesses } from '../nftables/checks/marksMap';
 import { NftDocument, nftCompletion, nftCodeActions, nftHover, nftDefinitionAt, nftDocumentSymbols, nftFindings, nftFoldingRanges, nftHighlights, nftReferencesAt, nftRename } from '../features/nftables';
 import { Projection, decodeTokens, encodeTokens } from './projection';
 import { hover } from '../features/hover';
@@ -43,6 +46,9 @@ export interface ServiceSettings extends Settings {
 }
 
 export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = { ...DEFAULT_SETTINGS, diagnostics: {}, inlayHints: { marks: true }, packet: {}, walk: { assume: 'nomatch' } };
+
+/** Up to this many lines, the mark-bit map is built on the keystroke too (beyond, once typing pauses). */
+const MARK_MAP_QUICK_MAX_LINES = 20_000;
 
 /** Beyond this many lines, a hover computes only the pinned walk, not one per hook. */
 const HOVER_WALK_MAX_LINES = 20_000;
@@ -218,7 +224,37 @@ export class NfRulesService {
       const d = toDiagnostic(f, settings.diagnostics);
       if (d) out.push(d);
     }
+    // the mark-bit map of every open document: its warnings on this one, the other owners' rules as related information
+    const map = this.markMap(mode === 'now' || (this.docs.get(uri)?.doc.lines.length ?? 0) < MARK_MAP_QUICK_MAX_LINES);
+    for (const w of map?.warnings ?? []) {
+      const a = map!.accesses[w.access];
+      const o = settings.diagnostics[w.code];
+      if (a.uri !== uri || o === 'off') continue;
+      const at = (x: typeof a) => ({ start: { line: x.line, character: x.s }, end: { line: x.endLine, character: x.e } });
+      out.push({
+        range: at(a),
+        severity: SEVERITY[o ?? w.severity],
+        code: w.code,
+        source: 'nfrules',
+        message: w.message,
+        relatedInformation: w.related.map((r) => ({ location: { uri: map!.accesses[r.access].uri, range: at(map!.accesses[r.access]) }, message: r.message })),
+      });
+    }
     return out;
+  }
+
+  private mapCache?: { key: string; map: MarkMap };
+
+  /** The mark-bit map of every open document, built once per set of revisions (undefined when stale and not `build`). */
+  markMap(build = true): MarkMap | undefined {
+    const key = [...this.docs].map(([u, h]) => `${u}@${h.doc.revision}`).concat([...this.nft].map(([u, d]) => `${u}#${d.version}`)).join(' ');
+    if (this.mapCache?.key === key) return this.mapCache.map;
+    if (!build) return undefined;
+    const accesses: MarkAccess[] = [];
+    for (const [u, h] of this.docs) iptablesMarkAccesses(u, h.doc, accesses);
+    for (const [u, d] of this.nft) nftMarkAccesses(u, d.text, d.analysis().file, accesses);
+    this.mapCache = { key, map: buildMarkMap(accesses) };
+    return this.mapCache.map;
   }
 
   hover(uri: string, p: Position, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): Hover | null {
