@@ -21,3 +21,14 @@ test('mark map: a --set-mark 0x1 that wipes kube-proxy masquerade bit is a mark-
   assert.ok(!svc.diagnostics(vpn).some((x) => x.code === 'mark-clobber'));
 });
 
+
+test('mark map: the hover on a mark rule names the bits and the known software that uses them', () => {
+  const svc = new NfRulesService();
+  const uri = 'file:///w/kube.rules.v4';
+  svc.open(uri, `*nat\n:KUBE-MARK-MASQ - [0:0]\n-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000\nCOMMIT\n`);
+  const h = svc.hover(uri, { line: 2, character: 30 })!;
+  const md = (h.contents as { value: string }).value;
+  assert.match(md, /mark bits/);
+  assert.match(md, /kube-proxy/i);
+  assert.match(md, /0x4000/);
+});

@@ -14,6 +14,7 @@ import { isNftables } from './languages';
 import { buildMarkMap, type MarkAccess, type MarkMap } from '../marks/bitmap';
 import { iptablesMarkAccesses } from '../iptables/checks/marksMap';
 import { nftMarkAccesses } from '../nftables/checks/marksMap';
+import { markAccessHover } from '../marks/bitmapHover';
 import { NftDocument, nftCompletion, nftCodeActions, nftHover, nftDefinitionAt, nftDocumentSymbols, nftFindings, nftFoldingRanges, nftHighlights, nftReferencesAt, nftRename } from '../features/nftables';
 import { Projection, decodeTokens, encodeTokens } from './projection';
 import { hover } from '../features/hover';
@@ -258,6 +259,17 @@ export class NfRulesService {
   }
 
   hover(uri: string, p: Position, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS): Hover | null {
+    const base = this.languageHover(uri, p, settings);
+    // on a rule that writes or tests a mark: its bits and which known software uses them
+    const map = this.markMap(false) ?? ((this.docs.get(uri)?.doc.lines.length ?? 0) < MARK_MAP_QUICK_MAX_LINES ? this.markMap() : undefined);
+    const i = map?.accesses.findIndex((a) => a.uri === uri && p.line >= a.line && p.line <= a.endLine) ?? -1;
+    if (!map || i < 0) return base;
+    const bits = markAccessHover(map, i);
+    if (!base) return { contents: { kind: 'markdown', value: bits } };
+    return { ...base, contents: { kind: 'markdown', value: `${(base.contents as { value: string }).value}\n\n---\n\n${bits}` } };
+  }
+
+  private languageHover(uri: string, p: Position, settings: ServiceSettings): Hover | null {
     const n = this.nft.get(uri);
     if (n) return nftHover(n, p, settings.sample);
     const h = this.docs.get(uri);
