@@ -90,8 +90,10 @@ function onigLib(): Promise<vsctm.IOnigLib> {
 export interface RegistryOptions {
   /** Load VS Code's shell grammar from this file (source.shell). */
   shellGrammar?: string;
-  /** Register the iptables and nftables injections into source.shell (default true). */
+  /** Register the iptables injection into source.shell (default true). */
   injection?: boolean;
+  /** Register the nftables injection into source.shell too (default false: the iptables perf bounds are measured without it). */
+  nftInjection?: boolean;
 }
 
 export function createRegistry(opts: RegistryOptions = {}): vsctm.Registry {
@@ -105,7 +107,7 @@ export function createRegistry(opts: RegistryOptions = {}): vsctm.Registry {
       if (!file) return null;
       return vsctm.parseRawGrammar(readFileSync(file, 'utf8'), file);
     },
-    getInjections: (scopeName) => (inject && scopeName === SCOPES.shell ? [SCOPES.injection, SCOPES.nftInjection] : undefined),
+    getInjections: (scopeName) => (inject && scopeName === SCOPES.shell ? (opts.nftInjection ? [SCOPES.injection, SCOPES.nftInjection] : [SCOPES.injection]) : undefined),
   });
 }
 
