@@ -69,7 +69,7 @@ const PREFERRED: Readonly<Record<string, readonly NftDocKind[]>> = {
   level: ['value'],
 };
 
-function pick(word: string, prev: string, docs: readonly NftKeywordDoc[]): readonly NftKeywordDoc[] {
+function pick(prev: string, docs: readonly NftKeywordDoc[]): readonly NftKeywordDoc[] {
   const want = PREFERRED[prev];
   if (want) {
     const chosen = docs.filter((d) => want.includes(d.kind));
@@ -137,6 +137,6 @@ export function nftDocHover(text: string, line: number, character: number): stri
   const docs = nftKeywordDocs(word);
   if (docs.length === 0) return undefined;
   const prev = previousWord(l, s);
-  const chosen = pick(word, prev, docs);
+  const chosen = pick(prev, docs);
   return chosen.map((d) => render(word, d)).join('\n\n---\n\n');
 }
