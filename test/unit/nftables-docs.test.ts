@@ -106,3 +106,18 @@ test('nft hover: linear, never throws, on hostile input', () => {
   assert.equal(nftDocHover('\n'.repeat(100000) + 'accept', 100000, 2)?.startsWith('**accept**'), true);
   assert.ok(performance.now() - t0 < 500, `${performance.now() - t0} ms`);
 });
+
+test('nft docs: the hook and priority tables agree with the parser\'s knowledge', async () => {
+  const k = await import('../../server/src/core/nftables/knowledge/knowledge');
+  const d = await import('../../server/src/core/nftables/docs');
+  for (const f of d.NFT_FAMILIES) for (const type of d.NFT_CHAIN_TYPES) for (const h of d.NFT_HOOKS) {
+    assert.equal(d.nftHookAllowed(f, type, h), k.TYPE_HOOKS[type][f]?.includes(h) ?? false, `${f} ${type} ${h}`);
+    const names = [...new Set(Object.values(d.NFT_PRIORITIES).flat().map((p) => p.name))];
+    if (!d.nftHookAllowed(f, 'filter', h)) continue;
+    for (const n of names) {
+      const mine = d.nftPriorityValue(f, h, n);
+      const theirs = k.priorityNamesFor(f, h).includes(n) ? k.PRIORITY_VALUES[f === 'bridge' ? 'bridge' : 'ip'][n] : undefined;
+      assert.equal(mine, theirs, `${f} ${h} priority ${n}`);
+    }
+  }
+});
