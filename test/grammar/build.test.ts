@@ -11,7 +11,7 @@ type Rule = { [k: string]: unknown };
 
 test('grammar JSON files are up to date with their YAML sources', () => {
   const sources = grammarSources();
-  assert.equal(sources.length, 3, 'three grammars: rules, listing, shell injection');
+  assert.equal(sources.length, 5, 'five grammars: iptables rules, listing, shell injection; nftables, its shell injection');
   for (const { yaml, json } of sources) {
     assert.ok(existsSync(json), `${basename(json)} missing: run npm run grammar:build`);
     const expected = compileGrammar(readFileSync(yaml, 'utf8'), basename(yaml));
@@ -30,7 +30,7 @@ test('every repository rule of every grammar carries a comment', () => {
   }
 });
 
-test('package.json contributes the three grammars with the right scopes', () => {
+test('package.json contributes the five grammars with the right scopes', () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
     contributes: { grammars: { language?: string; scopeName: string; path: string; injectTo?: string[] }[]; languages: { id: string }[] };
   };
@@ -39,6 +39,8 @@ test('package.json contributes the three grammars with the right scopes', () => 
   assert.equal(byScope.get(SCOPES.iptables)?.language, 'iptables');
   assert.equal(byScope.get(SCOPES.listing)?.language, 'iptables-listing');
   assert.deepEqual(byScope.get(SCOPES.injection)?.injectTo, ['source.shell']);
+  assert.equal(byScope.get(SCOPES.nftables)?.language, 'nftables');
+  assert.deepEqual(byScope.get(SCOPES.nftInjection)?.injectTo, ['source.shell']);
   const languages = new Set(pkg.contributes.languages.map((l) => l.id));
   for (const g of grammars) {
     const file = join(repoRoot, g.path);
@@ -51,10 +53,11 @@ test('package.json contributes the three grammars with the right scopes', () => 
 
 test('the grammars load and compile in vscode-textmate', async () => {
   const registry = createRegistry();
-  for (const scope of [SCOPES.iptables, SCOPES.listing]) {
+  for (const scope of [SCOPES.iptables, SCOPES.listing, SCOPES.nftables]) {
     const g = await loadGrammar(registry, scope);
     // Tokenizing a line compiles every regex reachable from the top level.
-    const r = g.tokenizeLine('-A INPUT -s 10.0.0.0/8 -m mark --mark 0x1/0xff -j ACCEPT', null);
+    const line = scope === SCOPES.nftables ? 'ip saddr 10.0.0.0/8 meta mark & 0xff == 0x1 accept' : '-A INPUT -s 10.0.0.0/8 -m mark --mark 0x1/0xff -j ACCEPT';
+    const r = g.tokenizeLine(line, null);
     assert.ok(r.tokens.length > 5);
   }
 });

@@ -16,12 +16,16 @@ export const SCOPES = {
   listing: 'source.iptables-listing',
   injection: 'injection.iptables.shell',
   shell: 'source.shell',
+  nftables: 'source.nftables',
+  nftInjection: 'injection.nftables.shell',
 } as const;
 
 export const grammarFiles: Record<string, string> = {
   [SCOPES.iptables]: join(syntaxesDir, 'iptables.tmLanguage.json'),
   [SCOPES.listing]: join(syntaxesDir, 'iptables-listing.tmLanguage.json'),
   [SCOPES.injection]: join(syntaxesDir, 'iptables-shell.injection.tmLanguage.json'),
+  [SCOPES.nftables]: join(syntaxesDir, 'nftables.tmLanguage.json'),
+  [SCOPES.nftInjection]: join(syntaxesDir, 'nftables-shell.injection.tmLanguage.json'),
 };
 
 /** The npm package that ships VS Code's shell grammar (shell-unix-bash.tmLanguage.json). */
@@ -88,6 +92,8 @@ export interface RegistryOptions {
   shellGrammar?: string;
   /** Register the iptables injection into source.shell (default true). */
   injection?: boolean;
+  /** Register the nftables injection into source.shell too (default false: the iptables perf bounds are measured without it). */
+  nftInjection?: boolean;
 }
 
 export function createRegistry(opts: RegistryOptions = {}): vsctm.Registry {
@@ -101,7 +107,7 @@ export function createRegistry(opts: RegistryOptions = {}): vsctm.Registry {
       if (!file) return null;
       return vsctm.parseRawGrammar(readFileSync(file, 'utf8'), file);
     },
-    getInjections: (scopeName) => (inject && scopeName === SCOPES.shell ? [SCOPES.injection] : undefined),
+    getInjections: (scopeName) => (inject && scopeName === SCOPES.shell ? (opts.nftInjection ? [SCOPES.injection, SCOPES.nftInjection] : [SCOPES.injection]) : undefined),
   });
 }
 

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { needKernel } from './gate';
+import { needKernel, needNft } from './gate';
 import { withNetns } from './oracle';
 import { NfRulesService } from '../../server/src/core/service/service';
 
@@ -37,4 +37,20 @@ test('the bundled examples load in the kernel and the project reports no error i
       console.log(`[examples] ${f}: loaded by the kernel, no error from the project`);
     }
   });
+});
+
+test('the bundled nftables examples load with nft -f in a fresh namespace', async (t) => {
+  if (!needNft(t)) return;
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.nft'));
+  assert.ok(files.length >= 1, 'no .nft example');
+  for (const f of files) {
+    await withNetns(async (ns) => {
+      const r = await ns.exec('nft', ['-f', join(DIR, f)]);
+      assert.equal(r.code, 0, `${f}: nft refused it: ${r.stderr}`);
+      const listed = await ns.exec('nft', ['list', 'ruleset']);
+      assert.match(listed.stdout, /meta mark set meta mark \| 0x00004000/, `${f}: no masquerade marking in what the kernel holds`);
+      assert.match(listed.stdout, /meta mark & 0x00004000 == 0x00004000/, `${f}: no test of the masquerade bit in what the kernel holds`);
+      console.log(`[examples] ${f}: loaded by nft -f in a namespace`);
+    });
+  }
 });
