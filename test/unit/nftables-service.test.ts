@@ -99,3 +99,12 @@ test('nftables completion by context: chains after jump, @sets, $variables, hook
   assert.ok(hooks.includes('input') && hooks.includes('ingress') && !hooks.includes('egress'), hooks.join());
   assert.deepEqual(labels(5, '    type filter hook input priority '), ['raw', 'mangle', 'filter', 'security']);
 });
+
+test('nftables hover: keyword documentation where no mark statement is under the cursor', () => {
+  const svc = new NfRulesService();
+  const uri = 'file:///w/h.nft';
+  svc.open(uri, RULESET, 'nftables');
+  const h = svc.hover(uri, { line: 5, character: 20 })!;
+  assert.ok(h, 'a hover on `hook`');
+  assert.ok((h.contents as { value: string }).value.length > 20);
+});

@@ -26,6 +26,7 @@ import type { Span } from '../nftables/syntax/ast';
 import type { Position } from './cursor';
 import { evaluateNftMark } from '../marks/nftMarks';
 import { markStatements } from '../nftables/checks/markChecks';
+import { nftDocHover } from '../nftables/docHover';
 import { CHAIN_TYPES, FAMILIES, FAMILY_HOOKS, priorityNamesFor, type Family } from '../nftables/knowledge/knowledge';
 
 /** The text of an nftables document with its line starts, edited as LSP edits it. */
@@ -160,7 +161,7 @@ export function nftHover(doc: NftDocument, p: Position, sample: { nfmark: number
   for (const { st } of markStatements(file, doc.text)) {
     if (off < st.s || off > st.e) continue;
     const r = evaluateNftMark(doc.text.slice(st.s, st.e), sample);
-    if (!r.ok) return null;
+    if (!r.ok) break;
     const lines = [`**${r.summary}**`, '', `nft reads it as \`${r.grouped}\``, '', `kernel: \`${r.kernel}\``, '', `\`nft list\` prints: \`${r.listed}\``];
     if (r.iptables) lines.push('', `iptables: \`${r.iptables}\``);
     const before = `nfmark ${hex(r.before.nfmark)}, ctmark ${hex(r.before.ctmark)}`;
@@ -169,7 +170,9 @@ export function nftHover(doc: NftDocument, p: Position, sample: { nfmark: number
     if (r.precedence) lines.push('', `Read left to right it would be \`${r.precedence.leftToRight}\`: nft binds \`and\` before \`xor\` before \`or\`.`);
     return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: rangeOf(st) };
   }
-  return null;
+  // else the documentation of the keyword under the cursor (our words)
+  const docs = nftDocHover(doc.text, p.line, p.character);
+  return docs ? { contents: { kind: MarkupKind.Markdown, value: docs } } : null;
 }
 
 /** Quick fixes for the mark pitfalls, and rewrites of a mark statement to its exact equivalents. */
