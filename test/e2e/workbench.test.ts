@@ -374,3 +374,22 @@ scenario('7. the packet walk: the lens walks the sample, lists the rules hit, an
   await h.runCommand(page, 'nfrules: Clear the Packet Walk');
   await editor.locator('.codelens-decoration a', { hasText: 'Walk sample packet through PREROUTING' }).first().waitFor({ timeout: LATER_WAIT });
 });
+
+scenario('8. an .nft file: nftables language, coloured, outlined, a mark hover with the sample, completion after jump', async () => {
+  const editor = await h.openFile(page, 'ruleset.nft');
+  const label = await languageLabel('nftables');
+  await page.locator('[id="status.editor.mode"]').filter({ hasText: label }).waitFor();
+  const line = h.viewLine(editor, 'meta mark set meta mark or 0x4000');
+  await line.locator('span[class*="mtk"]:not(.mtk1)').first().waitFor();
+  const text = await hoverText(editor, 'meta mark set meta mark or 0x4000', 'or', /0x00004001/);
+  assert.match(text, /--or-mark 0x4000/);
+  await h.screenshot(page, '8a-nft-hover');
+  await h.readmeShot(page, 'nft-hover', page.locator('.part.editor'), [page.locator('.monaco-hover:not(.hidden)').first()]);
+  await page.keyboard.press('Escape');
+  await h.runCommand(page, 'Explorer: Focus on Outline View');
+  const labels = page.locator('.pane-body.outline-pane .monaco-list-row .label-name');
+  await labels.filter({ hasText: /^postrouting$/ }).first().waitFor({ timeout: LATER_WAIT });
+  const names = await labels.allInnerTexts();
+  assert.ok(names.includes('ip kube-nat') && names.includes('services'), `outline: ${names.join(', ')}`);
+  await h.screenshot(page, '8b-nft-outline');
+});
