@@ -4,7 +4,7 @@
  * Shared by the Node server (server.ts: IPC or stdio, where stdout is the protocol, so logs go
  * to connection.console) and the web worker (browserServer.ts); nothing here may need Node.
  */
-import { CodeActionKind, DidChangeConfigurationNotification, Range, ResponseError, TextDocumentSyncKind } from 'vscode-languageserver';
+import { CancellationToken, CodeAction, CodeActionKind, DidChangeConfigurationNotification, ErrorCodes, LSPErrorCodes, Position, Range, ResponseError, TextDocumentSyncKind } from 'vscode-languageserver';
 import type { Connection } from 'vscode-languageserver';
 import { SOURCE_SAVED, SOURCE_SHORTEST } from './core/features/codeActions';
 import { LEGEND } from './core/features/semanticTokens';
@@ -25,18 +25,79 @@ const soon: (f: () => void) => void = immediate ? (f) => void immediate(f) : (f)
  */
 export function serve(connection: Connection): void {
   const service = new NfRulesService();
-  const settingsCache = new Map<string, Promise<ServiceSettings>>();
   let canPullConfig = false;
   let canRefresh = { codeLens: false, inlayHint: false };
 
+  /**
+   * Settings per document, pulled with workspace/configuration. A client that does not answer
+   * within CONFIG_TIMEOUT_MS gets the defaults meanwhile (diagnostics and hovers never wait on
+   * it); when its answer comes, the document is published again with it.
+   */
+  const CONFIG_TIMEOUT_MS = 1000;
+  interface SettingsEntry {
+    value?: ServiceSettings;
+    pending: Promise<ServiceSettings>;
+    late?: boolean;
+  }
+  const settingsCache = new Map<string, SettingsEntry>();
+
   function settingsFor(uri: string): Promise<ServiceSettings> {
     if (!canPullConfig) return Promise.resolve(DEFAULT_SERVICE_SETTINGS);
-    let s = settingsCache.get(uri);
-    if (!s) {
-      s = connection.workspace.getConfiguration({ scopeUri: uri, section: 'iptables' }).then(readSettings, () => DEFAULT_SERVICE_SETTINGS);
-      settingsCache.set(uri, s);
+    let entry = settingsCache.get(uri);
+    if (!entry) {
+      const e: SettingsEntry = {
+        pending: connection.workspace.getConfiguration({ scopeUri: uri, section: 'iptables' }).then(readSettings, () => DEFAULT_SERVICE_SETTINGS),
+      };
+      void e.pending.then((v) => {
+        e.value = v;
+        if (e.late && settingsCache.get(uri) === e && openUris.has(uri)) schedulePublish(uri);
+      });
+      settingsCache.set(uri, (entry = e));
     }
-    return s;
+    if (entry.value) return Promise.resolve(entry.value);
+    if (entry.late) return Promise.resolve(DEFAULT_SERVICE_SETTINGS);
+    const e = entry;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        e.late = true;
+        resolve(DEFAULT_SERVICE_SETTINGS);
+      }, CONFIG_TIMEOUT_MS);
+      void e.pending.then((v) => {
+        clearTimeout(timer);
+        resolve(v);
+      });
+    });
+  }
+
+  /** After an await: a request the client cancelled meanwhile answers RequestCancelled. */
+  function checkCancelled(token: CancellationToken): void {
+    if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+  }
+
+  function isPosition(p: unknown): p is Position {
+    return !!p && typeof p === 'object' && Number.isFinite((p as Position).line) && Number.isFinite((p as Position).character);
+  }
+  function isRange(r: unknown): r is Range {
+    return !!r && typeof r === 'object' && isPosition((r as Range).start) && isPosition((r as Range).end);
+  }
+
+  /**
+   * A position of a request, clamped as LSP says: a line before the first is the document's
+   * start, a line past the last its end, a character past the line's end the line's end.
+   */
+  function clampPosition(uri: string, p: Position): Position {
+    const lines = service.get(uri)?.lines;
+    if (!lines || !isPosition(p)) return { line: 0, character: 0 };
+    const line = Math.floor(p.line);
+    if (line < 0) return { line: 0, character: 0 };
+    if (line >= lines.length) return { line: lines.length - 1, character: lines[lines.length - 1].length };
+    return { line, character: Math.min(Math.max(0, Math.floor(p.character)), lines[line].length) };
+  }
+  function clampRange(uri: string, r: Range): Range {
+    if (!isRange(r)) return { start: clampPosition(uri, r as unknown as Position), end: clampPosition(uri, r as unknown as Position) };
+    const a = clampPosition(uri, r.start);
+    const b = clampPosition(uri, r.end);
+    return a.line < b.line || (a.line === b.line && a.character <= b.character) ? { start: a, end: b } : { start: b, end: a };
   }
 
   const pending = new Set<string>();
@@ -100,6 +161,8 @@ export function serve(connection: Connection): void {
         completionProvider: { triggerCharacters: ['-', ' ', '*', ','] },
         codeActionProvider: {
           codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite, SOURCE_SHORTEST, SOURCE_SAVED],
+          // the whole-file rewrites are offered on each cursor move and computed when chosen
+          resolveProvider: true,
         },
       },
       serverInfo: { name: 'nfrules' },
@@ -122,7 +185,11 @@ export function serve(connection: Connection): void {
     schedulePublish(d.uri);
   });
   connection.onDidChangeTextDocument(({ textDocument, contentChanges }) => {
-    service.change(textDocument.uri, contentChanges as { range?: Range; text: string }[], textDocument.version);
+    if (!textDocument || typeof textDocument.uri !== 'string' || !Array.isArray(contentChanges)) return;
+    // a change that is not text (or a range that is not one) is dropped; the document then
+    // differs from the client's, as it would with any lost message, but stays consistent
+    const valid = contentChanges.filter((c) => c && typeof c.text === 'string' && (!('range' in c) || c.range === undefined || isRange(c.range)));
+    service.change(textDocument.uri, valid as { range?: Range; text: string }[], typeof textDocument.version === 'number' ? textDocument.version : 0);
     schedulePublish(textDocument.uri);
   });
   connection.onDidCloseTextDocument(({ textDocument }) => {
@@ -132,15 +199,27 @@ export function serve(connection: Connection): void {
     connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
   });
 
-  connection.onHover(async ({ textDocument, position }) => service.hover(textDocument.uri, position, await settingsFor(textDocument.uri)));
-  connection.onCodeAction(({ textDocument, range, context }) => service.codeActions(textDocument.uri, range, context.only));
+  connection.onHover(async ({ textDocument, position }, token) => {
+    const settings = await settingsFor(textDocument.uri);
+    checkCancelled(token);
+    return service.hover(textDocument.uri, clampPosition(textDocument.uri, position), settings);
+  });
+  connection.onCodeAction(({ textDocument, range, context }) => {
+    const only = Array.isArray(context?.only) ? context.only.filter((k): k is string => typeof k === 'string') : undefined;
+    return service.codeActions(textDocument.uri, clampRange(textDocument.uri, range), only);
+  });
+  connection.onCodeActionResolve((action: CodeAction) => service.resolveCodeAction(action));
 
   connection.onDocumentSymbol(({ textDocument }) => service.documentSymbols(textDocument.uri));
-  connection.onWorkspaceSymbol(({ query }) => service.workspaceSymbols(query));
+  connection.onWorkspaceSymbol(({ query }) => service.workspaceSymbols(typeof query === 'string' ? query : ''));
   connection.onFoldingRanges(({ textDocument }) => service.foldingRanges(textDocument.uri));
-  connection.languages.inlayHint.on(async ({ textDocument, range }) => service.inlayHints(textDocument.uri, range, await settingsFor(textDocument.uri)));
+  connection.languages.inlayHint.on(async ({ textDocument, range }, token) => {
+    const settings = await settingsFor(textDocument.uri);
+    checkCancelled(token);
+    return service.inlayHints(textDocument.uri, clampRange(textDocument.uri, range), settings);
+  });
   connection.languages.semanticTokens.on(({ textDocument }) => service.semanticTokens(textDocument.uri));
-  connection.languages.semanticTokens.onRange(({ textDocument, range }) => service.semanticTokens(textDocument.uri, range));
+  connection.languages.semanticTokens.onRange(({ textDocument, range }) => service.semanticTokens(textDocument.uri, clampRange(textDocument.uri, range)));
   connection.onCodeLens(({ textDocument }) => service.codeLenses(textDocument.uri));
 
   /**
@@ -152,12 +231,13 @@ export function serve(connection: Connection): void {
     if (!req || typeof req.uri !== 'string' || typeof req.hook !== 'string' || typeof req.line !== 'number') {
       throw new ResponseError(-32602 /* InvalidParams */, 'nfrules/walk needs { uri, hook, line, table? }');
     }
-    const view = service.walk(req, await settingsFor(req.uri));
+    const settings = await settingsFor(req.uri);
+    const view = service.walk({ ...req, line: clampPosition(req.uri, { line: req.line, character: 0 }).line }, settings);
     refreshWalkViews();
     return view;
   });
-  connection.onRequest(CLEAR_WALK_REQUEST, ({ uri }: ClearWalkParams) => {
-    service.clearWalk(uri);
+  connection.onRequest(CLEAR_WALK_REQUEST, (p: ClearWalkParams | null) => {
+    if (typeof p?.uri === 'string') service.clearWalk(p.uri);
     refreshWalkViews();
     return null;
   });
@@ -168,13 +248,14 @@ export function serve(connection: Connection): void {
     if (canRefresh.codeLens) connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
   }
 
-  connection.onCompletion(({ textDocument, position }) => service.completion(textDocument.uri, position));
-  connection.onDefinition(({ textDocument, position }) => service.definition(textDocument.uri, position));
-  connection.onReferences(({ textDocument, position, context }) => service.references(textDocument.uri, position, context.includeDeclaration));
-  connection.onDocumentHighlight(({ textDocument, position }) => service.documentHighlights(textDocument.uri, position));
-  connection.onPrepareRename(({ textDocument, position }) => orError(service.prepareRename(textDocument.uri, position)));
+  connection.onCompletion(({ textDocument, position }) => service.completion(textDocument.uri, clampPosition(textDocument.uri, position)));
+  connection.onDefinition(({ textDocument, position }) => service.definition(textDocument.uri, clampPosition(textDocument.uri, position)));
+  connection.onReferences(({ textDocument, position, context }) => service.references(textDocument.uri, clampPosition(textDocument.uri, position), context?.includeDeclaration !== false));
+  connection.onDocumentHighlight(({ textDocument, position }) => service.documentHighlights(textDocument.uri, clampPosition(textDocument.uri, position)));
+  connection.onPrepareRename(({ textDocument, position }) => orError(service.prepareRename(textDocument.uri, clampPosition(textDocument.uri, position))));
   connection.onRenameRequest(({ textDocument, position, newName }) => {
-    const r = orError(service.rename(textDocument.uri, position, newName));
+    if (typeof newName !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'rename needs a newName');
+    const r = orError(service.rename(textDocument.uri, clampPosition(textDocument.uri, position), newName));
     return r && r.edit;
   });
 

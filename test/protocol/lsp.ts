@@ -9,9 +9,17 @@ export class LspClient {
   private listeners: ((msg: any) => void)[] = [];
   readonly notifications: any[] = [];
 
+  /** What the server wrote on stderr (framing errors and the like are reported there). */
+  stderr = '';
+  /** Resolves with the exit code once the server process ends. */
+  readonly exited: Promise<number | null>;
+
   constructor(serverPath = 'dist/server.js') {
     this.proc = spawn(process.execPath, [serverPath, '--stdio']);
     this.proc.stdout.on('data', (d: Buffer) => this.onData(d));
+    this.proc.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.proc.stdin.on('error', () => undefined);
+    this.exited = new Promise((r) => this.proc.once('exit', (code) => r(code)));
   }
 
   /** Chunks of a large message still arriving, and the size it needs (no quadratic concat). */
@@ -40,10 +48,14 @@ export class LspClient {
       }
       const msg = JSON.parse(this.buf.subarray(sep + 4, sep + 4 + len).toString('utf8'));
       this.buf = this.buf.subarray(sep + 4 + len);
-      if (msg.id !== undefined && msg.method === undefined) this.waiting.get(msg.id)?.(msg);
+      if (msg.id !== undefined && msg.method === undefined) {
+        this.waiting.get(msg.id)?.(msg);
+        this.waiting.delete(msg.id);
+      }
       else if (msg.id !== undefined && msg.method) {
         // server -> client request (e.g. workspace/configuration, client/registerCapability)
         this.serverRequests.push(msg.method);
+        if (msg.method === 'workspace/configuration' && !this.answerConfiguration) continue;
         const result = msg.method === 'workspace/configuration' ? msg.params.items.map(() => this.config) : null;
         this.send({ jsonrpc: '2.0', id: msg.id, result });
       } else {
@@ -54,6 +66,8 @@ export class LspClient {
   }
 
   config: unknown = {};
+  /** false: leave the server's workspace/configuration requests unanswered (a stuck client). */
+  answerConfiguration = true;
   /** Methods of the requests the server sent, in order. */
   serverRequests: string[] = [];
 
@@ -73,6 +87,26 @@ export class LspClient {
       this.waiting.set(id, (msg) => (msg.error ? reject(new Error(msg.error.message)) : resolve(msg.result)));
       this.send({ jsonrpc: '2.0', id, method, params });
     });
+  }
+
+  /** Send a request and resolve with the whole response message (result or error, with its code). */
+  requestRaw(method: string, params: unknown): { id: number; response: Promise<any> } {
+    const id = this.nextId++;
+    const response = new Promise<any>((resolve) => {
+      this.waiting.set(id, resolve);
+      this.send({ jsonrpc: '2.0', id, method, params });
+    });
+    return { id, response };
+  }
+
+  /** Write raw bytes to the server's stdin (malformed framing). */
+  writeRaw(data: string | Buffer): void {
+    this.proc.stdin.write(data);
+  }
+
+  /** End the server process (a test that left it in a state where shutdown cannot work). */
+  kill(): void {
+    this.proc.kill();
   }
 
   notify(method: string, params: unknown): void {
@@ -107,9 +141,21 @@ export class LspClient {
     return r;
   }
 
-  async shutdown(): Promise<void> {
-    await this.request('shutdown', null);
-    this.notify('exit', null);
-    await new Promise((r) => this.proc.once('exit', r));
+  /** Shut the server down; one that does not answer within `timeoutMs` is killed (and the test fails on its own). */
+  async shutdown(timeoutMs = 20000): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), timeoutMs)));
+    const done = (async () => {
+      await this.request('shutdown', null);
+      this.notify('exit', null);
+      await this.exited;
+    })();
+    const r = await Promise.race([done, late]);
+    clearTimeout(timer);
+    if (r === 'late') {
+      this.proc.kill('SIGKILL');
+      await this.exited;
+    }
   }
 }

@@ -12,7 +12,7 @@ export const SOURCE_SHORTEST = `${CodeActionKind.Source}.nfrules.marksShortest`;
 export const SOURCE_SAVED = `${CodeActionKind.Source}.nfrules.marksSaved`;
 
 /** The span of a mark extension's own options, when they are contiguous and on one line. */
-function optionSpan(site: MarkSite): { line: number; s: number; e: number; text: string } | null {
+function optionSpan(site: MarkSite, indexOf?: Map<Word, number>): { line: number; s: number; e: number; text: string } | null {
   const { entry, ext } = site;
   let opts = ext.opts;
   // TPROXY: only --tproxy-mark is about marks; the other options stay as written.
@@ -24,8 +24,9 @@ function optionSpan(site: MarkSite): { line: number; s: number; e: number; text:
   if (first.l !== last.el) return null;
   // contiguous: no word of the rule lies between them that is not one of these
   const all = entry.words;
-  const i0 = all.indexOf(first);
-  const i1 = all.indexOf(last);
+  // (the index of every word, when a whole line is rewritten: one indexOf per option is quadratic)
+  const i0 = indexOf ? indexOf.get(first) ?? -1 : all.indexOf(first);
+  const i1 = indexOf ? indexOf.get(last) ?? -1 : all.indexOf(last);
   const inner = i0 >= 0 && i1 >= 0 ? all.slice(i0, i1 + 1) : [];
   if (inner.length !== words.length) return null;
   return { line: entry.line + first.l, s: first.s, e: last.e, text: words.map((w) => w.text).join(' ') };
@@ -73,10 +74,12 @@ function fileRewrite(doc: RuleDocument, pick: (op: MarkOp) => string): TextEdit[
   const edits: TextEdit[] = [];
   for (const e of doc.entries) {
     if (e.k !== 'rule') continue;
-    for (const use of (e as RuleEntry).rule.marks) {
+    const marks = (e as RuleEntry).rule.marks;
+    const indexOf = marks.length > 1 ? new Map(e.words.map((w, i) => [w, i])) : undefined;
+    for (const use of marks) {
       if (use.result === 'unknown' || 'message' in use.result) continue;
       const ext = e.rule.exts[use.extIndex];
-      const span = optionSpan({ entry: e as RuleEntry, use, ext });
+      const span = optionSpan({ entry: e as RuleEntry, use, ext }, indexOf);
       if (!span) continue;
       const target = pick(use.result);
       if (normalize(currentText(doc, span)) === normalize(target)) continue;
@@ -84,6 +87,26 @@ function fileRewrite(doc: RuleDocument, pick: (op: MarkOp) => string): TextEdit[
     }
   }
   return edits;
+}
+
+/**
+ * The whole-file source actions as offered on a cursor move (no `context.only`): without
+ * their edits, which `resolveSourceAction` computes when one is chosen. Rewriting every rule
+ * of a 150,000-line dump takes seconds: too much for each cursor move.
+ */
+export function offerSourceActions(uri: string): CodeAction[] {
+  return [
+    { title: 'Rewrite every mark rule to its shortest form', kind: SOURCE_SHORTEST, data: { uri, nfrulesSource: SOURCE_SHORTEST } },
+    { title: 'Rewrite every mark rule to iptables-save form', kind: SOURCE_SAVED, data: { uri, nfrulesSource: SOURCE_SAVED } },
+  ];
+}
+
+/** The edit of an offered source action (an empty one when nothing needs rewriting); null when it is not one. */
+export function resolveSourceAction(doc: RuleDocument, action: CodeAction): CodeAction | null {
+  const data = action.data as { uri?: unknown; nfrulesSource?: unknown } | undefined;
+  if (typeof data?.uri !== 'string' || (data.nfrulesSource !== SOURCE_SHORTEST && data.nfrulesSource !== SOURCE_SAVED)) return null;
+  const [full] = markSourceActions(doc, data.uri, [data.nfrulesSource]);
+  return { ...action, title: full?.title ?? action.title, edit: full?.edit ?? { changes: { [data.uri]: [] } } };
 }
 
 /** Whole-file source actions; offered only when they would change something. */

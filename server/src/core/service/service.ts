@@ -6,7 +6,7 @@
 import { CodeAction, CodeLens, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
 import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions, reanalyzeSwapped } from '../iptables/checks/analysis';
 import { familyOfUri, flowFindings } from '../iptables/checks/fileChecks';
-import { markRewrites, markSourceActions } from '../features/codeActions';
+import { markRewrites, markSourceActions, offerSourceActions, resolveSourceAction } from '../features/codeActions';
 import { Format, RuleDocument, detectFormat } from '../iptables/syntax/document';
 import { EmbeddedDocuments } from './embedded';
 import type { Finding as AnyFinding } from '../common/finding';
@@ -347,8 +347,18 @@ export class NfRulesService {
     }
     const wantsRefactor = !only || only.some((k) => 'refactor.rewrite'.startsWith(k));
     if (wantsRefactor) out.push(...markRewrites(h.doc, uri, range));
-    if (!only || only.some((k) => k.startsWith('source'))) out.push(...markSourceActions(h.doc, uri, only));
+    // on a cursor move (no `only`) the whole-file rewrites are offered, their edits left to resolve
+    if (!only) {
+      if (h.doc.format !== 'listing') out.push(...offerSourceActions(uri));
+    } else if (only.some((k) => k.startsWith('source'))) out.push(...markSourceActions(h.doc, uri, only));
     return out;
+  }
+
+  /** codeAction/resolve: the edit of an offered whole-file rewrite; other actions come back as they are. */
+  resolveCodeAction(action: CodeAction): CodeAction {
+    const uri = (action?.data as { uri?: unknown } | undefined)?.uri;
+    const h = typeof uri === 'string' ? this.docs.get(uri) : undefined;
+    return (h && resolveSourceAction(h.doc, action)) ?? action;
   }
 
   /** The chain index of a document, built once per revision. */
