@@ -3,6 +3,7 @@
  * document (updated in place by edits) and one analysis per revision. No I/O, no LSP
  * connection: the server and the CLI both drive it.
  */
+import { countLineEnds } from '../common/lines';
 import { CodeAction, CodeLens, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
 import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions, reanalyzeSwapped } from '../iptables/checks/analysis';
 import { familyOfUri, flowFindings } from '../iptables/checks/fileChecks';
@@ -32,6 +33,22 @@ import { Packet } from '../common/samplePacket';
 import { PacketKey, basePacket } from '../common/samplePacket';
 import { packetAt } from '../iptables/walk/packet';
 import { WalkRequest, WalkView, runWalk, walkCodeLenses, walkHoverSection, walkInlayHints } from '../iptables/walk/walkView';
+
+/**
+ * A line the editor ends at a lone `\r`: iptables-restore and the shell read on to the next
+ * `\n`, so what they load is not what the other findings judge line by line.
+ */
+function loneCarriageReturn(line: number, length: number): Finding {
+  return {
+    code: 'lone-carriage-return',
+    severity: 'warning',
+    message: 'A lone carriage return (\\r) ends this line in the editor, but not for iptables-restore or the shell: they read it and the next line as one line.',
+    line,
+    s: length,
+    endLine: line,
+    e: length,
+  };
+}
 
 /** Per-code severity overrides: `iptables.diagnostics.<code>`. */
 export type SeverityOverride = 'off' | 'hint' | 'information' | 'warning' | 'error';
@@ -204,7 +221,9 @@ export class NfRulesService {
     const a = this.analysis(uri, settings);
     if (!h || !a) return [];
     const flow = this.flow(h, settings, mode);
-    const own = flow.length ? a.findings.concat(flow) : a.findings;
+    let own = flow.length ? a.findings.concat(flow) : a.findings;
+    const cr = h.doc.loneCarriageReturns();
+    if (cr.length) own = own.concat(cr.map((line) => loneCarriageReturn(line, h.doc.lines[line].length)));
     // a script's here-documents fed to iptables-restore: their own findings, as the save files
     // they are (per-line and file-level, in the command's family), on the script's lines
     const bodies = this.bodies(uri);
@@ -519,8 +538,7 @@ export class NfRulesService {
 export function shiftFindings(findings: Finding[], c: { range?: { start: Position; end: Position }; text: string }): Finding[] {
   const r = c.range;
   if (!r) return [];
-  let added = 0;
-  for (let i = c.text.indexOf('\n'); i >= 0; i = c.text.indexOf('\n', i + 1)) added++;
+  const added = countLineEnds(c.text);
   const { line: start } = r.start;
   const { line: end } = r.end;
   const delta = added - (end - start);

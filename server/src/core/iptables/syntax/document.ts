@@ -3,6 +3,7 @@
  * `iptables -L` listings, all as entries with exact word positions. Save files and listings
  * are line-oriented, so an edit re-parses only the lines it touched.
  */
+import { clampRange, spliceMany, splitLineEnds } from '../../common/lines';
 import { TABLES } from '../knowledge/commands';
 import { isListingHeader, parseListedMarks, parseListingChain } from './listing';
 import { Rule, interpretRule } from './rule';
@@ -14,14 +15,9 @@ import type { Entry, Format, RuleEntry } from './entry';
 export type { Entry, Format, RuleEntry } from './entry';
 
 
-/** Split text into lines; `\r\n` and `\n` both end a line, the `\r` is not part of it. */
+/** Split text into lines at LSP's line ends: `\r\n`, `\n` and a lone `\r` (common/lines.ts). */
 export function splitLines(text: string): string[] {
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    if (l.length && l.charCodeAt(l.length - 1) === 13) lines[i] = l.slice(0, -1);
-  }
-  return lines;
+  return splitLineEnds(text).lines;
 }
 
 const COUNTER_RE = /^\[\d+:\d+\]$/;
@@ -225,7 +221,7 @@ const FULL_CACHE_SIZE = 1024;
 
 /** A parsed document, updated in place by edits. */
 export class RuleDocument {
-  lines: string[];
+  lines: string[] = [];
   /** For save and listing formats: one slot per line (null for blank/comment lines). */
   private perLine: (Entry | null)[] = [];
   private shellEntries: Entry[] = [];
@@ -245,8 +241,28 @@ export class RuleDocument {
     text: string,
     readonly format: Format,
   ) {
-    this.lines = splitLines(text);
+    this.setText(text);
     this.reparseAll();
+  }
+
+  /** The end of each line: `\n`, `\r\n`, a lone `\r` ('' for the last line). */
+  private ends: string[] = [];
+  /** How many lines end with a lone `\r` (an end for the editor, not for iptables-restore or the shell). */
+  private loneCR = 0;
+
+  private setText(text: string): void {
+    const { lines, ends } = splitLineEnds(text);
+    this.lines = lines;
+    this.ends = ends;
+    this.loneCR = 0;
+    for (const e of ends) if (e === '\r') this.loneCR++;
+  }
+
+  /** The lines that end with a lone `\r`. */
+  loneCarriageReturns(): number[] {
+    const out: number[] = [];
+    if (this.loneCR) this.ends.forEach((e, i) => e === '\r' && out.push(i));
+    return out;
   }
 
   private fullCache = new Map<SaveRule, RuleEntry>();
@@ -325,25 +341,39 @@ export class RuleDocument {
    */
   applyEdit(range: { start: { line: number; character: number }; end: { line: number; character: number } } | undefined, text: string): void {
     if (!range) {
-      this.lines = splitLines(text);
+      this.setText(text);
       this.reparseAll();
       return;
     }
-    const { start, end } = range;
-    const sl = Math.min(start.line, this.lines.length - 1);
-    const el = Math.min(end.line, this.lines.length - 1);
-    const before = (this.lines[sl] ?? '').slice(0, start.character);
-    const after = (this.lines[el] ?? '').slice(end.character);
-    const inserted = splitLines(before + text + after);
-    // a `\r` left alone at the join by a split CRLF stays in the text, as the client has it
-    this.lines.splice(sl, el - sl + 1, ...inserted);
+    // an invalid range is clamped as LSP says (a negative line is the start of the text)
+    const { start, end } = clampRange(this.lines, range);
+    let sl = start.line;
+    const el = end.line;
+    // the replaced lines with their line ends, and what follows the edit up to the next line
+    let seg = this.lines[sl].slice(0, start.character) + text + this.lines[el].slice(end.character) + this.ends[el];
+    // a lone `\r` ending the line above and a `\n` starting the new text become one CRLF
+    if (sl > 0 && this.ends[sl - 1] === '\r' && seg.charCodeAt(0) === 10) {
+      sl--;
+      seg = this.lines[sl] + '\r' + seg;
+    }
+    const split = splitLineEnds(seg);
+    const inserted = split.lines;
+    if (this.ends[el] !== '') {
+      // the segment ends with its line end: the empty piece after it is the next line's start
+      inserted.pop();
+      split.ends.pop();
+    }
+    for (let i = sl; i <= el; i++) if (this.ends[i] === '\r') this.loneCR--;
+    for (const e of split.ends) if (e === '\r') this.loneCR++;
+    spliceMany(this.ends, sl, el - sl + 1, split.ends);
+    spliceMany(this.lines, sl, el - sl + 1, inserted);
     if (this.format === 'shell') {
       this.reparseAll();
       return;
     }
     const fresh: (Entry | null)[] = [];
     for (let i = 0; i < inserted.length; i++) fresh.push(this.parseLine(sl + i));
-    const replaced = this.perLine.splice(sl, el - sl + 1, ...fresh);
+    const replaced = spliceMany(this.perLine, sl, el - sl + 1, fresh);
     const delta = inserted.length - (el - sl + 1);
     // typing inside lines: the entry list keeps its order, swap the entries in place (a new
     // list of 150,000 entries a keystroke is garbage the collector must clear)
@@ -382,8 +412,11 @@ export class RuleDocument {
     return true;
   }
 
+  /** The text, line ends as they came. */
   getText(): string {
-    return this.lines.join('\n');
+    let out = '';
+    for (let i = 0; i < this.lines.length; i++) out += this.lines[i] + this.ends[i];
+    return out;
   }
 }
 
