@@ -15,6 +15,8 @@ export interface InnerService {
 
 export class EmbeddedDocuments<S extends InnerService> {
   private texts = new Map<string, string>();
+  /** The revision of each script whose gone bodies were last closed. */
+  private swept = new WeakMap<RuleDocument, number>();
   private inner?: S;
 
   constructor(private readonly make: () => S) {}
@@ -27,14 +29,27 @@ export class EmbeddedDocuments<S extends InnerService> {
   /** The restore here-document of script `uri` at `line`, opened (or brought up to date). */
   at(uri: string, doc: RuleDocument, line: number): Projection | undefined {
     if (doc.format !== 'shell') return undefined;
-    const b = doc.restoreBodies.find((x) => x.literal && line >= x.start && line < x.end);
-    if (!b) return undefined;
+    // the bodies are in line order: a binary search (a script can hold thousands)
+    const bs = doc.restoreBodies;
+    let lo = 0;
+    let hi = bs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (bs[mid].start <= line) lo = mid;
+      else hi = mid - 1;
+    }
+    const b = bs[lo];
+    if (!b || !b.literal || line < b.start || line >= b.end) return undefined;
     const { text, cut } = restoreBodyText(doc.lines, b);
     const sub = `${uri}#restore-${b.start}`;
     if (this.texts.get(sub) !== text || !this.service.get(sub)) {
       this.service.open(sub, text, 'iptables', 0, 'save', b.family);
       this.texts.set(sub, text);
-      // bodies that moved or went away with the edits are closed
+    }
+    // bodies that moved or went away with the edits are closed, once per revision of the script
+    // (per body opened, that sweep made thousands of here-documents quadratic)
+    if (this.swept.get(doc) !== doc.revision) {
+      this.swept.set(doc, doc.revision);
       const live = new Set(doc.restoreBodies.map((x) => `${uri}#restore-${x.start}`));
       for (const k of [...this.texts.keys()]) if (k.startsWith(`${uri}#restore-`) && !live.has(k)) this.drop(k);
     }

@@ -99,6 +99,8 @@ interface Held {
   chains?: ChainIndex;
   /** File-level findings (flow.ts) of `revision`, or of an earlier text moved along with the edits (`fresh` false). */
   flow?: { revision: number; findings: Finding[]; fresh: boolean; unused: boolean; ran: boolean };
+  /** Whether the text mentions marks, per revision (the whole-file rewrites are offered then). */
+  marks?: { revision: number; value: boolean };
   /** The walk the user ran (a lens or `nfrules/walk`), recomputed when the text changes. */
   pinned?: { view: WalkView; revision: number; settings: ServiceSettings };
 }
@@ -368,9 +370,15 @@ export class NfRulesService {
     if (wantsRefactor) out.push(...markRewrites(h.doc, uri, range));
     // on a cursor move (no `only`) the whole-file rewrites are offered, their edits left to resolve
     if (!only) {
-      if (h.doc.format !== 'listing') out.push(...offerSourceActions(uri));
+      if (h.doc.format !== 'listing' && this.mentionsMarks(h)) out.push(...offerSourceActions(uri));
     } else if (only.some((k) => k.startsWith('source'))) out.push(...markSourceActions(h.doc, uri, only));
     return out;
+  }
+
+  /** Whether any line says `mark` (MARK, CONNMARK, -m mark, --tproxy-mark): a text scan, once per revision. */
+  private mentionsMarks(h: Held): boolean {
+    if (h.marks?.revision !== h.doc.revision) h.marks = { revision: h.doc.revision, value: h.doc.lines.some((l) => /mark/i.test(l)) };
+    return h.marks.value;
   }
 
   /** codeAction/resolve: the edit of an offered whole-file rewrite; other actions come back as they are. */

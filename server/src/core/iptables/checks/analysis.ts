@@ -127,8 +127,9 @@ export function reanalyzeSwapped(doc: RuleDocument, prev: Analysis, old: readonl
   const findings: Finding[] = [];
   let placed = false;
   const addNew = () => {
-    for (const n of now) {
-      if (n.k === 'rule') placeRule(n, (old[now.indexOf(n)] as Entry).table, save, findings);
+    for (let i = 0; i < now.length; i++) {
+      const n = now[i];
+      if (n.k === 'rule') placeRule(n, (old[i] as Entry).table, save, findings);
       if (n.findings) ownFindings(n, findings);
     }
     placed = true;

@@ -319,7 +319,7 @@ class Builder {
   /** Every chain, by id (creation order). */
   private chains: ChainInfo[] = [];
   /** Places of all chains in line order, packed in one growing buffer (no per-chain arrays to grow and collect). */
-  private buf = new Int32Array(PLACE * 4096);
+  private buf = new Int32Array(PLACE * 64); // grows by doubling: a small here-document needs little
   private n = 0;
   byTable = new Map<string, Map<string, ChainInfo>>();
   private lastTable = '';

@@ -22,8 +22,28 @@ export function splitLines(text: string): string[] {
 
 const COUNTER_RE = /^\[\d+:\d+\]$/;
 
+/**
+ * The last few long lines parsed: the checks, the chain index, the walk and the features each
+ * parse a rule line again on demand (a dump keeps no word objects), which on a line of
+ * 100,000 options is the whole cost of a request. Shared parts (words, rule) are never
+ * mutated by their users; the entry around them is a fresh copy each time.
+ */
+const LONG_LINE = 4096;
+const longLines: { text: string; entry: Entry | null }[] = [];
+
 /** One line of a save/restore file; null for blank lines and plain comments. */
 export function parseSaveLine(text: string, line: number): Entry | null {
+  if (text.length < LONG_LINE) return parseSaveLineNow(text, line);
+  let hit = longLines.find((x) => x.text === text);
+  if (!hit) {
+    hit = { text, entry: parseSaveLineNow(text, 0) };
+    longLines.unshift(hit);
+    if (longLines.length > 4) longLines.pop();
+  }
+  return hit.entry && { ...hit.entry, line, endLine: line };
+}
+
+function parseSaveLineNow(text: string, line: number): Entry | null {
   let i = 0;
   while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
   if (i === text.length) return null;

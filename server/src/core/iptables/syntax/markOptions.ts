@@ -94,6 +94,8 @@ export function resolveLongOption(name: string, table: readonly string[]): { nam
   return null;
 }
 
+const DEFAULT_TABLES: Partial<Record<MarkExtension, string[]>> = {};
+
 /** The names this extension reports itself as in error messages. */
 const msgName = (ext: MarkExtension) => ext;
 
@@ -104,7 +106,8 @@ const msgName = (ext: MarkExtension) => ext;
  */
 export function interpretMarkOptions(ext: MarkExtension, options: MarkOption[], otherNames: readonly string[] = CORE_LONG_OPTIONS): MarkOp | MarkError {
   const specs = SPECS[ext];
-  const table = [...markOptionNames(ext), ...otherNames];
+  // one table per extension for the usual core names (a line can hold 100,000 mark options)
+  const table = otherNames === CORE_LONG_OPTIONS ? (DEFAULT_TABLES[ext] ??= [...markOptionNames(ext), ...otherNames]) : [...markOptionNames(ext), ...otherNames];
   const seen = new Map<string, { value: number; mask: number }>();
   const steps: { name: string; value: number; mask: number }[] = [];
   /** TPROXY's --on-port and --on-ip, given so far. */

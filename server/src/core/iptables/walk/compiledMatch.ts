@@ -552,6 +552,8 @@ export function compileRule(rule: Rule, line: number): CRule[] {
         if (o.key.startsWith('-')) tests.push(undecided(`${o.neg ? '! ' : ''}${o.key} ${o.args.map((a) => a.text).join(' ')}`.trim()));
     }
   }
+  // the mark use of each extension, found once (a line can hold 100,000 of them)
+  const markOf = new Map(rule.marks.map((m) => [m.extIndex, m]));
   rule.exts.forEach((ext, i) => {
     if (ext.kind === 'target') {
       target = ext;
@@ -582,7 +584,7 @@ export function compileRule(rule: Rule, line: number): CRule[] {
         return;
       case 'mark':
       case 'connmark': {
-        const m = rule.marks.find((x) => x.extIndex === i);
+        const m = markOf.get(i);
         const label = `-m ${name} ${ext.opts.map((o) => `${o.neg ? '! ' : ''}${o.key} ${o.args.map((a) => a.text).join(' ')}`).join(' ')}`.trim();
         const op = m && typeof m.result === 'object' && !('message' in m.result) ? (m.result as MarkOp) : undefined;
         if (!op) {
