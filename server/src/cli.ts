@@ -3,7 +3,7 @@
  * `check` prints the diagnostics of rule files, `trace` walks a sample packet through a
  * file's rules for one hook.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { checkNft } from './core/nftables/check';
 import { evaluateMarkArgs } from './core/iptables/syntax/markOptions';
@@ -30,8 +30,72 @@ const USAGE = `usage:
   nfrules marks [--json] [--svg OUT.svg] FILE...   (the mark-bit map: who reads and writes which bits, collisions, warnings)`;
 
 function fail(msg: string, code = 2): never {
-  process.stderr.write(msg + '\n');
+  process.stderr.write(escapeControls(msg) + '\n');
   process.exit(code);
+}
+
+/**
+ * Text from a rules file (or its name) made safe for a terminal: C0 controls but the line
+ * end, DEL and C1 controls (U+009B is a one-character CSI) as `\xNN`, so that a file cannot
+ * move the cursor, retitle the window or clear the screen of whoever checks it.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** JSON whose strings carry no raw C1 control (JSON.stringify escapes C0 but leaves U+0080-U+009F, and U+2028/9). */
+function safeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The largest input file read (a rules file of 50 MB is already far past any real one). */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A rules file as text, or why it cannot be read: only regular files (a device, a FIFO or a
+ * directory is refused before any read: `/dev/zero` never ends), at most MAX_INPUT_BYTES
+ * (read in chunks, so a file that grows while read is bounded too).
+ */
+function readInput(file: string): { text: string } | { error: string } {
+  let fd: number | undefined;
+  try {
+    // O_NONBLOCK: opening a FIFO does not wait for a writer (it is refused just after)
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      const what = st.isDirectory() ? 'a directory' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'not a file';
+      return { error: `not a regular file (${what})` };
+    }
+    if (st.size > MAX_INPUT_BYTES) return { error: `larger than the limit of ${MAX_INPUT_BYTES / 1024 / 1024} MiB (${st.size} bytes)` };
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(1024 * 1024);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_INPUT_BYTES) return { error: `larger than the limit of ${MAX_INPUT_BYTES / 1024 / 1024} MiB` };
+      chunks.push(n === buf.length ? buf : buf.subarray(0, n));
+    }
+    return { text: Buffer.concat(chunks, total).toString('utf8') };
+  } catch (e) {
+    return { error: (e as Error).message };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Write a long output in pieces (no single string of hundreds of MB). */
+function writeLines(lines: Iterable<string>): void {
+  let chunk = '';
+  for (const l of lines) {
+    chunk += l + '\n';
+    if (chunk.length > 1 << 20) {
+      process.stdout.write(chunk);
+      chunk = '';
+    }
+  }
+  if (chunk) process.stdout.write(chunk);
 }
 
 /** `mark --nft`: one nft statement or match; exit 2 where nft would refuse it. */
@@ -39,12 +103,12 @@ function nftMarkCommand(text: string, sample: { nfmark: number; ctmark: number }
   const r = evaluateNftMark(text, sample);
   if (!r.ok) {
     // exit 2: nft refuses it; exit 3: outside what nfrules evaluates (no verdict)
-    if (json) process.stdout.write(JSON.stringify(r.unsupported ? { error: r.error, unsupported: true } : { error: r.error }) + '\n');
-    else process.stderr.write(`nfrules: ${r.error}\n`);
+    if (json) process.stdout.write(safeJson(r.unsupported ? { error: r.error, unsupported: true } : { error: r.error }) + '\n');
+    else process.stderr.write(`nfrules: ${escapeControls(r.error)}\n`);
     return r.unsupported ? 3 : 2;
   }
   if (json) {
-    process.stdout.write(JSON.stringify({ ...r, input: sample }) + '\n');
+    process.stdout.write(safeJson({ ...r, input: sample }) + '\n');
     return 0;
   }
   const lines = [
@@ -63,7 +127,7 @@ function nftMarkCommand(text: string, sample: { nfmark: number; ctmark: number }
   if (r.noop) lines.push('warning:     a no-op: it writes back the value it read');
   if (r.precedence) lines.push(`warning:     nft reads ${r.precedence.parenthesised}; left to right it would be ${r.precedence.leftToRight} (${r.precedence.intended})`);
   if (r.translateShape) lines.push(`warning:     iptables-translate shape of ${r.translateShape.iptables}${r.translateShape.intended ? `; exact: ${r.translateShape.intended}` : '; nft 1.0.6 has no one-statement form of it'}`);
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(escapeControls(lines.join('\n')) + '\n');
   return 0;
 }
 
@@ -92,14 +156,14 @@ function markCommand(argv: string[]): number {
   if (nft) return nftMarkCommand(argv.slice(i).join(' '), sample, json);
   const r = evaluateMarkArgs(argv.slice(i), sample);
   if (!r.ok) {
-    if (json) process.stdout.write(JSON.stringify({ error: r.error }) + '\n');
-    else process.stderr.write(`nfrules: ${r.error}\n`);
+    if (json) process.stdout.write(safeJson({ error: r.error }) + '\n');
+    else process.stderr.write(`nfrules: ${escapeControls(r.error)}\n`);
     return 2;
   }
   if (json) {
     const { op: _op, ...rest } = r;
     void _op;
-    process.stdout.write(JSON.stringify({ ...rest, input: sample }) + '\n');
+    process.stdout.write(safeJson({ ...rest, input: sample }) + '\n');
     return 0;
   }
   const lines = [
@@ -113,7 +177,7 @@ function markCommand(argv: string[]): number {
     lines.push(`nfmark:      ${hex8(sample.nfmark)} -> ${hex8(r.nfmark)}`);
     lines.push(`ctmark:      ${hex8(sample.ctmark)} -> ${hex8(r.ctmark)}`);
   }
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(escapeControls(lines.join('\n')) + '\n');
   return 0;
 }
 
@@ -144,20 +208,24 @@ function checkCommand(argv: string[]): number {
   const service = new NfRulesService();
   const all: object[] = [];
   let errors = 0;
+  let unreadable = 0;
   const out: string[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      fail(`nfrules: cannot read ${file}: ${(e as Error).message}`);
+    // a file that cannot be read gets its own error line; the others are still checked
+    const input = readInput(file);
+    if ('error' in input) {
+      unreadable++;
+      if (json) all.push({ file, error: `cannot read ${file}: ${input.error}` });
+      else process.stderr.write(escapeControls(`nfrules: cannot read ${file}: ${input.error}`) + '\n');
+      continue;
     }
+    const text = input.text;
     if (isNftFile(file, text)) {
       for (const f of checkNft(text, { resolveInclude: (p) => readInclude(file, p) })) {
         if (f.severity === 'error') errors++;
         const rec = { file, line: f.line + 1, column: f.s + 1, endLine: f.endLine + 1, endColumn: f.e + 1, severity: f.severity, code: f.code, message: f.message };
         if (json) all.push(rec);
-        else out.push(`${rec.file}:${rec.line}:${rec.column}: ${rec.severity}: ${rec.message} [${rec.code}]`);
+        else out.push(escapeControls(`${rec.file}:${rec.line}:${rec.column}: ${rec.severity}: ${rec.message} [${rec.code}]`));
       }
       continue;
     }
@@ -178,13 +246,20 @@ function checkCommand(argv: string[]): number {
         message: d.message,
       };
       if (json) all.push(rec);
-      else out.push(`${rec.file}:${rec.line}:${rec.column}: ${severity}: ${rec.message} [${rec.code}]`);
+      else out.push(escapeControls(`${rec.file}:${rec.line}:${rec.column}: ${severity}: ${rec.message} [${rec.code}]`));
     }
     service.close(file);
   }
-  process.stdout.write(json ? JSON.stringify(all, null, 2) + '\n' : out.length ? out.join('\n') + '\n' : '');
-  return errors ? 1 : 0;
+  if (json) process.stdout.write(safeJson(all, 2) + '\n');
+  else writeLines(out);
+  return unreadable ? 2 : errors ? 1 : 0;
 }
+
+/** Indentation levels of a trace line at most (a 25,000-deep chain would indent 50,000 spaces). */
+const MAX_INDENT = 20;
+/** A rule echoed in a trace line at most this long (a 5 MB rule line is cut). */
+const MAX_RULE_ECHO = 200;
+const clip = (t: string) => (t.length > MAX_RULE_ECHO ? `${t.slice(0, MAX_RULE_ECHO)}... (${t.length} characters)` : t);
 
 function ruleText(doc: RuleDocument, line: number): string {
   const t = (doc.lines[line] ?? '').trim();
@@ -249,23 +324,22 @@ function traceCommand(argv: string[]): number {
   if (table !== undefined && !HOOK_TABLES[hook].includes(table)) fail(`nfrules trace: table ${table} has no ${hook} chain (${hook}: ${HOOK_TABLES[hook].join(', ')})`);
   const pk = parsePacketString(packetText ?? '');
   if ('error' in pk) fail(`nfrules trace: bad --packet${pk.key ? ` key ${pk.key}` : ''}: ${pk.error}`);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    fail(`nfrules: cannot read ${file}: ${(e as Error).message}`);
-  }
+  const input = readInput(file);
+  if ('error' in input) fail(`nfrules: cannot read ${file}: ${input.error}`);
+  const text = input.text;
   const doc = new RuleDocument(text, detectFormat(file, text));
   const r = walk(doc, { hook, table, packet: pk.packet, assume });
   if (json) {
-    process.stdout.write(JSON.stringify(traceJson(r)) + '\n');
+    process.stdout.write(safeJson(traceJson(r)) + '\n');
     return 0;
   }
   const out: string[] = [];
   const w = String(doc.lines.length).length;
   for (const s of r.path) {
     const what = s.decided ? (s.matched ? 'match' : 'no   ') : s.matched ? 'match?' : 'no?  ';
-    let t = `${String(s.line + 1).padStart(w)}  ${'  '.repeat(s.depth)}${s.table}/${s.chain}  ${what}  ${ruleText(doc, s.line)}`;
+    // two spaces a level, up to MAX_INDENT levels; deeper, the depth is written out
+    const indent = s.depth <= MAX_INDENT ? '  '.repeat(s.depth) : `${'  '.repeat(MAX_INDENT)}[depth ${s.depth}] `;
+    let t = `${String(s.line + 1).padStart(w)}  ${indent}${s.table}/${s.chain}  ${what}  ${clip(ruleText(doc, s.line))}`;
     if (s.matched) t += `  nfmark ${hex8(s.after.nfmark)} ctmark ${hex8(s.after.ctmark)}`;
     if (!s.decided) t += `  [undecided: ${s.undecided?.join('; ')}; assumed ${s.matched ? 'match' : 'no match'}]`;
     out.push(t);
@@ -279,7 +353,7 @@ function traceCommand(argv: string[]): number {
   out.push(`verdict: ${r.verdict}${r.verdictLine !== undefined ? ` (line ${r.verdictLine + 1})` : ''}`);
   out.push(`nfmark:  ${hex8(r.nfmark)}`);
   out.push(`ctmark:  ${hex8(r.ctmark)}`);
-  process.stdout.write(out.join('\n') + '\n');
+  writeLines(out.map(escapeControls));
   return 0;
 }
 
@@ -301,18 +375,15 @@ function marksCommand(argv: string[]): number {
   if (!files.length) fail(`nfrules marks: no file\n${USAGE}`);
   const accesses: MarkAccess[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      fail(`nfrules: cannot read ${file}: ${(e as Error).message}`);
-    }
+    const input = readInput(file);
+    if ('error' in input) fail(`nfrules: cannot read ${file}: ${input.error}`);
+    const text = input.text;
     if (isNftFile(file, text)) nftMarkAccesses(file, text, undefined, accesses);
     else iptablesTextMarkAccesses(file, text, detectFormat(file, text), accesses);
   }
   const map = buildMarkMap(accesses);
   if (svg !== undefined) writeFileSync(svg, markMapSvg(map, (x) => x, `Mark bits: ${files.join(', ')}`));
-  process.stdout.write(json ? JSON.stringify(markMapJson(map), null, 2) + '\n' : markMapTable(map));
+  process.stdout.write(json ? safeJson(markMapJson(map), 2) + '\n' : escapeControls(markMapTable(map)));
   return map.warnings.some((w) => w.severity === 'warning') ? 1 : 0;
 }
 
