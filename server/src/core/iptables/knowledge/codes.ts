@@ -15,6 +15,7 @@ export interface CodeInfo {
 
 export const IPTABLES_CODES = {
   // ---- the lexer and one line on its own
+  'lone-carriage-return': { severity: 'warning', meaning: 'A lone carriage return (`\\r`) ends a line in the editor (and in LSP positions), but not for iptables-restore or the shell: they read it and the next line as one.' },
   'unterminated-quote': { severity: 'error', meaning: 'A quote is never closed: iptables-restore (and the shell) read the rest of the line, or the file, as one word.' },
   'rule-outside-table': { severity: 'error', meaning: 'A rule or chain declaration before any `*table` line of a save file: iptables-restore fails on it.' },
   'missing-commit': { severity: 'error', meaning: 'A table that is never committed (`COMMIT`) before the next table or the end of the file: iptables-restore fails.' },
