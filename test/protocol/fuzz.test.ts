@@ -12,6 +12,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { LspClient } from './lsp';
 import { mulberry32 } from '../kernel/generate';
@@ -168,7 +171,13 @@ test(`fuzz: random documents, edits, requests and cancellations (seed ${SEED}; N
   const c = new LspClient();
   const stats = { docs: 0, edits: 0, requests: 0, cancelled: 0, checks: 0 };
   let step = '';
-  const fail = (msg: string): never => assert.fail(`seed ${SEED}, ${step}: ${msg}`);
+  /** The current document as opened and what was sent since, written next to a failure. */
+  let trail: { uri: string; languageId: string; text: string; sent: unknown[] } = { uri: '', languageId: '', text: '', sent: [] };
+  const fail = (msg: string): never => {
+    const file = join(tmpdir(), `nfrules-fuzz-${SEED}.json`);
+    writeFileSync(file, JSON.stringify(trail));
+    return assert.fail(`seed ${SEED}, ${step}: ${msg} (the document and the messages sent: ${file})`);
+  };
 
   /** The publishes seen, by uri: the last one of each version. */
   const published = new Map<string, Map<number, any>>();
@@ -203,12 +212,15 @@ test(`fuzz: random documents, edits, requests and cancellations (seed ${SEED}; N
   async function ask(method: string, params: unknown, cancel = false): Promise<any> {
     stats.requests++;
     const t0 = performance.now();
+    trail.sent.push({ method, params, cancel });
     const { id, response } = c.requestRaw(method, params);
     if (cancel) c.notify('$/cancelRequest', { id });
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((res) => (timer = setTimeout(() => res('late'), REQUEST_BUDGET_MS)));
     const msg = await Promise.race([response, late]);
     clearTimeout(timer);
+    const took = performance.now() - t0;
+    if (took > 2000 && process.env.NFRULES_FUZZ_VERBOSE) console.log(`# slow: ${method} ${took.toFixed(0)} ms at ${step}`);
     if (msg === 'late') fail(`${method} unanswered after ${REQUEST_BUDGET_MS} ms (${JSON.stringify(params).slice(0, 200)})`);
     if (msg.error) {
       if (msg.error.code === -32800) stats.cancelled++;
@@ -230,6 +242,7 @@ test(`fuzz: random documents, edits, requests and cancellations (seed ${SEED}; N
       step = `document ${uri} (${gen.name}, scale ${scale}, ${text.length} characters)`;
       stats.docs++;
       let model = TextDocument.create(uri, lang.id, 1, text);
+      trail = { uri, languageId: lang.id, text, sent: [] };
       c.notify('textDocument/didOpen', { textDocument: { uri, languageId: lang.id, version: 1, text } });
       const steps = 5 + int(r, 25);
       for (let s = 0; s < steps && performance.now() - start < BUDGET_MS; s++) {
@@ -240,6 +253,7 @@ test(`fuzz: random documents, edits, requests and cancellations (seed ${SEED}; N
           const v = model.version + 1;
           for (const ch of changes) model = TextDocument.update(model, [ch], v);
           stats.edits++;
+          trail.sent.push({ method: 'textDocument/didChange', changes });
           c.notify('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: changes });
           continue;
         }

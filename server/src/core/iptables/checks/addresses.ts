@@ -107,9 +107,17 @@ export function rawAddrs(line: string): Addr[] {
   if (line.indexOf('-s') < 0 && line.indexOf('-d') < 0 && line.indexOf('--to') < 0 && line.indexOf('--on-ip') < 0) return out;
   ADDR.lastIndex = 0;
   let m: RegExpExecArray | null;
+  // the quotes before each match, counted on from the last (quotesBefore per match is quadratic on a long line)
+  const quoted = line.indexOf('"') >= 0;
+  let counted = 0;
+  let quotes = 0;
   while ((m = ADDR.exec(line))) {
     const at = m.index + m[0].length - m[2].length;
-    if (line.indexOf('"') >= 0 && quotesBefore(line, at) % 2) continue;
+    if (quoted) {
+      for (let i = line.indexOf('"', counted); i >= 0 && i < at; i = line.indexOf('"', i + 1)) if (line.charCodeAt(i - 1) !== 92) quotes++;
+      counted = Math.max(counted, at);
+      if (quotes % 2) continue;
+    }
     valueAddrs(RAW_KIND[m[1]], m[2], at, out);
   }
   return out;

@@ -126,18 +126,6 @@ const TARGET_RE = / -(?:[jg] |-jump[ =]|-goto[ =])/g;
  */
 const GETOPT_SPELLING = /(?:^|\s)-[A-Za-z][^\s]|(?:^|\s)--(?:a|ap|app|appe|appen|i|in|ins|inse|inser|j|ju|jum|g|go|got|n|ne|new|new-|new-c|new-ch|new-cha|new-chai)(?:[\s=]|$)|(?:^|\s)--(?:append|insert|new-chain)=/;
 
-/** Is position `pos` inside a quoted part? Quotes open anywhere; `\\x` escapes inside them. */
-function inQuotes(line: string, pos: number): boolean {
-  let q = line.indexOf('"');
-  while (q >= 0 && q < pos) {
-    let i = q + 1;
-    while (i < line.length && line.charCodeAt(i) !== 34) i += line.charCodeAt(i) === 92 ? 2 : 1;
-    if (pos < i) return true;
-    q = line.indexOf('"', i + 1);
-  }
-  return false;
-}
-
 /**
  * The common shape, `-A CHAIN ... -j TARGET` with single spaces, found with native string
  * search; false sends the line to the word-by-word scanner.
@@ -154,11 +142,26 @@ function quickScan(line: string, out: LineRef[], prevChain?: string): boolean {
   if (name.indexOf('"') >= 0) return false;
   out.push({ kind: 'rule', s: 3, e, name });
   const hasQuote = line.indexOf('"', e) >= 0;
+  // is a match inside a quoted part? Quotes open anywhere; `\\x` escapes inside them. The spans
+  // are walked along with the matches (from the line's start each time is quadratic on a long line)
+  let q = hasQuote ? line.indexOf('"') : -1;
+  let qEnd = -1;
+  const quotedAt = (pos: number): boolean => {
+    while (q >= 0 && q < pos) {
+      if (qEnd < q) {
+        qEnd = q + 1;
+        while (qEnd < line.length && line.charCodeAt(qEnd) !== 34) qEnd += line.charCodeAt(qEnd) === 92 ? 2 : 1;
+      }
+      if (pos < qEnd) return true;
+      q = line.indexOf('"', qEnd + 1);
+    }
+    return false;
+  };
   TARGET_RE.lastIndex = e;
   let m: RegExpExecArray | null;
   while ((m = TARGET_RE.exec(line))) {
     const at = m.index + 1;
-    if (hasQuote && inQuotes(line, at)) continue;
+    if (hasQuote && quotedAt(at)) continue;
     const ns = at + m[0].length - 1;
     if (line.charCodeAt(ns) === 32 || ns >= line.length) return false;
     let ne = line.indexOf(' ', ns);
