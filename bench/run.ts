@@ -6,7 +6,8 @@
  *     namespace, when iptables and root are there);
  *   - through the language server: didOpen to diagnostics, one-character edit to fresh
  *     diagnostics, hover latency (median, p99 over 1,000 positions), peak memory;
- *   - the grammar's tokenization throughput against VS Code's shell grammar (bench/grammar.ts).
+ *   - the grammar's tokenization throughput against VS Code's shell grammar (bench/grammar.ts);
+ *   - scaling: every request at sizes n, 2n, 4n, with the slope per doubling (bench/scaling.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { LspClient } from '../test/protocol/lsp';
 import { navigationBench } from './navigation';
 import { walkBench } from './walk';
 import { marksBench } from './marks';
+import { scalingBench } from './scaling';
 
 const OUT = 'bench/out';
 mkdirSync(OUT, { recursive: true });
@@ -172,6 +174,10 @@ async function main(): Promise<void> {
   if (existsSync('bench/grammar.ts')) {
     spawnSync(process.execPath, ['--import', 'tsx', 'bench/grammar.ts', dumpPath], { stdio: 'inherit' });
   }
+
+  // 4. scaling (issue 14): every request at sizes n, 2n, 4n of each shape that was once quadratic (bench/scaling.ts)
+  const { worst } = scalingBench(Number(process.env.BENCH_SCALING_FACTOR ?? 1));
+  console.log(`scaling: worst slope (2n to 4n) ${worst.toFixed(2)} (linear: ~2; above 3 is flagged)`);
 }
 
 main().catch((e) => {
