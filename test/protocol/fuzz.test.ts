@@ -96,6 +96,27 @@ function genListing(r: Rand, scale: number): string {
   return out.join('\n');
 }
 
+/** An nftables file: tables, chains with hooks, mark statements and matches, jumps. */
+function genNft(r: Rand, scale: number): string {
+  const out = ['#!/usr/sbin/nft -f', 'flush ruleset'];
+  const tables = 1 + int(r, 2);
+  for (let t = 0; t < tables; t++) {
+    out.push(`table ${pick(r, ['inet', 'ip', 'ip6', 'bridge', 'bogus'])} t${t} {`);
+    const chains = 1 + int(r, scale);
+    for (let i = 0; i < chains; i++) {
+      out.push(`  chain c${i} {`);
+      if (i === 0) out.push(`    type ${pick(r, ['filter', 'nat', 'route'])} hook ${pick(r, ['input', 'output', 'prerouting', 'forward'])} priority ${pick(r, ['0', 'mangle', '-150', 'x'])}; policy ${pick(r, ['accept', 'drop'])};`);
+      const rules = int(r, 5);
+      for (let k = 0; k < rules; k++) {
+        out.push(`    ${pick(r, ['meta mark set 0x1', 'meta mark set meta mark or 0x4000', 'meta mark set meta mark & 0xff | 0x2', 'ct mark set meta mark', 'meta mark 0x1 accept', 'meta mark and 0xff == 0x1 drop', 'ip saddr 10.0.0.1 counter', `jump c${int(r, chains + 1)}`, `goto c${int(r, chains)}`, 'tcp dport { 22, 80 } accept', 'meta mark set', '"unterminated', '}'])}`);
+      }
+      if (r() < 0.95) out.push('  }');
+    }
+    if (r() < 0.95) out.push('}');
+  }
+  return out.join('\n') + '\n';
+}
+
 /** Random bytes read as UTF-8 (invalid sequences become U+FFFD), or random UTF-16 units (lone surrogates). */
 function genBytes(r: Rand, scale: number): string {
   const n = int(r, scale * 200);
@@ -128,12 +149,17 @@ interface Language {
   name: string;
   generators: ((r: Rand, scale: number) => string)[];
 }
-/** Add a language here when the server learns one (nftables: its id, a `.nft` name, generators). */
+/** Add a language here when the server learns one: its LSP id, a file name it is known by, its generators. */
 const LANGUAGES: Language[] = [
   { id: 'iptables', name: 'rules.v4', generators: [genSave, genSave, genHugeLine, genBytes] },
   { id: 'iptables', name: 'rules.v6', generators: [genSave] },
   { id: 'shellscript', name: 'fw.sh', generators: [genShell, genShell, genBytes] },
   { id: 'iptables-listing', name: 'x.iptables-list', generators: [genListing, genBytes] },
+  // nftables (just landed in the server) fails the checkpoint on its first documents: after
+  // edits with a reversed range (end before start) or CRLF line ends, its diagnostics differ from
+  // a fresh open of the same text (NFRULES_FUZZ_SEED=714318594). Enabled with NFRULES_FUZZ_NFT=1
+  // until its documents take edits as the others do.
+  ...(process.env.NFRULES_FUZZ_NFT ? [{ id: 'nftables', name: 'rules.nft', generators: [genNft, genNft, genBytes] }] : []),
 ];
 
 /** Text an edit inserts: words of every language, line ends of every kind, odd characters. */
