@@ -24,6 +24,7 @@ import type { NftFinding } from '../nftables/knowledge/codes';
 import { nftDefinition, nftOutline, nftReferences, nftSymbolAt, type NftOutlineSymbol } from '../nftables/navigation';
 import type { Span } from '../nftables/syntax/ast';
 import type { Position } from './cursor';
+import { clampRange, splitLineEnds } from '../common/lines';
 import { evaluateNftMark } from '../marks/nftMarks';
 import { markStatements } from '../nftables/checks/markChecks';
 import { nftDocHover } from '../nftables/docHover';
@@ -49,8 +50,10 @@ export class NftDocument {
   applyEdit(range: Range | undefined, text: string): void {
     if (!range) this.text_ = text;
     else {
-      const a = this.offsetAt(range.start);
-      const b = Math.max(a, this.offsetAt(range.end));
+      // as LSP says: both ends clamped to the text, a reversed range taken start first
+      const r = clampRange(splitLineEnds(this.text_).lines, range);
+      const a = this.offsetAt(r.start);
+      const b = this.offsetAt(r.end);
       this.text_ = this.text_.slice(0, a) + text + this.text_.slice(b);
     }
     this.result = undefined;
@@ -59,7 +62,8 @@ export class NftDocument {
 
   /** An LSP position as an offset, clamped to the text. */
   offsetAt(p: Position): number {
-    const line = Math.max(0, Math.min(p.line, this.starts.length - 1));
+    if (!(p.line >= 0)) return 0;
+    const line = Math.min(Math.floor(p.line), this.starts.length - 1);
     if (p.line > line) return this.text_.length;
     const start = this.starts[line];
     const end = line + 1 < this.starts.length ? this.starts[line + 1] : this.text_.length;
