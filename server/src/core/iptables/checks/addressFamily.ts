@@ -5,17 +5,10 @@ import { LineRecord, PendingFinding } from './records';
 
 export function checkFamilies(doc: RuleDocument, entries: Entry[], items: LineRecord[], addrLines: number[], n4: number, n6: number, heads: string[], uriFamily: 0 | 4 | 6, out: PendingFinding[]): void {
   if (!addrLines.length) return;
-  let family: 0 | 4 | 6 = 0;
-  if (doc.format === 'save') {
-    // the header iptables-save wrote, else the file's name (rules.v6, ip6tables...), else
-    // the majority: a file with both families' addresses fails in iptables-restore and in
-    // ip6tables-restore alike, the minority is the mistake
-    const six = heads.some((h) => /^#.*\bip6tables-save\b/.test(h));
-    const four = heads.some((h) => /^#.*\biptables-save\b/.test(h));
-    if (six !== four) family = six ? 6 : 4;
-    else if (uriFamily) family = uriFamily;
-    else if (n4 && n6 && n4 !== n6) family = n4 > n6 ? 4 : 6;
-  }
+  // the header iptables-save wrote, else the file's name (rules.v6, ip6tables...), else
+  // the majority: a file with both families' addresses fails in iptables-restore and in
+  // ip6tables-restore alike, the minority is the mistake
+  const family = saveFamily(doc, heads, uriFamily, n4, n6);
   for (const idx of addrLines) {
     const it = items[idx];
     const f = it.family || family;
@@ -33,4 +26,42 @@ export function checkFamilies(doc: RuleDocument, entries: Entry[], items: LineRe
       out.push({ idx, src: 'addr', k: q, code: 'address-family', severity: 'error', message: addrMessage(a, f) });
     });
   }
+}
+
+export const REJECT_WITH_RE = /--reject-with[ =]"?([A-Za-z0-9-]+)/;
+/** REJECT's types per family (libipt_REJECT.c / libip6t_REJECT.c, 1.8.9): a type of the other family is unknown. */
+const REJECT_TYPES: Record<4 | 6, ReadonlySet<string>> = {
+  4: new Set(['icmp-net-unreachable', 'net-unreach', 'icmp-host-unreachable', 'host-unreach', 'icmp-proto-unreachable', 'proto-unreach', 'icmp-port-unreachable', 'port-unreach', 'icmp-net-prohibited', 'net-prohib', 'icmp-host-prohibited', 'host-prohib', 'tcp-reset', 'tcp-rst', 'icmp-admin-prohibited', 'admin-prohib']),
+  6: new Set(['icmp6-no-route', 'no-route', 'icmp6-adm-prohibited', 'adm-prohibited', 'icmp6-addr-unreachable', 'addr-unreach', 'icmp6-port-unreachable', 'port-unreach', 'tcp-reset', 'icmp6-policy-fail', 'policy-fail', 'icmp6-reject-route', 'reject-route']),
+};
+
+/** `--reject-with` types the file's family does not have (`icmp6-...` in an IPv4 file and the reverse). */
+export function checkRejects(doc: RuleDocument, entries: Entry[], items: LineRecord[], heads: string[], n4: number, n6: number, uriFamily: 0 | 4 | 6, out: PendingFinding[]): void {
+  const fileFamily = saveFamily(doc, heads, uriFamily, n4, n6);
+  for (let idx = 0; idx < items.length; idx++) {
+    const it = items[idx];
+    if (it.k !== 'rule' || it.target !== 'REJECT') continue;
+    const f = it.family || fileFamily;
+    if (!f) continue;
+    const e = entries[idx];
+    for (let l = e.line; l <= e.endLine; l++) {
+      const m = REJECT_WITH_RE.exec(doc.lines[l] ?? '');
+      if (!m) continue;
+      const t = m[1];
+      // a type of neither family is the per-line check's
+      if (!REJECT_TYPES[f].has(t) && REJECT_TYPES[f === 4 ? 6 : 4].has(t)) out.push({ idx, src: 'reject', k: 0, code: 'address-family', severity: 'error', message: `unknown reject type "${t}" (an ${f === 4 ? 'IPv6 type in an IPv4' : 'IPv4 type in an IPv6'} file: ${f === 4 ? 'iptables' : 'ip6tables'} does not know it)` });
+      break;
+    }
+  }
+}
+
+/** The family a save file is loaded in: its iptables-save header, else its name, else the majority of its addresses; 0: unknown. */
+function saveFamily(doc: RuleDocument, heads: string[], uriFamily: 0 | 4 | 6, n4: number, n6: number): 0 | 4 | 6 {
+  if (doc.format !== 'save') return 0;
+  const six = heads.some((h) => /^#.*\bip6tables-save\b/.test(h));
+  const four = heads.some((h) => /^#.*\biptables-save\b/.test(h));
+  if (six !== four) return six ? 6 : 4;
+  if (uriFamily) return uriFamily;
+  if (n4 && n6 && n4 !== n6) return n4 > n6 ? 4 : 6;
+  return 0;
 }

@@ -22,7 +22,8 @@
 import { TABLES } from '../knowledge/commands';
 import { Entry, RuleDocument } from '../syntax/document';
 import { Finding } from '../syntax/lineFindings';
-import { checkFamilies } from './addressFamily';
+import { REJECT_WITH_RE, checkFamilies, checkRejects } from './addressFamily';
+import { checkJumpDepth } from './jumpDepth';
 import { R, parsedAddrs } from './addresses';
 import { Graph, checkTable } from './chainGraph';
 import { BUILTIN_ANY, LineRecord, PendingFinding, Anchor, itemOf } from './records';
@@ -41,6 +42,12 @@ export interface FlowOptions {
    * to date either way, so the full pass that follows has only the graph to redo.
    */
   quickOnly?: boolean;
+  /**
+   * The save file is loaded with `iptables-restore --noflush` on top of others: a chain it
+   * does not declare may exist (undeclared-chain stays a warning). Without it, a plain
+   * `iptables-restore` refuses the jump: an error.
+   */
+  noflush?: boolean;
   /**
    * The address family the file is loaded with when its name tells (`rules.v6`,
    * `ip6tables*`: 6; `rules.v4`, `iptables*`: 4; see `familyOfUri`). Save files only (a
@@ -127,6 +134,11 @@ export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding
     const e = entries[f.idx];
     const r = rangeOf(doc, e, items[f.idx], f.src, f.k);
     if (!r) continue;
+    if (f.code === 'undeclared-chain' && doc.format === 'save' && !opts.noflush) {
+      // a plain iptables-restore flushes the tables it loads: the chain cannot exist
+      out.push({ code: f.code, severity: 'error', message: f.message.replace(/ \(iptables-restore fails here, unless .*\)$/, ' (iptables-restore fails here; with --noflush on top of rules that have it, the chain may exist)'), line: e.line + r[0], s: r[1], endLine: e.line + r[2], e: r[3] });
+      continue;
+    }
     out.push({ code: f.code, severity: f.severity, message: f.message, line: e.line + r[0], s: r[1], endLine: e.line + r[2], e: r[3] });
   }
   out.sort((a, b) => a.line - b.line || a.s - b.s || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
@@ -149,6 +161,12 @@ export function rangeOf(doc: RuleDocument, e: Entry, it: LineRecord, src: Anchor
       return it.marks?.[k]?.r;
     case 'addr':
       return (it.addrs ?? parsedAddrs(doc.lines[e.line]))[k]?.r;
+    case 'reject':
+      for (let l = 0; l <= e.endLine - e.line; l++) {
+        const m = REJECT_WITH_RE.exec(doc.lines[e.line + l] ?? '');
+        if (m) return [l, m.index + m[0].length - m[1].length, l, m.index + m[0].length];
+      }
+      return undefined;
   }
 }
 
@@ -258,5 +276,7 @@ export function analyzeItems(doc: RuleDocument, entries: Entry[], items: LineRec
   for (const g of graphs) checkTable(g, items, out, shell, unused);
   if (shell) shellChains(doc, entries, items, unused, out);
   checkFamilies(doc, entries, items, addrLines, n4, n6, heads, family, out);
+  checkRejects(doc, entries, items, heads, n4, n6, family, out);
+  if (!out.some((p) => p.code === 'jump-loop')) checkJumpDepth(doc, items, out);
   return out;
 }

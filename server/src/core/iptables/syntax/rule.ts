@@ -38,6 +38,8 @@ export interface Ext {
   spec?: ExtSpec | null;
   /** A shell expansion follows it: its options are not all known. */
   opaque?: boolean;
+  /** `-j NAME` where the table has a user chain NAME: a jump to it, not the target (no options). */
+  chain?: boolean;
 }
 
 /** A table or hook restriction of an extension, judged once the rule's table is known. */
@@ -161,7 +163,11 @@ const report = (rule: Rule, word: Word, message: string, code: IptablesCode, sev
 };
 
 /** Parse the words of one iptables invocation or restore line (program name excluded). */
-export function interpretRule(input: Word[]): Rule {
+/**
+ * `chains`: the user chains of the rule's table whose names are also targets' (`:LOG - [0:0]`):
+ * a `-j`/`-g` to one of them jumps to the chain, which takes no options (iptables: unknown option).
+ */
+export function interpretRule(input: Word[], chains?: ReadonlySet<string>): Rule {
   let words = input;
   const rule: Rule = { command: undefined, table: undefined, counters: undefined, core: [], exts: [], marks: [], problems: [] };
   let neg: Word | undefined;
@@ -283,7 +289,9 @@ export function interpretRule(input: Word[]): Rule {
           break;
         case '--jump':
         case '--goto':
-          if (arg) rule.exts.push({ kind: 'target', name: arg, via: w, opts: [] });
+          if (arg) rule.exts.push(chains?.has(arg.text) ? { kind: 'target', name: arg, via: w, opts: [], chain: true, spec: null } : { kind: 'target', name: arg, via: w, opts: [] });
+          // iptables refuses a target name holding a space character (a CR of a CRLF line end)
+          if (arg && !arg.unknown && /[\r\v\f]/.test(arg.text)) report(rule, arg, `Invalid target name \`${arg.text}'`, 'bad-value');
           break;
       }
       rule.core.push(opt);
@@ -308,7 +316,7 @@ export function interpretRule(input: Word[]): Rule {
       neg = undefined;
       if (inlineArg) opt.args.push(inlineArg);
       const ownerExt = owner >= 0 ? rule.exts[owner] : undefined;
-      const markSpec = ownerExt && isMark(ownerExt.name.text) ? markOptionSpec(ownerExt.name.text, resolved) : undefined;
+      const markSpec = ownerExt && !ownerExt.chain && isMark(ownerExt.name.text) ? markOptionSpec(ownerExt.name.text, resolved) : undefined;
       const xspec = ownerExt && !markSpec ? specOf(ownerExt) : undefined;
       const xopt = xspec ? findExtOption(xspec, resolved) : undefined;
       if (markSpec) {
@@ -341,7 +349,7 @@ export function interpretRule(input: Word[]): Rule {
   for (let extIndex = 0; extIndex < rule.exts.length; extIndex++) {
     const ext = rule.exts[extIndex];
     const name = ext.name.text;
-    if (!isMark(name)) continue;
+    if (!isMark(name) || ext.chain) continue;
     if ((ext.kind === 'target') !== (name === name.toUpperCase())) continue;
     rule.marks.push({ ext: name, extIndex, result: evaluateMarkExt(name, ext) });
   }
@@ -352,15 +360,17 @@ const specOf = (ext: Ext): ExtSpec | undefined => {
   if (ext.spec === undefined) ext.spec = (ext.name.unknown ? undefined : extensionSpec(ext.kind, ext.name.text)) ?? null;
   return ext.spec ?? undefined;
 };
-const isModelled = (ext: Ext): boolean => (isMark(ext.name.text) ? (ext.kind === 'target') === (ext.name.text === ext.name.text.toUpperCase()) : !!specOf(ext));
+const isModelled = (ext: Ext): boolean => ext.chain ? true : (isMark(ext.name.text) ? (ext.kind === 'target') === (ext.name.text === ext.name.text.toUpperCase()) : !!specOf(ext));
 const ownsExactly = (ext: Ext, name: string): boolean => {
   const n = ext.name.text;
+  if (ext.chain) return false;
   if (isMark(n) && isModelled(ext)) return !!markOptionSpec(n, name);
   const sp = specOf(ext);
   return !!sp && !!findExtOption(sp, name);
 };
 const optionNamesOf = (ext: Ext): string[] => {
   const n = ext.name.text;
+  if (ext.chain) return [];
   if (isMark(n) && isModelled(ext)) return markOptionNames(n);
   const sp = specOf(ext);
   return sp ? extOptionNames(sp) : [];
