@@ -459,8 +459,10 @@ export class RuleDocument {
     return true;
   }
 
+  /** The text as the client has it: the lines' `\r` ends put back. */
   getText(): string {
-    return this.lines.join('\n');
+    if (!this.crLines.size) return this.lines.join('\n');
+    return this.lines.map((l, i) => (this.crLines.has(i) ? l + '\r' : l)).join('\n');
   }
 }
 
