@@ -4,6 +4,7 @@
  * loaded extension that has the option), and the kernel form of every mark extension.
  */
 import type { IptablesCode } from '../knowledge/codes';
+import { protocolProblem } from '../knowledge/protocols';
 import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from '../knowledge/commands';
 import { MARK_EXTENSIONS, MarkExtension, MarkOp, isMarkExtension } from '../../marks/marks';
 import { MarkError, MarkOption, interpretMarkOptions, isMarkError, markOptionNames, markOptionSpec, resolveLongOption } from './markOptions';
@@ -341,7 +342,9 @@ export function interpretRule(input: Word[], chains?: ReadonlySet<string>): Rule
       }
       continue;
     }
-    report(rule, w, `Bad argument \`${w.text}'`, 'bad-argument');
+    // after a shell expansion with no command yet (`${IPT} "$action" FORWARD`), the expansion
+    // may be the command whose chain or number this word is: unknown, not an error
+    if (!(rule.command === undefined && words.slice(0, i).some((x) => x.unknown))) report(rule, w, `Bad argument \`${w.text}'`, 'bad-argument');
     i++;
   }
   if (neg) report(rule, neg, 'nothing appropriate following !', 'bad-negation');
@@ -448,9 +451,13 @@ function coreValueProblems(rule: Rule, canonical: string, opt: Opt, arg: Word): 
       }
       break;
     }
-    case '--protocol':
+    case '--protocol': {
       if (opt.neg && /^0+$/.test(t)) report(rule, arg, 'rule would never match protocol', 'bad-value');
+      // -p lowercases its value before the lookup
+      const bad = arg.attached ? null : protocolProblem(t.toLowerCase());
+      if (bad) report(rule, arg, bad.replace(t.toLowerCase(), t), 'bad-value');
       break;
+    }
   }
 }
 
