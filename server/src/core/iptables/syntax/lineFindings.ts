@@ -3,6 +3,7 @@ import type { Entry, RuleEntry } from './entry';
 import { Word } from './lexer';
 import { MarkOp, Shift } from '../../marks/marks';
 import { hex } from '../../common/numbers';
+import { BUILTIN_TARGETS } from '../knowledge/commands';
 
 import type { Severity } from '../../common/finding';
 import type { IptablesCode, IptablesFinding } from '../knowledge/codes';
@@ -82,6 +83,14 @@ function ruleFindings(e: RuleEntry, out: Finding[], restore: boolean): void {
   }
   if (!r.command && e.words.length && !r.problems.length && !e.words.some((w) => w.unknown)) {
     out.push(wordFinding(0, e.words[0], 'no-command', 'no command specified (-A, -I, -N, ...)'));
+  }
+  // `-N NAME`: the name checks of a chain line, and no target's name (iptables tries to load
+  // a target of that name: LOG, MARK, TEE... clash; -E does not check)
+  const c = r.command;
+  if (c?.spec.kind === 'new' && c.chain && !c.chain.unknown) {
+    const name = c.chain.text;
+    const problem = chainNameProblem(name) ?? (BUILTIN_TARGETS.has(name) ? 'chain name may not clash with target name' : null);
+    if (problem) out.push(wordFinding(0, c.chain, 'chain-name', problem));
   }
   if (r.needs) {
     const chain = r.command?.chain && !r.command.chain.unknown ? r.command.chain.text : undefined;
