@@ -27,6 +27,18 @@ const REJECTED: Record<string, { line: number; message: string }> = {
 export const NOFLUSH = (rel: string): boolean => /^ufw\//.test(rel) || rel === 'kubernetes/proxier_test.TestSortIPTablesRules-output.rules';
 const NOFLUSH_SETTINGS: ServiceSettings = { ...DEFAULT_SERVICE_SETTINGS, noflush: true };
 
+/**
+ * Refusals after the first one (iptables stops at the first, so a load never shows them;
+ * each was checked by loading the line alone): Parser_Test's IPv4 dump uses ip6tables'
+ * icmp6 match on lines 40 and 41.
+ */
+const LATER: Record<string, { line: number; message: RegExp }[]> = {
+  'Iptables_Semantics/Parser_Test/data/iptables-save': [
+    { line: 40, message: /^Couldn't load match `icmp6'/ },
+    { line: 41, message: /^Couldn't load match `icmp6'/ },
+  ],
+};
+
 export function corpusDumps(): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
@@ -72,7 +84,11 @@ test('corpus: no error except where iptables rejects the file, and there on that
       assert.ok(errors.length > 0, `${rel}: iptables rejects line ${expected.line}, the project reports nothing`);
       assert.equal(errors[0].range.start.line + 1, expected.line, rel);
       assert.equal(errors[0].message, expected.message, rel);
-      for (const e of errors) assert.equal(e.message, expected.message, `${rel}:${e.range.start.line + 1}`);
+      for (const e of errors) {
+        const also = LATER[rel]?.find((l) => l.line === e.range.start.line + 1);
+        if (also) assert.match(String(e.message), also.message, `${rel}:${e.range.start.line + 1}`);
+        else assert.equal(e.message, expected.message, `${rel}:${e.range.start.line + 1}`);
+      }
     }
   }
 });

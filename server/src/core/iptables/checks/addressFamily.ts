@@ -65,3 +65,38 @@ function saveFamily(doc: RuleDocument, heads: string[], uriFamily: 0 | 4 | 6, n4
   if (n4 && n6 && n4 !== n6) return n4 > n6 ? 4 : 6;
   return 0;
 }
+
+/** Extensions one family's iptables has and the other's lacks (iptables 1.8.9, checked in a namespace). */
+const ONLY: Record<4 | 6, { match: ReadonlySet<string>; target: ReadonlySet<string> }> = {
+  4: { match: new Set(['icmp', 'ttl', 'realm']), target: new Set(['TTL', 'ECN', 'CLUSTERIP']) },
+  6: { match: new Set(['icmp6', 'hl', 'ipv6header', 'frag', 'rt', 'mh', 'eui64', 'hbh', 'dst', 'srh']), target: new Set(['HL', 'DNPT', 'SNPT']) },
+};
+export const EXT_RE = /(?:^|\s)(-m|--match|-j|--jump)[ =]"?([A-Za-z0-9_]+)/g;
+
+/** `-m icmp6` in an iptables file, `-m icmp` or `-j TTL` in an ip6tables one: the other family's extension. */
+export function checkFamilyExtensions(doc: RuleDocument, entries: Entry[], items: LineRecord[], heads: string[], n4: number, n6: number, uriFamily: 0 | 4 | 6, out: PendingFinding[]): void {
+  const fileFamily = saveFamily(doc, heads, uriFamily, n4, n6);
+  for (let idx = 0; idx < items.length; idx++) {
+    const it = items[idx];
+    if (it.k !== 'rule') continue;
+    const f = it.family || fileFamily;
+    if (!f) continue;
+    const other = ONLY[f === 4 ? 6 : 4];
+    const e = entries[idx];
+    let k = 0;
+    for (let l = e.line; l <= e.endLine; l++) {
+      const text = doc.lines[l] ?? '';
+      if (text.indexOf('-') < 0) continue;
+      for (const m of text.matchAll(EXT_RE)) {
+        const isMatch = m[1] === '-m' || m[1] === '--match';
+        const name = m[2];
+        if (isMatch ? other.match.has(name) : other.target.has(name)) {
+          const prog = f === 4 ? 'iptables' : 'ip6tables';
+          const message = isMatch ? `Couldn't load match \`${name}':No such file or directory (${name} is ${f === 4 ? 'ip6tables' : 'iptables'}' match, ${prog} has none)` : `Chain '${name}' does not exist (${name} is ${f === 4 ? 'ip6tables' : 'iptables'}' target: ${prog} takes -j ${name} for a jump to a chain, and refuses its options)`;
+          out.push({ idx, src: 'ext', k, code: 'address-family', severity: 'error', message });
+        }
+        k++;
+      }
+    }
+  }
+}

@@ -22,7 +22,7 @@
 import { TABLES } from '../knowledge/commands';
 import { Entry, RuleDocument } from '../syntax/document';
 import { Finding } from '../syntax/lineFindings';
-import { REJECT_WITH_RE, checkFamilies, checkRejects } from './addressFamily';
+import { EXT_RE, REJECT_WITH_RE, checkFamilies, checkFamilyExtensions, checkRejects } from './addressFamily';
 import { checkJumpDepth } from './jumpDepth';
 import { R, parsedAddrs } from './addresses';
 import { Graph, checkTable } from './chainGraph';
@@ -167,6 +167,15 @@ export function rangeOf(doc: RuleDocument, e: Entry, it: LineRecord, src: Anchor
         if (m) return [l, m.index + m[0].length - m[1].length, l, m.index + m[0].length];
       }
       return undefined;
+    case 'ext': {
+      let n = 0;
+      for (let l = 0; l <= e.endLine - e.line; l++) {
+        for (const m of (doc.lines[e.line + l] ?? '').matchAll(EXT_RE)) {
+          if (n++ === k) return [l, m.index! + m[0].length - m[2].length, l, m.index! + m[0].length];
+        }
+      }
+      return undefined;
+    }
   }
 }
 
@@ -277,6 +286,7 @@ export function analyzeItems(doc: RuleDocument, entries: Entry[], items: LineRec
   if (shell) shellChains(doc, entries, items, unused, out);
   checkFamilies(doc, entries, items, addrLines, n4, n6, heads, family, out);
   checkRejects(doc, entries, items, heads, n4, n6, family, out);
+  checkFamilyExtensions(doc, entries, items, heads, n4, n6, family, out);
   if (!out.some((p) => p.code === 'jump-loop')) checkJumpDepth(doc, items, out);
   return out;
 }

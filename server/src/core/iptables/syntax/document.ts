@@ -227,7 +227,9 @@ function addCommand(out: Entry[], lines: string[], first: number, last: number, 
   // A function's definition body or a variable assignment is not a call: `ipt() {`.
   if (!rest.length) return;
   const family: 4 | 6 = /6/.test(m[1]) ? 6 : 4;
-  const e: RuleEntry = { k: 'rule', line: first, endLine: last, words: rest, rule: interpretRule(rest), program: prog, family };
+  // the shell removes the quotes: iptables gets `'!'` and `"-A"` as `!` and `-A`
+  const argv = rest.some((w) => w.quoted) ? rest.map((w) => (w.quoted ? { ...w, quoted: undefined } : w)) : rest;
+  const e: RuleEntry = { k: 'rule', line: first, endLine: last, words: rest, rule: interpretRule(argv), program: prog, family };
   const mine = problems.filter((p) => p.l >= prog.l);
   if (mine.length) e.problems = mine;
   out.push(e);
