@@ -219,8 +219,20 @@ function mutate(r: Rng, d: Dump): Variant {
       const cands = rules.filter((i) => /-j REJECT/.test(ls[i]));
       if (!cands.length) break;
       const i = r.pick(cands);
-      const ty = r.pick(['icmp-port-unreachable', 'icmp-host-prohibited', 'icmp6-port-unreachable', 'icmp6-adm-prohibited', 'tcp-reset', 'icmp-net-unreachable', 'addr-unreach', 'no-route', 'port-unreach']);
-      ls[i] = / --reject-with \S+/.test(ls[i]) ? ls[i].replace(/ --reject-with \S+/, ` --reject-with ${ty}`) : ls[i].replace(/-j REJECT/, `-j REJECT --reject-with ${ty}`);
+      const ty = r.pick([
+        'icmp-port-unreachable',
+        'icmp-host-prohibited',
+        'icmp6-port-unreachable',
+        'icmp6-adm-prohibited',
+        'tcp-reset',
+        'icmp-net-unreachable',
+        'addr-unreach',
+        'no-route',
+        'port-unreach',
+      ]);
+      ls[i] = / --reject-with \S+/.test(ls[i])
+        ? ls[i].replace(/ --reject-with \S+/, ` --reject-with ${ty}`)
+        : ls[i].replace(/-j REJECT/, `-j REJECT --reject-with ${ty}`);
       return v(`line ${i + 1}: --reject-with ${ty}`, ls);
     }
     case 14: {
@@ -392,59 +404,70 @@ function preload(d: Dump): string | undefined {
   return out || undefined;
 }
 
-test('corpus mutations: nfrules and a real iptables-restore load agree on accept/reject and on the first refused line', { timeout: BUDGET_MS + 120_000 }, async (t) => {
-  if (!needKernel(t)) return;
-  if (!existsSync(CORPUS)) {
-    const why = `SKIPPED: corpus not found at ${CORPUS}`;
-    console.error(why);
-    if (process.env.CI) assert.fail(why);
-    t.skip(why);
-    return;
-  }
-  const seed = seedFor('corpus-mutations', 1301);
-  const r = new Rng(seed);
-  const ds = dumps();
-  assert.ok(ds.length >= 30, `found only ${ds.length} dumps`);
-  const svc = new NfRulesService();
-  const plain: ServiceSettings = DEFAULT_SERVICE_SETTINGS;
-  const noflush: ServiceSettings = { ...DEFAULT_SERVICE_SETTINGS, noflush: true } as ServiceSettings;
-  const start = Date.now();
-  let n = 0;
-  let agree = 0;
-  let accepted = 0;
-  let refused = 0;
-  let sameMessage = 0;
-  const bad: string[] = [];
-  const byKind = new Map<string, { n: number; bad: number }>();
-  await withNetns(async (ns) => {
-    // each file once as it is, then mutations of random files until the budget is spent
-    const queue: Variant[] = ds.map((d) => ({ dump: d, what: 'as it is', text: d.text }));
-    while (n < MAX_VARIANTS && Date.now() - start < BUDGET_MS) {
-      const v = queue.length ? queue.shift()! : mutate(r, r.pick(ds));
-      n++;
-      const k = await kernelLoad(ns, v, preload(v.dump));
-      const p = nfrulesJudge(svc, v, v.dump.noflush ? noflush : plain);
-      if (k.ok) accepted++;
-      else refused++;
-      const same = k.ok === p.ok && (k.ok || k.line === p.line);
-      const kind = v.what.replace(/line \d+: /, '').replace(/[0-9]+/g, 'N').slice(0, 40);
-      const s = byKind.get(kind) ?? { n: 0, bad: 0 };
-      s.n++;
-      byKind.set(kind, s);
-      if (same) {
-        agree++;
-        if (!k.ok && k.message === p.message) sameMessage++;
-      } else {
-        s.bad++;
-        bad.push(`${v.dump.rel} [${v.what}]: iptables ${k.ok ? 'accepts' : `refuses line ${k.line}: ${k.message}`}; nfrules ${p.ok ? 'accepts' : `refuses line ${p.line}: ${p.message}`}`);
-      }
+test(
+  'corpus mutations: nfrules and a real iptables-restore load agree on accept/reject and on the first refused line',
+  { timeout: BUDGET_MS + 120_000 },
+  async (t) => {
+    if (!needKernel(t)) return;
+    if (!existsSync(CORPUS)) {
+      const why = `SKIPPED: corpus not found at ${CORPUS}`;
+      console.error(why);
+      if (process.env.CI) assert.fail(why);
+      t.skip(why);
+      return;
     }
-  });
-  console.log(`[corpus-mutations] ${ds.length} files, ${n} variants (${accepted} loaded, ${refused} refused) in ${Math.round((Date.now() - start) / 1000)} s: ${agree} agree, ${n - agree} disagree; of the agreeing refusals, ${sameMessage} in iptables' own words`);
-  for (const [k, s] of [...byKind].sort((a, b) => b[1].bad - a[1].bad).slice(0, SHOW)) if (s.bad) console.log(`  ${s.bad}/${s.n} disagree: ${k}`);
-  for (const b of bad.slice(0, SHOW)) console.log('  ' + b);
-  assert.equal(n - agree, 0, `${n - agree} of ${n} variants disagree (seed ${seed}); first: ${bad[0]}`);
-});
+    const seed = seedFor('corpus-mutations', 1301);
+    const r = new Rng(seed);
+    const ds = dumps();
+    assert.ok(ds.length >= 30, `found only ${ds.length} dumps`);
+    const svc = new NfRulesService();
+    const plain: ServiceSettings = DEFAULT_SERVICE_SETTINGS;
+    const noflush: ServiceSettings = { ...DEFAULT_SERVICE_SETTINGS, noflush: true } as ServiceSettings;
+    const start = Date.now();
+    let n = 0;
+    let agree = 0;
+    let accepted = 0;
+    let refused = 0;
+    let sameMessage = 0;
+    const bad: string[] = [];
+    const byKind = new Map<string, { n: number; bad: number }>();
+    await withNetns(async (ns) => {
+      // each file once as it is, then mutations of random files until the budget is spent
+      const queue: Variant[] = ds.map((d) => ({ dump: d, what: 'as it is', text: d.text }));
+      while (n < MAX_VARIANTS && Date.now() - start < BUDGET_MS) {
+        const v = queue.length ? queue.shift()! : mutate(r, r.pick(ds));
+        n++;
+        const k = await kernelLoad(ns, v, preload(v.dump));
+        const p = nfrulesJudge(svc, v, v.dump.noflush ? noflush : plain);
+        if (k.ok) accepted++;
+        else refused++;
+        const same = k.ok === p.ok && (k.ok || k.line === p.line);
+        const kind = v.what
+          .replace(/line \d+: /, '')
+          .replace(/[0-9]+/g, 'N')
+          .slice(0, 40);
+        const s = byKind.get(kind) ?? { n: 0, bad: 0 };
+        s.n++;
+        byKind.set(kind, s);
+        if (same) {
+          agree++;
+          if (!k.ok && k.message === p.message) sameMessage++;
+        } else {
+          s.bad++;
+          bad.push(
+            `${v.dump.rel} [${v.what}]: iptables ${k.ok ? 'accepts' : `refuses line ${k.line}: ${k.message}`}; nfrules ${p.ok ? 'accepts' : `refuses line ${p.line}: ${p.message}`}`,
+          );
+        }
+      }
+    });
+    console.log(
+      `[corpus-mutations] ${ds.length} files, ${n} variants (${accepted} loaded, ${refused} refused) in ${Math.round((Date.now() - start) / 1000)} s: ${agree} agree, ${n - agree} disagree; of the agreeing refusals, ${sameMessage} in iptables' own words`,
+    );
+    for (const [k, s] of [...byKind].sort((a, b) => b[1].bad - a[1].bad).slice(0, SHOW)) if (s.bad) console.log(`  ${s.bad}/${s.n} disagree: ${k}`);
+    for (const b of bad.slice(0, SHOW)) console.log('  ' + b);
+    assert.equal(n - agree, 0, `${n - agree} of ${n} variants disagree (seed ${seed}); first: ${bad[0]}`);
+  },
+);
 
 test('a user chain named like a target: the kernel sends the packet into the chain, and the walk follows it there', async (t) => {
   if (!needKernel(t)) return;
@@ -457,7 +480,10 @@ test('a user chain named like a target: the kernel sends the packet into the cha
       await ns.exec('nft', ['flush', 'ruleset']);
       const load = await ns.exec('iptables-restore', [], text);
       assert.equal(load.code, 0, `${n}: ${load.stderr}`);
-      await ns.exec('python3', ['-c', `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ntry: s.sendto(b'x',('127.0.0.1',${port}))\nexcept OSError: pass`]);
+      await ns.exec('python3', [
+        '-c',
+        `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ntry: s.sendto(b'x',('127.0.0.1',${port}))\nexcept OSError: pass`,
+      ]);
       const save = await ns.exec('iptables-save', ['-c', '-t', 'filter']);
       const hit = new RegExp(`^\\[1:\\d+\\] -A ${n} -p udp`, 'm').test(save.stdout);
       assert.ok(hit, `${n}: the kernel did not send the packet into chain ${n}:\n${save.stdout}`);
@@ -466,11 +492,21 @@ test('a user chain named like a target: the kernel sends the packet into the cha
       assert.ok(!('error' in pk));
       const w = walk(doc, { hook: 'OUTPUT', table: 'filter', packet: (pk as Extract<typeof pk, { packet: unknown }>).packet, assume: 'nomatch' });
       assert.equal(w.verdict, 'DROP', `${n}: the walk does not follow -j ${n} into the chain`);
-      assert.ok(w.path.some((s) => s.chain === n && s.line === 2 && s.matched), `${n}: the walk's path misses chain ${n}`);
+      assert.ok(
+        w.path.some((s) => s.chain === n && s.line === 2 && s.matched),
+        `${n}: the walk's path misses chain ${n}`,
+      );
       // and nfrules checks the file clean
       const svc = new NfRulesService();
       svc.open('file:///t/rules.v4', text, 'iptables');
-      assert.deepEqual(svc.diagnostics('file:///t/rules.v4').filter((d) => d.severity === 1).map((d) => d.message), [], n);
+      assert.deepEqual(
+        svc
+          .diagnostics('file:///t/rules.v4')
+          .filter((d) => d.severity === 1)
+          .map((d) => d.message),
+        [],
+        n,
+      );
       agree++;
     }
   });

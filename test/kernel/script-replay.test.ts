@@ -82,7 +82,7 @@ function mutate(r: Rng, prog: string, cmds: string[][]): { what: string; cmds: {
   const cs: { prog: string; args: string[]; raw?: string }[] = cmds.map((a) => ({ prog, args: a.slice() }));
   const rules = cs.map((c, i) => (c.args.includes('-A') ? i : -1)).filter((i) => i >= 0);
   const news = cs.map((c, i) => (c.args[2] === '-N' ? i : -1)).filter((i) => i >= 0);
-  const pick = <T,>(xs: T[]) => (xs.length ? r.pick(xs) : undefined);
+  const pick = <T>(xs: T[]) => (xs.length ? r.pick(xs) : undefined);
   switch (r.int(10)) {
     case 0: {
       // a rule moved before everything (its chain's -N after it)
@@ -181,7 +181,7 @@ function record(dir: string, script: string): { prog: string; args: string[] }[]
   spawnSync('/bin/sh', [sf], { env: { PATH: `${shim}:/usr/bin:/bin` }, encoding: 'utf8', timeout: 10_000 });
   const out: { prog: string; args: string[] }[] = [];
   const parts = readFileSync(log).toString('utf8').split('\0');
-  for (let k = 0; k + 1 < parts.length; ) {
+  for (let k = 0; k + 1 < parts.length;) {
     const prog = parts[k];
     const n = Number(parts[k + 1]);
     out.push({ prog, args: parts.slice(k + 2, k + 2 + n) });
@@ -266,15 +266,22 @@ test('script replay: the commands that fail in a namespace are the lines nfrules
           if (fails) failed++;
           const line = sc.lines[k];
           if (fails === flagged.has(line)) agree++;
-          else bad.push(`${item.s.rel} [${item.m.what}] line ${line}: \`${c.prog} ${c.args.join(' ')}\` ${fails ? 'fails' : 'runs'}; nfrules ${flagged.has(line) ? 'flags it' : 'is silent'}`);
+          else
+            bad.push(
+              `${item.s.rel} [${item.m.what}] line ${line}: \`${c.prog} ${c.args.join(' ')}\` ${fails ? 'fails' : 'runs'}; nfrules ${flagged.has(line) ? 'flags it' : 'is silent'}`,
+            );
         });
       }
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`[script-replay] corpus scripts found: ${found.length}${found.length ? ` (${found.join(', ')})` : ' (the corpus keeps none: scripts are made from its dumps)'}`);
-  console.log(`[script-replay] ${sources.length} dumps as scripts, ${scripts} scripts, ${commands} commands replayed (${failed} fail) in ${Math.round((Date.now() - start) / 1000)} s: ${agree} agree, ${commands - agree} disagree (${warned} of the flags are undeclared-chain warnings: a chain the script never creates)`);
+  console.log(
+    `[script-replay] corpus scripts found: ${found.length}${found.length ? ` (${found.join(', ')})` : ' (the corpus keeps none: scripts are made from its dumps)'}`,
+  );
+  console.log(
+    `[script-replay] ${sources.length} dumps as scripts, ${scripts} scripts, ${commands} commands replayed (${failed} fail) in ${Math.round((Date.now() - start) / 1000)} s: ${agree} agree, ${commands - agree} disagree (${warned} of the flags are undeclared-chain warnings: a chain the script never creates)`,
+  );
   for (const b of bad.slice(0, SHOW)) console.log('  ' + b);
   assert.equal(bad.length, 0, `${bad.length} disagreements (seed ${seed}); first: ${bad[0]}`);
 });

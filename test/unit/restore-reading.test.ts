@@ -92,7 +92,7 @@ test('the line buffer: 10239 bytes a piece; the rest of a longer line is read as
   assert.match(first(`*filter\n-A INPUT -m comment --comment ${'c'.repeat(1024)}\nCOMMIT\n`)!, /^2: Parameter too long!/);
 });
 
-test('CRLF: the \\r stays in the line\'s last word, as iptables-restore reads it', () => {
+test("CRLF: the \\r stays in the line's last word, as iptables-restore reads it", () => {
   assert.match(first('*filter\r\n:INPUT ACCEPT [0:0]\r\nCOMMIT\r\n')!, /^1: table name 'filter\r' invalid \(.*carriage return/);
   assert.match(first('*filter\n-A INPUT -j ACCEPT\r\nCOMMIT\n')!, /^2: Invalid target name `ACCEPT\r'/);
   assert.match(first('*filter\n\r\nCOMMIT\n')!, /^2: Bad argument `\r'/);
@@ -119,9 +119,15 @@ test('a user chain named like a target: -j jumps to the chain, whose "options" a
   assert.match(first('*filter\n-A INPUT -j CLASSIFY\nCOMMIT\n')!, /--set-class/);
 });
 
-test('--reject-with: the types of the file\'s family only', () => {
-  assert.match(first('*filter\n-A INPUT -j REJECT --reject-with icmp6-port-unreachable\nCOMMIT\n', { uri: 'file:///t/rules.v4' })!, /^2: unknown reject type "icmp6-port-unreachable"/);
-  assert.match(first('*filter\n-A INPUT -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n', { uri: 'file:///t/rules.v6' })!, /^2: unknown reject type "icmp-host-prohibited"/);
+test("--reject-with: the types of the file's family only", () => {
+  assert.match(
+    first('*filter\n-A INPUT -j REJECT --reject-with icmp6-port-unreachable\nCOMMIT\n', { uri: 'file:///t/rules.v4' })!,
+    /^2: unknown reject type "icmp6-port-unreachable"/,
+  );
+  assert.match(
+    first('*filter\n-A INPUT -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n', { uri: 'file:///t/rules.v6' })!,
+    /^2: unknown reject type "icmp-host-prohibited"/,
+  );
   assert.deepEqual(errors('*filter\n-A INPUT -p tcp -j REJECT --reject-with tcp-reset\nCOMMIT\n', { uri: 'file:///t/rules.v6' }), []);
   assert.deepEqual(errors('*filter\n-A INPUT -j REJECT --reject-with port-unreach\nCOMMIT\n', { uri: 'file:///t/rules.v6' }), []);
 });

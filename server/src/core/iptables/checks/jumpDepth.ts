@@ -66,10 +66,16 @@ export function checkJumpDepth(doc: RuleDocument, items: LineRecord[], out: Pend
       if (over) {
         const path: string[] = [over];
         for (let c = over, n = 0; g.from.has(c) && n <= MAX_JUMP_DEPTH; n++) path.push((c = g.from.get(c)!));
-        out.push({ idx: i, src: 'jump', k, code: 'jump-depth', severity: 'error', message: `RULE_APPEND failed (Too many links): the jumps nest ${MAX_JUMP_DEPTH} deep (${path.reverse().join(' -> ')}); the kernel allows ${MAX_JUMP_DEPTH - 1}` });
+        out.push({
+          idx: i,
+          src: 'jump',
+          k,
+          code: 'jump-depth',
+          severity: 'error',
+          message: `RULE_APPEND failed (Too many links): the jumps nest ${MAX_JUMP_DEPTH} deep (${path.reverse().join(' -> ')}); the kernel allows ${MAX_JUMP_DEPTH - 1}`,
+        });
         return;
       }
     }
   }
 }
-

@@ -68,7 +68,12 @@ export function readerFinding(
   if (pieces.length === 1 && !cr) return null;
   const why = (k: number) => {
     const parts: string[] = [];
-    if (pieces.length > 1) parts.push(k === 0 ? `iptables-restore reads at most ${LINE_BUFFER - 1} bytes of a line: it cuts this one at column ${pieces[1].s + 1}` : `iptables-restore reads at most ${LINE_BUFFER - 1} bytes of a line: the rest of this line, from column ${pieces[k].s + 1}, is its line ${piece + k}`);
+    if (pieces.length > 1)
+      parts.push(
+        k === 0
+          ? `iptables-restore reads at most ${LINE_BUFFER - 1} bytes of a line: it cuts this one at column ${pieces[1].s + 1}`
+          : `iptables-restore reads at most ${LINE_BUFFER - 1} bytes of a line: the rest of this line, from column ${pieces[k].s + 1}, is its line ${piece + k}`,
+      );
     if (cr && k === pieces.length - 1) parts.push('the line ends in a carriage return (CRLF), which iptables-restore reads as part of the last word');
     return parts.join('; ');
   };
@@ -78,13 +83,22 @@ export function readerFinding(
     if (p.text === '' && (last || k > 0)) continue; // the `\n` alone: a blank line
     const e = parse(p.text);
     if (!e) continue; // a comment
-    const at = (s: number, endS: number, message: string): Finding => ({ code: 'line-read', severity: 'error', message: `${message} (${why(k)})`, line, s: p.s + s, endLine: line, e: Math.min(p.s + endS, text.length) });
+    const at = (s: number, endS: number, message: string): Finding => ({
+      code: 'line-read',
+      severity: 'error',
+      message: `${message} (${why(k)})`,
+      line,
+      s: p.s + s,
+      endLine: line,
+      e: Math.min(p.s + endS, text.length),
+    });
     if (k > 0 || !inTable) {
       // what the piece starts decides its kind, with the table state at this line
       if (!inTable && e.k !== 'table') return at(0, p.text.length, `iptables-restore: line ${piece + k} failed`);
       if (inTable && e.k === 'table') return at(0, p.text.length, `Bad argument \`${p.text.split(/[ \t]/)[0]}'`);
     }
-    if (e.k === 'table' && !inTable && !(e.name.text in TABLES)) return at(e.name.s, e.name.e, e.name.text ? `table name '${e.name.text}' invalid` : `iptables-restore: line ${piece + k} table name invalid`);
+    if (e.k === 'table' && !inTable && !(e.name.text in TABLES))
+      return at(e.name.s, e.name.e, e.name.text ? `table name '${e.name.text}' invalid` : `iptables-restore: line ${piece + k} table name invalid`);
     for (const f of own(e) ?? []) if (f.severity === 'error' && f.line === 0) return at(f.s, f.e, f.message);
   }
   return null;
