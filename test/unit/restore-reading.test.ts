@@ -170,3 +170,22 @@ test('format by content: command lines without a *table header are commands', ()
   assert.deepEqual(errors(cmds, { uri: 'file:///etc/firewall.user', language: undefined as unknown as string }), []);
   assert.equal(detectFormat('file:///t/rules', '*filter\n-A INPUT -j ACCEPT\nCOMMIT\n# iptables -A INPUT\n'), 'save');
 });
+
+test('a user chain named like a target: definition, references and semantic tokens follow the jump', () => {
+  const svc = new NfRulesService();
+  const uri = 'file:///t/rules.v4';
+  svc.open(uri, '*filter\n:LOG - [0:0]\n-A LOG -j ACCEPT\n-A INPUT -j LOG\n-A OUTPUT -j MARK --set-mark 1\nCOMMIT\n', 'iptables');
+  assert.deepEqual(svc.definition(uri, { line: 3, character: 13 })?.range.start, { line: 1, character: 1 });
+  const refs = svc.references(uri, { line: 1, character: 2 }, true)?.map((l) => `${l.range.start.line}:${l.range.start.character}`);
+  assert.deepEqual(refs, ['1:1', '2:3', '3:12']);
+  // tokens: [dl, ds, len, type, mods]; `LOG` of line 3 is a function (a chain), `MARK` of line 4 an enumMember (a target)
+  const data = svc.semanticTokens(uri).data;
+  const toks: string[] = [];
+  for (let i = 0, line = 0, ch = 0; i < data.length; i += 5) {
+    line += data[i];
+    ch = data[i] === 0 ? ch + data[i + 1] : data[i + 1];
+    toks.push(`${line}:${ch}:${data[i + 3]}`);
+  }
+  assert.ok(toks.includes('3:12:1'), toks.join(' '));
+  assert.ok(toks.includes('4:13:2'), toks.join(' '));
+});
