@@ -231,7 +231,11 @@ test('script replay: the commands that fail in a namespace are the lines nfrules
   const bad: string[] = [];
   try {
     await withNetns(async (ns) => {
-      const queue = sources.map((s) => ({ s, m: { what: 'as written', cmds: s.cmds.map((a) => ({ prog: s.prog, args: a })) } }));
+      // each dump as written and one mutation of it, then more mutations while time lasts
+      const queue = sources.flatMap((s) => [
+        { s, m: { what: 'as written', cmds: s.cmds.map((a) => ({ prog: s.prog, args: a })) } },
+        { s, m: mutate(r, s.prog, s.cmds) },
+      ]);
       while (scripts < MAX_SCRIPTS && Date.now() - start < BUDGET_MS) {
         const item = queue.shift() ?? ((s) => ({ s, m: mutate(r, s.prog, s.cmds) }))(r.pick(sources));
         const sc = render(item.m.cmds);
