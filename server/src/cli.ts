@@ -23,7 +23,9 @@ const USAGE = `usage:
   nfrules mark [--nfmark N] [--ctmark N] [--json] -- -j MARK --or-mark 0x4000
   nfrules mark --nft [--nfmark N] [--ctmark N] [--json] -- meta mark set meta mark or 0x4000
                 (exit 2: nft refuses it; 3: outside what nfrules evaluates)
-  nfrules check [--json] [-4|-6] FILE...   (-4/-6: the family of save files, else from the name: rules.v6, ip6tables*...)
+  nfrules check [--json] [-4|-6] [-n|--noflush] FILE...
+                (-4/-6: the family of save files, else from the name: rules.v6, ip6tables*...;
+                 --noflush: judge as iptables-restore --noflush, on top of rules already loaded)
   nfrules trace FILE --hook PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING [--table TABLE]
                 --packet 'src=10.0.0.1 dst=10.96.0.10 proto=tcp dport=80 state=NEW nfmark=0x0'
                 [--assume nomatch|match] [--json]
@@ -203,7 +205,10 @@ function checkCommand(argv: string[]): number {
   const json = argv.includes('--json');
   // -4/-6: load as iptables-restore / ip6tables-restore would (else the file's name tells, see familyOfUri)
   const family = argv.includes('-6') ? 6 : argv.includes('-4') ? 4 : undefined;
-  const files = argv.filter((a) => a !== '--json' && a !== '-4' && a !== '-6');
+  // --noflush (-n), as iptables-restore takes it: chains the file does not declare may exist
+  const noflush = argv.includes('--noflush') || argv.includes('-n');
+  const settings = noflush ? { ...DEFAULT_SERVICE_SETTINGS, noflush: true } : DEFAULT_SERVICE_SETTINGS;
+  const files = argv.filter((a) => a !== '--json' && a !== '-4' && a !== '-6' && a !== '--noflush' && a !== '-n');
   if (!files.length) fail(USAGE);
   const service = new NfRulesService();
   const all: object[] = [];
@@ -231,7 +236,7 @@ function checkCommand(argv: string[]): number {
     }
     service.open(file, text, undefined, 0, undefined, family);
     // in file order (the per-line, file-level and here-document checks come in separately)
-    const ds = service.diagnostics(file, DEFAULT_SERVICE_SETTINGS).sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+    const ds = service.diagnostics(file, settings).sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     for (const d of ds) {
       const severity = ['', 'error', 'warning', 'information', 'hint'][d.severity ?? 1];
       if (severity === 'error') errors++;

@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { NfRulesService } from '../../server/src/core/service/service';
+import { NfRulesService, DEFAULT_SERVICE_SETTINGS, type ServiceSettings } from '../../server/src/core/service/service';
 import type { Diagnostic } from 'vscode-languageserver-types';
 
 export const CORPUS = resolve(process.cwd(), '..', 'shared', 'corpus');
@@ -17,6 +17,26 @@ const REJECTED: Record<string, { line: number; message: string }> = {
   'net-network/configs_chair_for_Network_Architectures_and_Services/ip6tables-save-2016-06-27_16-29-01': { line: 2486, message: 'Invalid MAC address specified.' },
   'net-network/configs_ugent/iptables-save': { line: 71, message: "Bad argument `192.168.122.0/255.255.255.0'" },
   'Iptables_Semantics/Parser_Test/data/iptables-save': { line: 12, message: 'unknown option "--something-else"' },
+};
+
+/**
+ * The files their projects load with `iptables-restore --noflush` on top of others (the
+ * corpus README): ufw's rule files, and the kubernetes file that jumps to chains another
+ * file declares. They are judged as `nfrules check --noflush` judges them.
+ */
+export const NOFLUSH = (rel: string): boolean => /^ufw\//.test(rel) || rel === 'kubernetes/proxier_test.TestSortIPTablesRules-output.rules';
+const NOFLUSH_SETTINGS: ServiceSettings = { ...DEFAULT_SERVICE_SETTINGS, noflush: true };
+
+/**
+ * Refusals after the first one (iptables stops at the first, so a load never shows them;
+ * each was checked by loading the line alone): Parser_Test's IPv4 dump uses ip6tables'
+ * icmp6 match on lines 40 and 41.
+ */
+const LATER: Record<string, { line: number; message: RegExp }[]> = {
+  'Iptables_Semantics/Parser_Test/data/iptables-save': [
+    { line: 40, message: /^Couldn't load match `icmp6'/ },
+    { line: 41, message: /^Couldn't load match `icmp6'/ },
+  ],
 };
 
 export function corpusDumps(): string[] {
@@ -53,7 +73,7 @@ test('corpus: no error except where iptables rejects the file, and there on that
   for (const f of files) {
     const rel = relative(CORPUS, f);
     svc.open(f, readFileSync(f, 'utf8'), 'iptables');
-    const errors = svc.diagnostics(f).filter((d) => d.severity === 1);
+    const errors = svc.diagnostics(f, NOFLUSH(rel) ? NOFLUSH_SETTINGS : DEFAULT_SERVICE_SETTINGS).filter((d) => d.severity === 1);
     svc.close(f);
     const expected = REJECTED[rel];
     if (expected === undefined) {
@@ -64,7 +84,11 @@ test('corpus: no error except where iptables rejects the file, and there on that
       assert.ok(errors.length > 0, `${rel}: iptables rejects line ${expected.line}, the project reports nothing`);
       assert.equal(errors[0].range.start.line + 1, expected.line, rel);
       assert.equal(errors[0].message, expected.message, rel);
-      for (const e of errors) assert.equal(e.message, expected.message, `${rel}:${e.range.start.line + 1}`);
+      for (const e of errors) {
+        const also = LATER[rel]?.find((l) => l.line === e.range.start.line + 1);
+        if (also) assert.match(String(e.message), also.message, `${rel}:${e.range.start.line + 1}`);
+        else assert.equal(e.message, expected.message, `${rel}:${e.range.start.line + 1}`);
+      }
     }
   }
 });
@@ -80,7 +104,8 @@ test('corpus: a dump fed to iptables-restore in a script\'s here-document gets t
     const six = /ip6tables/.test(text.slice(0, 200)) || /ip6tables|\.v6$|rules6/.test(f);
     const uri = six ? 'file:///t/rules.v6' : 'file:///t/rules.v4';
     svc.open(uri, text, 'iptables');
-    const alone = show(svc.diagnostics(uri), 0);
+    // the script below loads it with --noflush: alone, it is judged so too
+    const alone = show(svc.diagnostics(uri, NOFLUSH_SETTINGS), 0);
     svc.close(uri);
     const script = `#!/bin/sh\n${six ? 'ip6tables' : 'iptables'}-restore --noflush <<'EOF'\n${text.replace(/\n$/, '')}\nEOF\necho loaded\n`;
     svc.open('file:///t/fw.sh', script, 'shellscript', 0, 'shell');

@@ -123,9 +123,7 @@ test('builtin-jump: a jump or goto to a built-in chain of the table is refused; 
   assert.match(r.messages[0], /^RULE_APPEND failed \(Operation not supported\)/);
 });
 
-test('undeclared-chain: a jump to, and a rule in, a chain the table never declares (a warning: --noflush)', () => {
-  const r = found(
-    `*filter
+const TEXT_UNDECLARED = `*filter
 :X - [0:0]
 -A INPUT -j «NOPE»
 -A «NOPE2» -j ACCEPT
@@ -135,12 +133,19 @@ COMMIT
 *nat
 -A PREROUTING -j «X»
 COMMIT
-`,
+`;
+
+test('undeclared-chain: a jump to, and a rule in, a chain the table never declares (an error, as a plain iptables-restore refuses it; a warning with --noflush)', () => {
+  const r = found(
+    TEXT_UNDECLARED,
     ['undeclared-chain'],
   );
-  assert.deepEqual(r.got, r.want(['undeclared-chain warning', 'undeclared-chain warning', 'undeclared-chain warning']));
+  assert.deepEqual(r.got, r.want(['undeclared-chain error', 'undeclared-chain error', 'undeclared-chain error']));
   assert.match(r.messages[0], /^Chain 'NOPE' does not exist/);
   assert.match(r.messages[1], /^No chain\/target\/match by that name/);
+  // loaded with --noflush on top of other rules, the chains may exist
+  const w = found(TEXT_UNDECLARED, ['undeclared-chain'], 'save', { ...DEFAULT_SERVICE_SETTINGS, noflush: true });
+  assert.deepEqual(w.got, w.want(['undeclared-chain warning', 'undeclared-chain warning', 'undeclared-chain warning']));
 });
 
 test('builtin-chain-table, chain-redeclared, user-chain-policy: warnings (iptables-nft accepts each)', () => {

@@ -53,10 +53,10 @@ test('definition from -A, -I and from the declaration itself; nothing on a built
   assert.deepEqual(svc.references(uri, { line: 2, character: 24 }), []);
 });
 
-test('a target name is not a chain, even when a chain of the same spelling is declared', () => {
-  const { m, svc, uri } = refsOf(`*filter\n:«LOG» - [0:0]\n-A «LOG» -j LOG\n-A INPUT -g «LOG»\nCOMMIT\n`);
-  assert.deepEqual(show(svc.references(uri, { line: 2, character: 4 }).map((l) => l.range)), show(m.ranges));
-  assert.deepEqual(svc.references(uri, { line: 2, character: 12 }), []);
+test('a target name is a chain below a declaration of that chain, the target above it (as iptables-nft reads it)', () => {
+  const { m, svc, uri } = refsOf(`*filter\n-A INPUT -j LOG\n:«LOG» - [0:0]\n-A «LOG» -j ACCEPT\n-A INPUT -g «LOG»\n-A INPUT -j «LOG»\nCOMMIT\n`);
+  assert.deepEqual(show(svc.references(uri, { line: 3, character: 4 }).map((l) => l.range)), show(m.ranges));
+  assert.deepEqual(svc.references(uri, { line: 1, character: 12 }), []);
 });
 
 test('quoted save lines and --jump=NAME are read by the real parser', () => {

@@ -40,7 +40,9 @@ COMMIT
     const m = r2.rule.exts[1];
     assert.equal(m.name.text, 'mark');
     assert.equal(m.opts[0].neg?.text, '!');
-    assert.deepEqual(codes(doc), []);
+    // read as iptables-restore reads it, a CRLF file keeps each `\r` in the line's last word:
+    // refused on the header (table name 'mangle\r'), the blank line, the rules and COMMIT
+    assert.deepEqual(codes(doc), eol === '\n' ? [] : ['2:1-7 line-read', '5:0-0 line-read', '6:46-59 line-read', '7:79-85 line-read', '8:0-6 line-read']);
   });
 }
 
@@ -54,7 +56,8 @@ test('single quotes are ordinary characters to iptables-restore (1.8.9 says Bad 
 
 test('what stops a line being read: rule outside a table, missing COMMIT, unterminated quote', () => {
   const doc = new RuleDocument(`-A INPUT -j ACCEPT\n*filter\n-A INPUT -m comment --comment "oops -j ACCEPT\n`, 'save');
-  assert.deepEqual(codes(doc), ['1:0-2 rule-outside-table', '3:30-45 unterminated-quote', '2:0-7 missing-commit']);
+  // the missing COMMIT where iptables-restore names it: the line after the last
+  assert.deepEqual(codes(doc), ['1:0-2 rule-outside-table', '3:30-45 unterminated-quote', '4:0-0 missing-commit']);
   const f = analyze(doc).findings;
   assert.equal(f.find((x) => x.code === 'unterminated-quote')!.severity, 'warning'); // iptables-restore accepts it
 });

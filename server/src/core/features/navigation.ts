@@ -56,7 +56,9 @@ export function chainAt(doc: RuleDocument, index: ChainIndex, p: Position): Chai
       const refs: LineRef[] = [];
       if (doc.format === 'save') {
         scanSaveRuleLine(doc.lines[e.line], refs);
-        const r = refs.find((x) => x.kind !== 'target' && contains({ line: e.line, s: x.s, endLine: e.line, e: x.e }, p));
+        // a target, unless a user chain of its name is declared above (`:LOG`): then the chain
+        const jumps = (x: LineRef) => x.kind !== 'target' || (index.shadowed?.get(x.name) ?? Infinity) < e.line;
+        const r = refs.find((x) => jumps(x) && contains({ line: e.line, s: x.s, endLine: e.line, e: x.e }, p));
         return r ? find(tableAt(doc, index, e.line), r.name, { line: e.line, s: r.s, endLine: e.line, e: r.e }) : null;
       }
       ruleRefs(e.rule, refs);

@@ -40,7 +40,8 @@ export function semanticTokens(doc: RuleDocument, index: ChainIndex, range?: Ran
   const last = Math.min(range ? range.end.line : Infinity, doc.lines.length - 1);
   const refs: LineRef[] = [];
   const chain = (line: number, table: string | undefined, r: { kind: string; s: number; e: number; name: string }) => {
-    if (r.kind === 'target') return enc.push(line, r.s, r.e, ENUM, LIB);
+    // a target, unless a user chain of its name is declared above it (`:LOG`): then a jump
+    if (r.kind === 'target' && !((index.shadowed?.get(r.name) ?? Infinity) < line)) return enc.push(line, r.s, r.e, ENUM, LIB);
     const builtin = table !== undefined && isBuiltinChain(table, r.name);
     enc.push(line, r.s, r.e, FN, (r.kind === 'declare' ? DECL : 0) | (builtin ? LIB : 0));
   };

@@ -53,7 +53,7 @@ export class EmbeddedDocuments<S extends InnerService> {
       const live = new Set(doc.restoreBodies.map((x) => `${uri}#restore-${x.start}`));
       for (const k of [...this.texts.keys()]) if (k.startsWith(`${uri}#restore-`) && !live.has(k)) this.drop(k);
     }
-    return new Projection(sub, b.start, cut);
+    return new Projection(sub, b.start, cut, !!b.noflush);
   }
 
   /** Every restore here-document of script `uri`, each opened. */

@@ -16,6 +16,8 @@ export class Projection {
     readonly start: number,
     /** The columns cut from each of its lines (`<<-` tabs). */
     readonly cut: number[],
+    /** Fed to `iptables-restore --noflush` (`-n`): chains it does not declare may exist. */
+    readonly noflush = false,
   ) {}
 
   /** Lines of the outer document the embedded one covers: [start, start + cut.length). */

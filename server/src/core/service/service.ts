@@ -105,6 +105,15 @@ interface Held {
   pinned?: { view: WalkView; revision: number; settings: ServiceSettings };
 }
 
+const noflushVariants = new WeakMap<Settings, Settings>();
+/** The same settings with noflush on, one object per settings object (analyses are cached by identity). */
+function noflushOf(settings: Settings): Settings {
+  if (settings.noflush) return settings;
+  let v = noflushVariants.get(settings);
+  if (!v) noflushVariants.set(settings, (v = { ...settings, noflush: true }));
+  return v;
+}
+
 export class NfRulesService {
   private docs = new Map<string, Held>();
   /** nftables documents (`*.nft`, nftables.conf, `nft -f` scripts): a language of their own. */
@@ -232,7 +241,7 @@ export class NfRulesService {
     if (!bodies.length) return own;
     const out = own.slice();
     for (const b of bodies) {
-      for (const f of this.embedded.service.findings(b.sub, settings)) {
+      for (const f of this.embedded.service.findings(b.sub, b.noflush ? noflushOf(settings) : settings)) {
         out.push(b.finding(f));
       }
     }

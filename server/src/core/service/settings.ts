@@ -118,6 +118,12 @@ export const SETTINGS: SettingSpec[] = [
     description: 'Conntrack state of the sample packet: NEW, ESTABLISHED, RELATED, INVALID or UNTRACKED. Empty: unknown.',
   },
   {
+    key: 'iptables.noflush',
+    type: 'boolean',
+    default: false,
+    description: 'Judge save files as `iptables-restore --noflush` loads them, on top of rules already there: a jump to a chain the file does not declare is a warning (the chain may exist), not the error a plain `iptables-restore` gives.',
+  },
+  {
     key: 'iptables.walk.assume',
     type: 'string',
     default: 'nomatch',
@@ -154,6 +160,7 @@ export function readSettings(section: unknown): ServiceSettings {
     inlayHints: { marks: typeof s.inlayHints?.marks === 'boolean' ? s.inlayHints.marks : DEFAULT_SERVICE_SETTINGS.inlayHints.marks },
     packet: samplePacketFields(s.sample),
     walk: { assume: s.walk?.assume === 'match' ? 'match' : 'nomatch' },
+    ...(s.noflush === true ? { noflush: true } : {}),
   };
 }
 

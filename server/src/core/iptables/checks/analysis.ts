@@ -3,10 +3,13 @@
  * each line, and the diagnostics of what stops iptables reading a line. Computed once per
  * document revision and shared by every feature.
  */
-import { TABLES } from '../knowledge/commands';
-import { Entry, RuleDocument } from '../syntax/document';
+import { BUILTIN_TARGETS, TABLES } from '../knowledge/commands';
+import { extensionSpec } from '../knowledge/extensions';
+import { interpretRule } from '../syntax/rule';
+import { Entry, RuleDocument, parseSaveLine } from '../syntax/document';
+import { readerFinding, restorePieces } from '../syntax/restoreReader';
 import { MarkState } from '../../marks/marks';
-import { Finding, wordFinding } from '../syntax/lineFindings';
+import { Finding, wordFinding, entryFindings } from '../syntax/lineFindings';
 import { FlowOptions, flowFindings } from './fileChecks';
 
 export type { Finding, Severity } from '../syntax/lineFindings';
@@ -14,6 +17,8 @@ export { wordFinding } from '../syntax/lineFindings';
 
 export interface Settings {
   sample: MarkState;
+  /** Judge save files as `iptables-restore --noflush` would (chains may already exist). */
+  noflush?: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = { sample: { nfmark: 0, ctmark: 0 } };
@@ -27,7 +32,7 @@ export interface Analysis {
 /** The file-level pass's options: unused-chain is opt-in (its severity setting, any but off, turns it on). */
 export function flowOptions(settings: Settings, family?: 4 | 6): FlowOptions {
   const unusedSetting = (settings as Settings & { diagnostics?: Record<string, string> }).diagnostics?.['unused-chain'];
-  return { unusedChain: unusedSetting === 'hint' || unusedSetting === 'information' || unusedSetting === 'warning' || unusedSetting === 'error', family };
+  return { unusedChain: unusedSetting === 'hint' || unusedSetting === 'information' || unusedSetting === 'warning' || unusedSetting === 'error', family, noflush: !!settings.noflush };
 }
 
 /**
@@ -40,8 +45,30 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
   let state: MarkState = { ...settings.sample };
   let open: { name: string; entry: Entry } | null = null;
   const save = doc.format === 'save';
+  // lines iptables-restore reads otherwise than shown (a `\r` end, beyond its line buffer)
+  const reader = save ? doc.readerLines() : [];
+  let ri = 0;
+  let extraPieces = 0;
+  const readUpTo = (line: number) => {
+    for (; ri < reader.length && reader[ri] <= line; ri++) {
+      const l = reader[ri];
+      const cr = doc.crLines.has(l);
+      const f = readerFinding(doc.lines[l], cr, l, !!open, l + 1 + extraPieces, (t) => parseSaveLine(t, l), (x) => entryFindings(x, true));
+      if (f) findings.push(f);
+      extraPieces += restorePieces(doc.lines[l], cr).length - 1;
+    }
+  };
+
+  // user chains named like targets (`:LOG - [0:0]`): a -j to one jumps to the chain
+  const shadow = save ? shadowedTargets(doc.entries) : undefined;
+  let blockShadow: ReadonlySet<string> | undefined;
+  /** such chains declared on the lines read so far, in any table: iptables-nft's test for `-j NAME` */
+  const seenShadow = new Set<string>();
 
   for (const e of doc.entries) {
+    if (ri < reader.length) readUpTo(e.line);
+    if (shadow && e.k === 'table') blockShadow = shadow.get(e.line);
+    if (shadow && e.k === 'chain' && isTargetName(e.name.text)) seenShadow.add(e.name.text);
     switch (e.k) {
       case 'sample': {
         state = { nfmark: e.sample.nfmark ?? state.nfmark, ctmark: e.sample.ctmark ?? state.ctmark };
@@ -69,19 +96,67 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
       }
       case 'rule':
         placeRule(e, open?.name, save, findings);
+        if (seenShadow.size && open && jumpsToShadow(doc.lines[e.line], seenShadow)) {
+          // judged again as a jump to the chain: the target's own checks do not apply
+          const again: Entry = { k: 'rule', line: e.line, endLine: e.endLine, words: e.words, rule: interpretRule(e.words, seenShadow), family: e.family, prefixCounters: e.prefixCounters, table: e.table };
+          if (again.k !== 'rule') break;
+          if (e.problems) again.problems = e.problems;
+          const f = entryFindings(again, true);
+          if (f) ownFindings({ ...again, findings: f }, findings);
+          // the chain must exist in this table: one of another table's name does not do
+          for (const x of again.rule.exts) {
+            if (!x.chain || blockShadow?.has(x.name.text)) continue;
+            findings.push(wordFinding(e.line, x.name, 'undeclared-chain', `Chain '${x.name.text}' does not exist: iptables takes -j ${x.name.text} for a jump to a chain, as a chain of that name is declared above (in another table), but table ${open.name} has none`, settings.noflush ? 'warning' : 'error'));
+          }
+          continue;
+        }
         break;
       case 'junk':
         break;
     }
     if (e.findings) ownFindings(e, findings);
   }
+  readUpTo(Infinity);
   if (open && save) {
+    // iptables-restore names the line after the last one it read
     const h = open.entry as Extract<Entry, { k: 'table' }>;
-    findings.push(wordFinding(h.line, { ...h.name, s: h.name.s - 1 }, 'missing-commit', `COMMIT expected: table ${open.name} is never committed, so iptables-restore fails at the end of the file`));
+    const last = doc.lines.length - 1;
+    const at = doc.lines[last] === '' ? last : last;
+    findings.push({ code: 'missing-commit', severity: 'error', message: `COMMIT expected at line ${at + 2 + extraPieces - (doc.lines[last] === '' ? 1 : 0)}: table ${open.name} (line ${h.line + 1}) is never committed`, line: at, s: 0, endLine: at, e: doc.lines[at].length });
   }
   // across lines: the chain graph, loops, reachability, rule order, address families
   if (opts.flow !== false) for (const f of flowFindings(doc, flowOptions(settings))) findings.push(f);
   return { findings, samples };
+}
+
+/**
+ * Per table header line, the user chains its block declares whose names are also targets'
+ * (`:LOG - [0:0]`, `:CLASSIFY - [0:0]`). iptables-nft 1.8.9 takes `-j LOG` for a jump to a
+ * chain when a chain of that name was declared on an earlier line, in any table (checked in
+ * a namespace: the packet enters the chain); the chain must then exist in the rule's own
+ * table. Undefined when there is none.
+ */
+export function shadowedTargets(entries: readonly Entry[]): Map<number, Set<string>> | undefined {
+  let out: Map<number, Set<string>> | undefined;
+  let header = -1;
+  for (const e of entries) {
+    if (e.k === 'table') header = e.line;
+    else if (e.k === 'commit') header = -1;
+    else if (e.k === 'chain' && header >= 0 && isTargetName(e.name.text)) {
+      out ??= new Map();
+      let set = out.get(header);
+      if (!set) out.set(header, (set = new Set()));
+      set.add(e.name.text);
+    }
+  }
+  return out;
+}
+
+const isTargetName = (n: string): boolean => BUILTIN_TARGETS.has(n) || !!extensionSpec('target', n);
+
+function jumpsToShadow(text: string, names: ReadonlySet<string>): boolean {
+  for (const n of names) if (text.includes(n)) return true;
+  return false;
 }
 
 /** A rule's table (the open `*table` of a save file, its `-t` in a script), or the finding that it has none. */
@@ -115,6 +190,8 @@ function ownFindings(e: Entry, findings: Finding[]): void {
 export function reanalyzeSwapped(doc: RuleDocument, prev: Analysis, old: readonly Entry[], now: readonly Entry[]): Analysis | null {
   if (doc.format === 'shell') return null;
   const save = doc.format === 'save';
+  // a line iptables-restore reads otherwise than shown: its reading is judged with the table state
+  if (save && (doc.crLines.size || old.some((o) => doc.lines[o.line] !== undefined && doc.lines[o.line].length > 3000))) return null;
   const lines = new Set<number>();
   for (let i = 0; i < old.length; i++) {
     const o = old[i];

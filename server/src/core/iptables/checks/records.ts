@@ -65,7 +65,7 @@ export function newRecord(k: LineRecord['k']): LineRecord {
 }
 
 /** Where on its item a finding sits: read again from the item when it is shown (typing moves columns). */
-export type Anchor = 'chain' | 'jump' | 'whole' | 'need' | 'mark' | 'addr';
+export type Anchor = 'chain' | 'jump' | 'whole' | 'need' | 'mark' | 'addr' | 'reject' | 'ext';
 
 export interface PendingFinding {
   idx: number;

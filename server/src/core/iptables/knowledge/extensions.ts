@@ -7,6 +7,7 @@
  * interpreted by marks.ts; their entries here carry arity and documentation only.
  */
 
+import { protocolProblem } from './protocols';
 import { ValueCheck, num, checkPortRange, checkUdpPortRange, checkPortList, uint, uintRange, oneOf, checkMac, checkIpRange, hmarkFields, hmarkBadField, checkU32, checkOwnerRange, checkHashlimitRate, checkNatPorts, checkRate, checkTcpFlags, icmpType, natRange } from './valueChecks';
 import { ICMP_TYPES, ICMP6_TYPES, CT_STATES, STATES, CT_STATUS, PKT_TYPES, LOG_LEVELS, REJECT4, REJECT6 } from './valueSets';
 import { ADDR_TYPES } from '../../common/kernelNames';
@@ -115,7 +116,7 @@ export const EXTENSIONS: ExtSpec[] = [
     name: 'conntrack', kind: 'match', doc: 'Connection tracking state, status, original and reply tuples.',
     options: [
       o('ctstate', 1, 'Comma list of INVALID NEW ESTABLISHED RELATED UNTRACKED SNAT DNAT.', { invertible: true, syntax: 'state[,state]...', check: oneOf(CT_STATES, (v) => `Bad ctstate "${v}"`, { list: true, caseless: true }) }),
-      o('ctproto', 1, 'Layer-4 protocol of the connection, name or number.', { invertible: true, syntax: 'proto' }),
+      o('ctproto', 1, 'Layer-4 protocol of the connection, name or number.', { invertible: true, syntax: 'proto', check: (v) => protocolProblem(v) }),
       o('ctorigsrc', 1, 'Original source address[/mask].', { invertible: true, syntax: 'address[/mask]' }),
       o('ctorigdst', 1, 'Original destination address[/mask].', { invertible: true, syntax: 'address[/mask]' }),
       o('ctreplsrc', 1, 'Reply source address[/mask].', { invertible: true, syntax: 'address[/mask]' }),

@@ -99,7 +99,15 @@ export const isIPv4 = (s: string) => {
 export const isIPv6 = (s: string) => /^[0-9A-Fa-f:.]+$/.test(s) && s.includes(':') && s.split('::').length <= 2;
 export const isIPLiteral = (s: string) => isIPv4(s) || isIPv6(s);
 
-export const checkMac: ValueCheck = (arg) => (/^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/.test(arg) ? null : 'Invalid MAC address specified.');
+/**
+ * A MAC address as iptables 1.8.9 reads it (checked against it): six groups split at `:`,
+ * each at most two hex digits read as strtol reads them (blanks and a sign before, empty
+ * is 0): `0:1:2:3:4:5`, `00:11:22:33:44:` and `:::::` load; `00-11-...`, `000:...` do not.
+ */
+export const checkMac: ValueCheck = (arg) => {
+  const g = arg.split(':');
+  return g.length === 6 && g.every((x) => /^[ \t]*[+-]?[0-9A-Fa-f]{0,2}$/.test(x)) ? null : 'Invalid MAC address specified.';
+};
 
 /**
  * iprange's `from[-to]` as iptables 1.8.9 reads an IPv4 end: one to four parts, each a C

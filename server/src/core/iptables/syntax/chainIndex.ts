@@ -69,6 +69,11 @@ export interface ChainIndex {
   tables: TableBlock[];
   /** Table name, then chain name (listings: table ''). */
   byTable: Map<string, Map<string, ChainInfo>>;
+  /**
+   * Save files: user chains named like targets (`:LOG - [0:0]`) and the line declaring each
+   * first; a `-j LOG` below it jumps to the chain (iptables-nft 1.8.9), so it is a reference.
+   */
+  shadowed?: Map<string, number>;
 }
 
 export const findChain = (index: ChainIndex, table: string, name: string): ChainInfo | undefined => index.byTable.get(table)?.get(name);
@@ -319,6 +324,7 @@ const PLACE = 6;
 
 class Builder {
   tables: TableBlock[] = [];
+  shadowed = new Map<string, number>();
   /** Every chain, by id (creation order). */
   private chains: ChainInfo[] = [];
   /** Places of all chains in line order, packed in one growing buffer (no per-chain arrays to grow and collect). */
@@ -441,7 +447,9 @@ export function buildChainIndex(doc: RuleDocument): ChainIndex {
   else if (doc.format === 'shell') indexShell(doc, b);
   else indexListing(doc, b);
   b.finish();
-  return { revision: doc.revision, tables: b.tables, byTable: b.byTable };
+  const index: ChainIndex = { revision: doc.revision, tables: b.tables, byTable: b.byTable };
+  if (b.shadowed.size) index.shadowed = b.shadowed;
+  return index;
 }
 
 function indexSave(doc: RuleDocument, b: Builder): void {
@@ -468,6 +476,7 @@ function indexSave(doc: RuleDocument, b: Builder): void {
         if (!block) break;
         const c = b.add(block.name, block, { kind: 'declare', s: e.name.s, e: e.name.e, name: e.name.text }, ln);
         if (e.policy && e.policy.text !== '-') c.policy = e.policy.text;
+        if (TARGETS.has(e.name.text) && !b.shadowed.has(e.name.text)) b.shadowed.set(e.name.text, ln);
         break;
       }
       case 'rule': {
@@ -476,6 +485,7 @@ function indexSave(doc: RuleDocument, b: Builder): void {
         scanSaveRuleLine(lines[ln], refs, prev);
         if (!refs.length || refs[0].kind !== 'rule') b.breakRun();
         else prev = refs[0].name;
+        if (b.shadowed.size) for (const r of refs) if (r.kind === 'target' && (b.shadowed.get(r.name) ?? Infinity) < ln) r.kind = 'jump';
         for (const r of refs) if (r.kind !== 'target') b.add(block.name, block, r, ln);
         break;
       }
@@ -579,7 +589,8 @@ function lineClass(text: string): LineClass {
  * Returns false when the index must be built again.
  */
 export function patchLine(index: ChainIndex, doc: RuleDocument, line: number, oldText: string): boolean {
-  if (doc.format !== 'save') return false;
+  // chains named like targets change what a -j is: build the index again
+  if (doc.format !== 'save' || index.shadowed) return false;
   const newText = doc.lines[line];
   const cls = lineClass(newText);
   if (cls !== lineClass(oldText) || cls === 'other') return false;

@@ -10,6 +10,7 @@ import { Rule, interpretRule } from './rule';
 import { isSampleComment, parseSampleComment } from './sampleComment';
 import { LexProblem, Word, lexShellLines, splitRestoreLine } from './lexer';
 import { Finding, entryFindings } from './lineFindings';
+import { needsReader } from './restoreReader';
 
 import type { Entry, Format, RuleEntry } from './entry';
 export type { Entry, Format, RuleEntry } from './entry';
@@ -20,7 +21,6 @@ export function splitLines(text: string): string[] {
   return splitLineEnds(text).lines;
 }
 
-const COUNTER_RE = /^\[\d+:\d+\]$/;
 
 /**
  * The last few long lines parsed: the checks, the chain index, the walk and the features each
@@ -43,36 +43,77 @@ export function parseSaveLine(text: string, line: number): Entry | null {
   return hit.entry && { ...hit.entry, line, endLine: line };
 }
 
+/**
+ * One line of a save/restore file; null for blank lines and comments. The line's kind is
+ * decided as iptables-restore 1.8.9 decides it, by its first character alone: `#` a comment,
+ * `*` a table header, `:` a chain, exactly `COMMIT`, else a rule (a line of blanks, a `#`
+ * after a blank, `COMMIT ` are rules, which iptables refuses). A header's and a chain's
+ * words are split at blanks and tabs only (no quotes) after the first character, and words
+ * after those iptables reads are ignored, as it ignores them.
+ */
 function parseSaveLineNow(text: string, line: number): Entry | null {
-  let i = 0;
-  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
-  if (i === text.length) return null;
-  const c = text[i];
+  if (text.length === 0) return null;
+  const c = text[0];
   if (c === '#') {
     const sample = isSampleComment(text) ? parseSampleComment(text) : null;
     return sample ? { k: 'sample', line, endLine: line, sample } : null;
   }
-  const { words, problems } = splitRestoreLine(text, i);
-  const first = words[0];
-  let e: Entry;
-  if (c === '*' && !first.quoted) {
-    e = { k: 'table', line, endLine: line, name: { text: first.text.slice(1), l: 0, s: first.s + 1, el: 0, e: first.e }, extra: words.slice(1) };
-  } else if (c === ':' && !first.quoted) {
-    const name: Word = { text: first.text.slice(1), l: 0, s: first.s + 1, el: 0, e: first.e };
-    e = { k: 'chain', line, endLine: line, name, policy: words[1], counters: words[2], extra: words.slice(3) };
-  } else if (first.text === 'COMMIT' && !first.quoted) {
-    e = { k: 'commit', line, endLine: line, word: first, extra: words.slice(1) };
-  } else {
-    let rest = words;
-    let prefixCounters: Word | undefined;
-    if (c === '[' && COUNTER_RE.test(first.text)) {
-      prefixCounters = first;
-      rest = words.slice(1);
-    }
-    e = { k: 'rule', line, endLine: line, words: rest, rule: interpretRule(rest), family: 4, prefixCounters };
+  if (c === '*' || c === ':') {
+    const ws = blankWords(text, 1);
+    const name: Word = ws[0] ?? { text: '', l: 0, s: 1, el: 0, e: 1 };
+    if (c === '*') return { k: 'table', line, endLine: line, name, extra: [] };
+    return { k: 'chain', line, endLine: line, name, policy: ws[1], counters: ws[2], extra: [] };
   }
+  if (text === 'COMMIT') return { k: 'commit', line, endLine: line, word: { text, l: 0, s: 0, el: 0, e: 6 }, extra: [] };
+  let from = 0;
+  let prefixCounters: Word | undefined;
+  if (c === '[') {
+    // rule counters: what stands up to the first `]` (iptables reads them only with
+    // --counters); the rule starts right after it
+    const close = text.indexOf(']');
+    if (close < 0) {
+      const w: Word = { text, l: 0, s: 0, el: 0, e: text.length };
+      return { k: 'junk', line, endLine: line, word: w, problems: [{ message: `Bad line ${line + 1}: need ]`, l: 0, s: 0, el: 0, e: text.length, severity: 'error', code: 'bad-argument' }] };
+    }
+    prefixCounters = { text: text.slice(0, close + 1), l: 0, s: 0, el: 0, e: close + 1 };
+    from = close + 1;
+  }
+  const { words, problems } = splitRestoreLine(text, from);
+  for (const w of words) {
+    if (utf8Length(w.text) >= 1024) problems.push({ message: 'Parameter too long!', l: 0, s: w.s, el: 0, e: w.e, severity: 'error', code: 'bad-argument' });
+  }
+  if (words.length > 251) {
+    const w = words[251];
+    problems.push({ message: 'Parser cannot handle more arguments', l: 0, s: w.s, el: 0, e: w.e, severity: 'error', code: 'bad-argument' });
+  }
+  if (!words.length) {
+    // a line of blanks (or counters alone): a rule without a command
+    const w: Word = { text: '', l: 0, s: 0, el: 0, e: text.length };
+    return { k: 'junk', line, endLine: line, word: w, problems: [{ message: 'no command specified', l: 0, s: 0, el: 0, e: text.length, severity: 'error', code: 'no-command' }] };
+  }
+  const e: Entry = { k: 'rule', line, endLine: line, words, rule: interpretRule(words), family: 4, prefixCounters };
   if (problems.length) e.problems = problems;
   return e;
+}
+
+/** Words split at blanks and tabs only, from `from` on (iptables-restore's strtok of header and chain lines). */
+function blankWords(text: string, from: number): Word[] {
+  const out: Word[] = [];
+  const re = /[^ \t]+/g;
+  re.lastIndex = from;
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push({ text: m[0], l: 0, s: m.index, el: 0, e: m.index + m[0].length });
+  return out;
+}
+
+/** Length in UTF-8 bytes, as iptables counts characters. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80 || (c >= 0xdc00 && c < 0xe000)) continue; // ASCII; a low surrogate counted with its pair
+    n += c < 0x800 ? 1 : 2; // 2 or 3 bytes; a high surrogate: its pair makes 4
+  }
+  return n;
 }
 
 /** One line of `iptables -L` output. */
@@ -107,6 +148,8 @@ export interface RestoreBody {
   literal: boolean;
   /** `<<-`: the shell strips leading tabs */
   strip: boolean;
+  /** the command has `--noflush` (`-n`): chains the body does not declare may exist */
+  noflush?: boolean;
 }
 
 /** What iptables-restore reads of a here-document: its lines with the tabs `<<-` strips, and how many each lost. */
@@ -165,7 +208,9 @@ export function parseShell(lines: string[], bodies: RestoreBody[] = []): Entry[]
       const restore = RESTORE_RE.exec(segment);
       if (restore) {
         const literal = h.quoted || !lines.slice(start, ln).some((l) => /[$`]/.test(l));
-        bodies.push({ start, end: ln, family: restore[1] ? 6 : 4, literal, strip: h.strip });
+        // `--noflush` / `-n` (alone or in a cluster such as `-nv`) after the program
+        const noflush = /\s(?:--noflush\b|--nof|-[a-zA-Z]*n[a-zA-Z]*\b)/.test(segment.slice(restore.index + restore[0].length));
+        bodies.push({ start, end: ln, family: restore[1] ? 6 : 4, literal, strip: h.strip, noflush });
       }
       ln++;
     });
@@ -197,7 +242,9 @@ function addCommand(out: Entry[], lines: string[], first: number, last: number, 
   // A function's definition body or a variable assignment is not a call: `ipt() {`.
   if (!rest.length) return;
   const family: 4 | 6 = /6/.test(m[1]) ? 6 : 4;
-  const e: RuleEntry = { k: 'rule', line: first, endLine: last, words: rest, rule: interpretRule(rest), program: prog, family };
+  // the shell removes the quotes: iptables gets `'!'` and `"-A"` as `!` and `-A`
+  const argv = rest.some((w) => w.quoted) ? rest.map((w) => (w.quoted ? { ...w, quoted: undefined } : w)) : rest;
+  const e: RuleEntry = { k: 'rule', line: first, endLine: last, words: rest, rule: interpretRule(argv), program: prog, family };
   const mine = problems.filter((p) => p.l >= prog.l);
   if (mine.length) e.problems = mine;
   out.push(e);
@@ -257,6 +304,12 @@ export class RuleDocument {
   /** Bumped by every change; analyses are keyed on it. */
   revision = 0;
 
+  /**
+   * The lines that ended in `\r\n` (the `\r` is not in `lines`): iptables-restore reads the
+   * `\r` as part of the line (restoreReader.ts).
+   */
+  crLines = new Set<number>();
+
   constructor(
     text: string,
     readonly format: Format,
@@ -276,12 +329,20 @@ export class RuleDocument {
     this.ends = ends;
     this.loneCR = 0;
     for (const e of ends) if (e === '\r') this.loneCR++;
+    this.crLines = crlfLines(ends);
   }
 
   /** The lines that end with a lone `\r`. */
   loneCarriageReturns(): number[] {
     const out: number[] = [];
     if (this.loneCR) this.ends.forEach((e, i) => e === '\r' && out.push(i));
+    return out;
+  }
+
+  /** The lines iptables-restore does not read as shown: ending in `\r\n`, or maybe beyond its line buffer. */
+  readerLines(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.lines.length; i++) if (needsReader(this.lines[i], this.crLines.has(i))) out.push(i);
     return out;
   }
 
@@ -387,6 +448,7 @@ export class RuleDocument {
     for (const e of split.ends) if (e === '\r') this.loneCR++;
     spliceMany(this.ends, sl, el - sl + 1, split.ends);
     spliceMany(this.lines, sl, el - sl + 1, inserted);
+    if (this.crLines.size || split.ends.includes('\r\n')) this.crLines = crlfLines(this.ends);
     if (this.format === 'shell') {
       this.reparseAll();
       return;
@@ -440,18 +502,36 @@ export class RuleDocument {
   }
 }
 
+/** The lines that end with `\r\n` (iptables-restore reads the `\r` as part of the line). */
+function crlfLines(ends: readonly string[]): Set<number> {
+  const out = new Set<number>();
+  for (let i = 0; i < ends.length; i++) if (ends[i] === '\r\n') out.add(i);
+  return out;
+}
+
 /** Guess the format from a file name and its first line. */
 export function detectFormat(uriOrPath: string, text: string, languageId?: string): Format {
   if (languageId === 'shellscript') return 'shell';
   if (languageId === 'iptables-listing') return 'listing';
-  if (languageId === 'iptables') return 'save';
+  if (languageId === 'iptables') return commandLines(text) ? 'shell' : 'save';
   const name = uriOrPath.split('/').pop() ?? '';
   if (/\.(sh|bash)$/.test(name)) return 'shell';
   if (/\.iptables-list$/.test(name)) return 'listing';
   const firstLine = text.slice(0, 200).split('\n')[0];
   if (/^#!/.test(firstLine)) return 'shell';
   if (/^Chain \S+ \(/.test(firstLine)) return 'listing';
-  return 'save';
+  return commandLines(text) ? 'shell' : 'save';
+}
+
+const COMMAND_LINE_RE = /^[ \t]*(?:sudo[ \t]+)?(?:\S*\/)?(?:ip6?tables(?:-legacy|-nft)?|\$\{?IP6?T(?:ABLES)?\}?)[ \t]+-/m;
+
+/**
+ * Whether a file without a name or shebang that tells is a list of commands (`iptables -A
+ * ...` lines: generated firewall outputs, OpenWrt's firewall.user) rather than a restore
+ * file: it has such a line and no `*table` header.
+ */
+function commandLines(text: string): boolean {
+  return COMMAND_LINE_RE.test(text) && !/^\*[A-Za-z]/m.test(text);
 }
 
 export const TABLE_NAMES = Object.keys(TABLES);

@@ -36,6 +36,8 @@ export interface LexProblem {
   el: number;
   e: number;
   severity: 'error' | 'warning';
+  /** The finding's code (else unterminated-quote). */
+  code?: 'bad-argument' | 'no-command';
 }
 
 /**
@@ -48,8 +50,8 @@ export function splitRestoreLine(line: string, from = 0): { words: Word[]; probl
   const problems: LexProblem[] = [];
   let i = from;
   const n = line.length;
-  if (line.indexOf('\t', from) < 0 && line.indexOf('\r', from) < 0) {
-    // The common line: no tab or carriage return, so only spaces separate words; the runs
+  if (line.indexOf('\t', from) < 0) {
+    // The common line: no tab, so only spaces separate words; the runs
     // between spaces and quotes are found by the native search. The same words, columns and
     // problems as the general loop below.
     let quote = line.indexOf('"', from);
@@ -106,8 +108,10 @@ export function splitRestoreLine(line: string, from = 0): { words: Word[]; probl
 }
 
 /**
- * The general tokenizer, character by character (tabs, carriage returns); splitRestoreLine
- * uses it for lines with a tab or `\r`, and the tests compare the two on every line.
+ * The general tokenizer, character by character (tabs); splitRestoreLine uses it for lines
+ * with a tab, and the tests compare the two on every line. Only blanks and tabs separate
+ * words: a carriage return is an ordinary character to iptables-restore (1.8.9 splits at
+ * ' ', '\t' and '\n'), so `ACCEPT\r` is a word of its own.
  */
 export function splitRestoreLineReference(line: string, from = 0): { words: Word[]; problems: LexProblem[] } {
   const words: Word[] = [];
@@ -116,7 +120,7 @@ export function splitRestoreLineReference(line: string, from = 0): { words: Word
   const n = line.length;
   while (i < n) {
     const c = line.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 13) {
+    if (c === 32 || c === 9) {
       i++;
       continue;
     }
@@ -126,7 +130,7 @@ export function splitRestoreLineReference(line: string, from = 0): { words: Word
     let closed = true;
     while (i < n) {
       const ch = line.charCodeAt(i);
-      if (ch === 32 || ch === 9 || (ch === 13 && i === n - 1)) break;
+      if (ch === 32 || ch === 9) break;
       if (ch === 34 /* " */) {
         quoted = true;
         closed = false;
@@ -151,7 +155,7 @@ export function splitRestoreLineReference(line: string, from = 0): { words: Word
       let j = i;
       while (j < n) {
         const ch2 = line.charCodeAt(j);
-        if (ch2 === 32 || ch2 === 9 || ch2 === 34 || (ch2 === 13 && j === n - 1)) break;
+        if (ch2 === 32 || ch2 === 9 || ch2 === 34) break;
         j++;
       }
       text += line.slice(i, j);

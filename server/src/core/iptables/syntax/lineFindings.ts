@@ -3,6 +3,7 @@ import type { Entry, RuleEntry } from './entry';
 import { Word } from './lexer';
 import { MarkOp, Shift } from '../../marks/marks';
 import { hex } from '../../common/numbers';
+import { BUILTIN_TARGETS } from '../knowledge/commands';
 
 import type { Severity } from '../../common/finding';
 import type { IptablesCode, IptablesFinding } from '../knowledge/codes';
@@ -10,6 +11,26 @@ import type { IptablesCode, IptablesFinding } from '../knowledge/codes';
 export type { Severity };
 /** A finding of an iptables file: its code is one of IPTABLES_CODES. */
 export type Finding = IptablesFinding;
+
+const BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
+
+/**
+ * Why iptables refuses a user chain's name (`:NAME` or `-N NAME`), in its words, or null:
+ * 29 characters or more, a leading `-` or `!`, a verdict's name, a space character (`\r`...).
+ */
+export function chainNameProblem(name: string): string | null {
+  if (name.length >= 29 || utf8Bytes(name) >= 29) return `chain name \`${name}' too long (must be under 29 chars)`;
+  if (name[0] === '-' || name[0] === '!') return `chain name not allowed to start with \`${name[0]}'`;
+  if (name === 'ACCEPT' || name === 'DROP' || name === 'QUEUE' || name === 'RETURN') return 'chain name may not clash with target name';
+  if (/[\r\v\f]/.test(name)) return `Invalid chain name \`${name}'`;
+  return null;
+}
+
+function utf8Bytes(s: string): number {
+  let n = 0;
+  for (const ch of s) n += ch.codePointAt(0)! < 0x80 ? 1 : ch.codePointAt(0)! < 0x800 ? 2 : ch.codePointAt(0)! < 0x10000 ? 3 : 4;
+  return n;
+}
 
 export function wordFinding(entryLine: number, w: Word, code: IptablesCode, message: string, severity: Severity = 'error'): Finding {
   return { code, severity, message, line: entryLine + w.l, s: w.s, endLine: entryLine + w.el, e: w.e };
@@ -22,19 +43,27 @@ export function wordFinding(entryLine: number, w: Word, code: IptablesCode, mess
 export function entryFindings(e: Entry, restore: boolean): Finding[] | undefined {
   const out: Finding[] = [];
   for (const p of e.problems ?? []) {
-    out.push({ code: 'unterminated-quote', severity: p.severity, message: p.message, line: p.l, s: p.s, endLine: p.el, e: p.e });
+    out.push({ code: p.code ?? 'unterminated-quote', severity: p.severity, message: p.message, line: p.l, s: p.s, endLine: p.el, e: p.e });
   }
   switch (e.k) {
     case 'sample':
       for (const p of e.sample.problems) out.push(wordFinding(0, p.word, 'sample-invalid', p.message, 'warning'));
       break;
-    case 'chain':
-      if (!e.policy) out.push(wordFinding(0, e.name, 'policy-invalid', `Chain ${e.name.text} needs a policy (ACCEPT, DROP or - for a user chain)`));
-      else if (!/^(ACCEPT|DROP|-)$/.test(e.policy.text)) out.push(wordFinding(0, e.policy, 'policy-invalid', `Bad built-in chain policy \`${e.policy.text}'`));
+    case 'chain': {
+      // as iptables-restore 1.8.9 reads `:NAME POLICY [counters]` (counters only with --counters)
+      const name = e.name.text;
+      const problem = name ? chainNameProblem(name) : null;
+      if (!name) out.push(wordFinding(0, { ...e.name, s: 0 }, 'policy-invalid', 'chain name invalid'));
+      else if (problem) out.push(wordFinding(0, e.name, 'chain-name', problem));
+      else if (!e.policy) out.push(wordFinding(0, e.name, 'policy-invalid', 'policy invalid: a chain line needs a policy (ACCEPT, DROP or - for a user chain)'));
+      else {
+        if (BUILTIN_CHAINS.has(name) && !/^(ACCEPT|DROP|-)$/.test(e.policy.text)) out.push(wordFinding(0, e.policy, 'policy-invalid', `Bad policy name: \`${e.policy.text}' (iptables-restore: line failed)`));
+      }
       if (e.counters && !/^\[\d+:\d+\]$/.test(e.counters.text)) {
-        out.push(wordFinding(0, e.counters, 'bad-argument', `Bad counters \`${e.counters.text}': expected [packets:bytes]`));
+        out.push(wordFinding(0, e.counters, 'bad-argument', `Bad counters \`${e.counters.text}': iptables-restore ignores them, and refuses them with --counters`, 'warning'));
       }
       break;
+    }
     case 'table':
     case 'commit':
       for (const w of e.extra) out.push(wordFinding(0, w, 'bad-argument', `Bad argument \`${w.text}'`));
@@ -53,7 +82,15 @@ function ruleFindings(e: RuleEntry, out: Finding[], restore: boolean): void {
     out.push(wordFinding(0, r.table, 'restore-table-option', 'The -t option cannot be used in iptables-restore: the table comes from the *table line'));
   }
   if (!r.command && e.words.length && !r.problems.length && !e.words.some((w) => w.unknown)) {
-    out.push(wordFinding(0, e.words[0], 'no-command', 'No command specified (-A, -I, -N, ...)'));
+    out.push(wordFinding(0, e.words[0], 'no-command', 'no command specified (-A, -I, -N, ...)'));
+  }
+  // `-N NAME`: the name checks of a chain line, and no target's name (iptables tries to load
+  // a target of that name: LOG, MARK, TEE... clash; -E does not check)
+  const c = r.command;
+  if (c?.spec.kind === 'new' && c.chain && !c.chain.unknown) {
+    const name = c.chain.text;
+    const problem = chainNameProblem(name) ?? (BUILTIN_TARGETS.has(name) ? 'chain name may not clash with target name' : null);
+    if (problem) out.push(wordFinding(0, c.chain, 'chain-name', problem));
   }
   if (r.needs) {
     const chain = r.command?.chain && !r.command.chain.unknown ? r.command.chain.text : undefined;

@@ -4,6 +4,7 @@
  * loaded extension that has the option), and the kernel form of every mark extension.
  */
 import type { IptablesCode } from '../knowledge/codes';
+import { protocolProblem } from '../knowledge/protocols';
 import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from '../knowledge/commands';
 import { MARK_EXTENSIONS, MarkExtension, MarkOp, isMarkExtension } from '../../marks/marks';
 import { MarkError, MarkOption, interpretMarkOptions, isMarkError, markOptionNames, markOptionSpec, resolveLongOption } from './markOptions';
@@ -38,6 +39,8 @@ export interface Ext {
   spec?: ExtSpec | null;
   /** A shell expansion follows it: its options are not all known. */
   opaque?: boolean;
+  /** `-j NAME` where the table has a user chain NAME: a jump to it, not the target (no options). */
+  chain?: boolean;
 }
 
 /** A table or hook restriction of an extension, judged once the rule's table is known. */
@@ -161,7 +164,11 @@ const report = (rule: Rule, word: Word, message: string, code: IptablesCode, sev
 };
 
 /** Parse the words of one iptables invocation or restore line (program name excluded). */
-export function interpretRule(input: Word[]): Rule {
+/**
+ * `chains`: the user chains of the rule's table whose names are also targets' (`:LOG - [0:0]`):
+ * a `-j`/`-g` to one of them jumps to the chain, which takes no options (iptables: unknown option).
+ */
+export function interpretRule(input: Word[], chains?: ReadonlySet<string>): Rule {
   let words = input;
   const rule: Rule = { command: undefined, table: undefined, counters: undefined, core: [], exts: [], marks: [], problems: [] };
   let neg: Word | undefined;
@@ -283,7 +290,9 @@ export function interpretRule(input: Word[]): Rule {
           break;
         case '--jump':
         case '--goto':
-          if (arg) rule.exts.push({ kind: 'target', name: arg, via: w, opts: [] });
+          if (arg) rule.exts.push(chains?.has(arg.text) ? { kind: 'target', name: arg, via: w, opts: [], chain: true, spec: null } : { kind: 'target', name: arg, via: w, opts: [] });
+          // iptables refuses a target name holding a space character (a CR of a CRLF line end)
+          if (arg && !arg.unknown && /[\r\v\f]/.test(arg.text)) report(rule, arg, `Invalid target name \`${arg.text}'`, 'bad-value');
           break;
       }
       rule.core.push(opt);
@@ -308,7 +317,7 @@ export function interpretRule(input: Word[]): Rule {
       neg = undefined;
       if (inlineArg) opt.args.push(inlineArg);
       const ownerExt = owner >= 0 ? rule.exts[owner] : undefined;
-      const markSpec = ownerExt && isMark(ownerExt.name.text) ? markOptionSpec(ownerExt.name.text, resolved) : undefined;
+      const markSpec = ownerExt && !ownerExt.chain && isMark(ownerExt.name.text) ? markOptionSpec(ownerExt.name.text, resolved) : undefined;
       const xspec = ownerExt && !markSpec ? specOf(ownerExt) : undefined;
       const xopt = xspec ? findExtOption(xspec, resolved) : undefined;
       if (markSpec) {
@@ -333,7 +342,9 @@ export function interpretRule(input: Word[]): Rule {
       }
       continue;
     }
-    report(rule, w, `Bad argument \`${w.text}'`, 'bad-argument');
+    // after a shell expansion with no command yet (`${IPT} "$action" FORWARD`), the expansion
+    // may be the command whose chain or number this word is: unknown, not an error
+    if (!(rule.command === undefined && words.slice(0, i).some((x) => x.unknown))) report(rule, w, `Bad argument \`${w.text}'`, 'bad-argument');
     i++;
   }
   if (neg) report(rule, neg, 'nothing appropriate following !', 'bad-negation');
@@ -341,7 +352,7 @@ export function interpretRule(input: Word[]): Rule {
   for (let extIndex = 0; extIndex < rule.exts.length; extIndex++) {
     const ext = rule.exts[extIndex];
     const name = ext.name.text;
-    if (!isMark(name)) continue;
+    if (!isMark(name) || ext.chain) continue;
     if ((ext.kind === 'target') !== (name === name.toUpperCase())) continue;
     rule.marks.push({ ext: name, extIndex, result: evaluateMarkExt(name, ext) });
   }
@@ -352,15 +363,17 @@ const specOf = (ext: Ext): ExtSpec | undefined => {
   if (ext.spec === undefined) ext.spec = (ext.name.unknown ? undefined : extensionSpec(ext.kind, ext.name.text)) ?? null;
   return ext.spec ?? undefined;
 };
-const isModelled = (ext: Ext): boolean => (isMark(ext.name.text) ? (ext.kind === 'target') === (ext.name.text === ext.name.text.toUpperCase()) : !!specOf(ext));
+const isModelled = (ext: Ext): boolean => ext.chain ? true : (isMark(ext.name.text) ? (ext.kind === 'target') === (ext.name.text === ext.name.text.toUpperCase()) : !!specOf(ext));
 const ownsExactly = (ext: Ext, name: string): boolean => {
   const n = ext.name.text;
+  if (ext.chain) return false;
   if (isMark(n) && isModelled(ext)) return !!markOptionSpec(n, name);
   const sp = specOf(ext);
   return !!sp && !!findExtOption(sp, name);
 };
 const optionNamesOf = (ext: Ext): string[] => {
   const n = ext.name.text;
+  if (ext.chain) return [];
   if (isMark(n) && isModelled(ext)) return markOptionNames(n);
   const sp = specOf(ext);
   return sp ? extOptionNames(sp) : [];
@@ -438,9 +451,13 @@ function coreValueProblems(rule: Rule, canonical: string, opt: Opt, arg: Word): 
       }
       break;
     }
-    case '--protocol':
+    case '--protocol': {
       if (opt.neg && /^0+$/.test(t)) report(rule, arg, 'rule would never match protocol', 'bad-value');
+      // -p lowercases its value before the lookup
+      const bad = arg.attached ? null : protocolProblem(t.toLowerCase());
+      if (bad) report(rule, arg, bad.replace(t.toLowerCase(), t), 'bad-value');
       break;
+    }
   }
 }
 

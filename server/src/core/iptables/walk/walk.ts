@@ -10,7 +10,7 @@ import { HOOKS, HOOK_TABLES, Hook, SECURITY_NAT_NOTE, isHook } from '../knowledg
 import type { Packet } from '../../common/samplePacket';
 import { CONNTRACK_STATES } from '../../common/kernelNames';
 import { RuleDocument, parseSaveLine } from '../syntax/document';
-import { TABLES } from '../knowledge/commands';
+import { BUILTIN_TARGETS, TABLES } from '../knowledge/commands';
 import { applyMarkOp } from '../../marks/marks';
 import { Rule } from '../syntax/rule';
 import { CRule, Ctx, compilePacket, compileRule } from './compiledMatch';
@@ -116,6 +116,11 @@ interface Model {
   v6: Tables;
   notes: string[];
   ruleOf: (line: number) => Rule | undefined;
+  /**
+   * Save files: the first line declaring a user chain named like a target (`:LOG - [0:0]`);
+   * a later `-j LOG` jumps to the chain (iptables-nft 1.8.9, checked in a namespace).
+   */
+  shadow?: Map<string, number>;
 }
 
 const MODELS = new WeakMap<RuleDocument, Model>();
@@ -263,6 +268,7 @@ function buildModel(doc: RuleDocument): Model {
       return e && e.k === 'rule' ? e.rule : undefined;
     };
     let table: string | undefined;
+    const shadow = new Map<string, number>();
     for (const e of doc.entries) {
       switch (e.k) {
         case 'table':
@@ -274,6 +280,7 @@ function buildModel(doc: RuleDocument): Model {
           break;
         case 'chain': {
           if (!table) break;
+          if (BUILTIN_TARGETS.has(e.name.text) && !shadow.has(e.name.text)) shadow.set(e.name.text, e.line);
           const ch = chainOf(v4, table, e.name.text, true)!;
           if (e.policy && e.policy.text !== '-') {
             ch.policy = e.policy.text;
@@ -301,7 +308,7 @@ function buildModel(doc: RuleDocument): Model {
           break;
       }
     }
-    return { revision: doc.revision, v4, v6: v4, notes, ruleOf };
+    return { revision: doc.revision, v4, v6: v4, notes, ruleOf, ...(shadow.size ? { shadow } : {}) };
   }
   const v6: Tables = new Map();
   const ruleOf = (line: number): Rule | undefined => {
@@ -336,7 +343,12 @@ function compiled(model: Model, ch: MChain): CRule[] {
       const rule = model.ruleOf(line);
       if (rule) {
         const rs = compileRule(rule, line);
-        for (let k = 0; k < rs.length; k++) out.push(rs[k]);
+        for (let k = 0; k < rs.length; k++) {
+          const t = rs[k].target;
+          // `-j LOG` below a `:LOG` declaration: the chain, not the target
+          if (model.shadow && t !== undefined && (model.shadow.get(t) ?? Infinity) < line) rs[k].kind = 'chain';
+          out.push(rs[k]);
+        }
         continue;
       }
     } catch {
