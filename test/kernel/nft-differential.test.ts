@@ -225,6 +225,110 @@ function mutate(r: Rng, text: string, kind: (typeof MUTATIONS)[number]): string 
   }
 }
 
+/**
+ * Constructs real files use, one rule each (`family|rule`), in a table with a dynamic set `s`, a
+ * concatenated set `s3`, a chain `a` and `define IFACES`: each is judged like a corpus file.
+ */
+const CONSTRUCTS: readonly string[] = [
+  'inet|ip6 nexthdr icmpv6 icmpv6 type { nd-neighbor-solicit } accept',
+  'inet|tcp flags != syn ct state new drop',
+  'inet|iif lo accept',
+  'inet|iif != lo ip daddr 127.0.0.0/8 drop',
+  'inet|log prefix "[nftables] Dropped: " flags all counter drop',
+  'inet|limit rate 5/minute burst 10 packets log',
+  'inet|meta skuid 1000 accept',
+  'inet|fib daddr type local accept',
+  'ip|dnat to 10.0.0.2:8080',
+  'ip|dnat ip to 10.0.0.2',
+  'ip|snat to 1.2.3.4-1.2.3.10',
+  'ip|masquerade random,persistent',
+  'ip|meta l4proto tcp redirect to :3128',
+  'ip|meta l4proto tcp tproxy to 127.0.0.1:1234 meta mark set 1 accept',
+  'bridge|ether type vlan vlan id 10 accept',
+  'inet|meta mark and 0xff == 1',
+  'ip|ip dscp cs1 accept',
+  'ip|ip ecn ce accept',
+  'inet|icmp type echo-request limit rate 1/second accept',
+  'inet|meta l4proto tcp reject with tcp reset',
+  'inet|reject with icmpx type port-unreachable',
+  'inet|numgen inc mod 2 vmap { 0 : jump a, 1 : jump a }',
+  'inet|jhash ip saddr mod 2 vmap { 0 : jump a, 1 : jump a }',
+  'inet|ip saddr . ip daddr . tcp dport @s3 accept',
+  'inet|iifname $IFACES accept',
+  'inet|tcp option maxseg size set rt mtu',
+  'inet|update @s { ip saddr limit rate over 10/second } drop',
+  'inet|ip protocol icmp icmp type echo-request accept',
+  'inet|meta nftrace set 1',
+  'inet|ct mark set meta mark',
+  'ip|ip daddr set 1.2.3.4',
+  'inet|meta pkttype broadcast drop',
+  'inet|ip6 saddr fe80::/10 accept',
+  'inet|ct state vmap { established : accept, related : accept, invalid : drop }',
+  'inet|tcp flags & (fin|syn|rst|ack) == syn',
+  'inet|ip ttl set 64',
+  'inet|iifname "eth0" tcp dport { 80, 443 } ct state new counter accept comment "web"',
+  'inet|ip saddr != { 10.0.0.0/8, 192.168.0.0/16 } drop',
+  'inet|meta hour "08:00"-"17:00" accept',
+  'inet|ct original ip daddr 1.2.3.4',
+  'inet|ct count over 10 drop',
+  'inet|socket transparent 1 accept',
+  'bridge|ether saddr 00:11:22:33:44:55 drop',
+  'arp|arp operation request accept',
+  'inet|ip version 4',
+  'inet|th dport 53 accept',
+  'inet|osf name "Linux" accept',
+  'inet|meta l4proto ipv6-icmp accept',
+  'inet|icmpv6 type nd-router-advert ip6 hoplimit 255 accept',
+  'inet|exthdr frag exists drop',
+  'inet|tcp dport 22 ct state new limit rate 10/minute accept',
+  'ip|ip frag-off & 0x1fff != 0 drop',
+  'inet|ct status dnat accept',
+  'inet|mark set 0x1 ct mark set mark',
+  'ip|ip daddr 224.0.0.0/4 drop',
+  'inet|ct helper set "ftp-standard"',
+  'inet|meta priority set 1:2',
+  'inet|udp dport 53 ct zone set 1',
+  'inet|ip saddr 10.0.0.1 counter name "cnt"',
+  'inet|meta l4proto { tcp, udp } th dport 53 accept',
+  'inet|icmp type { echo-request, echo-reply } counter accept',
+  'inet|ip daddr 1.2.3.4 meta mark set ip saddr map { 1.1.1.1 : 0x1 }',
+  'inet|tcp dport 1-1024 accept',
+  'inet|ip saddr 10.0.0.0-10.0.0.255 accept',
+  'inet|meta mark set 0x10 counter',
+  'inet|ct direction original accept',
+  'inet|ct expiration 30s accept',
+  'inet|tcp sport != { 1-1023 } drop',
+  'inet|meta time "2024-01-01 00:00" - "2025-01-01 00:00" accept',
+  'inet|meta day "Monday" accept',
+  'inet|ip saddr { 1.2.3.4 } tcp dport { 22 } accept',
+  'inet|ether saddr 00:11:22:33:44:55 accept',
+  'inet|meta iifname "lo" accept',
+  'inet|ip6 daddr ::1 accept',
+  'inet|ip6 daddr [::1] accept',
+  'inet|meta l4proto udp udp dport 53 dnat ip to 127.0.0.1:5353',
+  'inet|ip dscp set af21',
+  'inet|tcp flags syn tcp option maxseg size set 1400',
+  'inet|oifname "ppp0" masquerade',
+  'inet|ip saddr 192.168.1.0/24 ip daddr != 192.168.1.0/24 masquerade',
+  'inet|ct state invalid log prefix "invalid: " level debug drop',
+  'inet|icmp type echo-request ip length > 1000 drop',
+  'inet|meta length 1-100 accept',
+  'inet|tcp dport ssh accept',
+  'inet|tcp dport { ssh, http, https } accept',
+  'inet|udp dport domain accept',
+  'inet|meta l4proto tcp counter packets 10 bytes 100 accept',
+  'inet|ip protocol tcp tcp dport 80 queue num 0-3 fanout,bypass',
+  'inet|quota until 100 mbytes used 10 mbytes accept',
+  'inet|limit rate over 1 mbytes/second drop',
+  'inet|ip saddr & 255.255.255.0 == 10.0.0.0 accept',
+  'inet|meta l4proto tcp tcp dport 80 ct mark set 0x1 ct helper set "h"',
+];
+
+function constructFile(c: string): string {
+  const [family, rule] = c.split('|');
+  return `define IFACES = { eth0, eth1 }\ntable ${family} t {\n\tset s { type ipv4_addr; flags dynamic; }\n\tset s3 { type ipv4_addr . ipv4_addr . inet_service; }\n\tchain a {\n\t}\n\tchain c {\n\t\t${rule}\n\t}\n}\n`;
+}
+
 // ------------------------------------------------------------------------------ the test
 
 interface Outcome {
@@ -260,6 +364,7 @@ test('nftables core agrees with nft -c -f on the corpora and their mutations', {
 
   const figures = {
     files: 0,
+    constructs: 0,
     mutations: 0,
     accepted: 0,
     refused: 0,
@@ -324,6 +429,10 @@ test('nftables core agrees with nft -c -f on the corpora and their mutations', {
       judge(o);
       if (o.ok) accepted.push(text);
     }
+    for (const c of CONSTRUCTS) {
+      figures.constructs++;
+      judge(await nft(`construct ${c}`, constructFile(c)));
+    }
     // mutations of the accepted files, a few nft processes at a time (nft mostly waits on
     // the kernel, so they cost little CPU); the mutations are drawn in order, so a seed
     // always gives the same cases
@@ -348,7 +457,7 @@ test('nftables core agrees with nft -c -f on the corpora and their mutations', {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  console.log(`[nft-differential] seed ${seed}: ${figures.files} corpus files and ${figures.mutations} mutations`);
+  console.log(`[nft-differential] seed ${seed}: ${figures.files} corpus files, ${figures.constructs} constructs, ${figures.mutations} mutations`);
   console.log(`  nft accepts ${figures.accepted} (we agree on ${figures.agreeAccept}), refuses ${figures.refused}`);
   console.log(`  refusals of classes we model: ${figures.modeled}, we name nft's first error line in ${figures.modeledAgree}`);
   console.log(`  other refusals (kernel, environment): ${figures.otherRefused}, we also report that line in ${figures.otherAgree}`);

@@ -170,6 +170,9 @@ test('evaluation checks agree with nft', () => {
   assert.deepEqual(codes(base('\t\ttcp dport { 80, 65536 } accept')), ['3:19 nft-value-range']);
   assert.deepEqual(codes(base('\t\tip saddr 10.0.0.0/33 accept')), ['3:12 nft-value-range']);
   assert.deepEqual(codes(base('\t\ttcp dport 1024-22 accept')), ['3:13 nft-value-range']);
+  assert.deepEqual(codes(base('\t\texthdr frag exists drop\n\t\tlimit rate over 1 mbytes/second drop', 'inet')), []);
+  assert.deepEqual(codes(base('\t\tdnat to 10.0.0.2:8080')), ['3:11 nft-nat-port']);
+  assert.deepEqual(codes(base('\t\tmeta l4proto tcp dnat to 10.0.0.2:8080')), []);
   // newer syntax: the message says so
   assert.match(checkNft(base('\t\tfib saddr . iif check missing drop'))[0].message, /after 1\.0\.6/);
 });

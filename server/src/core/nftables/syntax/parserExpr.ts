@@ -88,7 +88,7 @@ export abstract class ParserExpr extends ParserBase {
         continue;
       }
       // units after a number: 10/second, 1 mbytes (limit, quota)
-      if (units && t.kind === 'string' && (p.kind === 'number' || this.isP(p, '/')) && /^[a-z]+$/.test(t.text) && !isKeyword(t.text)) {
+      if (units && t.kind === 'string' && (p.kind === 'number' || this.isP(p, '/')) && /^[a-z]+(\/[a-z]+)?$/.test(t.text) && !isKeyword(t.text)) {
         this.next();
         continue;
       }
@@ -289,7 +289,7 @@ export abstract class ParserExpr extends ParserBase {
         return false;
       }
       case 'exthdr':
-        this.opts2(['hbh', 'rt', 'frag', 'dst', 'mh', 'rt0', 'rt2', 'srh', 'exists', 'missing'], []);
+        this.opts2(['hbh', 'rt', 'frag', 'dst', 'mh', 'rt0', 'rt2', 'srh'], []);
         return false;
       case 'jhash': {
         this.lhsExpr(ctx);
