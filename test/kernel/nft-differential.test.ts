@@ -49,7 +49,8 @@ const MODELED: [string, RegExp][] = [
   ['chain-type-hook', /^(unknown chain type|unknown chain hook|The \w+ family does not support this hook)/],
   ['priority', /^invalid priority expression value/],
   ['device', /^Missing `device'/],
-  ['family', /^(conflicting protocols specified|meta nfproto is only useful)/],
+  ['family', /^(conflicting protocols specified|meta nfproto is only useful|abstracted ICMP unreachable not supported)/],
+  ['nat-port', /^transport protocol mapping is only valid after transport protocol match/],
   ['value', /^(Service out of range|Prefix length \d+ is invalid|Range has zero or negative size)/],
 ];
 
