@@ -158,6 +158,7 @@ test('evaluation checks agree with nft', () => {
   assert.deepEqual(codes(base('\t\ttype filter hook inptu priority 0;')), ['3:20 nft-chain-hook']);
   assert.deepEqual(codes(base('\t\ttype filter hook ingress priority 0;')), ['3:20 nft-chain-hook']);
   assert.deepEqual(codes(base('\t\ttype filter hook ingress priority 0;', 'netdev')), ['3:3 nft-device']);
+  assert.deepEqual(codes(base('\t\ttype filter hook ingress devices = { lo } priority 0;', 'netdev')), []);
   assert.deepEqual(codes(base('\t\ttype filter hook input priority dstnat;')), ['3:35 nft-priority']);
   assert.match(checkNft(base('\t\ttype nat hook output priority dstnat;'))[0].message, /after 1\.0\.6/);
   assert.deepEqual(codes(base('\t\ttype nat hook prerouting priority dstnat + 10; policy accept;')), []);
