@@ -325,6 +325,30 @@ const CONSTRUCTS: readonly string[] = [
   'inet|meta l4proto tcp tcp dport 80 ct mark set 0x1 ct helper set "h"',
 ];
 
+/** Whole small files: block items, objects, commands, defines (`\n` and `\t` as written). */
+const BLOCK_FILES: readonly string[] = [
+  'table inet t {\n\tflags dormant\n\tcomment "hello"\n}\n',
+  'table netdev t {\n\tchain c {\n\t\ttype filter hook ingress devices = { lo } priority 0;\n\t}\n}\n',
+  'table inet t {\n\tchain c {\n\t\tcomment "x"\n\t\ttype filter hook input priority 0; policy accept;\n\t}\n}\n',
+  'table inet t {\n\tset s {\n\t\ttype ipv4_addr\n\t\tsize 100\n\t\tpolicy memory\n\t\tcounter\n\t\ttimeout 1h\n\t\tgc-interval 1m\n\t\tflags dynamic,timeout\n\t}\n}\n',
+  'table inet t {\n\tset s {\n\t\ttypeof ip saddr . tcp dport\n\t\telements = { 1.2.3.4 . 22 }\n\t}\n}\n',
+  'table inet t {\n\tmap m {\n\t\ttypeof ip saddr : meta mark\n\t\telements = { 1.2.3.4 : 0x1 }\n\t}\n}\n',
+  'table inet t {\n\tct timeout tm {\n\t\tprotocol tcp\n\t\tl3proto ip\n\t\tpolicy = { established: 100, close: 4 }\n\t}\n}\n',
+  'table inet t {\n\tsynproxy sp {\n\t\tmss 1460\n\t\twscale 7\n\t\ttimestamp sack-perm\n\t}\n}\n',
+  'table inet t {\n\tct expectation e {\n\t\tprotocol tcp\n\t\tdport 22\n\t\ttimeout 1m\n\t\tsize 12\n\t\tl3proto ip\n\t}\n}\n',
+  'table inet t {\n\tlimit l {\n\t\trate 400/minute\n\t\tcomment "x"\n\t}\n}\n',
+  'table inet t {\n\tquota q {\n\t\tover 25 mbytes used 1 mbytes\n\t}\n}\n',
+  'table inet t {\n\tcounter c {\n\t\tcomment "x"\n\t\tpackets 1 bytes 2\n\t}\n}\n',
+  'table inet t {\n\tchain c {\n\t\ttype filter hook input priority 0\n\t\tpolicy accept\n\t}\n}\n',
+  'table ip t {\n\tchain c {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\tdnat to ip saddr map { 1.2.3.4 : 5.6.7.8 }\n\t}\n}\n',
+  'add table inet t\nadd set inet t s { type ipv4_addr; flags interval; }\nadd element inet t s { 10.0.0.0/8, 192.168.0.0-192.168.0.10 }\ndelete element inet t s { 10.0.0.0/8 }\n',
+  'add table ip t\nadd chain ip t c\nadd rule ip t c counter\nrename chain ip t c d\nflush chain ip t d\ndelete chain ip t d\nlist ruleset\n',
+  'table inet t {\n\tchain c {\n\t\ttcp dport 22 jump {\n\t\t\tct state new counter accept\n\t\t}\n\t}\n}\n',
+  'define x = 1\nredefine x = 2\nundefine x\ndefine y = { 1.2.3.4, 5.6.7.8 }\ntable ip t {\n\tchain c {\n\t\tip saddr $y accept\n\t}\n}\n',
+  'table inet t {\n\tchain c {\n\t\tmeta mark set 0x1;ct mark set 0x2\n\t}\n}\n',
+  'table ip t {\n\tchain c {\n\t\tip saddr 1.2.3.4 accept; ip saddr 5.6.7.8 drop;\n\t}\n}\n',
+];
+
 function constructFile(c: string): string {
   const [family, rule] = c.split('|');
   return `define IFACES = { eth0, eth1 }\ntable ${family} t {\n\tset s { type ipv4_addr; flags dynamic; }\n\tset s3 { type ipv4_addr . ipv4_addr . inet_service; }\n\tchain a {\n\t}\n\tchain c {\n\t\t${rule}\n\t}\n}\n`;
@@ -429,6 +453,10 @@ test('nftables core agrees with nft -c -f on the corpora and their mutations', {
       figures.files++;
       judge(o);
       if (o.ok) accepted.push(text);
+    }
+    for (const [k, text] of BLOCK_FILES.entries()) {
+      figures.constructs++;
+      judge(await nft(`block file #${k + 1}`, text));
     }
     for (const c of CONSTRUCTS) {
       figures.constructs++;
