@@ -11,8 +11,9 @@
  * Refusals of other classes (kernel errors: missing chains and sets, absent modules,
  * interfaces, host names...) are counted, and our agreement with them printed.
  *
- * NFT_DIFF_SECONDS (default 90) and NFT_DIFF_MAX (default 6000) bound the run; NFRULES_SEED
- * varies the mutations.
+ * NFT_DIFF_SECONDS (default 90: the time for mutations, after the fixed cases), NFT_DIFF_MIN
+ * (default 150 mutations, whatever the time) and NFT_DIFF_MAX (default 6000) bound the run;
+ * NFRULES_SEED varies the mutations.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,6 +33,7 @@ const repoRoot = resolve(__dirname, '../..');
 const corpus = resolve(repoRoot, '../shared/corpus');
 const SECONDS = Number(process.env.NFT_DIFF_SECONDS ?? 90);
 const MAX = Number(process.env.NFT_DIFF_MAX ?? 6000);
+const MIN = Number(process.env.NFT_DIFF_MIN ?? 150);
 const CONCURRENCY = 6;
 
 interface NftError {
@@ -363,7 +365,7 @@ interface Outcome {
   errors: NftError[];
 }
 
-test('nftables core agrees with nft -c -f on the corpora and their mutations', { timeout: (SECONDS + 120) * 1000 }, async (t) => {
+test('nftables core agrees with nft -c -f on the corpora and their mutations', { timeout: (SECONDS + 600) * 1000 }, async (t) => {
   if (!needNft(t)) return;
   const files = corpusFiles();
   if (files.length === 0) {
@@ -376,7 +378,6 @@ test('nftables core agrees with nft -c -f on the corpora and their mutations', {
   const rng = mulberry32(seed);
   const dir = mkdtempSync(join(tmpdir(), 'nfrules-nftdiff-'));
   const ns = await Netns.create();
-  const deadline = Date.now() + SECONDS * 1000;
   let n = 0;
   const nft = async (name: string, text: string): Promise<Outcome> => {
     const p = join(dir, `case${n++}.nft`);
@@ -446,28 +447,38 @@ test('nftables core agrees with nft -c -f on the corpora and their mutations', {
   };
 
   try {
+    // the fixed cases (corpus files, small files, constructs), a few nft processes at a time
+    // (nft mostly waits on the kernel, so they cost little CPU)
     const accepted: string[] = [];
-    for (const f of files) {
-      const text = readFileSync(f, 'utf8');
-      const o = await nft(f.slice(corpus.length + 1), text);
-      figures.files++;
-      judge(o);
-      if (o.ok) accepted.push(text);
-    }
-    for (const [k, text] of BLOCK_FILES.entries()) {
-      figures.constructs++;
-      judge(await nft(`block file #${k + 1}`, text));
-    }
-    for (const c of CONSTRUCTS) {
-      figures.constructs++;
-      judge(await nft(`construct ${c}`, constructFile(c)));
-    }
-    // mutations of the accepted files, a few nft processes at a time (nft mostly waits on
-    // the kernel, so they cost little CPU); the mutations are drawn in order, so a seed
-    // always gives the same cases
+    const fixed: (() => Promise<void>)[] = [
+      ...files.map((f) => async () => {
+        const text = readFileSync(f, 'utf8');
+        const o = await nft(f.slice(corpus.length + 1), text);
+        figures.files++;
+        judge(o);
+        if (o.ok) accepted.push(text);
+      }),
+      ...BLOCK_FILES.map((text, k) => async () => {
+        figures.constructs++;
+        judge(await nft(`block file #${k + 1}`, text));
+      }),
+      ...CONSTRUCTS.map((c) => async () => {
+        figures.constructs++;
+        judge(await nft(`construct ${c}`, constructFile(c)));
+      }),
+    ];
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (let job = fixed.shift(); job; job = fixed.shift()) await job();
+      }),
+    );
+    accepted.sort(); // the pool finishes in any order: the mutations start from a fixed list
+    // then mutations of the accepted files until the time budget is spent (at least MIN of
+    // them); they are drawn in order, so a seed always gives the same cases
+    const deadline = Date.now() + SECONDS * 1000;
     const next = (): { name: string; text: string; kind: string } | undefined => {
       for (let tries = 0; tries < 100; tries++) {
-        if (Date.now() >= deadline || figures.mutations >= MAX || !accepted.length) return undefined;
+        if ((Date.now() >= deadline && figures.mutations >= MIN) || figures.mutations >= MAX || !accepted.length) return undefined;
         const base = pick(rng, accepted);
         const kind = pick(rng, MUTATIONS);
         const m = mutate(rng, base, kind);
