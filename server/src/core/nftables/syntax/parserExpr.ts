@@ -2,7 +2,7 @@
 import { isIp6, Token } from './lexer';
 import { PROTO_FIELDS, isKeyword } from '../knowledge/knowledge';
 import type { Span } from './ast';
-import { META_KEYS, META_KEYS_MESSAGE, META_UNQUALIFIED, CT_KEYS, LOOSE_SELECTORS, STMT_ONLY, BINOPS, BINOP_WORDS, VALUE_CONT, NOT_VALUE, WORD_SETS, OTHER_SELECTORS, SELECTOR_ONLY, rangeValue, NEWER, Bail, Ctx, spanOf, nameOf, ElementSink, parseNum } from './grammar';
+import { META_KEYS, META_KEYS_MESSAGE, META_UNQUALIFIED, CT_KEYS, LOOSE_SELECTORS, STMT_ONLY, BINOPS, BINOP_WORDS, VALUE_CONT, NOT_VALUE, WORD_SETS, VALUED_OPTIONS, OTHER_SELECTORS, SELECTOR_ONLY, rangeValue, NEWER, Bail, Ctx, spanOf, nameOf, ElementSink, parseNum } from './grammar';
 import { ParserBase } from './parserBase';
 
 export abstract class ParserExpr extends ParserBase {
@@ -79,7 +79,7 @@ export abstract class ParserExpr extends ParserBase {
       }
       // values of options (level warn, flags all, name foo): a plain word right after an option
       const p = this.prev();
-      if (this.plain(t) && p.kind === 'string' && set.has(p.text)) {
+      if (this.plain(t) && p.kind === 'string' && set.has(p.text) && VALUED_OPTIONS.has(p.text)) {
         this.next();
         continue;
       }
@@ -301,9 +301,9 @@ export abstract class ParserExpr extends ParserBase {
   }
 
   /** A value: primaries joined by `,` `-` `/` `.` `:` and binary operators, with `map` lookups. */
-  protected valueExpr(ctx: Ctx, inSet = false): void {
+  protected valueExpr(ctx: Ctx, inSet = false, strict = false): void {
     let start = this.i;
-    this.valuePrimary(ctx, inSet);
+    this.valuePrimary(ctx, inSet, strict);
     for (;;) {
       const o = this.peek();
       if (
@@ -317,7 +317,7 @@ export abstract class ParserExpr extends ParserBase {
         if (this.stmtEnd(n)) this.unexpected(n);
         // a prefix length too big for a number is a string to nft: it wants a number there
         if (o.text === '/' && n.kind === 'string' && /^(\d+|0[xX][0-9a-fA-F]+)$/.test(n.text)) this.unexpected(n, 'number');
-        this.valuePrimary(ctx, inSet);
+        this.valuePrimary(ctx, inSet, strict);
         if (o.text === '-') this.rangeCheck(a, n, this.prev());
         if (o.text === '/' && n.kind === 'number' && this.prev() === n && a.kind === 'string') {
           const bits = /^\d{1,3}(\.\d{1,3}){3}$/.test(a.text) ? 32 : isIp6(a.text) ? 128 : 0;
@@ -343,7 +343,8 @@ export abstract class ParserExpr extends ParserBase {
     }
   }
 
-  protected valuePrimary(ctx: Ctx, inSet = false): void {
+  /** `strict`: a statement's value (`meta mark set ...`), where a bare selector keyword is no value. */
+  protected valuePrimary(ctx: Ctx, inSet = false, strict = false): void {
     const t = this.peek();
     if (this.isP(t, '{')) {
       this.setList(ctx);
@@ -397,7 +398,7 @@ export abstract class ParserExpr extends ParserBase {
         return;
       }
       if (STMT_ONLY.has(t.text) || NOT_VALUE.has(t.text)) this.unexpected(t);
-      if (this.startsSelector(t) && this.selectorFollows(t)) {
+      if (this.startsSelector(t) && (strict || this.selectorFollows(t))) {
         this.selector(ctx, false);
         return;
       }

@@ -290,7 +290,7 @@ export abstract class ParserStmt extends ParserExpr {
     if (this.isKw(o, 'set')) {
       this.next();
       const v = this.peek();
-      this.valueExpr(ctx);
+      this.valueExpr(ctx, false, true);
       return withValue('set', v);
     }
     if (this.isKw(o, 'vmap')) {
