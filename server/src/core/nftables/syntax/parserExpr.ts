@@ -108,6 +108,8 @@ export abstract class ParserExpr extends ParserBase {
       if (valued.includes(t.text)) {
         this.next();
         const v = this.peek();
+        // a number too big for nft is a string to it: it wants a number
+        if (v.kind === 'string' && /^\d+$/.test(v.text)) this.unexpected(v, 'number');
         if (v.kind === 'number' || (v.kind === 'string' && !isKeyword(v.text))) this.next();
         continue;
       }

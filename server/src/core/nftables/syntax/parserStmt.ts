@@ -109,6 +109,9 @@ export abstract class ParserStmt extends ParserExpr {
             this.next();
             if (this.isKw(this.peek(), 'over') || this.isKw(this.peek(), 'until')) this.next();
             if (this.peek().kind !== 'number') this.unexpected(this.peek(), 'number');
+            this.next();
+            const u = this.peek();
+            if (u.kind === 'string' && /^(second|minute|hour|day|week)$/.test(u.text)) this.unexpected(u, '/ or string or bytes');
           }
           this.words(ctx, W2, true);
           return mk('stmt');
@@ -117,6 +120,9 @@ export abstract class ParserStmt extends ParserExpr {
           if (!this.isKw(this.peek(), 'name')) {
             if (this.isKw(this.peek(), 'over') || this.isKw(this.peek(), 'until')) this.next();
             if (this.peek().kind !== 'number') this.unexpected(this.peek(), 'number');
+            this.next();
+            const u = this.peek();
+            if (u.kind === 'string' && /^(second|minute|hour|day|week)$/.test(u.text)) this.unexpected(u, '/ or string or bytes');
           }
           this.words(ctx, W3, true);
           return mk('stmt');
