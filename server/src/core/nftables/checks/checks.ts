@@ -223,7 +223,9 @@ function elementChecks(file: NftFile, files: NftFile[], out: Finding[]): void {
     }
   }
   for (const el of file.elements) {
-    const kinds = el.kinds ? el.kinds.map((c) => (PORT_SELECTORS.test(c) ? 'inet_service' : c)) : types.get(`${el.family} ${el.table} ${el.set}`);
+    const kinds = el.kinds
+      ? el.kinds.map((c) => (PORT_SELECTORS.test(c) || /^@ th , (0|16) , 16$/.test(c) ? 'inet_service' : c))
+      : types.get(`${el.family} ${el.table} ${el.set}`);
     if (!kinds) continue;
     const parts = el.key.text.split(/\s+\.\s+/);
     if (parts.length !== kinds.length) continue;

@@ -87,6 +87,9 @@ export abstract class ParserExpr extends ParserBase {
         this.next();
         continue;
       }
+      if (units && this.plain(t) && p.kind === 'number' && this.isKw(this.toks[this.i - 2], 'burst') && !/^(packets|bytes|kbytes|mbytes)$/.test(t.text)) {
+        this.unexpected(t, 'packets');
+      }
       // units after a number: 10/second, 1 mbytes (limit, quota)
       if (units && t.kind === 'string' && (p.kind === 'number' || this.isP(p, '/')) && /^[a-z]+(\/[a-z]+)?$/.test(t.text) && !isKeyword(t.text)) {
         this.next();
@@ -504,6 +507,15 @@ export abstract class ParserExpr extends ParserBase {
       }
       return;
     }
+  }
+
+  /** selectorFollows for the token k places ahead. */
+  protected selectorFollowsAt(k: number): boolean {
+    const save = this.i;
+    this.i = Math.min(this.i + k, this.toks.length - 1);
+    const r = this.selectorFollows(this.peek());
+    this.i = save;
+    return r;
   }
 
   /** Whether a selector keyword in value position is followed by one of its fields. */

@@ -1,6 +1,6 @@
 /** The parser's statement layer: rules and their statements. */
 import { Token } from './lexer';
-import { isKeyword } from '../knowledge/knowledge';
+import { PROTO_FIELDS, isKeyword } from '../knowledge/knowledge';
 import type { NftCommand, NftName, NftRule, NftStatement, Span } from './ast';
 import { STMT_ONLY, TERMINAL, RELOPS, RELOP_WORDS, W0, W1, W2, W3, W4, W5, W6, Bail, Ctx, spanOf, nameOf } from './grammar';
 import { ParserExpr } from './parserExpr';
@@ -266,6 +266,15 @@ export abstract class ParserStmt extends ParserExpr {
     if (t.kind === 'string' && !isKeyword(kw)) {
       // a word nft cannot take as a statement: it reads a symbol, then wants a value
       const n = this.peek(1);
+      if (n.kind === 'string' && n.text in PROTO_FIELDS && this.selectorFollowsAt(1)) {
+        // a symbol compared with a payload expression: nft parses on, and fails after it
+        this.next();
+        this.valueExpr(ctx, true);
+        const after = this.peek();
+        if (!this.stmtEnd(after)) this.unexpected(after);
+        this.problem(t, 'No symbol type information', 'nft-symbol-type');
+        throw new Bail();
+      }
       if (this.stmtEnd(n) || (n.kind === 'string' && isKeyword(n.text) && !RELOP_WORDS.has(n.text))) {
         this.next();
         this.unexpected(n);
