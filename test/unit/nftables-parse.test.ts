@@ -158,6 +158,7 @@ test('evaluation checks agree with nft', () => {
   assert.deepEqual(codes(base('\t\ttype filter hook inptu priority 0;')), ['3:20 nft-chain-hook']);
   assert.deepEqual(codes(base('\t\ttype filter hook ingress priority 0;')), ['3:20 nft-chain-hook']);
   assert.deepEqual(codes(base('\t\ttype filter hook ingress priority 0;', 'netdev')), ['3:3 nft-device']);
+  assert.deepEqual(codes(base('\t\ttype filter hook ingress devices = { lo } priority 0;', 'netdev')), []);
   assert.deepEqual(codes(base('\t\ttype filter hook input priority dstnat;')), ['3:35 nft-priority']);
   assert.match(checkNft(base('\t\ttype nat hook output priority dstnat;'))[0].message, /after 1\.0\.6/);
   assert.deepEqual(codes(base('\t\ttype nat hook prerouting priority dstnat + 10; policy accept;')), []);
@@ -170,6 +171,9 @@ test('evaluation checks agree with nft', () => {
   assert.deepEqual(codes(base('\t\ttcp dport { 80, 65536 } accept')), ['3:19 nft-value-range']);
   assert.deepEqual(codes(base('\t\tip saddr 10.0.0.0/33 accept')), ['3:12 nft-value-range']);
   assert.deepEqual(codes(base('\t\ttcp dport 1024-22 accept')), ['3:13 nft-value-range']);
+  assert.deepEqual(codes(base('\t\texthdr frag exists drop\n\t\tlimit rate over 1 mbytes/second drop', 'inet')), []);
+  assert.deepEqual(codes(base('\t\tdnat to 10.0.0.2:8080')), ['3:11 nft-nat-port']);
+  assert.deepEqual(codes(base('\t\tmeta l4proto tcp dnat to 10.0.0.2:8080')), []);
   // newer syntax: the message says so
   assert.match(checkNft(base('\t\tfib saddr . iif check missing drop'))[0].message, /after 1\.0\.6/);
 });

@@ -5,7 +5,7 @@
  * refuses; the facts were measured with `nft -c` in a private namespace.
  */
 import type { NftFinding as Finding } from '../knowledge/codes';
-import type { NftChain, NftFile, Span } from '../syntax/ast';
+import type { NftChain, NftFile, NftStatement, Span } from '../syntax/ast';
 import type { NftCode } from '../knowledge/codes';
 import { NFT_CODE_SEVERITY } from '../knowledge/codes';
 import { CHAIN_TYPES, ChainType, FAMILY_HOOKS, HOOKS, Hook, TYPE_HOOKS, priorityNameNewer, priorityNamesFor } from '../knowledge/knowledge';
@@ -172,6 +172,10 @@ export function checkFile(file: NftFile, ctx: CheckContext): Finding[] {
         out.push(finding('nft-family-mismatch', st, 'meta nfproto is only useful in the inet family'));
         continue;
       }
+      if (/^(snat|dnat|redirect|masquerade|tproxy)/.test(sel) && st.value && /:\s*\d+(\s*-\s*\d+)?$/.test(st.value.text) && !l4Before(r.statements, st)) {
+        out.push(finding('nft-nat-port', st.value, 'transport protocol mapping is only valid after transport protocol match'));
+        continue;
+      }
       if (st.kind === 'match' && st.value) valueChecks(sel, st.value, out);
       else if (st.kind === 'stmt' && st.value && /^(snat|dnat|redirect|masquerade|tproxy)$/.test(sel)) {
         const m = /:(\d+)(?:-(\d+))?$/.exec(st.value.text);
@@ -180,6 +184,16 @@ export function checkFile(file: NftFile, ctx: CheckContext): Finding[] {
     }
   }
   return out;
+}
+
+/** Whether a statement before `st` in the rule matches a transport protocol. */
+function l4Before(sts: readonly NftStatement[], st: NftStatement): boolean {
+  for (const x of sts) {
+    if (x === st) return false;
+    const sels = [x.selector ?? '', ...(x.inner ?? []).map((i) => i.selector ?? '')];
+    if (sels.some((s) => /^(tcp|udp|udplite|sctp|dccp|th) |^meta l4proto$|^ip protocol$|^ip6 nexthdr$|^ct (original |reply )?protocol$/.test(s))) return true;
+  }
+  return false;
 }
 
 const ARP_CONFLICTS: ReadonlySet<string> = new Set(['ip', 'ip6', 'tcp', 'udp', 'udplite', 'sctp', 'dccp', 'th', 'icmp', 'icmpv6', 'igmp', 'ah', 'esp', 'comp']);
@@ -209,7 +223,9 @@ function elementChecks(file: NftFile, files: NftFile[], out: Finding[]): void {
     }
   }
   for (const el of file.elements) {
-    const kinds = el.kinds ? el.kinds.map((c) => (PORT_SELECTORS.test(c) ? 'inet_service' : c)) : types.get(`${el.family} ${el.table} ${el.set}`);
+    const kinds = el.kinds
+      ? el.kinds.map((c) => (PORT_SELECTORS.test(c) || /^@ th , (0|16) , 16$/.test(c) ? 'inet_service' : c))
+      : types.get(`${el.family} ${el.table} ${el.set}`);
     if (!kinds) continue;
     const parts = el.key.text.split(/\s+\.\s+/);
     if (parts.length !== kinds.length) continue;

@@ -27,6 +27,7 @@ export const NFTABLES_CODES = {
   'nft-policy-regular': { severity: 'error', meaning: 'A policy on a regular chain (one without type/hook): the kernel refuses it (`Operation not supported`).' },
   'nft-after-terminal': { severity: 'error', meaning: 'A statement after a verdict, reject, nat or queue statement (`Statement after terminal statement has no effect`).' },
   'nft-family-mismatch': { severity: 'error', meaning: 'A match of another family than the table (`conflicting protocols specified`, `meta nfproto is only useful in the inet family`, icmpx in ip/ip6).' },
+  'nft-nat-port': { severity: 'error', meaning: 'A nat, redirect or tproxy port with no transport protocol match before it in the rule (`transport protocol mapping is only valid after transport protocol match`).' },
   'nft-value-range': { severity: 'error', meaning: 'A value nft refuses for its place: a port above 65535, a prefix longer than the address, a reversed range.' },
   'nft-mark-noop': { severity: 'warning', meaning: 'A mark write that leaves every mark as it is for any packet (`meta mark set meta mark or 0x4000 and 0xff`: `and` binds first, so it ors 0).' },
   'nft-mark-precedence': { severity: 'warning', meaning: 'A mark expression whose value differs from its left-to-right reading: nft binds `and` tighter than `xor`, and `xor` tighter than `or`. The quick fixes write either reading with explicit parentheses.' },

@@ -121,6 +121,9 @@ export const NOT_VALUE: ReadonlySet<string> = new Set(
   'table chain rule element flowtable hook include define redefine undefine add insert delete replace create flush list reset rename policy set'.split(' '),
 );
 
+/** Statement options whose value may be a plain word (`level warn`, `flags all`, `prefix x`). */
+export const VALUED_OPTIONS: ReadonlySet<string> = new Set(['prefix', 'level', 'flags', 'group', 'snaplen', 'queue-threshold', 'name', 'num', 'to']);
+
 export const WORD_SETS = new WeakMap<readonly string[], ReadonlySet<string>>();
 export const OTHER_SELECTORS: ReadonlySet<string> = new Set(['meta', 'ct', 'fib', 'numgen', 'jhash', 'symhash', 'osf', 'socket', 'ipsec', 'exthdr', 'rt', 'priority', 'random', 'th']);
 

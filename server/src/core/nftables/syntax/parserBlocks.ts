@@ -234,7 +234,10 @@ export abstract class ParserBlocks extends ParserStmt {
       this.next();
       if (!this.isP(this.peek(), '=')) this.unexpected(this.peek(), "'='");
       this.next();
+      const d = this.peek();
       this.valuePrimary(ctx);
+      const last = this.prev();
+      chain.device = { name: this.text.slice(d.s, last.e), s: d.s, e: last.e, line: d.line, col: d.col, endLine: last.endLine, endCol: last.endCol };
     }
     const pk = this.peek();
     if (!this.isKw(pk, 'priority')) this.unexpected(pk, 'priority');

@@ -2,7 +2,7 @@
 import { isIp6, Token } from './lexer';
 import { PROTO_FIELDS, isKeyword } from '../knowledge/knowledge';
 import type { Span } from './ast';
-import { META_KEYS, META_KEYS_MESSAGE, META_UNQUALIFIED, CT_KEYS, LOOSE_SELECTORS, STMT_ONLY, BINOPS, BINOP_WORDS, VALUE_CONT, NOT_VALUE, WORD_SETS, OTHER_SELECTORS, SELECTOR_ONLY, rangeValue, NEWER, Bail, Ctx, spanOf, nameOf, ElementSink, parseNum } from './grammar';
+import { META_KEYS, META_KEYS_MESSAGE, META_UNQUALIFIED, CT_KEYS, LOOSE_SELECTORS, STMT_ONLY, BINOPS, BINOP_WORDS, VALUE_CONT, NOT_VALUE, WORD_SETS, VALUED_OPTIONS, OTHER_SELECTORS, SELECTOR_ONLY, rangeValue, NEWER, Bail, Ctx, spanOf, nameOf, ElementSink, parseNum } from './grammar';
 import { ParserBase } from './parserBase';
 
 export abstract class ParserExpr extends ParserBase {
@@ -79,7 +79,7 @@ export abstract class ParserExpr extends ParserBase {
       }
       // values of options (level warn, flags all, name foo): a plain word right after an option
       const p = this.prev();
-      if (this.plain(t) && p.kind === 'string' && set.has(p.text)) {
+      if (this.plain(t) && p.kind === 'string' && set.has(p.text) && VALUED_OPTIONS.has(p.text)) {
         this.next();
         continue;
       }
@@ -87,8 +87,11 @@ export abstract class ParserExpr extends ParserBase {
         this.next();
         continue;
       }
+      if (units && this.plain(t) && p.kind === 'number' && this.isKw(this.toks[this.i - 2], 'burst') && !/^(packets|bytes|kbytes|mbytes)$/.test(t.text)) {
+        this.unexpected(t, 'packets');
+      }
       // units after a number: 10/second, 1 mbytes (limit, quota)
-      if (units && t.kind === 'string' && (p.kind === 'number' || this.isP(p, '/')) && /^[a-z]+$/.test(t.text) && !isKeyword(t.text)) {
+      if (units && t.kind === 'string' && (p.kind === 'number' || this.isP(p, '/')) && /^[a-z]+(\/[a-z]+)?$/.test(t.text) && !isKeyword(t.text)) {
         this.next();
         continue;
       }
@@ -108,6 +111,8 @@ export abstract class ParserExpr extends ParserBase {
       if (valued.includes(t.text)) {
         this.next();
         const v = this.peek();
+        // a number too big for nft is a string to it: it wants a number
+        if (v.kind === 'string' && /^\d+$/.test(v.text)) this.unexpected(v, 'number');
         if (v.kind === 'number' || (v.kind === 'string' && !isKeyword(v.text))) this.next();
         continue;
       }
@@ -289,7 +294,7 @@ export abstract class ParserExpr extends ParserBase {
         return false;
       }
       case 'exthdr':
-        this.opts2(['hbh', 'rt', 'frag', 'dst', 'mh', 'rt0', 'rt2', 'srh', 'exists', 'missing'], []);
+        this.opts2(['hbh', 'rt', 'frag', 'dst', 'mh', 'rt0', 'rt2', 'srh'], []);
         return false;
       case 'jhash': {
         this.lhsExpr(ctx);
@@ -301,9 +306,9 @@ export abstract class ParserExpr extends ParserBase {
   }
 
   /** A value: primaries joined by `,` `-` `/` `.` `:` and binary operators, with `map` lookups. */
-  protected valueExpr(ctx: Ctx, inSet = false): void {
+  protected valueExpr(ctx: Ctx, inSet = false, strict = false): void {
     let start = this.i;
-    this.valuePrimary(ctx, inSet);
+    this.valuePrimary(ctx, inSet, strict);
     for (;;) {
       const o = this.peek();
       if (
@@ -317,7 +322,7 @@ export abstract class ParserExpr extends ParserBase {
         if (this.stmtEnd(n)) this.unexpected(n);
         // a prefix length too big for a number is a string to nft: it wants a number there
         if (o.text === '/' && n.kind === 'string' && /^(\d+|0[xX][0-9a-fA-F]+)$/.test(n.text)) this.unexpected(n, 'number');
-        this.valuePrimary(ctx, inSet);
+        this.valuePrimary(ctx, inSet, strict);
         if (o.text === '-') this.rangeCheck(a, n, this.prev());
         if (o.text === '/' && n.kind === 'number' && this.prev() === n && a.kind === 'string') {
           const bits = /^\d{1,3}(\.\d{1,3}){3}$/.test(a.text) ? 32 : isIp6(a.text) ? 128 : 0;
@@ -343,7 +348,8 @@ export abstract class ParserExpr extends ParserBase {
     }
   }
 
-  protected valuePrimary(ctx: Ctx, inSet = false): void {
+  /** `strict`: a statement's value (`meta mark set ...`), where a bare selector keyword is no value. */
+  protected valuePrimary(ctx: Ctx, inSet = false, strict = false): void {
     const t = this.peek();
     if (this.isP(t, '{')) {
       this.setList(ctx);
@@ -397,7 +403,7 @@ export abstract class ParserExpr extends ParserBase {
         return;
       }
       if (STMT_ONLY.has(t.text) || NOT_VALUE.has(t.text)) this.unexpected(t);
-      if (this.startsSelector(t) && this.selectorFollows(t)) {
+      if (this.startsSelector(t) && (strict || this.selectorFollows(t))) {
         this.selector(ctx, false);
         return;
       }
@@ -501,6 +507,15 @@ export abstract class ParserExpr extends ParserBase {
       }
       return;
     }
+  }
+
+  /** selectorFollows for the token k places ahead. */
+  protected selectorFollowsAt(k: number): boolean {
+    const save = this.i;
+    this.i = Math.min(this.i + k, this.toks.length - 1);
+    const r = this.selectorFollows(this.peek());
+    this.i = save;
+    return r;
   }
 
   /** Whether a selector keyword in value position is followed by one of its fields. */

@@ -1,6 +1,6 @@
 /** The parser's statement layer: rules and their statements. */
 import { Token } from './lexer';
-import { isKeyword } from '../knowledge/knowledge';
+import { PROTO_FIELDS, isKeyword } from '../knowledge/knowledge';
 import type { NftCommand, NftName, NftRule, NftStatement, Span } from './ast';
 import { STMT_ONLY, TERMINAL, RELOPS, RELOP_WORDS, W0, W1, W2, W3, W4, W5, W6, Bail, Ctx, spanOf, nameOf } from './grammar';
 import { ParserExpr } from './parserExpr';
@@ -109,6 +109,9 @@ export abstract class ParserStmt extends ParserExpr {
             this.next();
             if (this.isKw(this.peek(), 'over') || this.isKw(this.peek(), 'until')) this.next();
             if (this.peek().kind !== 'number') this.unexpected(this.peek(), 'number');
+            this.next();
+            const u = this.peek();
+            if (u.kind === 'string' && /^(second|minute|hour|day|week)$/.test(u.text)) this.unexpected(u, '/ or string or bytes');
           }
           this.words(ctx, W2, true);
           return mk('stmt');
@@ -117,6 +120,9 @@ export abstract class ParserStmt extends ParserExpr {
           if (!this.isKw(this.peek(), 'name')) {
             if (this.isKw(this.peek(), 'over') || this.isKw(this.peek(), 'until')) this.next();
             if (this.peek().kind !== 'number') this.unexpected(this.peek(), 'number');
+            this.next();
+            const u = this.peek();
+            if (u.kind === 'string' && /^(second|minute|hour|day|week)$/.test(u.text)) this.unexpected(u, '/ or string or bytes');
           }
           this.words(ctx, W3, true);
           return mk('stmt');
@@ -260,6 +266,15 @@ export abstract class ParserStmt extends ParserExpr {
     if (t.kind === 'string' && !isKeyword(kw)) {
       // a word nft cannot take as a statement: it reads a symbol, then wants a value
       const n = this.peek(1);
+      if (n.kind === 'string' && n.text in PROTO_FIELDS && this.selectorFollowsAt(1)) {
+        // a symbol compared with a payload expression: nft parses on, and fails after it
+        this.next();
+        this.valueExpr(ctx, true);
+        const after = this.peek();
+        if (!this.stmtEnd(after)) this.unexpected(after);
+        this.problem(t, 'No symbol type information', 'nft-symbol-type');
+        throw new Bail();
+      }
       if (this.stmtEnd(n) || (n.kind === 'string' && isKeyword(n.text) && !RELOP_WORDS.has(n.text))) {
         this.next();
         this.unexpected(n);
@@ -290,7 +305,7 @@ export abstract class ParserStmt extends ParserExpr {
     if (this.isKw(o, 'set')) {
       this.next();
       const v = this.peek();
-      this.valueExpr(ctx);
+      this.valueExpr(ctx, false, true);
       return withValue('set', v);
     }
     if (this.isKw(o, 'vmap')) {
