@@ -224,7 +224,9 @@ export abstract class ParserBase {
       }
       if (t.kind === 'eof') this.unexpected(t);
       try {
+        const at = this.i;
         const free = item();
+        if (this.i === at) this.unexpected(this.peek());
         const n = this.peek();
         if (!this.isSep(n) && !(free === true && this.isP(n, '}'))) this.unexpected(n, 'newline or semicolon');
       } catch (e) {

@@ -442,7 +442,9 @@ export abstract class ParserExpr extends ParserBase {
     for (;;) {
       const t = this.peek();
       if (this.isP(t, '}')) break;
+      const at = this.i;
       this.element(ctx, verdicts, sink);
+      if (this.i === at) this.unexpected(this.peek(), "comma or '}'");
       nl(false);
       const c = this.peek();
       if (this.isP(c, '}')) break;

@@ -24,7 +24,10 @@ export abstract class ParserStmt extends ParserExpr {
         if (!(n.kind === 'eof' || this.isSep(n) || this.isP(n, '}'))) this.unexpected(n);
         break;
       }
+      const at = this.i;
       statements.push(this.statement(ctx));
+      // every statement consumes a token (a safety net for linear time)
+      if (this.i === at) this.unexpected(this.peek());
     }
     if (statements.length === 0 && !comment) {
       this.unexpected(this.peek());
