@@ -64,10 +64,10 @@ const ALLOWED: RegExp[] = [
   /^LICENSE(\.txt)?$/i,
   /^dist\/(server|client|cli|browserClient|browserServer)\.js$/,
   /^syntaxes\/[^/]+\.json$/,
-  /^language-configuration\.json$/,
+  /^language-configuration(-nftables)?\.json$/,
   /^images\/icon\.png$/,
 ];
-const REQUIRED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/server.js', 'dist/client.js', 'dist/browserClient.js', 'dist/browserServer.js', 'images/icon.png', 'language-configuration.json'];
+const REQUIRED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/server.js', 'dist/client.js', 'dist/browserClient.js', 'dist/browserServer.js', 'images/icon.png', 'language-configuration.json', 'language-configuration-nftables.json'];
 
 test('vsce ls lists only the bundle, grammars, language configuration, manifest, docs and icon', () => {
   const out = execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], {

@@ -25,6 +25,7 @@ import { nftDefinition, nftOutline, nftReferences, nftSymbolAt, type NftOutlineS
 import type { Span } from '../nftables/syntax/ast';
 import type { Position } from './cursor';
 import { clampRange, splitLineEnds } from '../common/lines';
+import { parseSampleComment } from '../iptables/syntax/sampleComment';
 import { evaluateNftMark } from '../marks/nftMarks';
 import { markStatements } from '../nftables/checks/markChecks';
 import { nftDocHover } from '../nftables/docHover';
@@ -158,13 +159,26 @@ export function nftRename(doc: NftDocument, uri: string, p: Position, newName: s
 
 const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
 
+/** The marks in force at a line: the settings', then every `# sample:` comment above it, in order (as in iptables files). */
+function sampleAbove(doc: NftDocument, line: number, base: { nfmark: number; ctmark: number }): { nfmark: number; ctmark: number } {
+  const out = { ...base };
+  const lines = splitLineEnds(doc.text).lines;
+  for (let i = 0; i < line && i < lines.length; i++) {
+    if (!lines[i].includes('# sample:')) continue;
+    const c = parseSampleComment(lines[i].trim());
+    if (c?.nfmark !== undefined) out.nfmark = c.nfmark;
+    if (c?.ctmark !== undefined) out.ctmark = c.ctmark;
+  }
+  return out;
+}
+
 /** The mark statement or match under the cursor, as the kernel computes it on the sample. */
 export function nftHover(doc: NftDocument, p: Position, sample: { nfmark: number; ctmark: number }): Hover | null {
   const off = doc.offsetAt(p);
   const { file } = doc.analysis();
   for (const { st } of markStatements(file, doc.text)) {
     if (off < st.s || off > st.e) continue;
-    const r = evaluateNftMark(doc.text.slice(st.s, st.e), sample);
+    const r = evaluateNftMark(doc.text.slice(st.s, st.e), sampleAbove(doc, st.line, sample));
     if (!r.ok) break;
     const lines = [`**${r.summary}**`, '', `nft reads it as \`${r.grouped}\``, '', `kernel: \`${r.kernel}\``, '', `\`nft list\` prints: \`${r.listed}\``];
     if (r.iptables) lines.push('', `iptables: \`${r.iptables}\``);
