@@ -11,12 +11,17 @@
 import { readFileSync } from 'node:fs';
 import type { IGrammar } from 'vscode-textmate';
 import { generateKubeDump } from './gen-kube-dump';
-import {
-  createRegistry, loadGrammar, splitLines, tokenizeWatch, findShellGrammar,
-  SCOPES, SHELL_GRAMMAR_MISSING,
-} from '../test/grammar/textmate';
+import { createRegistry, loadGrammar, splitLines, tokenizeWatch, findShellGrammar, SCOPES, SHELL_GRAMMAR_MISSING } from '../test/grammar/textmate';
 
-interface Result { name: string; linesPerSec: number; ms: number; worstMs: number; worstLine: number; confirmedMs: number; confirmedLine: number }
+interface Result {
+  name: string;
+  linesPerSec: number;
+  ms: number;
+  worstMs: number;
+  worstLine: number;
+  confirmedMs: number;
+  confirmedLine: number;
+}
 
 /**
  * Best of `runs` full passes. The raw worst line of a pass includes garbage
@@ -38,7 +43,10 @@ function measure(name: string, grammar: IGrammar, lines: string[], runs: number)
         grammar.tokenizeLine(lines[i], before);
         again = Math.min(again, performance.now() - t);
       }
-      if (again > confirmedMs) { confirmedMs = again; confirmedLine = i; }
+      if (again > confirmedMs) {
+        confirmedMs = again;
+        confirmedLine = i;
+      }
       retiming += performance.now() - start;
     });
     // the re-timing ran inside the pass: take it out of the pass's time
@@ -51,8 +59,10 @@ function measure(name: string, grammar: IGrammar, lines: string[], runs: number)
 
 function fmt(r: Result): string {
   const confirmed = r.confirmedLine < 0 ? 'none over 5 ms when timed again' : `${r.confirmedMs.toFixed(2)} ms (line ${r.confirmedLine + 1})`;
-  return `${r.name.padEnd(24)} ${Math.round(r.linesPerSec).toLocaleString('en-US').padStart(10)} lines/s  ` +
-    `${(r.ms / 1000).toFixed(2)} s  worst line ${r.worstMs.toFixed(2)} ms raw (line ${r.worstLine + 1}), confirmed worst ${confirmed}`;
+  return (
+    `${r.name.padEnd(24)} ${Math.round(r.linesPerSec).toLocaleString('en-US').padStart(10)} lines/s  ` +
+    `${(r.ms / 1000).toFixed(2)} s  worst line ${r.worstMs.toFixed(2)} ms raw (line ${r.worstLine + 1}), confirmed worst ${confirmed}`
+  );
 }
 
 async function main(): Promise<void> {
@@ -79,7 +89,9 @@ async function main(): Promise<void> {
   const withInjection = measure('source.shell + injection', await loadGrammar(injected, SCOPES.shell), lines, runs);
   console.log(fmt(withInjection));
   const ratio = ours.linesPerSec / shell.linesPerSec;
-  console.log(`ratio ours/shell: ${ratio.toFixed(2)}x ${ratio >= 1 ? '(target met: at least as fast as the shell grammar)' : '(TARGET MISSED: slower than the shell grammar)'}`);
+  console.log(
+    `ratio ours/shell: ${ratio.toFixed(2)}x ${ratio >= 1 ? '(target met: at least as fast as the shell grammar)' : '(TARGET MISSED: slower than the shell grammar)'}`,
+  );
 }
 
 main().catch((e) => {

@@ -52,7 +52,9 @@ export function marksBench(dumpPath: string, text: string): void {
   execFileSync('ip', ['netns', 'add', ns]);
   try {
     const ref = wall('ip', ['netns', 'exec', ns, 'iptables-restore', '--test', dumpPath], 3);
-    console.log(`marks: iptables-restore --test ${ms(ref)}; the map in process ${(inProc / ref).toFixed(3)}x, the nfrules marks process ${(cli / ref).toFixed(3)}x (target < 0.2x)`);
+    console.log(
+      `marks: iptables-restore --test ${ms(ref)}; the map in process ${(inProc / ref).toFixed(3)}x, the nfrules marks process ${(cli / ref).toFixed(3)}x (target < 0.2x)`,
+    );
   } finally {
     execFileSync('ip', ['netns', 'del', ns]);
   }

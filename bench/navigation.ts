@@ -28,21 +28,28 @@ export async function navigationBench(c: LspClient, uri: string, lines: string[]
   const ruleLine = lines.findIndex((l) => l.startsWith('-A KUBE-SEP-'));
   for (let k = 0; k < 6; k++) {
     const at = { line: ruleLine, character: lines[ruleLine].length };
-    const change = k % 2 === 0 ? { range: { start: at, end: at }, text: ' ' } : { range: { start: at, end: { line: ruleLine, character: at.character + 1 } }, text: '' };
+    const change =
+      k % 2 === 0 ? { range: { start: at, end: at }, text: ' ' } : { range: { start: at, end: { line: ruleLine, character: at.character + 1 } }, text: '' };
     c.notify('textDocument/didChange', { textDocument: { uri, version: 1_000_000 + k }, contentChanges: [change] });
     edited.push((await time(() => c.request('textDocument/documentSymbol', { textDocument: td })))[0]);
   }
-  console.log(`navigation: document symbols ${ms(cold)} on the first request (chain index built), ${ms(median(warm))} after, ${ms(median(edited))} after typing in a line (${chains} chains; target < 200 ms)`);
+  console.log(
+    `navigation: document symbols ${ms(cold)} on the first request (chain index built), ${ms(median(warm))} after, ${ms(median(edited))} after typing in a line (${chains} chains; target < 200 ms)`,
+  );
 
   const decl = lines.findIndex((l) => l.startsWith(':KUBE-MARK-MASQ '));
   const refTimes: number[] = [];
   let count = 0;
   for (let k = 0; k < 10; k++) {
-    const [t, refs] = await time(() => c.request('textDocument/references', { textDocument: td, position: { line: decl, character: 3 }, context: { includeDeclaration: true } }));
+    const [t, refs] = await time(() =>
+      c.request('textDocument/references', { textDocument: td, position: { line: decl, character: 3 }, context: { includeDeclaration: true } }),
+    );
     refTimes.push(t);
     count = refs.length;
   }
-  console.log(`navigation: references to KUBE-MARK-MASQ ${ms(refTimes[0])} on the first request, median ${ms(median(refTimes))} (${count} places; target < 50 ms)`);
+  console.log(
+    `navigation: references to KUBE-MARK-MASQ ${ms(refTimes[0])} on the first request, median ${ms(median(refTimes))} (${count} places; target < 50 ms)`,
+  );
 
   const jumps = lines.map((l, i) => (l.startsWith('-A KUBE-SERVICES ') && l.includes(' -j KUBE-SVC-') ? i : -1)).filter((i) => i >= 0);
   const compTimes: number[] = [];
@@ -54,7 +61,9 @@ export async function navigationBench(c: LspClient, uri: string, lines: string[]
     compTimes.push(t);
     items = list.items.length;
   }
-  console.log(`navigation: completion after -j median ${ms(median(compTimes))}, max ${ms(Math.max(...compTimes))} (${items} items, list capped; target < 20 ms)`);
+  console.log(
+    `navigation: completion after -j median ${ms(median(compTimes))}, max ${ms(Math.max(...compTimes))} (${items} items, list capped; target < 20 ms)`,
+  );
 }
 
 async function alone(): Promise<void> {
@@ -68,7 +77,8 @@ async function alone(): Promise<void> {
   await c.shutdown();
 }
 
-if (process.argv[1]?.endsWith('navigation.ts')) alone().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (process.argv[1]?.endsWith('navigation.ts'))
+  alone().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

@@ -27,8 +27,20 @@ import { generateKubeDump } from './gen-kube-dump';
 if (!process.env.NFRULES_PARSE_BENCH_BUNDLE) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
-  esbuild.buildSync({ entryPoints: [__filename], outfile: 'bench/out/parse.js', bundle: true, platform: 'node', target: 'node18', format: 'cjs', logLevel: 'warning', external: ['esbuild'] });
-  const r = spawnSync(process.execPath, ['bench/out/parse.js', ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, NFRULES_PARSE_BENCH_BUNDLE: '1' } });
+  esbuild.buildSync({
+    entryPoints: [__filename],
+    outfile: 'bench/out/parse.js',
+    bundle: true,
+    platform: 'node',
+    target: 'node18',
+    format: 'cjs',
+    logLevel: 'warning',
+    external: ['esbuild'],
+  });
+  const r = spawnSync(process.execPath, ['bench/out/parse.js', ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, NFRULES_PARSE_BENCH_BUNDLE: '1' },
+  });
   process.exit(r.status ?? 1);
 }
 

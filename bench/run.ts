@@ -90,8 +90,13 @@ async function main(): Promise<void> {
   await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === 1, 60000);
   const firstPublish = performance.now() - t0;
   // the file-level pass (chain graph) follows at once in a second publish
-  await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === 1 && c.notifications.filter((n) => n.params?.version === 1).length >= 2, 60000);
-  console.log(`server: didOpen to diagnostics ${ms(firstPublish)} (per-line checks), ${ms(performance.now() - t0)} with the file-level pass; peak memory so far ${hwmOf(c.pid)} MB`);
+  await c.waitFor(
+    (m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === 1 && c.notifications.filter((n) => n.params?.version === 1).length >= 2,
+    60000,
+  );
+  console.log(
+    `server: didOpen to diagnostics ${ms(firstPublish)} (per-line checks), ${ms(performance.now() - t0)} with the file-level pass; peak memory so far ${hwmOf(c.pid)} MB`,
+  );
   c.notifications.length = 0;
 
   const editTimes: number[] = [];
@@ -103,7 +108,10 @@ async function main(): Promise<void> {
     const v = version;
     t0 = performance.now();
     // type one character at the end of a rule line, then delete it on the next round
-    const ch = k % 2 === 0 ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: ' ' } : { range: { start: { line, character: 0 }, end: { line, character: 1 } }, text: '' };
+    const ch =
+      k % 2 === 0
+        ? { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: ' ' }
+        : { range: { start: { line, character: 0 }, end: { line, character: 1 } }, text: '' };
     c.notify('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [ch] });
     await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === v, 60000);
     editTimes.push(performance.now() - t0);
@@ -112,11 +120,16 @@ async function main(): Promise<void> {
     // undo immediately so every edit starts from the same text
     version++;
     const u = version;
-    c.notify('textDocument/didChange', { textDocument: { uri, version: u }, contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: 1 } }, text: '' }] });
+    c.notify('textDocument/didChange', {
+      textDocument: { uri, version: u },
+      contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: 1 } }, text: '' }],
+    });
     await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === u, 60000);
     c.notifications.length = 0;
   }
-  console.log(`server: edit to fresh diagnostics median ${ms(pct(editTimes, 50))}, p99 ${ms(pct(editTimes, 99))} (target p99 < 20 ms); peak memory so far ${hwmOf(c.pid)} MB`);
+  console.log(
+    `server: edit to fresh diagnostics median ${ms(pct(editTimes, 50))}, p99 ${ms(pct(editTimes, 99))} (target p99 < 20 ms); peak memory so far ${hwmOf(c.pid)} MB`,
+  );
 
   // an edit that changes the chain graph: the keystroke's publish moves the last file-level
   // findings; the whole pass follows once typing pauses (the server waits 300 ms)
@@ -126,15 +139,24 @@ async function main(): Promise<void> {
     version++;
     const v = version;
     const text = k % 2 === 0 ? ':NFRULES-BENCH - [0:0]\n' : '';
-    const range = k % 2 === 0 ? { start: { line: decl, character: 0 }, end: { line: decl, character: 0 } } : { start: { line: decl, character: 0 }, end: { line: decl + 1, character: 0 } };
+    const range =
+      k % 2 === 0
+        ? { start: { line: decl, character: 0 }, end: { line: decl, character: 0 } }
+        : { start: { line: decl, character: 0 }, end: { line: decl + 1, character: 0 } };
     c.notifications.length = 0;
     t0 = performance.now();
     c.notify('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ range, text }] });
     await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === v, 60000);
     const quick = performance.now() - t0;
-    await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === v && c.notifications.filter((n) => n.params?.version === v).length >= 2, 60000);
+    await c.waitFor(
+      (m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === v && c.notifications.filter((n) => n.params?.version === v).length >= 2,
+      60000,
+    );
     passTimes.push(performance.now() - t0 - 300);
-    if (k === 0) console.log(`server: a declaration added: diagnostics ${ms(quick)} on the keystroke, then the file-level pass ${ms(passTimes[0])} after the 300 ms pause`);
+    if (k === 0)
+      console.log(
+        `server: a declaration added: diagnostics ${ms(quick)} on the keystroke, then the file-level pass ${ms(passTimes[0])} after the 300 ms pause`,
+      );
   }
   console.log(`server: file-level pass (chain graph) after a structural edit: median ${ms(pct(passTimes, 50))}; peak memory so far ${hwmOf(c.pid)} MB`);
 
@@ -142,7 +164,7 @@ async function main(): Promise<void> {
   const hoverTimes: number[] = [];
   for (let k = 0; k < 1000; k++) {
     const line = k % 2 ? markLines[(k * 31) % markLines.length] : ruleLines[(k * 7919) % ruleLines.length];
-    const character = Math.floor(((k * 37) % 100) / 100 * lines[line].length);
+    const character = Math.floor((((k * 37) % 100) / 100) * lines[line].length);
     t0 = performance.now();
     await c.request('textDocument/hover', { textDocument: { uri }, position: { line, character } });
     hoverTimes.push(performance.now() - t0);

@@ -27,13 +27,38 @@ interface Shape {
   line: (text: string) => number;
 }
 
-const firstLine = (re: RegExp) => (text: string) => Math.max(0, text.split('\n').findIndex((l) => re.test(l)));
+const firstLine = (re: RegExp) => (text: string) =>
+  Math.max(
+    0,
+    text.split('\n').findIndex((l) => re.test(l)),
+  );
 
 const SHAPES: Shape[] = [
   { name: 'kube dump (services)', n: 1000, uri: 'file:///bench/kube.rules', languageId: 'iptables', make: generateKubeDump, line: firstLine(/^-A KUBE-SVC/) },
-  { name: 'one line of mark options', n: 5000, uri: 'file:///bench/wide.rules', languageId: 'iptables', make: (n) => `*mangle\n-A OUTPUT${' -m mark --mark 0x1/0xffffffff "q"'.repeat(n)} -j MARK --or-mark 0x4000\nCOMMIT\n`, line: () => 1 },
-  { name: 'backslash continuation (lines)', n: 4000, uri: 'file:///bench/cont.sh', languageId: 'shellscript', make: (n) => `#!/bin/sh\niptables -t mangle -A OUTPUT \\\n${'  -m mark --mark 0x1/0xffffffff \\\n'.repeat(n)}  -j MARK --or-mark 0x4000\n`, line: () => 3 },
-  { name: 'here-documents', n: 1000, uri: 'file:///bench/docs.sh', languageId: 'shellscript', make: (n) => '#!/bin/sh\n' + 'iptables-restore <<EOF\n*mangle\n:X - [0:0]\n-A OUTPUT -j X\n-A X -j MARK --or-mark 0x4000\nCOMMIT\nEOF\n'.repeat(n), line: () => 5 },
+  {
+    name: 'one line of mark options',
+    n: 5000,
+    uri: 'file:///bench/wide.rules',
+    languageId: 'iptables',
+    make: (n) => `*mangle\n-A OUTPUT${' -m mark --mark 0x1/0xffffffff "q"'.repeat(n)} -j MARK --or-mark 0x4000\nCOMMIT\n`,
+    line: () => 1,
+  },
+  {
+    name: 'backslash continuation (lines)',
+    n: 4000,
+    uri: 'file:///bench/cont.sh',
+    languageId: 'shellscript',
+    make: (n) => `#!/bin/sh\niptables -t mangle -A OUTPUT \\\n${'  -m mark --mark 0x1/0xffffffff \\\n'.repeat(n)}  -j MARK --or-mark 0x4000\n`,
+    line: () => 3,
+  },
+  {
+    name: 'here-documents',
+    n: 1000,
+    uri: 'file:///bench/docs.sh',
+    languageId: 'shellscript',
+    make: (n) => '#!/bin/sh\n' + 'iptables-restore <<EOF\n*mangle\n:X - [0:0]\n-A OUTPUT -j X\n-A X -j MARK --or-mark 0x4000\nCOMMIT\nEOF\n'.repeat(n),
+    line: () => 5,
+  },
   {
     name: 'deep chain of jumps (chains)',
     n: 2000,
@@ -59,10 +84,13 @@ const REQUESTS: Request[] = [
   ['diagnostics', (s, u) => s.diagnostics(u)],
   ['hover', (s, u, l) => s.hover(u, at(l))],
   ['codeAction (cursor)', (s, u, l) => s.codeActions(u, { start: at(l), end: at(l) })],
-  ['codeAction resolve (whole file)', (s, u, l) => {
-    const offered = s.codeActions(u, { start: at(l), end: at(l) }).find((a) => a.data);
-    return offered && s.resolveCodeAction(offered);
-  }],
+  [
+    'codeAction resolve (whole file)',
+    (s, u, l) => {
+      const offered = s.codeActions(u, { start: at(l), end: at(l) }).find((a) => a.data);
+      return offered && s.resolveCodeAction(offered);
+    },
+  ],
   ['documentSymbol', (s, u) => s.documentSymbols(u)],
   ['semanticTokens', (s, u) => s.semanticTokens(u)],
   ['foldingRange', (s, u) => s.foldingRanges(u)],

@@ -35,7 +35,10 @@ export function walkBench(text: string): void {
   }
   if (last < 0) throw new Error('no KUBE-SERVICES ClusterIP rule in the dump');
   const m = /-d (\S+)\/32 -p tcp .*--dport (\d+)/.exec(lines[last])!;
-  const opts: WalkOptions = { hook: 'PREROUTING', packet: { src: '192.168.7.7', dst: m[1], proto: 'tcp', sport: 40000, dport: Number(m[2]), in: 'eth0', state: 'NEW', nfmark: 0, ctmark: 0 } };
+  const opts: WalkOptions = {
+    hook: 'PREROUTING',
+    packet: { src: '192.168.7.7', dst: m[1], proto: 'tcp', sport: 40000, dport: Number(m[2]), in: 'eth0', state: 'NEW', nfmark: 0, ctmark: 0 },
+  };
 
   t0 = performance.now();
   const first = walk(doc, opts);
@@ -50,10 +53,14 @@ export function walkBench(text: string): void {
     walk(doc, opts);
     times.push(performance.now() - t0);
   }
-  console.log(`walk: ${lines.length} lines, path of ${first.path.length} rules (${scanned} in KUBE-SERVICES), ends at line ${dnat.line + 1} (DNAT), nfmark 0x${first.nfmark.toString(16)}`);
+  console.log(
+    `walk: ${lines.length} lines, path of ${first.path.length} rules (${scanned} in KUBE-SERVICES), ends at line ${dnat.line + 1} (DNAT), nfmark 0x${first.nfmark.toString(16)}`,
+  );
   console.log(`walk: parse the document ${ms(parse)} (reference); chain model + compile of the reached chains (first walk) ${ms(firstWalk)}`);
   const med = pct(times, 50);
-  console.log(`walk: ${ms(med)} median, p99 ${ms(pct(times, 99))} over ${times.length} walks after the file is parsed and compiled (target < 1 ms); the parse takes ${(parse / med).toFixed(0)}x one walk in this run`);
+  console.log(
+    `walk: ${ms(med)} median, p99 ${ms(pct(times, 99))} over ${times.length} walks after the file is parsed and compiled (target < 1 ms); the parse takes ${(parse / med).toFixed(0)}x one walk in this run`,
+  );
 }
 
 if (process.argv[1]?.endsWith('walk.ts')) {

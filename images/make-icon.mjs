@@ -30,7 +30,11 @@ function sample(x, y) {
   const t = (y - 4) / 120;
   let c = TOP.map((v, i) => v + (BOTTOM[i] - v) * t);
   // Mark bits: eight cells, bit 6 (0x40) lit.
-  const bitsX0 = 14.75, bitW = 11, gap = 1.5, bitsY0 = 22, bitH = 18;
+  const bitsX0 = 14.75,
+    bitW = 11,
+    gap = 1.5,
+    bitsY0 = 22,
+    bitH = 18;
   for (let i = 0; i < 8; i++) {
     const bx = bitsX0 + i * (bitW + gap);
     if (roundedRect(x, y, bx, bitsY0, bx + bitW, bitsY0 + bitH, 2.5)) {
@@ -38,10 +42,15 @@ function sample(x, y) {
     }
   }
   // A brick wall: four courses, offset every other one.
-  const wallX0 = 18, wallX1 = 110, wallY0 = 54, courseH = 13, mortar = 2.2, brickW = 23;
+  const wallX0 = 18,
+    wallX1 = 110,
+    wallY0 = 54,
+    courseH = 13,
+    mortar = 2.2,
+    brickW = 23;
   if (x >= wallX0 && x <= wallX1 && y >= wallY0 && y < wallY0 + 4 * courseH) {
     const course = Math.floor((y - wallY0) / courseH);
-    const yIn = (y - wallY0) - course * courseH;
+    const yIn = y - wallY0 - course * courseH;
     const shift = course % 2 ? brickW / 2 : 0;
     const xIn = (((x - wallX0 + shift) % brickW) + brickW) % brickW;
     if (yIn > mortar && xIn > mortar) c = (course + Math.floor((x - wallX0 + shift) / brickW)) % 3 === 0 ? BRICK_DARK : BRICK;
@@ -52,11 +61,19 @@ function sample(x, y) {
 const rgba = Buffer.alloc(N * N * 4);
 for (let py = 0; py < N; py++) {
   for (let px = 0; px < N; px++) {
-    let r = 0, g = 0, b = 0, a = 0;
+    let r = 0,
+      g = 0,
+      b = 0,
+      a = 0;
     for (let sy = 0; sy < SS; sy++) {
       for (let sx = 0; sx < SS; sx++) {
         const c = sample(px + (sx + 0.5) / SS, py + (sy + 0.5) / SS);
-        if (c) { r += c[0]; g += c[1]; b += c[2]; a++; }
+        if (c) {
+          r += c[0];
+          g += c[1];
+          b += c[2];
+          a++;
+        }
       }
     }
     const o = (py * N + px) * 4;

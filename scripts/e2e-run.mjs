@@ -80,13 +80,6 @@ const files = process.argv.slice(2).length
       .sort()
       .map((f) => path.join('test/e2e', f));
 const t = Date.now();
-const status = run(process.execPath, [
-  '--import',
-  'tsx',
-  '--test',
-  '--test-concurrency=1',
-  '--test-reporter=spec',
-  ...files,
-]);
+const status = run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files]);
 console.log(`e2e: suite ${status === 0 ? 'passed' : 'FAILED'} in ${secs(t)} (total ${secs(started)}); screenshots in ${path.relative(root, results)}/`);
 process.exit(status);

@@ -41,7 +41,12 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--skip-package') skipPackage = true;
   else if (a === '--web') web = true;
   else if (a === '-h' || a === '--help') {
-    console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).join('\n'));
+    console.log(
+      readFileSync(fileURLToPath(import.meta.url), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('//'))
+        .join('\n'),
+    );
     process.exit(0);
   } else if (a.startsWith('-')) die(`unknown option ${a} (see npm start -- --help)`);
   else if (folderArg) die('give one folder');
@@ -70,7 +75,8 @@ function step(what, cmd, args, opts = {}) {
   return r;
 }
 const vsix = path.join(root, 'nfrules.vsix');
-if (!skipPackage || !existsSync(vsix)) step('building and packaging the extension', 'npm', ['run', '--silent', 'package'], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (!skipPackage || !existsSync(vsix))
+  step('building and packaging the extension', 'npm', ['run', '--silent', 'package'], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (web) await startWebAndWait();
 const setup = step('setting up code-server (the first time takes a minute)', 'bash', [path.join(root, 'test/e2e/setup.sh')], {
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -124,7 +130,16 @@ step('installing nfrules.vsix into code-server', process.execPath, [launcher, ..
 // ---- run until Ctrl-C --------------------------------------------------------
 const child = spawn(
   process.execPath,
-  [launcher, ...common, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', folder],
+  [
+    launcher,
+    ...common,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    folder,
+  ],
   { cwd: folder, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
 );
 let log = '';

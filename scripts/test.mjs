@@ -10,7 +10,11 @@ const files = [];
 function walk(dir) {
   if (/\.test\.(ts|mjs|js)$/.test(dir)) return void files.push(dir);
   let names;
-  try { names = readdirSync(dir).sort(); } catch { return; }
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return;
+  }
   for (const n of names) {
     const p = join(dir, n);
     if (statSync(p).isDirectory()) walk(p);

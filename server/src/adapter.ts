@@ -4,7 +4,18 @@
  * Shared by the Node server (server.ts: IPC or stdio, where stdout is the protocol, so logs go
  * to connection.console) and the web worker (browserServer.ts); nothing here may need Node.
  */
-import { CancellationToken, CodeAction, CodeActionKind, DidChangeConfigurationNotification, ErrorCodes, LSPErrorCodes, Position, Range, ResponseError, TextDocumentSyncKind } from 'vscode-languageserver';
+import {
+  CancellationToken,
+  CodeAction,
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  ErrorCodes,
+  LSPErrorCodes,
+  Position,
+  Range,
+  ResponseError,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver';
 import type { Connection } from 'vscode-languageserver';
 import { SOURCE_SAVED, SOURCE_SHORTEST } from './core/features/codeActions';
 import { LEGEND } from './core/features/semanticTokens';
@@ -86,7 +97,7 @@ export function serve(connection: Connection): void {
    * start, a line past the last its end, a character past the line's end the line's end.
    */
   function clampPosition(uri: string, p: Position): Position {
-    const lines = service.get(uri)?.lines;
+    const lines = service.lines(uri);
     if (!lines || !isPosition(p)) return { line: 0, character: 0 };
     const line = Math.floor(p.line);
     if (line < 0) return { line: 0, character: 0 };
@@ -250,7 +261,9 @@ export function serve(connection: Connection): void {
 
   connection.onCompletion(({ textDocument, position }) => service.completion(textDocument.uri, clampPosition(textDocument.uri, position)));
   connection.onDefinition(({ textDocument, position }) => service.definition(textDocument.uri, clampPosition(textDocument.uri, position)));
-  connection.onReferences(({ textDocument, position, context }) => service.references(textDocument.uri, clampPosition(textDocument.uri, position), context?.includeDeclaration !== false));
+  connection.onReferences(({ textDocument, position, context }) =>
+    service.references(textDocument.uri, clampPosition(textDocument.uri, position), context?.includeDeclaration !== false),
+  );
   connection.onDocumentHighlight(({ textDocument, position }) => service.documentHighlights(textDocument.uri, clampPosition(textDocument.uri, position)));
   connection.onPrepareRename(({ textDocument, position }) => orError(service.prepareRename(textDocument.uri, clampPosition(textDocument.uri, position))));
   connection.onRenameRequest(({ textDocument, position, newName }) => {

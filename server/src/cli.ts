@@ -65,7 +65,17 @@ function readInput(file: string): { text: string } | { error: string } {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     const st = fstatSync(fd);
     if (!st.isFile()) {
-      const what = st.isDirectory() ? 'a directory' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'not a file';
+      const what = st.isDirectory()
+        ? 'a directory'
+        : st.isCharacterDevice()
+          ? 'a character device'
+          : st.isBlockDevice()
+            ? 'a block device'
+            : st.isFIFO()
+              ? 'a FIFO'
+              : st.isSocket()
+                ? 'a socket'
+                : 'not a file';
       return { error: `not a regular file (${what})` };
     }
     if (st.size > MAX_INPUT_BYTES) return { error: `larger than the limit of ${MAX_INPUT_BYTES / 1024 / 1024} MiB (${st.size} bytes)` };
@@ -127,8 +137,12 @@ function nftMarkCommand(text: string, sample: { nfmark: number; ctmark: number }
     lines.push(`ctmark:      ${hex8(sample.ctmark)} -> ${hex8(r.ctmark)} (changed ${hex8(r.changed.ctmark)})`);
   }
   if (r.noop) lines.push('warning:     a no-op: it writes back the value it read');
-  if (r.precedence) lines.push(`warning:     nft reads ${r.precedence.parenthesised}; left to right it would be ${r.precedence.leftToRight} (${r.precedence.intended})`);
-  if (r.translateShape) lines.push(`warning:     iptables-translate shape of ${r.translateShape.iptables}${r.translateShape.intended ? `; exact: ${r.translateShape.intended}` : '; nft 1.0.6 has no one-statement form of it'}`);
+  if (r.precedence)
+    lines.push(`warning:     nft reads ${r.precedence.parenthesised}; left to right it would be ${r.precedence.leftToRight} (${r.precedence.intended})`);
+  if (r.translateShape)
+    lines.push(
+      `warning:     iptables-translate shape of ${r.translateShape.iptables}${r.translateShape.intended ? `; exact: ${r.translateShape.intended}` : '; nft 1.0.6 has no one-statement form of it'}`,
+    );
   process.stdout.write(escapeControls(lines.join('\n')) + '\n');
   return 0;
 }
@@ -228,7 +242,16 @@ function checkCommand(argv: string[]): number {
     if (isNftFile(file, text)) {
       for (const f of checkNft(text, { resolveInclude: (p) => readInclude(file, p) })) {
         if (f.severity === 'error') errors++;
-        const rec = { file, line: f.line + 1, column: f.s + 1, endLine: f.endLine + 1, endColumn: f.e + 1, severity: f.severity, code: f.code, message: f.message };
+        const rec = {
+          file,
+          line: f.line + 1,
+          column: f.s + 1,
+          endLine: f.endLine + 1,
+          endColumn: f.e + 1,
+          severity: f.severity,
+          code: f.code,
+          message: f.message,
+        };
         if (json) all.push(rec);
         else out.push(escapeControls(`${rec.file}:${rec.line}:${rec.column}: ${rec.severity}: ${rec.message} [${rec.code}]`));
       }
@@ -326,7 +349,8 @@ function traceCommand(argv: string[]): number {
   }
   if (!file) fail(`nfrules trace: no file\n${USAGE}`);
   if (!hook || !isHook(hook)) fail(`nfrules trace: --hook must be one of ${HOOKS.join(', ')}${hook ? ` (got ${hook})` : ''}`);
-  if (table !== undefined && !HOOK_TABLES[hook].includes(table)) fail(`nfrules trace: table ${table} has no ${hook} chain (${hook}: ${HOOK_TABLES[hook].join(', ')})`);
+  if (table !== undefined && !HOOK_TABLES[hook].includes(table))
+    fail(`nfrules trace: table ${table} has no ${hook} chain (${hook}: ${HOOK_TABLES[hook].join(', ')})`);
   const pk = parsePacketString(packetText ?? '');
   if ('error' in pk) fail(`nfrules trace: bad --packet${pk.key ? ` key ${pk.key}` : ''}: ${pk.error}`);
   const input = readInput(file);
@@ -351,7 +375,15 @@ function traceCommand(argv: string[]): number {
   }
   for (const t of r.tables) {
     const o = t as typeof t & { skipped?: string; target?: string; absent?: boolean };
-    const by = o.absent ? 'default (not in the file)' : o.skipped ? 'skipped' : t.line !== undefined ? `line ${t.line + 1}${o.target ? ` (${o.target})` : ''}` : t.policyLine !== undefined ? `policy, line ${t.policyLine + 1}` : 'policy (default)';
+    const by = o.absent
+      ? 'default (not in the file)'
+      : o.skipped
+        ? 'skipped'
+        : t.line !== undefined
+          ? `line ${t.line + 1}${o.target ? ` (${o.target})` : ''}`
+          : t.policyLine !== undefined
+            ? `policy, line ${t.policyLine + 1}`
+            : 'policy (default)';
     out.push(`table ${t.table}/${t.chain}: ${t.verdict} by ${by}`);
   }
   for (const n of r.notes) out.push(`note: ${n}`);
@@ -373,8 +405,10 @@ function marksCommand(argv: string[]): number {
     else if (a === '--svg') {
       svg = argv[++i];
       if (svg === undefined) fail(`nfrules marks: --svg needs a file name\n${USAGE}`);
-    } else if (a === '--') files.push(...argv.slice(i + 1)), (i = argv.length);
-    else if (a.startsWith('-') && a !== '-') fail(`nfrules marks: unknown option ${a}\n${USAGE}`);
+    } else if (a === '--') {
+      files.push(...argv.slice(i + 1));
+      i = argv.length;
+    } else if (a.startsWith('-') && a !== '-') fail(`nfrules marks: unknown option ${a}\n${USAGE}`);
     else files.push(a);
   }
   if (!files.length) fail(`nfrules marks: no file\n${USAGE}`);
@@ -387,7 +421,11 @@ function marksCommand(argv: string[]): number {
     else iptablesTextMarkAccesses(file, text, detectFormat(file, text), accesses);
   }
   const map = buildMarkMap(accesses);
-  if (svg !== undefined) writeFileSync(svg, markMapSvg(map, (x) => x, `Mark bits: ${files.join(', ')}`));
+  if (svg !== undefined)
+    writeFileSync(
+      svg,
+      markMapSvg(map, (x) => x, `Mark bits: ${files.join(', ')}`),
+    );
   process.stdout.write(json ? safeJson(markMapJson(map), 2) + '\n' : escapeControls(markMapTable(map)));
   return map.warnings.some((w) => w.severity === 'warning') ? 1 : 0;
 }

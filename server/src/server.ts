@@ -8,7 +8,17 @@
  * RequestCancelled without being computed. Under --stdio the reader survives broken framing
  * (framing.ts).
  */
-import { ConnectionOptions, ErrorCodes, LSPErrorCodes, Message, ProposedFeatures, RequestMessage, ResponseMessage, StreamMessageWriter, createConnection } from 'vscode-languageserver/node';
+import {
+  ConnectionOptions,
+  ErrorCodes,
+  LSPErrorCodes,
+  Message,
+  ProposedFeatures,
+  RequestMessage,
+  ResponseMessage,
+  StreamMessageWriter,
+  createConnection,
+} from 'vscode-languageserver/node';
 import { serve } from './adapter';
 import { TolerantMessageReader } from './framing';
 
@@ -22,7 +32,8 @@ function refuse(req: RequestMessage, code: number, message: string): void {
 }
 const options: ConnectionOptions = {
   connectionStrategy: {
-    cancelUndispatched: (req: Message) => ({ jsonrpc: '2.0', id: (req as RequestMessage).id, error: { code: LSPErrorCodes.RequestCancelled, message: 'cancelled' } }) as ResponseMessage,
+    cancelUndispatched: (req: Message) =>
+      ({ jsonrpc: '2.0', id: (req as RequestMessage).id, error: { code: LSPErrorCodes.RequestCancelled, message: 'cancelled' } }) as ResponseMessage,
   },
   messageStrategy: {
     handleMessage(message, next) {

@@ -101,14 +101,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const configFile = path.join(state, 'config.yaml');
   await mkdir(path.join(userDataDir, 'User'), { recursive: true });
   await mkdir(extensionsDir, { recursive: true });
-  await writeFile(
-    path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2),
-  );
-  await writeFile(
-    configFile,
-    `bind-addr: ${opts.bindAddr ?? '127.0.0.1:0'}\nauth: none\ncert: false\ndisable-telemetry: true\ndisable-update-check: true\n`,
-  );
+  await writeFile(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2));
+  await writeFile(configFile, `bind-addr: ${opts.bindAddr ?? '127.0.0.1:0'}\nauth: none\ncert: false\ndisable-telemetry: true\ndisable-update-check: true\n`);
   const common = ['--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
   if (opts.vsix) {
     const { stdout, stderr } = await runLauncher(opts.launcher, [...common, '--force', '--install-extension', opts.vsix]);
@@ -274,11 +268,17 @@ export async function openFile(page: Page, fileName: string): Promise<Locator> {
     await list.locator('.monaco-list-row .label-name', { hasText: exact }).first().waitFor();
     const rows = await list.locator('.monaco-list-row').count();
     for (let i = 0; i < rows + 1; i++) {
-      const name = await focusedName.first().innerText({ timeout: 2_000 }).catch(() => '');
+      const name = await focusedName
+        .first()
+        .innerText({ timeout: 2_000 })
+        .catch(() => '');
       if (name.trim() === fileName) break;
       await page.keyboard.press('ArrowDown');
     }
-    const chosen = await focusedName.first().innerText({ timeout: 2_000 }).catch(() => '');
+    const chosen = await focusedName
+      .first()
+      .innerText({ timeout: 2_000 })
+      .catch(() => '');
     if (chosen.trim() === fileName) {
       await page.keyboard.press('Enter');
       await input.waitFor({ state: 'hidden' });
@@ -308,11 +308,7 @@ export function viewLine(editor: Locator, text: string): Locator {
  * Screen box of the first occurrence of `needle` in a rendered editor line,
  * measured with a DOM Range over the line's text nodes.
  */
-export async function textBox(
-  line: Locator,
-  needle: string,
-  timeoutMs = 10_000,
-): Promise<{ x: number; y: number; width: number; height: number }> {
+export async function textBox(line: Locator, needle: string, timeoutMs = 10_000): Promise<{ x: number; y: number; width: number; height: number }> {
   // Monaco re-renders a line when its tokens arrive: measure until it holds still.
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -331,10 +327,7 @@ export async function nextFrame(page: Page): Promise<void> {
   await page.evaluate(() => new Promise<void>((r) => (globalThis as any).requestAnimationFrame(() => r())));
 }
 
-async function measureText(
-  line: Locator,
-  needle: string,
-): Promise<{ x: number; y: number; width: number; height: number } | null> {
+async function measureText(line: Locator, needle: string): Promise<{ x: number; y: number; width: number; height: number } | null> {
   return line.evaluate((el, needle) => {
     // Runs in the page: DOM types come from the page, not from this file's lib.
     // No nested named functions here: tsx would wrap them in a helper the page lacks.

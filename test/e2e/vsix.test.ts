@@ -67,7 +67,19 @@ const ALLOWED: RegExp[] = [
   /^language-configuration(-nftables)?\.json$/,
   /^images\/icon\.png$/,
 ];
-const REQUIRED = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/server.js', 'dist/client.js', 'dist/browserClient.js', 'dist/browserServer.js', 'images/icon.png', 'language-configuration.json', 'language-configuration-nftables.json'];
+const REQUIRED = [
+  'package.json',
+  'README.md',
+  'CHANGELOG.md',
+  'LICENSE',
+  'dist/server.js',
+  'dist/client.js',
+  'dist/browserClient.js',
+  'dist/browserServer.js',
+  'images/icon.png',
+  'language-configuration.json',
+  'language-configuration-nftables.json',
+];
 
 test('vsce ls lists only the bundle, grammars, language configuration, manifest, docs and icon', () => {
   const out = execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], {
@@ -102,10 +114,7 @@ test('the packaged .vsix holds no sources, maps, tests or node_modules, and is u
   const lower = inExtension.map((f) => f.toLowerCase());
   for (const f of [...REQUIRED, ...referencedFiles()]) {
     const want = f.toLowerCase();
-    assert.ok(
-      lower.includes(want) || (want === 'license' && lower.includes('license.txt')),
-      `the .vsix lacks ${f}; it holds: ${inExtension.join(', ')}`,
-    );
+    assert.ok(lower.includes(want) || (want === 'license' && lower.includes('license.txt')), `the .vsix lacks ${f}; it holds: ${inExtension.join(', ')}`);
   }
   const server = entries.find((e) => e.name === 'extension/dist/server.js');
   assert.ok(server && server.size > 1000, 'dist/server.js is empty');

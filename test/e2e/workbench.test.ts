@@ -95,17 +95,18 @@ async function hoverText(editor: Locator, lineText: string, needle: string, expe
       );
       return await hover.first().innerText();
     } catch {
-      last = (await hover.first().innerText().catch(() => '')) || last;
+      last =
+        (await hover
+          .first()
+          .innerText()
+          .catch(() => '')) || last;
     }
   }
   throw new Error(`no hover matching ${expect} on "${needle}"; last hover text: ${JSON.stringify(last)}`);
 }
 
 function assertMarkHover(text: string): void {
-  assert.ok(
-    /\bOR\b/.test(text) || /\bsets bits\b|\bbitwise or\b/i.test(text),
-    `the hover does not say the target is an OR: ${JSON.stringify(text)}`,
-  );
+  assert.ok(/\bOR\b/.test(text) || /\bsets bits\b|\bbitwise or\b/i.test(text), `the hover does not say the target is an OR: ${JSON.stringify(text)}`);
   assert.match(text, /0x00004001/, 'the hover does not give the result 0x00004001');
 }
 
@@ -121,9 +122,7 @@ scenario('1. rules.v4 opens as iptables, with coloured tokens', async () => {
   // the rule's parts their own colours. Wait until the tokenizer has run.
   const line = h.viewLine(editor, MASQ_LINE);
   await line.locator('span[class*="mtk"]:not(.mtk1)').first().waitFor();
-  const classes = await editor.locator('.view-lines span[class*="mtk"]').evaluateAll((spans) =>
-    spans.map((s) => String((s as any).className)),
-  );
+  const classes = await editor.locator('.view-lines span[class*="mtk"]').evaluateAll((spans) => spans.map((s) => String((s as any).className)));
   const colours = new Set(classes.flatMap((c) => c.split(/\s+/).filter((x) => /^mtk\d+$/.test(x))));
   assert.ok(colours.size >= 3, `only ${colours.size} token colours in rules.v4: ${[...colours].join(' ')}`);
   const commentColour = await h
@@ -214,17 +213,12 @@ scenario('4. a bad value shows an error in the Problems panel', async () => {
 scenario('5. the same hover works on an iptables line of a .sh file', async () => {
   const editor = await h.openFile(page, 'firewall.sh');
   await page.locator('[id="status.editor.mode"]').filter({ hasText: 'Shell Script' }).waitFor();
-  const text = await hoverText(
-    editor,
-    'iptables -t mangle -A PREROUTING -i wg0 -j MARK --set-xmark 0x4000/0x4000',
-    '--set-xmark',
-    /0x00004001/,
-  );
+  const text = await hoverText(editor, 'iptables -t mangle -A PREROUTING -i wg0 -j MARK --set-xmark 0x4000/0x4000', '--set-xmark', /0x00004001/);
   assertMarkHover(text);
   await h.screenshot(page, '5-hover-shell-script');
 });
 
-scenario('5b. inside a here-document fed to iptables-restore, the hover is a save file\'s', async () => {
+scenario("5b. inside a here-document fed to iptables-restore, the hover is a save file's", async () => {
   const editor = await h.openFile(page, 'firewall.sh');
   const text = await hoverText(editor, '-A OUTPUT -o wg0 -j MARK --set-xmark 0x200/0x200', '--set-xmark', /0x00000200/);
   assert.match(text, /An OR: sets bits 0x00000200/);
@@ -239,46 +233,52 @@ const NOT_YET = process.env.NFRULES_E2E_STRICT === '1' ? undefined : 'the langua
 void NOT_YET;
 const LATER_WAIT = 30_000;
 
-scenario(
-  '6a. the outline lists the tables and their chains',
-  async () => {
-    await h.openFile(page, 'rules.v4');
-    await h.runCommand(page, 'Explorer: Focus on Outline View');
-    const outline = page.locator('.pane-body.outline-pane');
-    await outline.waitFor({ state: 'visible' });
-    // The outline is a virtual list: give it the side bar's height by folding
-    // the file list, so that every symbol is rendered.
-    const folders = page.locator('.explorer-folders-view');
-    if (await folders.isVisible()) {
-      await page.locator('.pane-header', { has: page.locator('h3.title', { hasText: path.basename(workspace) }) }).first().click();
-      await folders.waitFor({ state: 'hidden' });
-    }
-    const labels = outline.locator('.monaco-list-row .label-name');
-    await labels.filter({ hasText: /^KUBE-MARK-MASQ$/ }).first().waitFor({ timeout: LATER_WAIT });
-    const names = await labels.allInnerTexts();
-    assert.ok(names.some((n) => /\bnat\b/.test(n)), `no nat table in the outline: ${names.join(', ')}`);
-    for (const chain of ['KUBE-MARK-MASQ', 'KUBE-POSTROUTING', 'KUBE-SERVICES']) {
-      assert.ok(names.includes(chain), `no ${chain} in the outline: ${names.join(', ')}`);
-    }
-    await h.screenshot(page, '6a-outline');
-    await h.readmeShot(page, 'outline', page.locator('.monaco-workbench'), [labels.last()]);
-  },
-);
+scenario('6a. the outline lists the tables and their chains', async () => {
+  await h.openFile(page, 'rules.v4');
+  await h.runCommand(page, 'Explorer: Focus on Outline View');
+  const outline = page.locator('.pane-body.outline-pane');
+  await outline.waitFor({ state: 'visible' });
+  // The outline is a virtual list: give it the side bar's height by folding
+  // the file list, so that every symbol is rendered.
+  const folders = page.locator('.explorer-folders-view');
+  if (await folders.isVisible()) {
+    await page
+      .locator('.pane-header', { has: page.locator('h3.title', { hasText: path.basename(workspace) }) })
+      .first()
+      .click();
+    await folders.waitFor({ state: 'hidden' });
+  }
+  const labels = outline.locator('.monaco-list-row .label-name');
+  await labels
+    .filter({ hasText: /^KUBE-MARK-MASQ$/ })
+    .first()
+    .waitFor({ timeout: LATER_WAIT });
+  const names = await labels.allInnerTexts();
+  assert.ok(
+    names.some((n) => /\bnat\b/.test(n)),
+    `no nat table in the outline: ${names.join(', ')}`,
+  );
+  for (const chain of ['KUBE-MARK-MASQ', 'KUBE-POSTROUTING', 'KUBE-SERVICES']) {
+    assert.ok(names.includes(chain), `no ${chain} in the outline: ${names.join(', ')}`);
+  }
+  await h.screenshot(page, '6a-outline');
+  await h.readmeShot(page, 'outline', page.locator('.monaco-workbench'), [labels.last()]);
+});
 
-scenario(
-  '6b. go to definition jumps from -j KUBE-SERVICES to its chain',
-  async () => {
-    const editor = await h.openFile(page, 'rules.v4');
-    const line = h.viewLine(editor, '-A PREROUTING -m comment');
-    const box = await h.textBox(line, 'KUBE-SERVICES');
-    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-    await page.locator('[id="status.editor.selection"]').filter({ hasText: /Ln 10,/ }).waitFor();
-    await page.keyboard.press('F12');
-    // The declaration `:KUBE-SERVICES - [0:0]` is line 9.
-    await page.locator('[id="status.editor.selection"]').filter({ hasText: /Ln 9,/ }).waitFor({ timeout: LATER_WAIT });
-    await h.screenshot(page, '6b-definition');
-  },
-);
+scenario('6b. go to definition jumps from -j KUBE-SERVICES to its chain', async () => {
+  const editor = await h.openFile(page, 'rules.v4');
+  const line = h.viewLine(editor, '-A PREROUTING -m comment');
+  const box = await h.textBox(line, 'KUBE-SERVICES');
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page
+    .locator('[id="status.editor.selection"]')
+    .filter({ hasText: /Ln 10,/ })
+    .waitFor();
+  await page.keyboard.press('F12');
+  // The declaration `:KUBE-SERVICES - [0:0]` is line 9.
+  await page.locator('[id="status.editor.selection"]').filter({ hasText: /Ln 9,/ }).waitFor({ timeout: LATER_WAIT });
+  await h.screenshot(page, '6b-definition');
+});
 
 scenario('6c. inlay hints show the mark a MARK rule leaves for the sample', async () => {
   const editor = await h.openFile(page, 'rules.v4');
@@ -294,7 +294,7 @@ scenario('6c. inlay hints show the mark a MARK rule leaves for the sample', asyn
   await h.screenshot(page, '6c-inlay-hints');
 });
 
-scenario('6d. completion after -j offers the table\'s chains', async () => {
+scenario("6d. completion after -j offers the table's chains", async () => {
   const editor = await h.openFile(page, 'rules.v4');
   // A new rule above COMMIT.
   const commit = h.viewLine(editor, 'COMMIT');
@@ -314,7 +314,10 @@ scenario('6d. completion after -j offers the table\'s chains', async () => {
       break;
     } catch (e) {
       if (Date.now() > deadline) {
-        const offered = await widget.locator('.monaco-list-row').allInnerTexts().catch(() => []);
+        const offered = await widget
+          .locator('.monaco-list-row')
+          .allInnerTexts()
+          .catch(() => []);
         throw new Error(`no KUBE-MARK-MASQ completion; offered: ${offered.join(' | ') || '(none)'}`, { cause: e });
       }
       await page.keyboard.press('Escape');
@@ -369,7 +372,10 @@ scenario('7. the packet walk: the lens walks the sample, lists the rules hit, an
   // the rule hit carries the walk's marks as an inlay hint, and the lens its verdict
   const markLine = h.viewLine(editor, '-A POD-MARKS -p tcp --dport 80');
   await markLine.locator('span', { hasText: '✓ PREROUTING => nfmark 0x00004001' }).first().waitFor({ timeout: LATER_WAIT });
-  await editor.locator('.codelens-decoration a', { hasText: /PREROUTING: ACCEPT · nfmark 0x00004001/ }).first().waitFor({ timeout: LATER_WAIT });
+  await editor
+    .locator('.codelens-decoration a', { hasText: /PREROUTING: ACCEPT · nfmark 0x00004001/ })
+    .first()
+    .waitFor({ timeout: LATER_WAIT });
   await h.readmeShot(page, 'walk', page.locator('.monaco-workbench'), [markLine]);
   await h.runCommand(page, 'nfrules: Clear the Packet Walk');
   await editor.locator('.codelens-decoration a', { hasText: 'Walk sample packet through PREROUTING' }).first().waitFor({ timeout: LATER_WAIT });
@@ -388,7 +394,10 @@ scenario('8. an .nft file: nftables language, coloured, outlined, a mark hover w
   await page.keyboard.press('Escape');
   await h.runCommand(page, 'Explorer: Focus on Outline View');
   const labels = page.locator('.pane-body.outline-pane .monaco-list-row .label-name');
-  await labels.filter({ hasText: /^postrouting$/ }).first().waitFor({ timeout: LATER_WAIT });
+  await labels
+    .filter({ hasText: /^postrouting$/ })
+    .first()
+    .waitFor({ timeout: LATER_WAIT });
   const names = await labels.allInnerTexts();
   assert.ok(names.includes('ip kube-proxy') && names.includes('services'), `outline: ${names.join(', ')}`);
   await h.screenshot(page, '8b-nft-outline');

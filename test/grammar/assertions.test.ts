@@ -27,7 +27,9 @@ function runCli(args: string[]): { status: number | null; output: string } {
 }
 
 function cases(ext: string): string[] {
-  return readdirSync(casesDir).filter((n) => n.endsWith(ext)).map((n) => join('test', 'grammar', 'cases', n));
+  return readdirSync(casesDir)
+    .filter((n) => n.endsWith(ext))
+    .map((n) => join('test', 'grammar', 'cases', n));
 }
 
 for (const ext of ['.iptables', '.iptables-list', '.nft']) {
@@ -59,7 +61,10 @@ test('grammar assertions: the nftables cases fail on a wrong scope', (t) => {
     for (const name of ['rules.nft', 'nft-commands.sh']) {
       const lines = readFileSync(join(casesDir, name), 'utf8').split('\n');
       // every 7th positive assertion (about 20 per file), its scope swapped for another
-      const picks = lines.map((l, i) => (/^#\s*\^+ [a-z]/.test(l) || /^#<-+ [a-z]/.test(l) ? i : -1)).filter((i) => i >= 0).filter((_, k) => k % 7 === 0);
+      const picks = lines
+        .map((l, i) => (/^#\s*\^+ [a-z]/.test(l) || /^#<-+ [a-z]/.test(l) ? i : -1))
+        .filter((i) => i >= 0)
+        .filter((_, k) => k % 7 === 0);
       assert.ok(picks.length >= 5, `${name}: ${picks.length} assertions picked`);
       for (const i of picks) {
         const wrong = lines.slice();

@@ -24,7 +24,8 @@ test('every repository rule of every grammar carries a comment', () => {
     const g = JSON.parse(readFileSync(json, 'utf8')) as { repository?: Record<string, Rule> };
     for (const [name, rule] of Object.entries(g.repository ?? {})) {
       const patterns = (rule.patterns as Rule[] | undefined) ?? [];
-      const hasComment = typeof rule.comment === 'string' || (patterns.length > 0 && patterns.every((p) => typeof p.comment === 'string' || typeof p.include === 'string'));
+      const hasComment =
+        typeof rule.comment === 'string' || (patterns.length > 0 && patterns.every((p) => typeof p.comment === 'string' || typeof p.include === 'string'));
       assert.ok(hasComment, `${basename(json)}: rule ${name} has no comment`);
     }
   }

@@ -25,7 +25,8 @@ test('kube dump: 10,000 services give about 150,000 lines and 16 MiB in kube-pro
     '-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
     '-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0',
     '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
-  ]) assert.ok(text.includes(`\n${line}\n`), line);
+  ])
+    assert.ok(text.includes(`\n${line}\n`), line);
   // the sample comment stands right before the KUBE-MARK-MASQ rule
   assert.ok(text.includes('\n# sample: nfmark=0x00000001\n-A KUBE-MARK-MASQ -j MARK'));
   assert.match(text, /-m comment --comment "[a-z-]+\/[a-z]+-\d+:[a-z-]+ cluster IP"/);

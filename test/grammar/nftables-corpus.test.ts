@@ -62,7 +62,14 @@ function bestOf3(g: IGrammar, line: string, before: StateStack): number {
   return best;
 }
 
-interface Result { slow: string[]; invalid: string[]; naming: string[]; open: boolean; lines: number; worst: number }
+interface Result {
+  slow: string[];
+  invalid: string[];
+  naming: string[];
+  open: boolean;
+  lines: number;
+  worst: number;
+}
 
 function scan(g: IGrammar, name: string, text: string): Result {
   const r: Result = { slow: [], invalid: [], naming: [], open: false, lines: 0, worst: 0 };
@@ -89,11 +96,19 @@ function scan(g: IGrammar, name: string, text: string): Result {
     for (let k = 0; k + 1 < words.length; k++) {
       const w = words[k].text.trim();
       const next = words[k + 1];
-      const want = w === 'jump' || w === 'goto' ? 'entity.name.function.chain.nftables'
-        : w === '@' && /^[A-Za-z_]/.test(next.text) && !/^(ll|nh|th|ih)$/.test(next.text) ? 'variable.other.set.nftables'
-        : w === 'table' && words[k].scopes.includes('storage.type.table.nftables') && /^[A-Za-z_"]/.test(next.text) && !/^(ip|ip6|inet|arp|bridge|netdev)$/.test(next.text) ? 'entity.name.type.table.nftables'
-        : undefined;
-      if (want && /^[A-Za-z_"]/.test(next.text) && next.text !== '{' && !next.scopes.includes(want)) r.naming.push(`${name}:${i + 1}: ${JSON.stringify(next.text)} after ${w} is ${next.scopes.slice(1).join(' ')}`);
+      const want =
+        w === 'jump' || w === 'goto'
+          ? 'entity.name.function.chain.nftables'
+          : w === '@' && /^[A-Za-z_]/.test(next.text) && !/^(ll|nh|th|ih)$/.test(next.text)
+            ? 'variable.other.set.nftables'
+            : w === 'table' &&
+                words[k].scopes.includes('storage.type.table.nftables') &&
+                /^[A-Za-z_"]/.test(next.text) &&
+                !/^(ip|ip6|inet|arp|bridge|netdev)$/.test(next.text)
+              ? 'entity.name.type.table.nftables'
+              : undefined;
+      if (want && /^[A-Za-z_"]/.test(next.text) && next.text !== '{' && !next.scopes.includes(want))
+        r.naming.push(`${name}:${i + 1}: ${JSON.stringify(next.text)} after ${w} is ${next.scopes.slice(1).join(' ')}`);
     }
   }
   // back at the top level: a `}` must be a stray one, not a block end
@@ -150,7 +165,9 @@ test('nftables grammar: every corpus file in time, balanced, no invalid scope wh
     naming.push(...r.naming);
     if (r.open) open.push(name);
   }
-  console.log(`# source.nftables: ${all.length} corpus files, ${lines} lines, worst line ${worst.toFixed(2)} ms; ${unloadable.size} unloadable files, ${flaggedUnloadable} of them with an invalid token`);
+  console.log(
+    `# source.nftables: ${all.length} corpus files, ${lines} lines, worst line ${worst.toFixed(2)} ms; ${unloadable.size} unloadable files, ${flaggedUnloadable} of them with an invalid token`,
+  );
   assert.deepEqual(slow, []);
   assert.deepEqual(invalid.slice(0, 20), []);
   assert.deepEqual(open, [], 'files that end inside a block or string');
@@ -222,7 +239,8 @@ test('nftables grammar: hostile 4,000-character lines take linear time, under 10
     const halfMs = lineCpu(g, half);
     worst = Math.max(worst, full);
     if (full > 100) bad.push(`${full.toFixed(1)} ms: ${line.slice(0, 40)}`);
-    if (full > 3.5 * halfMs + 5) bad.push(`not linear: ${halfMs.toFixed(1)} ms for ${half.length} characters, ${full.toFixed(1)} ms for ${line.length}: ${line.slice(0, 40)}`);
+    if (full > 3.5 * halfMs + 5)
+      bad.push(`not linear: ${halfMs.toFixed(1)} ms for ${half.length} characters, ${full.toFixed(1)} ms for ${line.length}: ${line.slice(0, 40)}`);
   }
   console.log(`# source.nftables: ${HOSTILE.length} hostile lines, worst ${worst.toFixed(2)} ms`);
   assert.deepEqual(bad, []);
@@ -239,7 +257,8 @@ test('nftables shell injection: adds at most 20 ms to any line', async (t) => {
   const without = await loadGrammar(createRegistry({ shellGrammar: shellFile }), SCOPES.shell);
   for (const g of [withNft, without]) for (let k = 0; k < 3; k++) g.tokenizeLine("sudo nft -a add rule inet t c 'tcp dport { 22 } accept' # x", INITIAL);
   const inputs: [string, string][] = [];
-  for (const f of readdirSync(join(repoRoot, 'test', 'grammar', 'cases')).filter((n) => n.endsWith('.sh'))) inputs.push([f, readFileSync(join(repoRoot, 'test', 'grammar', 'cases', f), 'utf8')]);
+  for (const f of readdirSync(join(repoRoot, 'test', 'grammar', 'cases')).filter((n) => n.endsWith('.sh')))
+    inputs.push([f, readFileSync(join(repoRoot, 'test', 'grammar', 'cases', f), 'utf8')]);
   if (DIRS.every((d) => existsSync(join(corpusDir, d)))) {
     for (const f of files()) {
       const text = readFileSync(f, 'utf8');
@@ -252,7 +271,16 @@ test('nftables shell injection: adds at most 20 ms to any line', async (t) => {
   // depth (measured: shell alone 282 ms, +530 ms with the iptables injection,
   // +420 ms with this one); that is the shell grammar's and vscode-textmate's
   // cost, not this grammar's.
-  const hostile = [...HOSTILE.filter((l) => !/^[{}] [{}] /.test(l)), 'nft ' + 'x '.repeat(1990), 'nft add rule ' + '{ '.repeat(1990), 'nft ' + "'".repeat(3996), 'n'.repeat(4000), '$NFT '.repeat(800), 'sudo ' + '-x '.repeat(1330), 'nft ' + '\\; '.repeat(1330)];
+  const hostile = [
+    ...HOSTILE.filter((l) => !/^[{}] [{}] /.test(l)),
+    'nft ' + 'x '.repeat(1990),
+    'nft add rule ' + '{ '.repeat(1990),
+    'nft ' + "'".repeat(3996),
+    'n'.repeat(4000),
+    '$NFT '.repeat(800),
+    'sudo ' + '-x '.repeat(1330),
+    'nft ' + '\\; '.repeat(1330),
+  ];
   inputs.push(['hostile', hostile.join('\n')]);
   const slow: string[] = [];
   let lines = 0;

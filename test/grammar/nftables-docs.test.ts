@@ -11,12 +11,20 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { repoRoot } from './textmate';
 import {
-  NFT_KEYWORD_DOCS, NFT_VALUE_WORDS, NFT_CHAIN_HOOKS, NFT_PRIORITIES, NFT_FAMILIES, NFT_HOOKS, NFT_CHAIN_TYPES,
+  NFT_KEYWORD_DOCS,
+  NFT_VALUE_WORDS,
+  NFT_CHAIN_HOOKS,
+  NFT_PRIORITIES,
+  NFT_FAMILIES,
+  NFT_HOOKS,
+  NFT_CHAIN_TYPES,
 } from '../../server/src/core/nftables/docs';
 
 const grammar = load(readFileSync(join(repoRoot, 'syntaxes', 'nftables.tmLanguage.yaml'), 'utf8')) as { variables: Record<string, string> };
 const lists: Record<string, string[]> = Object.fromEntries(
-  Object.entries(grammar.variables).filter(([k]) => k.startsWith('words_')).map(([k, v]) => [k, v.split('|')]),
+  Object.entries(grammar.variables)
+    .filter(([k]) => k.startsWith('words_'))
+    .map(([k, v]) => [k, v.split('|')]),
 );
 
 /** Words the grammar colours without a doc of their own, and why. Empty today: keep it short. */
@@ -42,11 +50,18 @@ test('families, hooks, chain types and priority names of the docs tables are col
   assert.deepEqual([...NFT_FAMILIES].sort(), [...lists.words_family].sort());
   assert.deepEqual([...NFT_HOOKS].sort(), [...lists.words_hook].sort());
   assert.deepEqual([...NFT_CHAIN_TYPES].sort(), [...lists.words_chain_type].sort());
-  const names = new Set(Object.values(NFT_PRIORITIES).flat().map((p) => p.name));
+  const names = new Set(
+    Object.values(NFT_PRIORITIES)
+      .flat()
+      .map((p) => p.name),
+  );
   assert.deepEqual([...names].sort(), [...lists.words_priority].sort());
   for (const f of NFT_FAMILIES) for (const hooks of Object.values(NFT_CHAIN_HOOKS[f])) for (const h of hooks ?? []) assert.ok(lists.words_hook.includes(h), h);
   for (const w of [...lists.words_hook, ...lists.words_chain_type, ...lists.words_priority]) {
     const kinds = NFT_KEYWORD_DOCS.get(w)?.map((d) => d.kind) ?? [];
-    assert.ok(kinds.some((k) => k === 'hook' || k === 'chain-type' || k === 'priority'), `${w}: ${kinds.join(', ')}`);
+    assert.ok(
+      kinds.some((k) => k === 'hook' || k === 'chain-type' || k === 'priority'),
+      `${w}: ${kinds.join(', ')}`,
+    );
   }
 });

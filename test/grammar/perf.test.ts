@@ -17,9 +17,7 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { INITIAL, type IGrammar, type StateStack } from 'vscode-textmate';
 import { generateKubeDump } from '../../bench/gen-kube-dump';
-import {
-  corpusDir, createRegistry, loadGrammar, splitLines, tokenizeWatch, shellGrammarOrSkip, SCOPES,
-} from './textmate';
+import { corpusDir, createRegistry, loadGrammar, splitLines, tokenizeWatch, shellGrammarOrSkip, SCOPES } from './textmate';
 
 const LIMIT_MS = 20;
 
@@ -55,14 +53,24 @@ function bestOf3(grammar: IGrammar, line: string, before: StateStack): number {
   return best;
 }
 
-interface Slow { where: string; ms: number; text: string }
+interface Slow {
+  where: string;
+  ms: number;
+  text: string;
+}
 
 /**
  * Tokenizes every line; returns the lines that stay over the limit when timed
  * again. With a baseline grammar, what counts is the time over the baseline's
  * time for the same line in the baseline's own state.
  */
-function slowLines(grammar: IGrammar, name: string, text: string, limit = LIMIT_MS, baseline?: IGrammar): { slow: Slow[]; worstMs: number; confirmedMs: number; lines: number } {
+function slowLines(
+  grammar: IGrammar,
+  name: string,
+  text: string,
+  limit = LIMIT_MS,
+  baseline?: IGrammar,
+): { slow: Slow[]; worstMs: number; confirmedMs: number; lines: number } {
   const lines = splitLines(text);
   let baseStates: StateStack[] | undefined;
   if (baseline) {
@@ -106,7 +114,12 @@ function warm(g: IGrammar): IGrammar {
   if (!warmed.has(g)) {
     warmed.add(g);
     tokenizeWatch(g, splitLines(generateKubeDump(50)), Infinity, () => undefined);
-    tokenizeWatch(g, ['Chain INPUT (policy ACCEPT 0 packets, 0 bytes)', ' 0 0 ACCEPT all -- * * 0.0.0.0/0 ::/0 tcp dpt:22 MARK set 0x1'], Infinity, () => undefined);
+    tokenizeWatch(
+      g,
+      ['Chain INPUT (policy ACCEPT 0 packets, 0 bytes)', ' 0 0 ACCEPT all -- * * 0.0.0.0/0 ::/0 tcp dpt:22 MARK set 0x1'],
+      Infinity,
+      () => undefined,
+    );
   }
   return g;
 }

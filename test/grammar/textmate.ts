@@ -77,12 +77,10 @@ function onigLib(): Promise<vsctm.IOnigLib> {
   if (!onigReady) {
     const wasmPath = join(dirname(require.resolve('vscode-oniguruma')), 'onig.wasm');
     const wasm = readFileSync(wasmPath);
-    onigReady = oniguruma
-      .loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength))
-      .then(() => ({
-        createOnigScanner: (patterns: string[]) => new oniguruma.OnigScanner(patterns),
-        createOnigString: (s: string) => new oniguruma.OnigString(s),
-      }));
+    onigReady = oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength)).then(() => ({
+      createOnigScanner: (patterns: string[]) => new oniguruma.OnigScanner(patterns),
+      createOnigString: (s: string) => new oniguruma.OnigString(s),
+    }));
   }
   return onigReady;
 }
@@ -107,7 +105,8 @@ export function createRegistry(opts: RegistryOptions = {}): vsctm.Registry {
       if (!file) return null;
       return vsctm.parseRawGrammar(readFileSync(file, 'utf8'), file);
     },
-    getInjections: (scopeName) => (inject && scopeName === SCOPES.shell ? (opts.nftInjection ? [SCOPES.injection, SCOPES.nftInjection] : [SCOPES.injection]) : undefined),
+    getInjections: (scopeName) =>
+      inject && scopeName === SCOPES.shell ? (opts.nftInjection ? [SCOPES.injection, SCOPES.nftInjection] : [SCOPES.injection]) : undefined,
   });
 }
 

@@ -52,7 +52,8 @@ function check(g: IGrammar, name: string, text: string): string[] {
       const w = words[k].text.trim();
       const next = words[k + 1];
       if (/^-[AINP]$/.test(w) && !next.scopes.includes(CHAIN)) problems.push(`${where}: chain after ${w} is ${next.scopes.join(' ')}`);
-      if (/^-[jg]$/.test(w) && !next.scopes.includes(CHAIN) && !next.scopes.includes(TARGET)) problems.push(`${where}: target after ${w} is ${next.scopes.join(' ')}`);
+      if (/^-[jg]$/.test(w) && !next.scopes.includes(CHAIN) && !next.scopes.includes(TARGET))
+        problems.push(`${where}: target after ${w} is ${next.scopes.join(' ')}`);
     }
     if (i + 1 < lines.length) {
       // a rule file has no construct spanning lines: the state must be back at the top

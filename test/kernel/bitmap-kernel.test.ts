@@ -67,7 +67,9 @@ test(`(a) ${RULES} random MARK/CONNMARK rules: the map's changed bits are exactl
         const before = c[w.mark];
         const after = k[w.mark];
         if ((after & w.set) >>> 0 !== w.set || (after & w.cleared) >>> 0 !== 0 || ((after ^ before) & w.flipped) >>> 0 !== w.flipped) {
-          bad.push(`${JSON.stringify(rule.args)} in nf ${hex(c.nfmark)} ct ${hex(c.ctmark)}: ${w.mark} ${hex(after)} breaks set ${hex(w.set)} cleared ${hex(w.cleared)} flipped ${hex(w.flipped)}`);
+          bad.push(
+            `${JSON.stringify(rule.args)} in nf ${hex(c.nfmark)} ct ${hex(c.ctmark)}: ${w.mark} ${hex(after)} breaks set ${hex(w.set)} cleared ${hex(w.cleared)} flipped ${hex(w.flipped)}`,
+          );
           return;
         }
         for (const s of w.sources) {
@@ -75,17 +77,26 @@ test(`(a) ${RULES} random MARK/CONNMARK rules: the map's changed bits are exactl
           const own = (before >>> s.bit) & 1;
           const want = (s.xor ? own ^ sv : sv) ^ (s.invert ? 1 : 0);
           if (((after >>> s.bit) & 1) !== want) {
-            bad.push(`${JSON.stringify(rule.args)} in nf ${hex(c.nfmark)} ct ${hex(c.ctmark)}: ${w.mark} bit ${s.bit} is not ${s.xor ? 'own ^ ' : ''}${s.invert ? '~' : ''}${s.from}[${s.fromBit}]`);
+            bad.push(
+              `${JSON.stringify(rule.args)} in nf ${hex(c.nfmark)} ct ${hex(c.ctmark)}: ${w.mark} bit ${s.bit} is not ${s.xor ? 'own ^ ' : ''}${s.invert ? '~' : ''}${s.from}[${s.fromBit}]`,
+            );
             return;
           }
         }
       }
     }
     if (seen.nfmark !== claimed.nfmark || seen.ctmark !== claimed.ctmark) {
-      bad.push(`${JSON.stringify(rule.args)}: kernel changed nf ${hex(seen.nfmark)} ct ${hex(seen.ctmark)}, map says nf ${hex(claimed.nfmark)} ct ${hex(claimed.ctmark)}`);
+      bad.push(
+        `${JSON.stringify(rule.args)}: kernel changed nf ${hex(seen.nfmark)} ct ${hex(seen.ctmark)}, map says nf ${hex(claimed.nfmark)} ct ${hex(claimed.ctmark)}`,
+      );
     }
   });
-  console.log(`[bitmap-a] rule kinds: ${[...kinds].sort().map(([k, n]) => `${k} x${n}`).join(', ')}`);
+  console.log(
+    `[bitmap-a] rule kinds: ${[...kinds]
+      .sort()
+      .map(([k, n]) => `${k} x${n}`)
+      .join(', ')}`,
+  );
   console.log(`[bitmap-a] ${rules.length} rules x ${INPUTS} inputs, ${bad.length} mismatches${refused ? `, ${refused} refused` : ''}`);
   for (const b of bad.slice(0, SHOW)) console.log(`[bitmap-a] MISMATCH ${b}`);
   assert.equal(bad.length, 0, `seed ${seed}: ${bad[0]}`);

@@ -33,7 +33,11 @@ test('the bundled examples load in the kernel and the project reports no error i
       svc.open(uri, text, f.endsWith('.sh') ? 'shellscript' : 'iptables');
       const errors = svc.diagnostics(uri).filter((d) => d.severity === 1);
       svc.close(uri);
-      assert.deepEqual(errors.map((d) => `${f}:${d.range.start.line + 1}: ${d.message}`), [], f);
+      assert.deepEqual(
+        errors.map((d) => `${f}:${d.range.start.line + 1}: ${d.message}`),
+        [],
+        f,
+      );
       console.log(`[examples] ${f}: loaded by the kernel, no error from the project`);
     }
   });

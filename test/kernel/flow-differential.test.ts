@@ -33,17 +33,39 @@ function base(): Table[] {
     {
       name: 'filter',
       chains: ['A', 'B', 'O'],
-      rules: ['-A INPUT -j A', '-A A -p tcp --dport 22 -j B', '-A B -j ACCEPT', '-A A -s 10.0.0.0/8 -j DROP', '-A OUTPUT -j O', '-A O -m owner --uid-owner 0 -j ACCEPT', '-A FORWARD -j A'],
+      rules: [
+        '-A INPUT -j A',
+        '-A A -p tcp --dport 22 -j B',
+        '-A B -j ACCEPT',
+        '-A A -s 10.0.0.0/8 -j DROP',
+        '-A OUTPUT -j O',
+        '-A O -m owner --uid-owner 0 -j ACCEPT',
+        '-A FORWARD -j A',
+      ],
     },
     {
       name: 'nat',
       chains: ['D', 'E', 'M'],
-      rules: ['-A PREROUTING -j D', '-A OUTPUT -j D', '-A D -g E', '-A E -p tcp -j DNAT --to-destination 10.0.0.1:80', '-A POSTROUTING -j M', '-A M -o lo -j MASQUERADE', '-A M -d 10.1.0.0/16 -j RETURN'],
+      rules: [
+        '-A PREROUTING -j D',
+        '-A OUTPUT -j D',
+        '-A D -g E',
+        '-A E -p tcp -j DNAT --to-destination 10.0.0.1:80',
+        '-A POSTROUTING -j M',
+        '-A M -o lo -j MASQUERADE',
+        '-A M -d 10.1.0.0/16 -j RETURN',
+      ],
     },
     {
       name: 'mangle',
       chains: ['T', 'K'],
-      rules: ['-A PREROUTING -j T', '-A T -p tcp -j TPROXY --on-port 3129 --tproxy-mark 0x1/0x1', '-A PREROUTING -j K', '-A FORWARD -j K', '-A K -j MARK --set-xmark 0x4000/0x4000'],
+      rules: [
+        '-A PREROUTING -j T',
+        '-A T -p tcp -j TPROXY --on-port 3129 --tproxy-mark 0x1/0x1',
+        '-A PREROUTING -j K',
+        '-A FORWARD -j K',
+        '-A K -j MARK --set-xmark 0x4000/0x4000',
+      ],
     },
   ];
 }
@@ -148,7 +170,12 @@ function mutate(r: Rng): Case {
 }
 
 /** iptables rejections of the kinds the project models as errors. */
-const MODELLED = [/RULE_APPEND failed \(Invalid argument\)/, /RULE_APPEND failed \(Operation not supported\)/, /RULE_APPEND failed \(Too many links\)/, /host\/network `.*' not found/];
+const MODELLED = [
+  /RULE_APPEND failed \(Invalid argument\)/,
+  /RULE_APPEND failed \(Operation not supported\)/,
+  /RULE_APPEND failed \(Too many links\)/,
+  /host\/network `.*' not found/,
+];
 
 test(`flow: ${CASES} mutated restore files, project == iptables-restore loaded for real`, async (t) => {
   if (!needKernel(t)) return;
@@ -294,7 +321,9 @@ test(`flow: ${CASES} address-family files, project == iptables-restore / ip6tabl
       bad.push(`${c.what}: iptables: ${v.message}, project: no error`);
     }
   });
-  console.log(`[flow-family] ${cases.length} files: ${tally.bothAccept} both accept, ${tally.bothReject} both reject (${tally.sameMessage} in the same words), ${tally.falseErrors} project errors iptables accepts, ${tally.missed} rejections missed`);
+  console.log(
+    `[flow-family] ${cases.length} files: ${tally.bothAccept} both accept, ${tally.bothReject} both reject (${tally.sameMessage} in the same words), ${tally.falseErrors} project errors iptables accepts, ${tally.missed} rejections missed`,
+  );
   for (const b of bad.slice(0, SHOW)) console.log(`[flow-family] MISMATCH ${b}`);
   assert.ok(tally.bothReject > CASES / 10 && tally.bothAccept > CASES / 10, 'the generator must give both verdicts');
   assert.equal(bad.length, 0, `${bad.length} disagreements (seed ${seed}); first: ${bad[0]}`);
@@ -321,7 +350,16 @@ function scriptCase(r: Rng): string[] {
     const y = r.pick(CHAINS.filter((c) => c !== x));
     const cmd = r.chance(0.12)
       ? r.pick([`-X ${x}`, `-X ${x}`, '-X', `-E ${x} ${y}`, `-F ${x}`, '-F'])
-      : r.pick([`-N ${x}`, `-A ${x} -j ACCEPT`, `-A ${x} -j ACCEPT`, `-I ${x} -j RETURN`, `-A ${r.pick(BUILTIN[table])} -j ${x}`, `-A ${r.pick(BUILTIN[table])} -j ${x}`, `-A ${r.pick(BUILTIN[table])} -g ${x}`, `-A ${x} -j ${y}`]);
+      : r.pick([
+          `-N ${x}`,
+          `-A ${x} -j ACCEPT`,
+          `-A ${x} -j ACCEPT`,
+          `-I ${x} -j RETURN`,
+          `-A ${r.pick(BUILTIN[table])} -j ${x}`,
+          `-A ${r.pick(BUILTIN[table])} -j ${x}`,
+          `-A ${r.pick(BUILTIN[table])} -g ${x}`,
+          `-A ${x} -j ${y}`,
+        ]);
     out.push(`${prog} ${respell(r, `${t}${cmd}`.split(' ')).join(' ')}`);
   }
   return out;
@@ -329,8 +367,15 @@ function scriptCase(r: Rng): string[] {
 
 /** The long name of each short option the scripts use, and a unique prefix of it (getopt_long takes either). */
 const LONG: Record<string, [string, string]> = {
-  '-N': ['--new-chain', '--new'], '-A': ['--append', '--app'], '-I': ['--insert', '--ins'], '-X': ['--delete-chain', '--delete-c'], '-E': ['--rename-chain', '--ren'],
-  '-F': ['--flush', '--fl'], '-j': ['--jump', '--ju'], '-g': ['--goto', '--go'], '-t': ['--table', '--tab'],
+  '-N': ['--new-chain', '--new'],
+  '-A': ['--append', '--app'],
+  '-I': ['--insert', '--ins'],
+  '-X': ['--delete-chain', '--delete-c'],
+  '-E': ['--rename-chain', '--ren'],
+  '-F': ['--flush', '--fl'],
+  '-j': ['--jump', '--ju'],
+  '-g': ['--goto', '--go'],
+  '-t': ['--table', '--tab'],
 };
 
 /**
@@ -382,7 +427,9 @@ test(`flow: ${CASES} shell scripts run command by command, undeclared-chain == t
   scripts.forEach((lines, i) => {
     const res = results[i];
     const findings = analyze(new RuleDocument(lines.join('\n') + '\n', 'shell')).findings;
-    const warned = new Set(findings.filter((f) => f.code === 'undeclared-chain' || f.code === 'chain-redeclared' || f.code === 'chain-busy').map((f) => f.line));
+    const warned = new Set(
+      findings.filter((f) => f.code === 'undeclared-chain' || f.code === 'chain-redeclared' || f.code === 'chain-busy').map((f) => f.line),
+    );
     const first = res.findIndex((x) => x.rc !== 0);
     const end = first < 0 ? lines.length : first;
     const early = [...warned].filter((l) => l < end);
@@ -400,7 +447,11 @@ test(`flow: ${CASES} shell scripts run command by command, undeclared-chain == t
       return;
     }
     if (first < 0) return void tally.clean++;
-    const missing = /does not exist|No chain\/target\/match by that name/.test(res[first].message) && /^ip6?tables (?:(?:-t |--table=|--tab |--table |-t)\S+ )?(?:-[AIFXEZ]|--app|--append|--ins|--insert|--fl|--flush|--delete-c|--delete-chain|--ren|--rename-chain)/.test(lines[first]);
+    const missing =
+      /does not exist|No chain\/target\/match by that name/.test(res[first].message) &&
+      /^ip6?tables (?:(?:-t |--table=|--tab |--table |-t)\S+ )?(?:-[AIFXEZ]|--app|--append|--ins|--insert|--fl|--flush|--delete-c|--delete-chain|--ren|--rename-chain)/.test(
+        lines[first],
+      );
     // -N of a chain that exists, -E to a name that exists: chain-redeclared on that line
     const exists = /Chain already exists|File exists/.test(res[first].message);
     const loop = /Too many links/.test(res[first].message) && findings.some((f) => f.code === 'jump-loop' && f.severity === 'error' && f.line === first);
@@ -419,7 +470,9 @@ test(`flow: ${CASES} shell scripts run command by command, undeclared-chain == t
       notes.push(`${lines[first].replace(/^ip6?tables (-t \S+ )?/, '').split(' ')[0]}: ${res[first].message}`);
     }
   });
-  console.log(`[flow-shell] ${scripts.length} scripts, ${tally.ran} commands that ran fine before the first failure: ${tally.clean} run through with no warning, ${tally.caught} first failures for a missing, existing or busy chain, or a jump loop, reported on that line, ${tally.otherFailure} first failures of other kinds (not modelled), ${tally.falseWarnings} warnings and ${tally.falseErrors} errors before the first failure, ${tally.missed} missing/existing-chain failures missed`);
+  console.log(
+    `[flow-shell] ${scripts.length} scripts, ${tally.ran} commands that ran fine before the first failure: ${tally.clean} run through with no warning, ${tally.caught} first failures for a missing, existing or busy chain, or a jump loop, reported on that line, ${tally.otherFailure} first failures of other kinds (not modelled), ${tally.falseWarnings} warnings and ${tally.falseErrors} errors before the first failure, ${tally.missed} missing/existing-chain failures missed`,
+  );
   const kinds = new Map<string, number>();
   for (const n of notes) kinds.set(n, (kinds.get(n) ?? 0) + 1);
   for (const [n, k] of [...kinds].sort((a, b) => b[1] - a[1]).slice(0, SHOW)) console.log(`[flow-shell] not modelled (${k}): ${n}`);

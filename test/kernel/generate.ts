@@ -68,7 +68,7 @@ export function interestingU32(r: Rng): number {
   if (k < 50) return ~((1 << r.int(32)) - 1) >>> 0; // high mask
   if (k < 57) return (0xff << (8 * r.int(4))) >>> 0; // one byte
   if (k < 65) return r.int(17);
-  if (k < 70) return (~((1 << r.int(32)) >>> 0)) >>> 0; // all but one bit
+  if (k < 70) return ~((1 << r.int(32)) >>> 0) >>> 0; // all but one bit
   return r.u32();
 }
 
@@ -215,11 +215,54 @@ export function genMatchCase(r: Rng): { args: string[]; nfmark: number; ctmark: 
 
 /** Number-ish words that iptables refuses in some or all positions (some it accepts). */
 export const BAD_VALUES = [
-  '0x', '0X', '08', '09', '0x1g', '1e3', '1.5', '0b1', '-1', '-0', '- 5', '+-5', '++5', '+',
-  '4294967296', '0x100000000', '040000000000', '99999999999999999999', '5/', '/5', '/', '1/2/3',
-  '5/0x', '5/08', '0x/5', '5/-1', '5/4294967296', '5 /3', '5/ 3', '5/+3', '', ' ', 'abc', '5 ',
-  ' 5', '\t5', '\n5', '5\n', 'x5', '0xffffffff0', '0x0000000000000000000001', '00', '0', '+0x10',
-  '!', '-', '--set-mark', 'MARK',
+  '0x',
+  '0X',
+  '08',
+  '09',
+  '0x1g',
+  '1e3',
+  '1.5',
+  '0b1',
+  '-1',
+  '-0',
+  '- 5',
+  '+-5',
+  '++5',
+  '+',
+  '4294967296',
+  '0x100000000',
+  '040000000000',
+  '99999999999999999999',
+  '5/',
+  '/5',
+  '/',
+  '1/2/3',
+  '5/0x',
+  '5/08',
+  '0x/5',
+  '5/-1',
+  '5/4294967296',
+  '5 /3',
+  '5/ 3',
+  '5/+3',
+  '',
+  ' ',
+  'abc',
+  '5 ',
+  ' 5',
+  '\t5',
+  '\n5',
+  '5\n',
+  'x5',
+  '0xffffffff0',
+  '0x0000000000000000000001',
+  '00',
+  '0',
+  '+0x10',
+  '!',
+  '-',
+  '--set-mark',
+  'MARK',
 ] as const;
 
 /** A malformed (or borderline) mark rule, for the accept/reject comparison. */
@@ -303,7 +346,13 @@ export function genMalformed(r: Rng): string[] {
     }
     case 9: {
       // shift values out of range or malformed
-      return ['-j', 'CONNMARK', r.pick(['--save-mark', '--restore-mark']), r.pick(['--left-shift-mark', '--right-shift-mark']), r.pick(['32', '33', '-1', '255', '256', 'abc', '', '0x20', '0x1f', '040', '037', ' 4', '+4', '4/4', '1e1'])];
+      return [
+        '-j',
+        'CONNMARK',
+        r.pick(['--save-mark', '--restore-mark']),
+        r.pick(['--left-shift-mark', '--right-shift-mark']),
+        r.pick(['32', '33', '-1', '255', '256', 'abc', '', '0x20', '0x1f', '040', '037', ' 4', '+4', '4/4', '1e1']),
+      ];
     }
     case 10: {
       // --mask together with --nfmask / --ctmask, in either order; shift twice

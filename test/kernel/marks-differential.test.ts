@@ -32,8 +32,13 @@ const SHOW = Number(process.env.NFRULES_SHOW ?? 8);
 
 const q = (args: string[]) => JSON.stringify(args);
 const showKernel = (r: Marks | OracleError | boolean | string) =>
-  typeof r === 'boolean' || typeof r === 'string' ? JSON.stringify(r) : 'error' in r ? `error ${JSON.stringify(r.error)}` : `nf ${hex(r.nfmark)} ct ${hex(r.ctmark)}`;
-const showModel = (m: Model) => (m.ok ? `nf ${hex(m.nfmark)} ct ${hex(m.ctmark)}${m.matches === undefined ? '' : ` matches ${m.matches}`}` : `error ${JSON.stringify(m.error)}`);
+  typeof r === 'boolean' || typeof r === 'string'
+    ? JSON.stringify(r)
+    : 'error' in r
+      ? `error ${JSON.stringify(r.error)}`
+      : `nf ${hex(r.nfmark)} ct ${hex(r.ctmark)}`;
+const showModel = (m: Model) =>
+  m.ok ? `nf ${hex(m.nfmark)} ct ${hex(m.ctmark)}${m.matches === undefined ? '' : ` matches ${m.matches}`}` : `error ${JSON.stringify(m.error)}`;
 
 function report(name: string, total: number, bad: string[]): void {
   console.log(`[${name}] ${total} cases, ${bad.length} mismatches`);
@@ -86,9 +91,7 @@ test(`(b) ${MATCHES} random -m mark / -m connmark matches: model matches == kern
     const k = kernel[i];
     const m = evaluateMarkArgs(c.args, { nfmark: c.nfmark, ctmark: c.ctmark });
     const same =
-      typeof k === 'boolean'
-        ? m.ok && m.kind === 'match' && m.matches === k && m.nfmark === c.nfmark && m.ctmark === c.ctmark
-        : !m.ok && m.error === k.error;
+      typeof k === 'boolean' ? m.ok && m.kind === 'match' && m.matches === k && m.nfmark === c.nfmark && m.ctmark === c.ctmark : !m.ok && m.error === k.error;
     if (!same) bad.push(`#${i} ${q(c.args)} on nf ${hex(c.nfmark)} ct ${hex(c.ctmark)}: kernel ${showKernel(k)}, model ${showModel(m)}`);
   });
   report('b', cases.length, bad);
@@ -103,8 +106,7 @@ async function compareVerdicts(name: string, rules: string[][]) {
   // The kernel's own refusals name the chain the rule was appended to, which the model
   // cannot know: there the model must give the same reason, `RULE_APPEND failed (Invalid argument)`.
   const KERNEL = 'RULE_APPEND failed (Invalid argument)';
-  const sameMessage = (model: string, iptables: string) =>
-    model === iptables || (iptables.startsWith(KERNEL) && model.startsWith(KERNEL));
+  const sameMessage = (model: string, iptables: string) => model === iptables || (iptables.startsWith(KERNEL) && model.startsWith(KERNEL));
   const tally = { bothAccept: 0, bothRejectSameMessage: 0, bothRejectOtherMessage: 0, modelAcceptsIptablesRejects: 0, modelRejectsIptablesAccepts: 0 };
   const bad: string[] = [];
   const seenMsg = new Set<string>();
@@ -121,7 +123,9 @@ async function compareVerdicts(name: string, rules: string[][]) {
     const key = `${kind}|${v.message}|${m.ok ? '' : m.error}`;
     if (seenMsg.has(key)) return;
     seenMsg.add(key);
-    bad.push(`${kind}: ${q(args)}: iptables ${v.ok ? 'accepts' : `rejects ${JSON.stringify(v.message)}`}; model ${m.ok ? 'accepts' : `rejects ${JSON.stringify(m.error)}`}`);
+    bad.push(
+      `${kind}: ${q(args)}: iptables ${v.ok ? 'accepts' : `rejects ${JSON.stringify(v.message)}`}; model ${m.ok ? 'accepts' : `rejects ${JSON.stringify(m.error)}`}`,
+    );
   });
   const agree = tally.bothAccept + tally.bothRejectSameMessage;
   console.log(`[${name}] agreement ${agree}/${rules.length} (${((100 * agree) / rules.length).toFixed(2)}%): ${JSON.stringify(tally)}`);
@@ -184,7 +188,9 @@ test(`(d) equivalents give the kernel result of the rule; saved == iptables-save
         return;
       }
       if (JSON.stringify(got[k]) !== JSON.stringify(base)) {
-        bad.push(`equivalent ${JSON.stringify(e.spelling)} of ${q(rules[e.of].args)} on nf ${hex(e.nfmark)} ct ${hex(e.ctmark)}: kernel gives ${showKernel(got[k])}, the rule ${showKernel(base as Marks)}`);
+        bad.push(
+          `equivalent ${JSON.stringify(e.spelling)} of ${q(rules[e.of].args)} on nf ${hex(e.nfmark)} ct ${hex(e.ctmark)}: kernel gives ${showKernel(got[k])}, the rule ${showKernel(base as Marks)}`,
+        );
       }
     });
   };
@@ -233,12 +239,16 @@ test(`(e) the model's nft statement computes in the kernel what the rule does`, 
   ]);
   tWith.forEach((x, i) => {
     if (JSON.stringify(ipt[i]) !== JSON.stringify(nft[i])) {
-      bad.push(`${q(x.c.args)} as nft ${JSON.stringify(x.nft)} on nf ${hex(x.c.nfmark)} ct ${hex(x.c.ctmark)}: iptables ${showKernel(ipt[i])}, nft ${showKernel(nft[i])}`);
+      bad.push(
+        `${q(x.c.args)} as nft ${JSON.stringify(x.nft)} on nf ${hex(x.c.nfmark)} ct ${hex(x.c.ctmark)}: iptables ${showKernel(ipt[i])}, nft ${showKernel(nft[i])}`,
+      );
     }
   });
   mWith.forEach((x, i) => {
     if (JSON.stringify(iptM[i]) !== JSON.stringify(nftM[i])) {
-      bad.push(`${q(x.c.args)} as nft ${JSON.stringify(x.nft)} on nf ${hex(x.c.nfmark)} ct ${hex(x.c.ctmark)}: iptables ${showKernel(iptM[i])}, nft ${showKernel(nftM[i])}`);
+      bad.push(
+        `${q(x.c.args)} as nft ${JSON.stringify(x.nft)} on nf ${hex(x.c.nfmark)} ct ${hex(x.c.ctmark)}: iptables ${showKernel(iptM[i])}, nft ${showKernel(nftM[i])}`,
+      );
     }
   });
   console.log(`[e] ${tWith.length + mWith.length} nft forms checked in the kernel; ${withoutNft} rules have no one-statement nft form (model says so)`);

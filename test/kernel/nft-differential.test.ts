@@ -199,7 +199,12 @@ function mutate(r: Rng, text: string, kind: (typeof MUTATIONS)[number]): string 
       if (!c) return undefined;
       if (kind === 'swap-hook') return splice(text, c.hook!.s, c.hook!.e, pick(r, [...HOOKS, 'inptu']));
       if (kind === 'swap-type') return splice(text, c.type!.s, c.type!.e, pick(r, ['filter', 'nat', 'route', 'filtr']));
-      return splice(text, c.priority!.s, c.priority!.e, pick(r, ['raw', 'mangle', 'dstnat', 'filter', 'security', 'srcnat', 'out', '-150', 'filter + 5', 'foo']));
+      return splice(
+        text,
+        c.priority!.s,
+        c.priority!.e,
+        pick(r, ['raw', 'mangle', 'dstnat', 'filter', 'security', 'srcnat', 'out', '-150', 'filter + 5', 'foo']),
+      );
     }
     case 'corrupt-number': {
       const t = one(where((t) => t.kind === 'number'));
@@ -415,7 +420,10 @@ test('nftables core agrees with nft -c -f on the corpora and their mutations', {
     if (o.ok) {
       figures.accepted++;
       if (mine.length === 0) figures.agreeAccept++;
-      else failures.push(`${o.name}: nft accepts, we say ${mine[0].line + 1}:${mine[0].s + 1} [${mine[0].code}] ${mine[0].message}\n${excerpt(o.text, mine[0].line)}`);
+      else
+        failures.push(
+          `${o.name}: nft accepts, we say ${mine[0].line + 1}:${mine[0].s + 1} [${mine[0].code}] ${mine[0].message}\n${excerpt(o.text, mine[0].line)}`,
+        );
       return;
     }
     figures.refused++;

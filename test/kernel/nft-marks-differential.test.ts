@@ -132,7 +132,7 @@ const ruleOf = (p: { text: string; kind: 'set' | 'match' }) => (p.kind === 'matc
 function kernelOutcome(p: Planned, k: KResult): { nfmark: number; ctmark: number; matches?: boolean } | undefined {
   if (!k.marks || !p.model.ok) return undefined;
   if (p.model.kind === 'set') return k.marks;
-  const inv = k.marks.nfmark === (~p.sample.nfmark >>> 0);
+  const inv = k.marks.nfmark === ~p.sample.nfmark >>> 0;
   return { nfmark: p.sample.nfmark, ctmark: k.marks.ctmark, matches: inv };
 }
 
@@ -185,7 +185,9 @@ test(`nft marks: ${CASES} random statements and matches, model == kernel, listed
     const got = kernelOutcome(p, k);
     if (!got) return void bad.push(`${where}: no marks read back`);
     if (got.nfmark !== m.nfmark || got.ctmark !== m.ctmark || got.matches !== m.matches) {
-      bad.push(`${where}: kernel nf ${hex(got.nfmark)} ct ${hex(got.ctmark)} matches ${got.matches}, model nf ${hex(m.nfmark)} ct ${hex(m.ctmark)} matches ${m.matches}`);
+      bad.push(
+        `${where}: kernel nf ${hex(got.nfmark)} ct ${hex(got.ctmark)} matches ${got.matches}, model nf ${hex(m.nfmark)} ct ${hex(m.ctmark)} matches ${m.matches}`,
+      );
     }
     const listed = m.kind === 'match' ? k.listed?.replace(` ${INVERT.replace('0xffffffff', '0xffffffff')}`, '') : k.listed;
     const want = m.kind === 'match' ? `${m.listed} meta mark set meta mark ^ 0xffffffff` : m.listed;
@@ -230,7 +232,9 @@ test(`nft marks: ${CASES} random statements and matches, model == kernel, listed
     const m = e.of.model as Extract<NftMarkResult, { ok: true }>;
     const got = k.error ? undefined : kernelOutcome({ ...e.of }, k);
     if (!got || got.nfmark !== m.nfmark || got.ctmark !== m.ctmark || got.matches !== m.matches) {
-      badEq.push(`${JSON.stringify(e.of.text)} -> ${JSON.stringify(e.text)}: ${k.error ?? (got ? `nf ${hex(got.nfmark)} ct ${hex(got.ctmark)} matches ${got.matches}` : 'no marks')}, want nf ${hex(m.nfmark)} ct ${hex(m.ctmark)} matches ${m.matches}`);
+      badEq.push(
+        `${JSON.stringify(e.of.text)} -> ${JSON.stringify(e.text)}: ${k.error ?? (got ? `nf ${hex(got.nfmark)} ct ${hex(got.ctmark)} matches ${got.matches}` : 'no marks')}, want nf ${hex(m.nfmark)} ct ${hex(m.ctmark)} matches ${m.matches}`,
+      );
     }
   });
 
@@ -242,11 +246,17 @@ test(`nft marks: ${CASES} random statements and matches, model == kernel, listed
   });
   // 5. iptables -> nft: random MARK/CONNMARK rules and mark matches, their nft statement in nft
   const rr = new Rng(seed ^ 0x1234567);
-  const fromIpt: { args: string[]; sample: { nfmark: number; ctmark: number }; nft: string; nftForm: string | null; want: { nfmark: number; ctmark: number; matches?: boolean } }[] = [];
+  const fromIpt: {
+    args: string[];
+    sample: { nfmark: number; ctmark: number };
+    nft: string;
+    nftForm: string | null;
+    want: { nfmark: number; ctmark: number; matches?: boolean };
+  }[] = [];
   for (let i = 0; i < 2000; i++) {
     const c = rr.chance(0.7) ? { args: genTarget(rr), ...genSample(rr) } : genMatchCase(rr);
     const ev = evaluateMarkArgs(c.args, c);
-    if (!ev.ok || ev.op.kind === 'xset' && ev.op.ext === 'TPROXY') continue;
+    if (!ev.ok || (ev.op.kind === 'xset' && ev.op.ext === 'TPROXY')) continue;
     const n = nftFromIptables(ev.op);
     if (n.nft === null) continue;
     const old = nftForm(ev.op);
@@ -271,7 +281,9 @@ test(`nft marks: ${CASES} random statements and matches, model == kernel, listed
       const got = kernelOutcome(p, iptRes[i]);
       iptChecked++;
       if (!got || got.nfmark !== m.nfmark || got.ctmark !== m.ctmark || got.matches !== m.matches) {
-        badIpt.push(`${JSON.stringify(p.text)} as iptables ${JSON.stringify(m.iptables)}: ${got ? `nf ${hex(got.nfmark)} ct ${hex(got.ctmark)} matches ${got.matches}` : 'no marks'}, nft model nf ${hex(m.nfmark)} ct ${hex(m.ctmark)} matches ${m.matches}`);
+        badIpt.push(
+          `${JSON.stringify(p.text)} as iptables ${JSON.stringify(m.iptables)}: ${got ? `nf ${hex(got.nfmark)} ct ${hex(got.ctmark)} matches ${got.matches}` : 'no marks'}, nft model nf ${hex(m.nfmark)} ct ${hex(m.ctmark)} matches ${m.matches}`,
+        );
       }
     });
     // the same iptables rule in nft, both from nftFromIptables and from marks.ts's nftForm
@@ -286,13 +298,19 @@ test(`nft marks: ${CASES} random statements and matches, model == kernel, listed
       fromChecked++;
       const ipt = iptRes[toIpt.length + i];
       const iptGot = ipt?.marks;
-      for (const [which, k] of [['nftFromIptables', nRes[2 * i]], ['nftForm', nRes[2 * i + 1]]] as const) {
+      for (const [which, k] of [
+        ['nftFromIptables', nRes[2 * i]],
+        ['nftForm', nRes[2 * i + 1]],
+      ] as const) {
         const plannedLike: Planned = { text: '', sample: f.sample, model: { ok: true, kind: f.want.matches === undefined ? 'set' : 'match' } as never };
         const got = k && !k.error ? kernelOutcome(plannedLike, k) : undefined;
         const iptOutcome = iptGot ? kernelOutcome(plannedLike, { marks: iptGot }) : undefined;
-        const same = (a?: { nfmark: number; ctmark: number; matches?: boolean }) => a && a.nfmark === f.want.nfmark && a.ctmark === f.want.ctmark && a.matches === f.want.matches;
+        const same = (a?: { nfmark: number; ctmark: number; matches?: boolean }) =>
+          a && a.nfmark === f.want.nfmark && a.ctmark === f.want.ctmark && a.matches === f.want.matches;
         if (!same(got) || !same(iptOutcome)) {
-          badIpt.push(`${JSON.stringify(f.args.join(' '))} -> ${which} ${JSON.stringify(which === 'nftForm' ? f.nftForm : f.nft)}: nft ${k?.error ?? JSON.stringify(got)}, iptables ${JSON.stringify(iptOutcome)}, model ${JSON.stringify(f.want)}`);
+          badIpt.push(
+            `${JSON.stringify(f.args.join(' '))} -> ${which} ${JSON.stringify(which === 'nftForm' ? f.nftForm : f.nft)}: nft ${k?.error ?? JSON.stringify(got)}, iptables ${JSON.stringify(iptOutcome)}, model ${JSON.stringify(f.want)}`,
+          );
         }
       }
     });
@@ -300,8 +318,12 @@ test(`nft marks: ${CASES} random statements and matches, model == kernel, listed
 
   const elapsed = Date.now() - t0;
   const stmts = valid.filter((p) => p.model.ok && p.model.kind === 'set').length;
-  console.log(`[nft-marks] generated ${planned.length}: ${valid.length} accepted by the model (${stmts} statements, ${valid.length - stmts} matches), ${refused.length} refused`);
-  console.log(`[nft-marks] kernel-checked ${checked} in ${tKernel} ms; refusals checked ${refusedChecked}; equivalents checked ${eqChecked}; nft->iptables ${iptChecked}; iptables->nft ${fromChecked} (x2: nftFromIptables and nftForm); total ${elapsed} ms`);
+  console.log(
+    `[nft-marks] generated ${planned.length}: ${valid.length} accepted by the model (${stmts} statements, ${valid.length - stmts} matches), ${refused.length} refused`,
+  );
+  console.log(
+    `[nft-marks] kernel-checked ${checked} in ${tKernel} ms; refusals checked ${refusedChecked}; equivalents checked ${eqChecked}; nft->iptables ${iptChecked}; iptables->nft ${fromChecked} (x2: nftFromIptables and nftForm); total ${elapsed} ms`,
+  );
   report('nft-marks marks', checked, bad);
   report('nft-marks listed', checked, badListed);
   report('nft-marks refusals', refusedChecked, badRefused);

@@ -7,8 +7,14 @@ import assert from 'node:assert/strict';
 import { needNft } from './gate';
 import { withNetns } from './oracle';
 import {
-  NFT_FAMILIES, NFT_CHAIN_TYPES, NFT_HOOKS, NFT_PRIORITIES, nftHookAllowed, nftPriorityValue,
-  type NftFamily, type NftHook,
+  NFT_FAMILIES,
+  NFT_CHAIN_TYPES,
+  NFT_HOOKS,
+  NFT_PRIORITIES,
+  nftHookAllowed,
+  nftPriorityValue,
+  type NftFamily,
+  type NftHook,
 } from '../../server/src/core/nftables/docs';
 
 function chain(family: NftFamily, type: string, hook: NftHook, priority: string): string {
@@ -21,12 +27,15 @@ test('nft accepts a base chain exactly where the docs hook table allows it', asy
   const wrong: string[] = [];
   let tried = 0;
   await withNetns(async (ns) => {
-    for (const f of NFT_FAMILIES) for (const type of NFT_CHAIN_TYPES) for (const h of NFT_HOOKS) {
-      const r = await ns.exec('nft', ['-c', '-f', '-'], chain(f, type, h, '0'));
-      tried++;
-      const accepted = r.code === 0;
-      if (accepted !== nftHookAllowed(f, type, h)) wrong.push(`${f} ${type} ${h}: nft ${accepted ? 'accepts' : `refuses (${r.stderr.split('\n')[0]})`}, the table says ${accepted ? 'no' : 'yes'}`);
-    }
+    for (const f of NFT_FAMILIES)
+      for (const type of NFT_CHAIN_TYPES)
+        for (const h of NFT_HOOKS) {
+          const r = await ns.exec('nft', ['-c', '-f', '-'], chain(f, type, h, '0'));
+          tried++;
+          const accepted = r.code === 0;
+          if (accepted !== nftHookAllowed(f, type, h))
+            wrong.push(`${f} ${type} ${h}: nft ${accepted ? 'accepts' : `refuses (${r.stderr.split('\n')[0]})`}, the table says ${accepted ? 'no' : 'yes'}`);
+        }
   });
   console.log(`[nft hooks] ${tried} family/type/hook combinations tried`);
   assert.deepEqual(wrong, []);
@@ -34,20 +43,28 @@ test('nft accepts a base chain exactly where the docs hook table allows it', asy
 
 test('nft accepts a priority name exactly where the docs priority table has a number for it', async (t) => {
   if (!needNft(t)) return;
-  const names = [...new Set(Object.values(NFT_PRIORITIES).flat().map((p) => p.name))];
+  const names = [
+    ...new Set(
+      Object.values(NFT_PRIORITIES)
+        .flat()
+        .map((p) => p.name),
+    ),
+  ];
   const wrong: string[] = [];
   let tried = 0;
   await withNetns(async (ns) => {
-    for (const f of NFT_FAMILIES) for (const h of NFT_HOOKS) {
-      if (!nftHookAllowed(f, 'filter', h)) continue;
-      for (const n of names) {
-        const r = await ns.exec('nft', ['-c', '-f', '-'], chain(f, 'filter', h, n));
-        tried++;
-        const accepted = r.code === 0;
-        const value = nftPriorityValue(f, h, n);
-        if (accepted !== (value !== undefined)) wrong.push(`${f} ${h} priority ${n}: nft ${accepted ? 'accepts' : 'refuses'}, the table says ${value ?? 'no'}`);
+    for (const f of NFT_FAMILIES)
+      for (const h of NFT_HOOKS) {
+        if (!nftHookAllowed(f, 'filter', h)) continue;
+        for (const n of names) {
+          const r = await ns.exec('nft', ['-c', '-f', '-'], chain(f, 'filter', h, n));
+          tried++;
+          const accepted = r.code === 0;
+          const value = nftPriorityValue(f, h, n);
+          if (accepted !== (value !== undefined))
+            wrong.push(`${f} ${h} priority ${n}: nft ${accepted ? 'accepts' : 'refuses'}, the table says ${value ?? 'no'}`);
+        }
       }
-    }
   });
   console.log(`[nft hooks] ${tried} priority names tried`);
   assert.deepEqual(wrong, []);

@@ -28,7 +28,7 @@ const show = (r: Marks | OracleError | boolean) =>
 
 const INPUTS = [0, 1, 0x4000, 0xffffffff, 0x12345678, 0xabcdef00, 0x80000000, 0x0000ff00];
 
-test('MARK: each of the five spellings is the kernel pair of marks.md, nfmark\' = (nfmark & ~m) ^ v', async (t) => {
+test("MARK: each of the five spellings is the kernel pair of marks.md, nfmark' = (nfmark & ~m) ^ v", async (t) => {
   if (!needKernel(t)) return;
   const rules: { args: string; v: number; m: number }[] = [
     { args: '--set-xmark 0x5', v: 5, m: FULL },
@@ -44,7 +44,9 @@ test('MARK: each of the five spellings is the kernel pair of marks.md, nfmark\' 
     { args: '--and-mark 0x0', v: 0, m: FULL },
     { args: '--or-mark 0xffffffff', v: FULL, m: FULL },
   ];
-  const cases = rules.flatMap((r) => INPUTS.map((nf, k) => ({ args: ['-j', 'MARK', ...split(r.args)], nfmark: nf, ctmark: INPUTS[(k + 3) % INPUTS.length], r })));
+  const cases = rules.flatMap((r) =>
+    INPUTS.map((nf, k) => ({ args: ['-j', 'MARK', ...split(r.args)], nfmark: nf, ctmark: INPUTS[(k + 3) % INPUTS.length], r })),
+  );
   const got = await kernelEvalTargets(cases);
   cases.forEach((c, i) => {
     const want = { nfmark: u32((c.nfmark & ~c.r.m) ^ c.r.v), ctmark: c.ctmark };
@@ -83,9 +85,15 @@ test('CONNMARK: set spellings, save and restore follow the kernel forms of marks
   if (!needKernel(t)) return;
   type F = (nf: number, ct: number) => [number, number];
   const sh = (x: number, s: number) => (s >= 0 ? u32(x << s) : u32(x) >>> -s);
-  const set = (v: number, m: number, s = 0): F => (nf, ct) => [nf, sh(u32((ct & ~m) ^ v), s)];
-  const save = (nfm: number, ctm: number, s = 0): F => (nf, ct) => [nf, u32((ct & ~ctm) ^ sh(nf & nfm, s))];
-  const restore = (nfm: number, ctm: number, s = 0): F => (nf, ct) => [u32((nf & ~nfm) ^ sh(ct & ctm, s)), ct];
+  const set =
+    (v: number, m: number, s = 0): F =>
+    (nf, ct) => [nf, sh(u32((ct & ~m) ^ v), s)];
+  const save =
+    (nfm: number, ctm: number, s = 0): F =>
+    (nf, ct) => [nf, u32((ct & ~ctm) ^ sh(nf & nfm, s))];
+  const restore =
+    (nfm: number, ctm: number, s = 0): F =>
+    (nf, ct) => [u32((nf & ~nfm) ^ sh(ct & ctm, s)), ct];
   const rules: [string, F][] = [
     ['--set-xmark 0x5', set(5, FULL)],
     ['--set-xmark 0x5/0xf', set(5, 0xf)],
@@ -101,7 +109,9 @@ test('CONNMARK: set spellings, save and restore follow the kernel forms of marks
     ['--restore-mark --mask 0xff', restore(0xff, 0xff)],
     ['--restore-mark --ctmask 0xff00 --left-shift-mark 16', restore(FULL, 0xff00, 16)],
   ];
-  const cases = rules.flatMap(([a, f]) => INPUTS.map((nf, k) => ({ args: ['-j', 'CONNMARK', ...split(a)], nfmark: nf, ctmark: INPUTS[(k + 5) % INPUTS.length], f })));
+  const cases = rules.flatMap(([a, f]) =>
+    INPUTS.map((nf, k) => ({ args: ['-j', 'CONNMARK', ...split(a)], nfmark: nf, ctmark: INPUTS[(k + 5) % INPUTS.length], f })),
+  );
   const got = await kernelEvalTargets(cases);
   cases.forEach((c, i) => {
     const [nf, ct] = c.f(c.nfmark, c.ctmark);
@@ -121,7 +131,12 @@ test('the mark and connmark matches: (mark & m) == v, inverted by !', async (t) 
   ];
   const cases = rules.flatMap(([a, v, m, inv]) =>
     (['mark', 'connmark'] as const).flatMap((ext) =>
-      INPUTS.map((x) => ({ args: ['-m', ext, ...split(a)], nfmark: ext === 'mark' ? x : 0x77, ctmark: ext === 'connmark' ? x : 0x77, want: (u32(x & m) === v) !== inv })),
+      INPUTS.map((x) => ({
+        args: ['-m', ext, ...split(a)],
+        nfmark: ext === 'mark' ? x : 0x77,
+        ctmark: ext === 'connmark' ? x : 0x77,
+        want: (u32(x & m) === v) !== inv,
+      })),
     ),
   );
   const got = await kernelEvalMatches(cases);
@@ -173,7 +188,15 @@ test('iptables -L forms of marks.md (display rule: and, or, xor, set, xset)', as
 
 test('numbers as iptables reads them: accepted forms and the rejection messages of marks.md', async (t) => {
   if (!needKernel(t)) return;
-  const accepted: [string, number][] = [['010', 8], ['+5', 5], ['0X10', 16], ['0x0001', 1], ['00', 0], ['4294967295', FULL], [' 5', 5]];
+  const accepted: [string, number][] = [
+    ['010', 8],
+    ['+5', 5],
+    ['0X10', 16],
+    ['0x0001', 1],
+    ['00', 0],
+    ['4294967295', FULL],
+    [' 5', 5],
+  ];
   const got = await kernelSaved(accepted.map(([s]) => ['-j', 'MARK', '--set-mark', s]));
   accepted.forEach(([s, v], i) => assert.equal(got[i], `-j MARK --set-xmark ${hex(v)}/0xffffffff`, `--set-mark ${JSON.stringify(s)}`));
 
@@ -224,7 +247,7 @@ test('nftables forms of marks.md', async (t) => {
   assert.deepEqual(m, [true, false, false]);
 });
 
-test('oracle mechanics: refused rules inside a batch are isolated with iptables\' own message', async (t) => {
+test("oracle mechanics: refused rules inside a batch are isolated with iptables' own message", async (t) => {
   if (!needKernel(t)) return;
   const cases = [
     { args: split('-j MARK --or-mark 0x1'), nfmark: 0x10, ctmark: 0 },
@@ -259,8 +282,5 @@ test('oracle mechanics: refused rules inside a batch are isolated with iptables\
     { ok: true, message: '' },
     { ok: false, message: 'RULE_APPEND failed (Invalid argument): rule in chain OUTPUT' },
   ]);
-  assert.equal(
-    normalizeIptablesMessage("iptables v1.8.9 (nf_tables): MARK: x.\n\nTry `iptables -h' or 'iptables --help' for more information.\n"),
-    'MARK: x.',
-  );
+  assert.equal(normalizeIptablesMessage("iptables v1.8.9 (nf_tables): MARK: x.\n\nTry `iptables -h' or 'iptables --help' for more information.\n"), 'MARK: x.');
 });

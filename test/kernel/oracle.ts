@@ -604,7 +604,7 @@ export async function kernelSaved(argsList: string[][]): Promise<(string | Oracl
       }
       batch.forEach((_, i) => {
         const err = bad.get(i);
-        out.push(err !== undefined ? { error: err } : byChain.get(`C${i}`) ?? { error: 'oracle: rule not found in iptables-save' });
+        out.push(err !== undefined ? { error: err } : (byChain.get(`C${i}`) ?? { error: 'oracle: rule not found in iptables-save' }));
       });
     }
     return out;
@@ -641,7 +641,7 @@ export async function kernelListed(argsList: string[][]): Promise<(string | Orac
       }
       batch.forEach((_, i) => {
         const err = bad.get(i);
-        out.push(err !== undefined ? { error: err } : byChain.get(`C${i}`) ?? { error: 'oracle: rule not found in iptables -L' });
+        out.push(err !== undefined ? { error: err } : (byChain.get(`C${i}`) ?? { error: 'oracle: rule not found in iptables -L' }));
       });
     }
     return out;

@@ -244,7 +244,17 @@ class Helper {
     return r.res;
   }
   async send(p: KPacket): Promise<string | undefined> {
-    const r = await this.ask({ op: 'send', proto: p.proto, src: p.src, dst: p.dst, sport: p.sport, dport: p.dport, id: p.id, len: p.len, mark: p.nfmark >>> 0 });
+    const r = await this.ask({
+      op: 'send',
+      proto: p.proto,
+      src: p.src,
+      dst: p.dst,
+      sport: p.sport,
+      dport: p.dport,
+      id: p.id,
+      len: p.len,
+      mark: p.nfmark >>> 0,
+    });
     return r.ok ? undefined : String(r.err);
   }
   close(): Promise<void> {
@@ -258,7 +268,6 @@ class Helper {
 
 // ---------------------------------------------------------------------------------------
 // the kernel file: the walked file plus the probes
-
 
 /** The chains after the hook where the iptables probes sit, by hook (nft probes for the others). */
 const PROBE_AT: Record<KHook, string[]> = { OUTPUT: ['POSTROUTING'], PREROUTING: ['INPUT', 'FORWARD'], INPUT: [], FORWARD: [], POSTROUTING: [] };
@@ -335,7 +344,10 @@ export function ruleRefs(text: string): RuleRef[] {
  * rules of its own in a chain the probes use.
  */
 export function kernelFile(text: string, hook: KHook, p: KPacket): string {
-  const lines = text.replace(/\n$/, '').split('\n').map((l) => l.replace(/\r$/, ''));
+  const lines = text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''));
   const probe = probeLines(hook, p);
   const seen = new Set<string>();
   const out: string[] = [];
@@ -349,7 +361,8 @@ export function kernelFile(text: string, hook: KHook, p: KPacket): string {
       continue;
     }
     if (table === 'mangle') {
-      for (const at of PROBE_AT[hook]) if (l.startsWith(`-A ${at} `) || l === `-A ${at}`) throw new Error(`the walked file has rules in mangle ${at}, where the probes sit`);
+      for (const at of PROBE_AT[hook])
+        if (l.startsWith(`-A ${at} `) || l === `-A ${at}`) throw new Error(`the walked file has rules in mangle ${at}, where the probes sit`);
       if (!mangleDone && (l.startsWith('-') || l === 'COMMIT')) {
         out.push(...probe.decl, ...probe.rules);
         mangleDone = true;
@@ -559,7 +572,8 @@ export class PacketLab {
     const others = counters[1] ?? 0;
     if (hook === 'PREROUTING') {
       const m = /counter packets (\d+)/.exec(nl.out);
-      if (!m || m[1] !== '1') throw new Error(`harness: the forged packet did not arrive in T exactly once (nft counter ${m?.[1]}; send: ${sendError ?? 'ok'})`);
+      if (!m || m[1] !== '1')
+        throw new Error(`harness: the forged packet did not arrive in T exactly once (nft counter ${m?.[1]}; send: ${sendError ?? 'ok'})`);
     } else {
       if (sendError && !/Operation not permitted/.test(sendError)) throw new Error(`harness: sendto failed: ${sendError}`);
       const m = /counter packets (\d+)/.exec(nl.out);
@@ -595,8 +609,12 @@ export class PacketLab {
       return v;
     };
     if (sendError && !(sentFromT(hook, p) && /Operation not permitted/.test(sendError))) throw new Error(`harness: sendto failed: ${sendError}`);
-    if (n('in') !== 1) throw new Error(`harness: the packet did not ${sentFromT(hook, p) ? 'leave T' : 'arrive in T'} exactly once (nft counter ${n('in')}; send: ${sendError ?? 'ok'})`);
-    if (n('start') !== 1) throw new Error(`harness: the packet did not enter ${hook} exactly once (nft counter ${n('start')}): the topology does not route it there`);
+    if (n('in') !== 1)
+      throw new Error(
+        `harness: the packet did not ${sentFromT(hook, p) ? 'leave T' : 'arrive in T'} exactly once (nft counter ${n('in')}; send: ${sendError ?? 'ok'})`,
+      );
+    if (n('start') !== 1)
+      throw new Error(`harness: the packet did not enter ${hook} exactly once (nft counter ${n('start')}): the topology does not route it there`);
     readCounters(walked, save, base);
     const seen = n('seen');
     if (seen > 1) throw new Error(`harness: the packet was seen after ${hook} ${seen} times`);
@@ -627,7 +645,8 @@ function readCounters(walked: string, save: string, run: KernelRun): ReturnType<
   const chains = parseCounters(save);
   for (const r of ruleRefs(walked)) {
     const c = chains.get(`${r.table}/${r.chain}`);
-    if (!c || c.counts.length < r.first + r.expansions) throw new Error(`harness: line ${r.line + 1} (${r.table}/${r.chain} rule ${r.first + 1}) not found in iptables-save -c`);
+    if (!c || c.counts.length < r.first + r.expansions)
+      throw new Error(`harness: line ${r.line + 1} (${r.table}/${r.chain} rule ${r.first + 1}) not found in iptables-save -c`);
     let n = 0;
     for (let k = 0; k < r.expansions; k++) n += c.counts[r.first + k];
     run.counts.set(r.line, n);

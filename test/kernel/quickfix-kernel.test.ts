@@ -39,19 +39,45 @@ const CASES: Case[] = [
   { name: '--syn without -p tcp', text: `*filter\n-A INPUT --syn -j DROP\nCOMMIT\n`, format: 'save' },
   { name: '--dport without -p', text: `*filter\n-A INPUT --dport 53 -j ACCEPT\nCOMMIT\n`, format: 'save' },
   { name: '--dports with -p tcp, without -m multiport', text: `*filter\n-A INPUT -p tcp --dports 80,443 -j ACCEPT\nCOMMIT\n`, format: 'save' },
-  { name: 'undeclared chain (save)', text: `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j MISSING\nCOMMIT\n`, format: 'save', finding: { line: 2, word: 'MISSING', code: 'undeclared-chain' } },
-  { name: 'user chain with a policy', text: `*filter\n:MINE DROP [0:0]\n-A MINE -j ACCEPT\n-A INPUT -j MINE\nCOMMIT\n`, format: 'save', finding: { line: 1, word: 'MINE', code: 'user-chain-policy' }, accepted: true },
-  { name: 'chain declared twice', text: `*filter\n:X - [0:0]\n:X - [0:0]\n-A X -j ACCEPT\n-A INPUT -j X\nCOMMIT\n`, format: 'save', finding: { line: 2, word: 'X', code: 'chain-redeclared' }, accepted: true },
+  {
+    name: 'undeclared chain (save)',
+    text: `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j MISSING\nCOMMIT\n`,
+    format: 'save',
+    finding: { line: 2, word: 'MISSING', code: 'undeclared-chain' },
+  },
+  {
+    name: 'user chain with a policy',
+    text: `*filter\n:MINE DROP [0:0]\n-A MINE -j ACCEPT\n-A INPUT -j MINE\nCOMMIT\n`,
+    format: 'save',
+    finding: { line: 1, word: 'MINE', code: 'user-chain-policy' },
+    accepted: true,
+  },
+  {
+    name: 'chain declared twice',
+    text: `*filter\n:X - [0:0]\n:X - [0:0]\n-A X -j ACCEPT\n-A INPUT -j X\nCOMMIT\n`,
+    format: 'save',
+    finding: { line: 2, word: 'X', code: 'chain-redeclared' },
+    accepted: true,
+  },
   { name: 'old negation in a script', text: `iptables -A INPUT -s ! 10.0.0.0/8 -j DROP\n`, format: 'shell' },
   { name: 'DNAT in filter (script)', text: `iptables -t filter -A PREROUTING -p tcp -j DNAT --to-destination 192.0.2.1:80\n`, format: 'shell' },
   { name: 'MASQUERADE without -t (script)', text: `iptables -A POSTROUTING -o lo -j MASQUERADE\n`, format: 'shell' },
-  { name: 'undeclared chain (script)', text: `iptables -t nat -A PREROUTING -j WEB\niptables -t nat -A WEB -j RETURN\n`, format: 'shell', finding: { line: 0, word: 'WEB', code: 'undeclared-chain' } },
+  {
+    name: 'undeclared chain (script)',
+    text: `iptables -t nat -A PREROUTING -j WEB\niptables -t nat -A WEB -j RETURN\n`,
+    format: 'shell',
+    finding: { line: 0, word: 'WEB', code: 'undeclared-chain' },
+  },
   // a value glued to -p/-s/-j: iptables 1.8.9 reads the whole word (later versions take it)
   { name: '-ptcp', text: `*filter\n-A INPUT -ptcp --dport 22 -j ACCEPT\nCOMMIT\n`, format: 'save' },
   { name: '-s10.0.0.1', text: `*filter\n-A INPUT -s10.0.0.1 -j ACCEPT\nCOMMIT\n`, format: 'save' },
   { name: '-jACCEPT', text: `*filter\n-A INPUT -p udp -jACCEPT\nCOMMIT\n`, format: 'save' },
   { name: '--protocol=tcp (script)', text: `iptables -A INPUT --protocol=tcp --dport 22 -j ACCEPT\n`, format: 'shell' },
-  { name: 'chain created only later (script)', text: `iptables -t nat -A PREROUTING -j WEB\niptables -t nat -A WEB -j RETURN\niptables -t nat -N WEB\n`, format: 'shell' },
+  {
+    name: 'chain created only later (script)',
+    text: `iptables -t nat -A PREROUTING -j WEB\niptables -t nat -A WEB -j RETURN\niptables -t nat -N WEB\n`,
+    format: 'shell',
+  },
 ];
 
 function fixesOf(c: Case): CodeAction[] {
@@ -65,7 +91,8 @@ function fixesOf(c: Case): CodeAction[] {
   }
   const { svc, uri } = openDoc(c.text, c.format, 'file:///k');
   const all: CodeAction[] = [];
-  for (let l = 0; l < lines.length; l++) all.push(...svc.codeActions(uri, { start: { line: l, character: 0 }, end: { line: l, character: lines[l].length } }, ['quickfix']));
+  for (let l = 0; l < lines.length; l++)
+    all.push(...svc.codeActions(uri, { start: { line: l, character: 0 }, end: { line: l, character: lines[l].length } }, ['quickfix']));
   return all;
 }
 
@@ -82,7 +109,10 @@ async function load(ns: Netns, c: Case, text: string, dir: string): Promise<{ ok
     writeFileSync(file, text);
     r = await ns.exec('sh', ['-e', file]);
   }
-  const saved = (await ns.exec('iptables-save', [])).stdout.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+  const saved = (await ns.exec('iptables-save', [])).stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .join('\n');
   return { ok: r.code === 0, message: r.stderr.trim(), saved };
 }
 

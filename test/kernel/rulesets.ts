@@ -30,7 +30,6 @@ export const HOOK_TABLES_GEN: Record<KHook, string[]> = {
   POSTROUTING: ['mangle', 'nat'],
 };
 
-
 // ---------------------------------------------------------------------------------------
 // addresses
 
@@ -252,7 +251,8 @@ function genMatches(r: Rng, c: Ctx): string[] {
     else {
       m.push('-p', proto);
       if (proto === 'icmp') {
-        if (r.chance(0.4)) m.push(...(r.chance(0.2) ? ['!'] : []), '--icmp-type', r.pick(['echo-request', 'echo-reply', '8', '8/0', 'destination-unreachable', 'any']));
+        if (r.chance(0.4))
+          m.push(...(r.chance(0.2) ? ['!'] : []), '--icmp-type', r.pick(['echo-request', 'echo-reply', '8', '8/0', 'destination-unreachable', 'any']));
       } else if (r.chance(0.25)) {
         const which = r.pick(['--dports', '--sports', '--ports']);
         const n = r.range(1, 4);
@@ -401,10 +401,12 @@ export function ruleLines(text: string, hook: KHook): number[] {
   const reach = (from: string[]): Set<string> => {
     const seen = new Set<string>(from);
     const todo = [...from];
-    while (todo.length) for (const n of edges.get(todo.pop()!) ?? []) if (!seen.has(n)) {
-      seen.add(n);
-      todo.push(n);
-    }
+    while (todo.length)
+      for (const n of edges.get(todo.pop()!) ?? [])
+        if (!seen.has(n)) {
+          seen.add(n);
+          todo.push(n);
+        }
     return seen;
   };
   const tables = new Set([...chainOfLine.values()].map((k) => k.split('/')[0]));
@@ -438,7 +440,11 @@ export function compare(text: string, w: WalkResult, k: KernelRun): Comparison {
     }
     steps = w.path.filter((s) => s.decided).length;
     const walkPass = w.verdict === 'ACCEPT';
-    if (walkPass !== k.passed) diffs.push({ kind: 'verdict', text: `verdict: walk ${w.verdict}${w.verdictLine !== undefined ? ` (line ${w.verdictLine + 1})` : ''}, kernel ${k.passed ? `passed (seen in ${k.seenIn})` : `did not pass${k.sendError ? ` (sendto: ${k.sendError})` : ''}`}` });
+    if (walkPass !== k.passed)
+      diffs.push({
+        kind: 'verdict',
+        text: `verdict: walk ${w.verdict}${w.verdictLine !== undefined ? ` (line ${w.verdictLine + 1})` : ''}, kernel ${k.passed ? `passed (seen in ${k.seenIn})` : `did not pass${k.sendError ? ` (sendto: ${k.sendError})` : ''}`}`,
+      });
     if (k.passed && walkPass && k.marks) {
       if (k.marks.nfmark !== w.nfmark) diffs.push({ kind: 'nfmark', text: `nfmark: kernel ${hex(k.marks.nfmark)}, walk ${hex(w.nfmark)}` });
       if (k.marks.ctmark !== w.ctmark) diffs.push({ kind: 'ctmark', text: `ctmark: kernel ${hex(k.marks.ctmark)}, walk ${hex(w.ctmark)}` });
@@ -447,7 +453,8 @@ export function compare(text: string, w: WalkResult, k: KernelRun): Comparison {
     for (const s of w.path) {
       if (!s.decided) break;
       steps++;
-      if (s.matched && (k.counts.get(s.line) ?? 0) === 0) diffs.push({ kind: 'counter', text: `line ${s.line + 1} \`${src[s.line]}\`: walk matched it (decided), kernel counted 0` });
+      if (s.matched && (k.counts.get(s.line) ?? 0) === 0)
+        diffs.push({ kind: 'counter', text: `line ${s.line + 1} \`${src[s.line]}\`: walk matched it (decided), kernel counted 0` });
     }
   }
   return { diffs, lines, steps, full };
@@ -463,7 +470,10 @@ export function describe(hook: KHook, text: string, p: KPacket, ctmark: number, 
     `  walk path (line +matched -not ?undecided): ${walked.join(' ')}; verdict ${w.verdict}; nfmark ${hex(w.nfmark)} ctmark ${hex(w.ctmark)}`,
     ...(w.notes.length ? [`  walk notes: ${w.notes.slice(0, 6).join(' | ')}`] : []),
     '  file:',
-    ...text.split('\n').map((l, i) => (l ? `  ${String(i + 1).padStart(3)}| ${l}` : '')).filter(Boolean),
+    ...text
+      .split('\n')
+      .map((l, i) => (l ? `  ${String(i + 1).padStart(3)}| ${l}` : ''))
+      .filter(Boolean),
   ].join('\n');
 }
 
@@ -484,7 +494,7 @@ export async function minimize(lab: PacketLab, hook: KHook, text: string, p: KPa
   let cur = text;
   let curP = p;
   let budget = 150;
-  for (let changed = true; changed && budget > 0; ) {
+  for (let changed = true; changed && budget > 0;) {
     changed = false;
     const lines = cur.split('\n');
     for (let i = lines.length - 1; i >= 0 && budget > 0; i--) {
@@ -553,7 +563,16 @@ export function pkt(lab: PacketLab, hook: KHook, over: Partial<KPacket> = {}): K
   const local = hook === 'OUTPUT' || (hook === 'POSTROUTING' && over.via === 'local');
   const base: KPacket = local
     ? { proto: 'udp', src: TOPO.dum0.addr, dst: '198.51.100.7', sport, dport: 53, id, nfmark: 0x12, len: 77 }
-    : { proto: 'udp', src: '192.168.7.7', dst: hook === 'FORWARD' || hook === 'POSTROUTING' ? '198.51.100.7' : TOPO.tAddr, sport, dport: 53, id, nfmark: 0x12, len: 77 };
+    : {
+        proto: 'udp',
+        src: '192.168.7.7',
+        dst: hook === 'FORWARD' || hook === 'POSTROUTING' ? '198.51.100.7' : TOPO.tAddr,
+        sport,
+        dport: 53,
+        id,
+        nfmark: 0x12,
+        len: 77,
+      };
   if (NFT_PROBED.has(hook)) base.ctmark = 0;
   return { ...base, ...over };
 }
@@ -614,7 +633,10 @@ export async function generatedCases(lab: PacketLab, hook: KHook, n: number, see
       svc.open('file:///generated.rules', text, 'iptables', 0, 'save', 4);
       const errors = svc.findings('file:///generated.rules').filter((f) => f.severity === 'error');
       if (errors.length) flagged++;
-      else failures.push(`iptables-restore refused a generated file the project reports no error in (${k.loadError.split('\n').slice(0, 2).join(' / ')}):\n${text}`);
+      else
+        failures.push(
+          `iptables-restore refused a generated file the project reports no error in (${k.loadError.split('\n').slice(0, 2).join(' / ')}):\n${text}`,
+        );
       if (rejectMsgs.size < 5) rejectMsgs.add(k.loadError.split('\n').slice(0, 2).join(' / '));
       if (rejected > n) throw new Error(`iptables-restore refuses too many generated files: ${[...rejectMsgs].join('; ')}`);
       continue;
@@ -634,7 +656,9 @@ export async function generatedCases(lab: PacketLab, hook: KHook, n: number, see
       const first = c.diffs.find((d) => d.kind !== 'counter') ?? c.diffs[0];
       const min = await minimize(lab, hook, text, p, ctmark, first);
       const again = await runOne(lab, hook, min.text, renumber(lab, min.p), ctmark);
-      failures.push(`case ${cases} (seed ${seed}), minimized:\n${describe(hook, min.text, min.p, ctmark, again.w, again.k, again.c)}\n  (original case: ${c.diffs.map((d) => d.text).join('; ')})`);
+      failures.push(
+        `case ${cases} (seed ${seed}), minimized:\n${describe(hook, min.text, min.p, ctmark, again.w, again.k, again.c)}\n  (original case: ${c.diffs.map((d) => d.text).join('; ')})`,
+      );
     }
   }
   const nd = Object.values(diffCount).reduce((a, b) => a + b, 0);

@@ -77,11 +77,31 @@ test('kernel facts: the raw table runs before conntrack (-200); a NEW connection
       const p = pkt(lab, hook);
       const k = await lab.runCase(hook, text, p);
       assert.equal(k.loadError, undefined);
-      const got = Object.fromEntries(['raw-ct-invalid', 'raw-ct-new', 'raw-state-invalid', 'raw-connmark-any', 'raw-connmark-not1', 'raw-connmark-set', 'mangle-ct-new', 'mangle-ctmark-0'].map((n) => [n, countOf(text, k, n)]));
+      const got = Object.fromEntries(
+        [
+          'raw-ct-invalid',
+          'raw-ct-new',
+          'raw-state-invalid',
+          'raw-connmark-any',
+          'raw-connmark-not1',
+          'raw-connmark-set',
+          'mangle-ct-new',
+          'mangle-ctmark-0',
+        ].map((n) => [n, countOf(text, k, n)]),
+      );
       console.log(`[walk-differential] ${hook} raw/mangle counters: ${JSON.stringify(got)}; final ctmark ${k.marks && hex(k.marks.ctmark)}`);
       // in raw there is no conntrack entry: --ctstate/--state see INVALID, -m connmark never
       // matches (not even negated), CONNMARK runs (counted) but changes nothing
-      assert.deepEqual(got, { 'raw-ct-invalid': 1, 'raw-ct-new': 0, 'raw-state-invalid': 1, 'raw-connmark-any': 0, 'raw-connmark-not1': 0, 'raw-connmark-set': 1, 'mangle-ct-new': 1, 'mangle-ctmark-0': 1 });
+      assert.deepEqual(got, {
+        'raw-ct-invalid': 1,
+        'raw-ct-new': 0,
+        'raw-state-invalid': 1,
+        'raw-connmark-any': 0,
+        'raw-connmark-not1': 0,
+        'raw-connmark-set': 1,
+        'mangle-ct-new': 1,
+        'mangle-ctmark-0': 1,
+      });
       assert.equal(k.passed, true);
       assert.equal(k.marks?.ctmark, 0, 'a NEW connection starts with ctmark 0 (CONNMARK in raw did nothing)');
       walkAgrees(t, hook, text, p, k, 0xabc);
@@ -121,7 +141,11 @@ test('kernel facts: REJECT is counted and ends the hook; a drop in raw PREROUTIN
     console.log(`[walk-differential] REJECT in filter OUTPUT: counted, next rule not, packet not past the hook (sendto: ${k.sendError})`);
     walkAgrees(t, 'OUTPUT', rej, p, k);
 
-    const drop = file({ raw: ['-A PREROUTING -j DROP'], mangle: ['-A PREROUTING -m comment --comment mangle-after-drop'], nat: ['-A PREROUTING -m comment --comment nat-after-drop'] });
+    const drop = file({
+      raw: ['-A PREROUTING -j DROP'],
+      mangle: ['-A PREROUTING -m comment --comment mangle-after-drop'],
+      nat: ['-A PREROUTING -m comment --comment nat-after-drop'],
+    });
     const q = pkt(lab, 'PREROUTING');
     const k2 = await lab.runCase('PREROUTING', drop, q);
     assert.equal(countOf(drop, k2, '-j DROP'), 1);
@@ -135,7 +159,9 @@ test('kernel facts: REJECT is counted and ends the hook; a drop in raw PREROUTIN
 test('kernel facts: an address list with overlapping entries runs the rule once per matching entry', async (t) => {
   if (!needKernel(t)) return;
   await withPacketLab(async (lab) => {
-    const text = file({ mangle: ['-A PREROUTING -s 192.168.7.7,192.168.0.0/16 -j MARK --xor-mark 0x1', '-A PREROUTING -s 192.168.7.7,10.0.0.0/8 -j MARK --or-mark 0x100'] });
+    const text = file({
+      mangle: ['-A PREROUTING -s 192.168.7.7,192.168.0.0/16 -j MARK --xor-mark 0x1', '-A PREROUTING -s 192.168.7.7,10.0.0.0/8 -j MARK --or-mark 0x100'],
+    });
     const p = pkt(lab, 'PREROUTING', { nfmark: 0x10 });
     const k = await lab.runCase('PREROUTING', text, p);
     assert.equal(countOf(text, k, '--xor-mark'), 2, 'both kernel rules of the list match');
@@ -193,7 +219,16 @@ test('walk vs kernel: kube-proxy-style dump (200 services), pod/outside -> Clust
       for (let k = 0; k < 25; k++) {
         tries++;
         const id = lab.nextId();
-        const p: KPacket = { proto: s.proto, src, dst: s.ip, sport: 1024 + ((id * 7919) % 60000), dport: s.port, id, nfmark: 0, len: s.proto === 'tcp' ? 40 : 60 };
+        const p: KPacket = {
+          proto: s.proto,
+          src,
+          dst: s.ip,
+          sport: 1024 + ((id * 7919) % 60000),
+          dport: s.port,
+          id,
+          nfmark: 0,
+          len: s.proto === 'tcp' ? 40 : 60,
+        };
         const r = await runOne(lab, 'PREROUTING', text, p, 0);
         if (!r.c.full) continue;
         compared++;
@@ -204,7 +239,9 @@ test('walk vs kernel: kube-proxy-style dump (200 services), pod/outside -> Clust
         break;
       }
     }
-    console.log(`[walk-differential] kube dump: ${svcs.length} services, ${compared} compared in full after ${tries} packets, ${lines} rule lines and ${steps} walk steps compared, ${fails.length} disagreements`);
+    console.log(
+      `[walk-differential] kube dump: ${svcs.length} services, ${compared} compared in full after ${tries} packets, ${lines} rule lines and ${steps} walk steps compared, ${fails.length} disagreements`,
+    );
     assert.equal(compared, svcs.length, 'the kernel never took the endpoint the walk assumed');
     assert.equal(fails.length, 0, fails.join('\n\n'));
   });

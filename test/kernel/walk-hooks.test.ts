@@ -72,7 +72,12 @@ test('kernel facts: table order per hook (iptables-nft: security INPUT at 150, a
     console.log(`[walk-hooks] security: ${/type [^;]*;/.exec(sec.out)?.[0]} | nat: ${/type [^;]*;/.exec(nat.out)?.[0]}`);
     assert.match(sec.out, /hook input priority 150;/, 'iptables-nft registers security INPUT at 150');
     assert.match(nat.out, /type nat hook input priority 100;/);
-    for (const [hook, over] of [['INPUT', {}], ['FORWARD', {}], ['POSTROUTING', { via: 'local' }], ['POSTROUTING', {}]] as const) {
+    for (const [hook, over] of [
+      ['INPUT', {}],
+      ['FORWARD', {}],
+      ['POSTROUTING', { via: 'local' }],
+      ['POSTROUTING', {}],
+    ] as const) {
       const order = HOOK_TABLES[hook];
       const text = orderFile(hook, order);
       const p = pkt(lab, hook, { nfmark: 0, ...over });
@@ -84,7 +89,10 @@ test('kernel facts: table order per hook (iptables-nft: security INPUT at 150, a
       walkAgrees(t, hook, text, p, k);
     }
     // the minimal case the generated INPUT cases found: security drops, nat INPUT has run
-    const text = file({ security: [], nat: ['-A INPUT -j MARK --or-mark 0x2 -m comment --comment nat-input'] }).replace('*security\n:INPUT ACCEPT', '*security\n:INPUT DROP');
+    const text = file({ security: [], nat: ['-A INPUT -j MARK --or-mark 0x2 -m comment --comment nat-input'] }).replace(
+      '*security\n:INPUT ACCEPT',
+      '*security\n:INPUT DROP',
+    );
     assert.match(text, /\*security\n:INPUT DROP/);
     const p = pkt(lab, 'INPUT');
     const k = await lab.runCase('INPUT', text, p);
@@ -99,8 +107,15 @@ test('kernel facts: table order per hook (iptables-nft: security INPUT at 150, a
 test('kernel facts: nat INPUT and nat POSTROUTING see only the first packet of a connection (the second is still --ctstate NEW)', async (t) => {
   if (!needKernel(t) || !needNft(t)) return;
   await withPacketLab(async (lab) => {
-    for (const [hook, over] of [['INPUT', {}], ['POSTROUTING', { via: 'local' }], ['POSTROUTING', {}]] as const) {
-      const text = file({ mangle: [`-A ${hook} -m conntrack --ctstate NEW -m comment --comment mangle-new`], nat: [`-A ${hook} -m comment --comment nat-count -j MARK --or-mark 0x100`] });
+    for (const [hook, over] of [
+      ['INPUT', {}],
+      ['POSTROUTING', { via: 'local' }],
+      ['POSTROUTING', {}],
+    ] as const) {
+      const text = file({
+        mangle: [`-A ${hook} -m conntrack --ctstate NEW -m comment --comment mangle-new`],
+        nat: [`-A ${hook} -m comment --comment nat-count -j MARK --or-mark 0x100`],
+      });
       const p = pkt(lab, hook, over);
       const k1 = await lab.runCase(hook, text, p);
       assert.equal(countOf(text, k1, 'mangle-new'), 1);
@@ -119,10 +134,11 @@ test('kernel facts: nat INPUT and nat POSTROUTING see only the first packet of a
   });
 });
 
-test('kernel facts: FORWARD has no nat: iptables-nft takes nat\'s `:FORWARD DROP` for a user chain (policy dropped), which a forwarded packet never passes', async (t) => {
+test("kernel facts: FORWARD has no nat: iptables-nft takes nat's `:FORWARD DROP` for a user chain (policy dropped), which a forwarded packet never passes", async (t) => {
   if (!needKernel(t) || !needNft(t)) return;
   await withPacketLab(async (lab) => {
-    const text = '*nat\n:FORWARD DROP [0:0]\n-A FORWARD -j MARK --or-mark 0x100 -m comment --comment nat-forward\nCOMMIT\n*mangle\n:FORWARD ACCEPT [0:0]\n-A FORWARD -m comment --comment mangle-forward\nCOMMIT\n';
+    const text =
+      '*nat\n:FORWARD DROP [0:0]\n-A FORWARD -j MARK --or-mark 0x100 -m comment --comment nat-forward\nCOMMIT\n*mangle\n:FORWARD ACCEPT [0:0]\n-A FORWARD -m comment --comment mangle-forward\nCOMMIT\n';
     const p = pkt(lab, 'FORWARD');
     const k = await lab.runCase('FORWARD', text, p);
     assert.equal(k.loadError, undefined, 'iptables-restore refused nat :FORWARD');
@@ -137,7 +153,7 @@ test('kernel facts: FORWARD has no nat: iptables-nft takes nat\'s `:FORWARD DROP
   });
 });
 
-test('kernel facts: -i/-o per hook: -o refused in built-in INPUT, -i in built-in POSTROUTING; in a user chain INPUT has no output interface, POSTROUTING a forwarded packet\'s input one (none when sent from T)', async (t) => {
+test("kernel facts: -i/-o per hook: -o refused in built-in INPUT, -i in built-in POSTROUTING; in a user chain INPUT has no output interface, POSTROUTING a forwarded packet's input one (none when sent from T)", async (t) => {
   if (!needKernel(t) || !needNft(t)) return;
   await withPacketLab(async (lab) => {
     const noO = await lab.load(file({ filter: ['-A INPUT -o dum0 -j ACCEPT'] }));
@@ -166,7 +182,9 @@ test('kernel facts: -i/-o per hook: -o refused in built-in INPUT, -i in built-in
       const k = await lab.runCase(hook, text, p);
       assert.equal(k.loadError, undefined);
       const got = [`"${opt} ${name}"`, `"! ${opt} ${name}"`, `"${opt} +"`, `"! ${opt} +"`].map((c) => countOf(text, k, c));
-      console.log(`[walk-hooks] ${hook}${p.via ? ` (${p.via})` : ''}, user chain: ${opt} ${name}, ! ${opt} ${name}, ${opt} +, ! ${opt} + counted ${got.join(' ')}`);
+      console.log(
+        `[walk-hooks] ${hook}${p.via ? ` (${p.via})` : ''}, user chain: ${opt} ${name}, ! ${opt} ${name}, ${opt} +, ! ${opt} + counted ${got.join(' ')}`,
+      );
       // the packet's interfaces: in vth0 (from S), out dum0 (198.51.100.0/24 is routed
       // there); INPUT has no output interface and a packet sent from T no input interface,
       // but a forwarded packet keeps its input interface in POSTROUTING

@@ -62,7 +62,7 @@ test('mark --nft: matches say whether they match', () => {
   assert.equal(c.iptables, '-m connmark --mark 0x10');
 });
 
-test('mark --nft: what nft refuses exits 2 with nft\'s message', () => {
+test("mark --nft: what nft refuses exits 2 with nft's message", () => {
   const a = json('--', 'ct mark set ct mark and 0xffff or meta mark');
   assert.equal(a.status, 2);
   assert.deepEqual(a.j, { error: 'Right hand side of binary operation (|) must be constant' });

@@ -37,17 +37,33 @@ test('nfrules check: file:line:col lines, --json records, exit 1 on errors', () 
   assert.equal(r.status, 1);
   assert.equal(r.stdout, `${bad}:2:30: error: MARK: trailing garbage after value for option "--set-mark". [mark-invalid]\n`);
   const j = JSON.parse(cli('check', '--json', bad).stdout);
-  assert.deepEqual(j, [{ file: bad, line: 2, column: 30, endLine: 2, endColumn: 32, severity: 'error', code: 'mark-invalid', message: 'MARK: trailing garbage after value for option "--set-mark".' }]);
+  assert.deepEqual(j, [
+    {
+      file: bad,
+      line: 2,
+      column: 30,
+      endLine: 2,
+      endColumn: 32,
+      severity: 'error',
+      code: 'mark-invalid',
+      message: 'MARK: trailing garbage after value for option "--set-mark".',
+    },
+  ]);
   assert.equal(cli('check', good).status, 0);
 });
 
-test('nfrules check: nftables files (by name or an nft -f first line) get nft\'s findings', () => {
+test("nfrules check: nftables files (by name or an nft -f first line) get nft's findings", () => {
   const dir = mkdtempSync(join(tmpdir(), 'nfrules-'));
   const bad = join(dir, 'fw.nft');
   writeFileSync(bad, 'table inet f {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\ttcp dport 22 jump ssh\n\t}\n}\n');
   const r = cli('check', bad);
   assert.equal(r.status, 1);
-  assert.match(r.stdout, new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:21: error: Could not process rule: No such file or directory: table inet f has no chain 'ssh' \\[nft-undefined-chain\\]\n$`));
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:21: error: Could not process rule: No such file or directory: table inet f has no chain 'ssh' \\[nft-undefined-chain\\]\n$`,
+    ),
+  );
   const script = join(dir, 'rules');
   writeFileSync(script, '#!/usr/sbin/nft -f\ninclude "vars.nft"\ntable ip t {\n\tchain c {\n\t\tip saddr $lan accept\n\t}\n}\n');
   writeFileSync(join(dir, 'vars.nft'), 'define lan = 10.0.0.0/8\n');
@@ -56,5 +72,8 @@ test('nfrules check: nftables files (by name or an nft -f first line) get nft\'s
   assert.deepEqual(JSON.parse(ok.stdout), []);
   writeFileSync(join(dir, 'vars.nft'), 'define wan = 10.0.0.0/8\n');
   const j = JSON.parse(cli('check', '--json', script).stdout);
-  assert.deepEqual(j.map((x: { code: string; line: number }) => `${x.line} ${x.code}`), ['5 nft-undefined-variable']);
+  assert.deepEqual(
+    j.map((x: { code: string; line: number }) => `${x.line} ${x.code}`),
+    ['5 nft-undefined-variable'],
+  );
 });

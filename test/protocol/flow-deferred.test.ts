@@ -18,17 +18,30 @@ test('dist/server.js --stdio: opening publishes the per-line checks, then the fi
     const first = await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === 1);
     assert.deepEqual(first.params.diagnostics, []);
     const opened = await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === 1 && m.params.diagnostics.length > 0, 2000);
-    assert.deepEqual(opened.params.diagnostics.map((d: any) => [d.code, d.range.start.line]), [['undeclared-chain', 2]]);
+    assert.deepEqual(
+      opened.params.diagnostics.map((d: any) => [d.code, d.range.start.line]),
+      [['undeclared-chain', 2]],
+    );
     c.notifications.length = 0;
     c.notify('textDocument/didChange', {
       textDocument: { uri: URI, version: 2 },
       contentChanges: [{ range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, text: '-A INPUT -j ALSO\n' }],
     });
     const quick = await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === 2);
-    assert.deepEqual(quick.params.diagnostics.map((d: any) => d.range.start.line), [2], 'the keystroke: the last pass, moved');
+    assert.deepEqual(
+      quick.params.diagnostics.map((d: any) => d.range.start.line),
+      [2],
+      'the keystroke: the last pass, moved',
+    );
     c.notifications.length = 0;
     const full = await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === 2, 5000);
-    assert.deepEqual(full.params.diagnostics.map((d: any) => [d.code, d.range.start.line]), [['undeclared-chain', 2], ['undeclared-chain', 3]]);
+    assert.deepEqual(
+      full.params.diagnostics.map((d: any) => [d.code, d.range.start.line]),
+      [
+        ['undeclared-chain', 2],
+        ['undeclared-chain', 3],
+      ],
+    );
   } finally {
     await c.shutdown();
   }

@@ -51,8 +51,7 @@ export class LspClient {
       if (msg.id !== undefined && msg.method === undefined) {
         this.waiting.get(msg.id)?.(msg);
         this.waiting.delete(msg.id);
-      }
-      else if (msg.id !== undefined && msg.method) {
+      } else if (msg.id !== undefined && msg.method) {
         // server -> client request (e.g. workspace/configuration, client/registerCapability)
         this.serverRequests.push(msg.method);
         if (msg.method === 'workspace/configuration' && !this.answerConfiguration) continue;

@@ -52,7 +52,9 @@ test('nfrules marks --json: rows per owner, accesses with their bits, the clobbe
     j.owners.map((o: { id: string }) => o.id),
     ['kube-proxy', 'kubelet'],
   );
-  const rows = Object.fromEntries(j.rows.map((x: { row: string; mark: string; read: string; written: string; collided: string }) => [`${x.row} ${x.mark}`, [x.read, x.written, x.collided]]));
+  const rows = Object.fromEntries(
+    j.rows.map((x: { row: string; mark: string; read: string; written: string; collided: string }) => [`${x.row} ${x.mark}`, [x.read, x.written, x.collided]]),
+  );
   assert.deepEqual(rows['kube-proxy nfmark'], ['0x4000', '0x4000', '0x4000']);
   assert.deepEqual(rows['kubelet (drop bit) nfmark'], ['0x8000', '0x8000', '0x8000']);
   assert.deepEqual(rows['mangle/PREROUTING nfmark'], ['0x0', '0xffffffff', '0xc000']);
@@ -77,10 +79,22 @@ test('nfrules marks: the terminal table and the SVG picture', () => {
   assert.equal(r.status, 1, r.stderr);
   const lines = r.stdout.split('\n');
   assert.equal(lines[0], 'nfmark              31    24 23    16 15     8 7      0');
-  assert.equal(lines.find((l) => l.startsWith('kube-proxy')), 'kube-proxy          ........ ........ .B...... ........  collides: 0x4000');
-  assert.equal(lines.find((l) => l.startsWith('mangle/PREROUTING')), 'mangle/PREROUTING   wwwwwwww wwwwwwww WWwwwwww wwwwwwww  collides: 0xc000');
-  assert.equal(lines.find((l) => l.startsWith('mangle/OUTPUT')), 'mangle/OUTPUT       rrrrrrrr rrrrrrrr RRrrrrrr rrrrrrrr  collides: 0xc000');
-  assert.ok(lines.includes(`${f.host}:3:42: warning: this clears bits 14-15 (0xc000) of nfmark, used by kube-proxy, kubelet (drop bit) [mark-clobber]`), r.stdout);
+  assert.equal(
+    lines.find((l) => l.startsWith('kube-proxy')),
+    'kube-proxy          ........ ........ .B...... ........  collides: 0x4000',
+  );
+  assert.equal(
+    lines.find((l) => l.startsWith('mangle/PREROUTING')),
+    'mangle/PREROUTING   wwwwwwww wwwwwwww WWwwwwww wwwwwwww  collides: 0xc000',
+  );
+  assert.equal(
+    lines.find((l) => l.startsWith('mangle/OUTPUT')),
+    'mangle/OUTPUT       rrrrrrrr rrrrrrrr RRrrrrrr rrrrrrrr  collides: 0xc000',
+  );
+  assert.ok(
+    lines.includes(`${f.host}:3:42: warning: this clears bits 14-15 (0xc000) of nfmark, used by kube-proxy, kubelet (drop bit) [mark-clobber]`),
+    r.stdout,
+  );
   const svg = readFileSync(out, 'utf8');
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="\d+" height="\d+"/);
   // 32 cells a row, 4 rows

@@ -37,7 +37,10 @@ test('dist/server.js --stdio: outline, definition, references, highlights, renam
     assert.deepEqual(def, { uri: URI, range: { start: { line: 2, character: 1 }, end: { line: 2, character: 15 } } });
 
     const refs = await c.request('textDocument/references', { textDocument: td, position: onJump, context: { includeDeclaration: true } });
-    assert.deepEqual(refs.map((r: any) => `${r.range.start.line}:${r.range.start.character}`), ['2:1', '5:20', '6:3']);
+    assert.deepEqual(
+      refs.map((r: any) => `${r.range.start.line}:${r.range.start.character}`),
+      ['2:1', '5:20', '6:3'],
+    );
 
     const hl = await c.request('textDocument/documentHighlight', { textDocument: td, position: onJump });
     assert.equal(hl.length, 3);
@@ -50,15 +53,24 @@ test('dist/server.js --stdio: outline, definition, references, highlights, renam
     await assert.rejects(c.request('textDocument/prepareRename', { textDocument: td, position: { line: 4, character: 5 } }), /built-in chain/);
 
     const folds = await c.request('textDocument/foldingRange', { textDocument: td });
-    assert.deepEqual(folds.map((f: any) => `${f.startLine}-${f.endLine}`), ['0-7']);
+    assert.deepEqual(
+      folds.map((f: any) => `${f.startLine}-${f.endLine}`),
+      ['0-7'],
+    );
 
     const comp = await c.request('textDocument/completion', { textDocument: td, position: { line: 4, character: 17 } });
     const labels = comp.items.map((i: any) => i.label);
     assert.ok(labels.includes('KUBE-MARK-MASQ') && labels.includes('MARK'));
-    assert.deepEqual(comp.items.find((i: any) => i.label === 'KUBE-MARK-MASQ').textEdit.range, { start: { line: 4, character: 17 }, end: { line: 4, character: 30 } });
+    assert.deepEqual(comp.items.find((i: any) => i.label === 'KUBE-MARK-MASQ').textEdit.range, {
+      start: { line: 4, character: 17 },
+      end: { line: 4, character: 30 },
+    });
 
     const ws = await c.request('workspace/symbol', { query: 'mark' });
-    assert.deepEqual(ws.map((s: any) => s.name), ['KUBE-MARK-MASQ']);
+    assert.deepEqual(
+      ws.map((s: any) => s.name),
+      ['KUBE-MARK-MASQ'],
+    );
   } finally {
     await c.shutdown();
   }
@@ -73,7 +85,10 @@ test('dist/server.js --stdio: inlay hints follow the sample and the setting', as
     c.notify('textDocument/didOpen', { textDocument: { uri: URI, languageId: 'iptables', version: 1, text: TEXT } });
     const range = { start: { line: 0, character: 0 }, end: { line: 8, character: 0 } };
     const hs = await c.request('textDocument/inlayHint', { textDocument: { uri: URI }, range });
-    assert.deepEqual(hs.map((h: any) => [h.position.line, h.position.character, h.label]), [[6, 51, '=> 0x00004001']]);
+    assert.deepEqual(
+      hs.map((h: any) => [h.position.line, h.position.character, h.label]),
+      [[6, 51, '=> 0x00004001']],
+    );
     c.config = { inlayHints: { marks: false } };
     c.notify('workspace/didChangeConfiguration', { settings: null });
     const none = await c.request('textDocument/inlayHint', { textDocument: { uri: URI }, range });

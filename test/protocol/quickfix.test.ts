@@ -16,24 +16,47 @@ test('dist/server.js --stdio: quick fixes for only [quickfix], applied to the te
     const neg = diag.params.diagnostics.find((d: any) => d.code === 'old-negation');
     assert.ok(neg, 'the old-negation diagnostic is published');
 
-    const acts = await c.request('textDocument/codeAction', { textDocument: { uri: URI }, range: neg.range, context: { diagnostics: [neg], only: ['quickfix'] } });
-    assert.deepEqual(acts.map((a: any) => [a.kind, a.title, !!a.isPreferred]), [['quickfix', 'Write the negation before the option: ! -d 192.0.2.1', true]]);
-    assert.deepEqual(acts[0].diagnostics.map((d: any) => d.code), ['old-negation']);
+    const acts = await c.request('textDocument/codeAction', {
+      textDocument: { uri: URI },
+      range: neg.range,
+      context: { diagnostics: [neg], only: ['quickfix'] },
+    });
+    assert.deepEqual(
+      acts.map((a: any) => [a.kind, a.title, !!a.isPreferred]),
+      [['quickfix', 'Write the negation before the option: ! -d 192.0.2.1', true]],
+    );
+    assert.deepEqual(
+      acts[0].diagnostics.map((d: any) => d.code),
+      ['old-negation'],
+    );
     const fixed = applyEdits(TEXT, acts[0].edit.changes[URI]);
     assert.equal(fixed, TEXT.replace('-d ! 192.0.2.1', '! -d 192.0.2.1'));
 
     const pos = { line: 3, character: 13 };
-    const tcp = await c.request('textDocument/codeAction', { textDocument: { uri: URI }, range: { start: pos, end: pos }, context: { diagnostics: [], only: ['quickfix'] } });
+    const tcp = await c.request('textDocument/codeAction', {
+      textDocument: { uri: URI },
+      range: { start: pos, end: pos },
+      context: { diagnostics: [], only: ['quickfix'] },
+    });
     assert.equal(tcp.length, 1);
     assert.equal(applyEdits(TEXT, tcp[0].edit.changes[URI]).split('\r\n')[3], '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT');
     // a refactor request gets no quick fix
-    const other = await c.request('textDocument/codeAction', { textDocument: { uri: URI }, range: { start: pos, end: pos }, context: { diagnostics: [], only: ['refactor.rewrite'] } });
+    const other = await c.request('textDocument/codeAction', {
+      textDocument: { uri: URI },
+      range: { start: pos, end: pos },
+      context: { diagnostics: [], only: ['refactor.rewrite'] },
+    });
     assert.deepEqual(other, []);
 
     // the edit sent back clears the diagnostic
     // content changes apply one after another: the later edit first keeps the earlier positions
-    const changes = [...acts[0].edit.changes[URI]].sort((a: any, b: any) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character);
-    c.notify('textDocument/didChange', { textDocument: { uri: URI, version: 2 }, contentChanges: changes.map((e: any) => ({ range: e.range, text: e.newText })) });
+    const changes = [...acts[0].edit.changes[URI]].sort(
+      (a: any, b: any) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character,
+    );
+    c.notify('textDocument/didChange', {
+      textDocument: { uri: URI, version: 2 },
+      contentChanges: changes.map((e: any) => ({ range: e.range, text: e.newText })),
+    });
     const d2 = await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.version === 2);
     assert.ok(!d2.params.diagnostics.some((d: any) => d.code === 'old-negation'));
 

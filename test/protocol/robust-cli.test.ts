@@ -37,7 +37,10 @@ test('nfrules trace on a 25,000-deep chain of jumps: the whole path, indentation
   const longest = Math.max(...lines.map((l) => l.length));
   assert.ok(longest < 300, `longest output line ${longest} characters`);
   // the depth still shows where the indentation stops growing
-  assert.match(lines.find((l) => / filter\/C24999 /.test(l))!, /\[depth 25000\]/);
+  assert.match(
+    lines.find((l) => / filter\/C24999 /.test(l))!,
+    /\[depth 25000\]/,
+  );
   const j = cli('trace', f, '--hook', 'INPUT', '--packet', 'src=10.0.0.1', '--json');
   assert.equal(j.status, 0);
   const parsed = JSON.parse(j.stdout);
@@ -53,12 +56,25 @@ test('nfrules check a b /nonexistent: the findings of a and b, an error line for
   const missing = join(dir, 'nonexistent.rules');
   const r = cli('check', a, missing, b);
   assert.equal(r.status, 2);
-  assert.deepEqual(r.stdout.trimEnd().split('\n').map((l) => l.split(':')[0]), [a, b]);
+  assert.deepEqual(
+    r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(':')[0]),
+    [a, b],
+  );
   assert.match(r.stderr, new RegExp(`nfrules: cannot read ${missing}: .*ENOENT|no such file`, 'i'));
   const j = cli('check', '--json', a, missing, b);
   assert.equal(j.status, 2);
   const recs = JSON.parse(j.stdout);
-  assert.deepEqual(recs.map((x: any) => [x.file, x.code ?? null, !!x.error]), [[a, 'mark-invalid', false], [missing, null, true], [b, 'mark-invalid', false]]);
+  assert.deepEqual(
+    recs.map((x: any) => [x.file, x.code ?? null, !!x.error]),
+    [
+      [a, 'mark-invalid', false],
+      [missing, null, true],
+      [b, 'mark-invalid', false],
+    ],
+  );
   // errors in the rules alone: exit 1, as before
   assert.equal(cli('check', a, b).status, 1);
 });
@@ -74,7 +90,10 @@ test('nfrules check: control characters of a rules file never reach the terminal
   const j = cli('check', '--json', f);
   assert.ok(!CONTROL.test(j.stdout.replace(/\n/g, '')), JSON.stringify(j.stdout));
   const recs = JSON.parse(j.stdout);
-  assert.ok(recs.some((x: any) => x.message.includes('\u001b]0;owned\u0007')), 'JSON keeps the text itself, escaped as JSON');
+  assert.ok(
+    recs.some((x: any) => x.message.includes('\u001b]0;owned\u0007')),
+    'JSON keeps the text itself, escaped as JSON',
+  );
   // a file name with control characters is escaped too
   const g = join(dir, 'name\u001b[2J.rules');
   writeFileSync(g, BAD);

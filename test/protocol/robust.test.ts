@@ -11,9 +11,13 @@ import { LspClient } from './lsp';
 import { generateKubeDump } from '../../bench/gen-kube-dump';
 
 const diagsOf = (c: LspClient, uri: string, version?: number, timeoutMs = 30000) =>
-  c.waitFor((m) => m.method === 'textDocument/publishDiagnostics' && m.params.uri === uri && (version === undefined || m.params.version === version), timeoutMs);
+  c.waitFor(
+    (m) => m.method === 'textDocument/publishDiagnostics' && m.params.uri === uri && (version === undefined || m.params.version === version),
+    timeoutMs,
+  );
 
-const simplify = (ds: any[]) => ds.map((d) => `${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character} ${d.code} ${d.message}`).sort();
+const simplify = (ds: any[]) =>
+  ds.map((d) => `${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character} ${d.code} ${d.message}`).sort();
 
 /** The diagnostics of a fresh open of `text` under another uri (same name, so the same family and format). */
 async function freshDiagnostics(c: LspClient, text: string, languageId = 'iptables', name = 'rules.v4'): Promise<string[]> {
@@ -50,12 +54,19 @@ test('a codeAction without context.only (each cursor move) does not compute the 
     const source = offered.filter((a) => a.kind?.startsWith('source.'));
     assert.equal(source.length, 2, 'both whole-file rewrites are offered');
     for (const a of source) assert.equal(a.edit, undefined, 'the edit is left to codeAction/resolve');
-    const resolved = await c.request('codeAction/resolve', source.find((a) => a.kind === 'source.nfrules.marksSaved'));
+    const resolved = await c.request(
+      'codeAction/resolve',
+      source.find((a) => a.kind === 'source.nfrules.marksSaved'),
+    );
     const edits = resolved.edit.changes[uri];
     assert.ok(edits.length >= 3000, `${edits.length} edits`);
     assert.equal(edits.filter((e: any) => e.newText === '--set-xmark 0x4000/0x4000').length, 3000);
     // asked explicitly (the Source Action menu, on save), the actions come whole, as before
-    const explicit = await c.request('textDocument/codeAction', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [], only: ['source.nfrules.marksSaved'] } });
+    const explicit = await c.request('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      context: { diagnostics: [], only: ['source.nfrules.marksSaved'] },
+    });
     assert.deepEqual(explicit[0].edit.changes[uri], edits);
   } finally {
     await c.shutdown();
@@ -190,7 +201,10 @@ test('a lone \\r ends a line, as in the editor: positions and incremental edits 
     const d = await diagsOf(c, uri, 1);
     const bad = d.params.diagnostics.find((x: any) => x.code === 'mark-invalid');
     assert.equal(bad.range.start.line, 1, 'the editor shows the rule on line 2');
-    assert.ok(d.params.diagnostics.some((x: any) => x.code === 'lone-carriage-return'), 'a lone \\r: iptables reads one line');
+    assert.ok(
+      d.params.diagnostics.some((x: any) => x.code === 'lone-carriage-return'),
+      'a lone \\r: iptables reads one line',
+    );
     // type at the end of line 3 (after the lone \r of line 1), then split a CRLF
     const changes = [
       { range: { start: { line: 2, character: 19 }, end: { line: 2, character: 19 } }, text: ' -m mark --mark 1' },
@@ -214,7 +228,10 @@ test('codeAction, hover and diagnostics stay linear in the mark options of one l
   const c = new LspClient();
   try {
     await c.initialize(false);
-    for (const [n, budget] of [[20_000, 4000], [160_000, 30_000]] as const) {
+    for (const [n, budget] of [
+      [20_000, 4000],
+      [160_000, 30_000],
+    ] as const) {
       const uri = `file:///wide/${n}.rules`;
       const text = '*mangle\n-A OUTPUT' + ' -m mark --mark 0x1/0xffffffff'.repeat(n) + ' -j ACCEPT\nCOMMIT\n';
       const t0 = performance.now();
@@ -222,7 +239,10 @@ test('codeAction, hover and diagnostics stay linear in the mark options of one l
       await diagsOf(c, uri, 1, 60000);
       const pos = { line: 1, character: 30 };
       const acts = await c.request('textDocument/codeAction', { textDocument: { uri }, range: { start: pos, end: pos }, context: { diagnostics: [] } });
-      assert.ok(acts.some((a: any) => a.title.startsWith('Rewrite as --mark 0x1')), JSON.stringify(acts.map((a: any) => a.title)));
+      assert.ok(
+        acts.some((a: any) => a.title.startsWith('Rewrite as --mark 0x1')),
+        JSON.stringify(acts.map((a: any) => a.title)),
+      );
       await c.request('textDocument/hover', { textDocument: { uri }, position: pos });
       const elapsed = performance.now() - t0;
       assert.ok(elapsed < budget, `${n} options: open, codeAction, hover took ${elapsed.toFixed(0)} ms (budget ${budget})`);
@@ -239,7 +259,10 @@ test('long backslash continuations and thousands of here-documents stay linear',
     await c.initialize(false);
     const cont = '#!/bin/sh\niptables -t mangle -A OUTPUT \\\n' + '  -m mark --mark 0x1/0xffffffff \\\n'.repeat(20_000) + '  -j ACCEPT\n';
     const docs = '#!/bin/sh\n' + 'iptables-restore <<EOF\n*filter\n:X - [0:0]\n-A INPUT -j X\nCOMMIT\nEOF\n'.repeat(4000);
-    for (const [name, text] of [['cont.sh', cont], ['docs.sh', docs]]) {
+    for (const [name, text] of [
+      ['cont.sh', cont],
+      ['docs.sh', docs],
+    ]) {
       const uri = `file:///sh/${name}`;
       const t0 = performance.now();
       c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'shellscript', version: 1, text } });

@@ -53,7 +53,9 @@ test('settings pulled from the client set the sample and the severities', async 
   c.config = { sample: { nfmark: '0x10' }, diagnostics: { 'mark-invalid': 'warning' } };
   try {
     await c.initialize();
-    c.notify('textDocument/didOpen', { textDocument: { uri: URI, languageId: 'iptables', version: 1, text: TEXT.replace('# sample: nfmark=0x00000001\n', '\n') } });
+    c.notify('textDocument/didOpen', {
+      textDocument: { uri: URI, languageId: 'iptables', version: 1, text: TEXT.replace('# sample: nfmark=0x00000001\n', '\n') },
+    });
     const diag = await c.waitFor((m) => m.method === 'textDocument/publishDiagnostics');
     assert.equal(diag.params.diagnostics[0].severity, 2);
     const hover = await c.request('textDocument/hover', { textDocument: { uri: URI }, position: { line: 3, character: 30 } });
@@ -68,11 +70,15 @@ test('shell scripts and listings are served too', async () => {
   try {
     await c.initialize(false);
     const sh = 'file:///work/fw.sh';
-    c.notify('textDocument/didOpen', { textDocument: { uri: sh, languageId: 'shellscript', version: 1, text: '#!/bin/sh\nsudo iptables -t mangle -A OUTPUT -j MARK --or-mark 0x4000\n' } });
+    c.notify('textDocument/didOpen', {
+      textDocument: { uri: sh, languageId: 'shellscript', version: 1, text: '#!/bin/sh\nsudo iptables -t mangle -A OUTPUT -j MARK --or-mark 0x4000\n' },
+    });
     const h = await c.request('textDocument/hover', { textDocument: { uri: sh }, position: { line: 1, character: 50 } });
     assert.match(h.contents.value, /An OR/);
     const ls = 'file:///work/x.iptables-list';
-    c.notify('textDocument/didOpen', { textDocument: { uri: ls, languageId: 'iptables-listing', version: 1, text: 'Chain X (1 references)\nMARK all -- 0.0.0.0/0 0.0.0.0/0 MARK xor 0x3\n' } });
+    c.notify('textDocument/didOpen', {
+      textDocument: { uri: ls, languageId: 'iptables-listing', version: 1, text: 'Chain X (1 references)\nMARK all -- 0.0.0.0/0 0.0.0.0/0 MARK xor 0x3\n' },
+    });
     const h2 = await c.request('textDocument/hover', { textDocument: { uri: ls }, position: { line: 1, character: 35 } });
     assert.match(h2.contents.value, /An XOR/);
   } finally {

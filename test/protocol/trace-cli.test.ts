@@ -34,13 +34,16 @@ test('nfrules trace --json: path with file lines and chains, verdict, marks as n
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.hook, 'PREROUTING');
-  assert.deepEqual(j.path.map((s: { line: number; table: string; chain: string; matched: boolean }) => [s.line, s.table, s.chain, s.matched]), [
-    [4, 'mangle', 'PREROUTING', true],
-    [6, 'mangle', 'MARKS', true],
-    [7, 'mangle', 'MARKS', true],
-    [5, 'mangle', 'PREROUTING', false],
-    [11, 'nat', 'PREROUTING', true],
-  ]);
+  assert.deepEqual(
+    j.path.map((s: { line: number; table: string; chain: string; matched: boolean }) => [s.line, s.table, s.chain, s.matched]),
+    [
+      [4, 'mangle', 'PREROUTING', true],
+      [6, 'mangle', 'MARKS', true],
+      [7, 'mangle', 'MARKS', true],
+      [5, 'mangle', 'PREROUTING', false],
+      [11, 'nat', 'PREROUTING', true],
+    ],
+  );
   assert.equal(j.path[3].decided, false);
   assert.deepEqual(j.path[3].undecided, ['-m statistic']);
   assert.equal(j.verdict, 'ACCEPT');
@@ -54,7 +57,10 @@ test('nfrules trace --json: path with file lines and chains, verdict, marks as n
   assert.equal(m.verdictLine, 5);
   // --table limits the walk to one table
   const n = JSON.parse(cli('trace', f, '--hook', 'PREROUTING', '--table', 'nat', '--json', '--packet', 'dst=10.96.0.10 proto=tcp').stdout);
-  assert.deepEqual(n.path.map((s: { line: number }) => s.line), [11]);
+  assert.deepEqual(
+    n.path.map((s: { line: number }) => s.line),
+    [11],
+  );
 });
 
 test('nfrules trace: text lines per rule, undecided flagged, verdict and marks in hex', () => {
@@ -62,8 +68,14 @@ test('nfrules trace: text lines per rule, undecided flagged, verdict and marks i
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.split('\n');
   assert.ok(lines.includes(' 6    mangle/MARKS  match  -j MARK --set-xmark 0x4000/0x4000  nfmark 0x00004001 ctmark 0x00000000'), r.stdout);
-  assert.ok(lines.some((l) => /^ 5 {2}mangle\/PREROUTING {2}no\?.*\[undecided: -m statistic; assumed no match\]$/.test(l)), r.stdout);
-  assert.ok(lines.some((l) => /^note: nat\/PREROUTING skipped/.test(l)), r.stdout);
+  assert.ok(
+    lines.some((l) => /^ 5 {2}mangle\/PREROUTING {2}no\?.*\[undecided: -m statistic; assumed no match\]$/.test(l)),
+    r.stdout,
+  );
+  assert.ok(
+    lines.some((l) => /^note: nat\/PREROUTING skipped/.test(l)),
+    r.stdout,
+  );
   assert.ok(lines.includes('verdict: ACCEPT'));
   assert.ok(lines.includes('nfmark:  0x00004001'));
   assert.ok(lines.includes('ctmark:  0x00004001'));

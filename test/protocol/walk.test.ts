@@ -27,7 +27,13 @@ test('dist/server.js --stdio: lenses, nfrules/walk, then lenses and inlay hints 
     const view = await c.request('nfrules/walk', whole.arguments[0]);
     assert.equal(view.result.verdict, 'ACCEPT');
     assert.equal(view.result.nfmark, 0x4001);
-    assert.deepEqual(view.steps.map((s: any) => [s.line, s.matched]), [[3, true], [4, false]]);
+    assert.deepEqual(
+      view.steps.map((s: any) => [s.line, s.matched]),
+      [
+        [3, true],
+        [4, false],
+      ],
+    );
     assert.match(view.packet, /src=10\.0\.0\.5 dst=192\.0\.2\.1 proto=udp dport=53/);
     await new Promise((r) => setTimeout(r, 100));
     assert.ok(c.serverRequests.includes('workspace/codeLens/refresh'));
@@ -36,7 +42,10 @@ test('dist/server.js --stdio: lenses, nfrules/walk, then lenses and inlay hints 
     const after = await c.request('textDocument/codeLens', { textDocument: td });
     assert.match(after[0].command.title, /OUTPUT: ACCEPT · nfmark 0x00004001/);
     const hints = await c.request('textDocument/inlayHint', { textDocument: td, range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } } });
-    assert.deepEqual(hints.map((h: any) => [h.position.line, h.label]), [[3, '✓ OUTPUT => nfmark 0x00004001']]);
+    assert.deepEqual(
+      hints.map((h: any) => [h.position.line, h.label]),
+      [[3, '✓ OUTPUT => nfmark 0x00004001']],
+    );
 
     await c.request('nfrules/clearWalk', { uri: URI });
     const cleared = await c.request('textDocument/codeLens', { textDocument: td });

@@ -35,11 +35,14 @@ test('nft statements and matches become accesses with exact bits; the kube-proxy
   assert.deepEqual([a[1].test!.tested, a[1].test!.requiresOne], [0x4000, 0]);
   assert.deepEqual([a[2].writes[0].flipped, a[2].writes[0].changed], [0x4000, 0x4000]);
   const m = buildMarkMap(a);
-  assert.deepEqual(m.parties.map((p) => p.owner?.id), ['kube-proxy']);
+  assert.deepEqual(
+    m.parties.map((p) => p.owner?.id),
+    ['kube-proxy'],
+  );
   assert.deepEqual(m.warnings, []);
 });
 
-test('an nft whole-mark set clobbers kube-proxy\'s bit, from nft or from an iptables file; ct mark set meta mark is a whole copy', () => {
+test("an nft whole-mark set clobbers kube-proxy's bit, from nft or from an iptables file; ct mark set meta mark is a whole copy", () => {
   const mine = `table inet mine {
   chain pre {
     type filter hook prerouting priority mangle; policy accept;
@@ -64,5 +67,8 @@ test('an nft whole-mark set clobbers kube-proxy\'s bit, from nft or from an ipta
   // the same kube-proxy bit seen by an iptables file's rule
   const ipt = iptablesTextMarkAccesses('r.rules', '*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MARK --set-mark 0x2\nCOMMIT\n', 'save');
   const mixed = buildMarkMap([...nftMarkAccesses('k.nft', KUBE_NFT), ...ipt]);
-  assert.deepEqual(mixed.warnings.map((w) => [w.code, mixed.accesses[w.access].uri, w.bits]), [['mark-clobber', 'r.rules', 0x4000]]);
+  assert.deepEqual(
+    mixed.warnings.map((w) => [w.code, mixed.accesses[w.access].uri, w.bits]),
+    [['mark-clobber', 'r.rules', 0x4000]],
+  );
 });

@@ -38,7 +38,7 @@ COMMIT
 COMMIT
 `;
 
-test('a whole --set-mark in a user chain clobbers kube-proxy\'s bit 14 and the drop bit 15; narrowing spares them', () => {
+test("a whole --set-mark in a user chain clobbers kube-proxy's bit 14 and the drop bit 15; narrowing spares them", () => {
   const user = `*mangle\n:PREROUTING ACCEPT [0:0]\n:MYMARK - [0:0]\n-A PREROUTING -i eth1 -j MYMARK\n-A MYMARK -j MARK --set-mark 0x1\nCOMMIT\n`;
   const m = mapOf(['kube.rules', KUBE], ['user.rules', user]);
   const c = warns(m, 'mark-clobber');
@@ -64,7 +64,7 @@ test('a whole --set-mark in a user chain clobbers kube-proxy\'s bit 14 and the d
   assert.equal(line.slice(edit.s, edit.e), '--set-mark 0x1');
 });
 
-test('kubernetes#113659: wg-quick\'s whole fwmark 0xca6c carries bit 15, which KUBE-FIREWALL drops on', () => {
+test("kubernetes#113659: wg-quick's whole fwmark 0xca6c carries bit 15, which KUBE-FIREWALL drops on", () => {
   const wg = `*mangle
 :PREROUTING ACCEPT [0:0]
 :POSTROUTING ACCEPT [0:0]
@@ -92,7 +92,7 @@ COMMIT
   assert.ok('refused' in n);
 });
 
-test('tailscale#591: Tailscale\'s 0xff0000 field against Calico\'s bits: clobber and overlap on both sides', () => {
+test("tailscale#591: Tailscale's 0xff0000 field against Calico's bits: clobber and overlap on both sides", () => {
   const rules = `*filter
 :FORWARD ACCEPT [0:0]
 :ts-forward - [0:0]
@@ -122,7 +122,7 @@ COMMIT
   assert.equal(row.collided & 0x50000, 0x50000);
 });
 
-test('GoogleCloudPlatform/netd#105: an unmasked --restore-mark clobbers Calico\'s bits; narrowed to the low half', () => {
+test("GoogleCloudPlatform/netd#105: an unmasked --restore-mark clobbers Calico's bits; narrowed to the low half", () => {
   const rules = `*mangle
 :PREROUTING ACCEPT [0:0]
 :cali-PREROUTING - [0:0]
@@ -143,7 +143,7 @@ COMMIT
   assert.equal(r.nfmark, 0x11234);
 });
 
-test('cilium#36104: Tailscale\'s field falls in Cilium\'s identity bits', () => {
+test("cilium#36104: Tailscale's field falls in Cilium's identity bits", () => {
   const rules = `*mangle
 :PREROUTING ACCEPT [0:0]
 :CILIUM_PRE_mangle - [0:0]
@@ -154,11 +154,14 @@ COMMIT
 `;
   const m = mapOf(['r', rules]);
   const ts = m.warnings.filter((w) => m.parties[m.partyOf[w.access]].owner?.id === 'tailscale');
-  assert.ok(ts.some((w) => w.code === 'mark-clobber' && (w.bits & 0x770000) === 0x770000), JSON.stringify(ts));
+  assert.ok(
+    ts.some((w) => w.code === 'mark-clobber' && (w.bits & 0x770000) === 0x770000),
+    JSON.stringify(ts),
+  );
   assert.ok(ts.some((w) => w.code === 'mark-owner-overlap' && w.bits === 0x80000));
 });
 
-test('netbird#6022: NetBird\'s whole value 0x1bd10 carries kube-router\'s bit 0x10000', () => {
+test("netbird#6022: NetBird's whole value 0x1bd10 carries kube-router's bit 0x10000", () => {
   const rules = `*filter
 :FORWARD ACCEPT [0:0]
 :NETBIRD-RT-FWD - [0:0]
@@ -168,7 +171,10 @@ test('netbird#6022: NetBird\'s whole value 0x1bd10 carries kube-router\'s bit 0x
 COMMIT
 `;
   const m = mapOf(['r', rules]);
-  assert.deepEqual(m.parties.map((p) => p.owner?.id), ['netbird', 'kube-router']);
+  assert.deepEqual(
+    m.parties.map((p) => p.owner?.id),
+    ['netbird', 'kube-router'],
+  );
   const v = warns(m, 'mark-value-owner-bit');
   assert.equal(v.length, 1);
   assert.equal(v[0].bits & 0x10000, 0x10000);
@@ -178,15 +184,21 @@ test('a test for a bit no rule sets is information; a writer anywhere silences i
   const lone = `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m mark --mark 0x100/0x100 -j ACCEPT\n-A INPUT -m mark ! --mark 0x0/0x200 -j ACCEPT\n-A INPUT -m mark ! --mark 0x200/0x200 -j ACCEPT\nCOMMIT\n`;
   const m = mapOf(['r', lone]);
   const t = warns(m, 'mark-test-never-written');
-  assert.deepEqual(t.map((w) => [lineOf(m, w.access), w.bits, w.severity]), [
-    [3, 0x100, 'information'],
-    [4, 0x200, 'information'],
-  ]);
+  assert.deepEqual(
+    t.map((w) => [lineOf(m, w.access), w.bits, w.severity]),
+    [
+      [3, 0x100, 'information'],
+      [4, 0x200, 'information'],
+    ],
+  );
   const writer = `*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MARK --or-mark 0x300\nCOMMIT\n`;
   assert.equal(warns(mapOf(['r', lone], ['w', writer]), 'mark-test-never-written').length, 0);
   // a restore copying from ctmark can set it too
   const restore = `*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j CONNMARK --restore-mark --mask 0x100\nCOMMIT\n`;
-  assert.deepEqual(warns(mapOf(['r', lone], ['w', restore]), 'mark-test-never-written').map((w) => w.bits), [0x200]);
+  assert.deepEqual(
+    warns(mapOf(['r', lone], ['w', restore]), 'mark-test-never-written').map((w) => w.bits),
+    [0x200],
+  );
 });
 
 test('no warnings between rules of one owner, nor between unrecognised chains', () => {
@@ -195,7 +207,10 @@ test('no warnings between rules of one owner, nor between unrecognised chains', 
   assert.deepEqual(mapOf(['k', KUBE]).warnings, []);
   // without KUBE-MARK-DROP (kubelet 1.28+), nothing sets the bit KUBE-FIREWALL drops on
   const noDrop = mapOf(['k', KUBE.replace('-A KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000\n', '')]);
-  assert.deepEqual(noDrop.warnings.map((w) => [w.code, noDrop.accesses[w.access].chain, w.bits]), [['mark-test-never-written', 'KUBE-FIREWALL', 0x8000]]);
+  assert.deepEqual(
+    noDrop.warnings.map((w) => [w.code, noDrop.accesses[w.access].chain, w.bits]),
+    [['mark-test-never-written', 'KUBE-FIREWALL', 0x8000]],
+  );
 });
 
 test('owners: chain patterns (longest prefix), comments, distinctive values, else table/chain', () => {
@@ -210,7 +225,10 @@ test('owners: chain patterns (longest prefix), comments, distinctive values, els
     'r',
     `*mangle\n:OUTPUT ACCEPT [0:0]\n:SVC - [0:0]\n-A OUTPUT -d 10.96.0.1 -j MARK --set-xmark 0x1745ec\n-A OUTPUT -j MARK --set-mark 0x539\n-A SVC -j MARK --or-mark 0x10\nCOMMIT\n`,
   ]);
-  assert.deepEqual(m.parties.map((p) => p.label), ['OVN-Kubernetes', 'Istio sidecar (istio-iptables)', 'mangle/SVC']);
+  assert.deepEqual(
+    m.parties.map((p) => p.label),
+    ['OVN-Kubernetes', 'Istio sidecar (istio-iptables)', 'mangle/SVC'],
+  );
   for (const o of MARK_OWNERS) {
     assert.ok(o.source.startsWith('https://'), o.id);
     assert.ok(o.checked.length > 20, o.id);
@@ -228,10 +246,13 @@ iptables-restore -n <<-EOF
 \tEOF
 `;
   const m = mapOf(['s.sh', sh, 'shell']);
-  assert.deepEqual(m.accesses.map((a) => [a.line, a.s, a.table, a.chain, a.text]), [
-    [1, 33, 'mangle', 'PREROUTING', '-j MARK --set-mark 0x1'],
-    [5, 19, 'nat', 'KUBE-MARK-MASQ', '-j MARK --or-mark 0x4000'],
-  ]);
+  assert.deepEqual(
+    m.accesses.map((a) => [a.line, a.s, a.table, a.chain, a.text]),
+    [
+      [1, 33, 'mangle', 'PREROUTING', '-j MARK --set-mark 0x1'],
+      [5, 19, 'nat', 'KUBE-MARK-MASQ', '-j MARK --or-mark 0x4000'],
+    ],
+  );
   const lines = sh.split('\n');
   assert.equal(lines[5].slice(m.accesses[1].s, m.accesses[1].e), '-j MARK --or-mark 0x4000');
   assert.equal(warns(m, 'mark-clobber').length, 1);
@@ -308,7 +329,7 @@ test('test effects: the tested bits are exactly those whose flip can change the 
     const value = r() < 0.8 ? (Math.floor(r() * 4294967296) & mask) >>> 0 : Math.floor(r() * 4294967296) >>> 0;
     const invert = r() < 0.5;
     const t = testEffects('nfmark', value, mask, invert);
-    const verdict = (x: number) => (((x & mask) >>> 0) === value) !== invert;
+    const verdict = (x: number) => ((x & mask) >>> 0 === value) !== invert;
     let flips = 0;
     for (let i = 0; i < 40; i++) {
       // near the boundary: inputs that match the value in the mask, and random ones
@@ -337,7 +358,10 @@ test('renderings: table, JSON and SVG agree with the map; any bytes give an answ
   assert.match(t, /\[mark-clobber\]/);
   const j = markMapJson(m) as { rows: { row: string; written: string }[]; warnings: { code: string; line: number }[] };
   assert.ok(j.rows.some((r) => r.row === 'kube-proxy' && r.written === '0x4000'));
-  assert.deepEqual(j.warnings.map((w) => [w.code, w.line]), [['mark-clobber', 3]]);
+  assert.deepEqual(
+    j.warnings.map((w) => [w.code, w.line]),
+    [['mark-clobber', 3]],
+  );
   const svg = markMapSvg(m);
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.equal((svg.match(/<rect x="\d+" y="\d+" width="16"/g) ?? []).length, 32 * m.rows.length);
@@ -385,7 +409,8 @@ test('corpus: the text scan finds exactly the accesses the full parse finds, in 
     // and the line prefilter drops no rule that has a mark extension
     const doc = new RuleDocument(text, 'save');
     let every = 0;
-    for (const e of doc.entries) if (e.k === 'rule' && e.rule.command?.chain) every += e.rule.marks.filter((m) => typeof m.result !== 'string' && !('message' in m.result)).length;
+    for (const e of doc.entries)
+      if (e.k === 'rule' && e.rule.command?.chain) every += e.rule.marks.filter((m) => typeof m.result !== 'string' && !('message' in m.result)).length;
     assert.equal(fast.length, every, f);
     total += fast.length;
     for (const o of buildMarkMap(fast).present) owners.add(o.id);
@@ -394,7 +419,7 @@ test('corpus: the text scan finds exactly the accesses the full parse finds, in 
   assert.ok(total > 50);
 });
 
-test('Submariner\'s Globalnet mark is 0xC0000/0xC0000 (bits 18-19): it overlaps Tailscale\'s field', () => {
+test("Submariner's Globalnet mark is 0xC0000/0xC0000 (bits 18-19): it overlaps Tailscale's field", () => {
   const rules = `*nat
 :POSTROUTING ACCEPT [0:0]
 :SUBMARINER-GN-MARK - [0:0]
@@ -404,13 +429,19 @@ test('Submariner\'s Globalnet mark is 0xC0000/0xC0000 (bits 18-19): it overlaps 
 COMMIT
 `;
   const m = mapOf(['r', rules]);
-  assert.deepEqual(m.parties.map((p) => p.owner?.id), ['submariner', 'tailscale']);
+  assert.deepEqual(
+    m.parties.map((p) => p.owner?.id),
+    ['submariner', 'tailscale'],
+  );
   const w = m.warnings.filter((x) => m.parties[m.partyOf[x.access]].owner?.id === 'submariner');
-  assert.deepEqual(w.map((x) => [x.code, x.bits]), [['mark-owner-overlap', 0xc0000]]);
+  assert.deepEqual(
+    w.map((x) => [x.code, x.bits]),
+    [['mark-owner-overlap', 0xc0000]],
+  );
   assert.match(markValueHover(0xc0000, 0xc0000), /Submariner Globalnet mark/);
 });
 
-test('added owners: netavark shares CNI portmap\'s bit 13; Kube-OVN\'s TPROXY marks overlap Calico\'s bits', () => {
+test("added owners: netavark shares CNI portmap's bit 13; Kube-OVN's TPROXY marks overlap Calico's bits", () => {
   assert.equal(ownerOfChain('NETAVARK-HOSTPORT-SETMARK')?.id, 'netavark');
   assert.equal(ownerOfChain('OVN-KUBE-ITP')?.id, 'ovn-kubernetes');
   assert.equal(ownerOfChain('OVN-PREROUTING')?.id, 'kube-ovn');
@@ -425,7 +456,10 @@ COMMIT
   const m = mapOf(['r', rules]);
   const w = m.warnings.filter((x) => m.parties[m.partyOf[x.access]].owner?.id === 'kube-ovn');
   // its value 0x90003 contains Calico's accept bit 0x10000 and scratch0 bit 0x80000
-  assert.deepEqual(w.map((x) => [x.code, x.bits]), [['mark-value-owner-bit', 0x90000]]);
+  assert.deepEqual(
+    w.map((x) => [x.code, x.bits]),
+    [['mark-value-owner-bit', 0x90000]],
+  );
 });
 
 test('hover on a rule of the map: its bits, their known owners, its warnings', () => {
@@ -435,7 +469,10 @@ test('hover on a rule of the map: its bits, their known owners, its warnings', (
   assert.match(h, /nfmark: clears bits 14-15 \(0xc000\)/);
   assert.match(h, /bit 14 \(0x4000\): kube-proxy masquerade/);
   assert.match(h, /\*\*mark-clobber\*\*/);
-  const k = markAccessHover(m, m.accesses.findIndex((a) => a.chain === 'KUBE-MARK-MASQ'));
+  const k = markAccessHover(
+    m,
+    m.accesses.findIndex((a) => a.chain === 'KUBE-MARK-MASQ'),
+  );
   assert.match(k, /owner: kube-proxy/);
   assert.match(k, /sets bit 14 \(0x4000\)/);
   assert.doesNotMatch(k, /\*\*mark-/);
@@ -462,7 +499,8 @@ test('the closed forms of opWrites equal the probed effects of the kernel form',
 test('the map stays linear: eight times the mark rules cost about eight times the CPU, not sixty-four', () => {
   const rules = (n: number) => {
     let t = '*mangle\n:PREROUTING ACCEPT [0:0]\n';
-    for (let i = 0; i < n; i++) t += `-A PREROUTING -s 10.${(i >> 8) & 255}.${i & 255}.0/24 -j MARK --set-mark ${i + 1}\n-A PREROUTING -m mark --mark 0x4000/0x4000 -m comment --comment "kubernetes x" -j RETURN\n`;
+    for (let i = 0; i < n; i++)
+      t += `-A PREROUTING -s 10.${(i >> 8) & 255}.${i & 255}.0/24 -j MARK --set-mark ${i + 1}\n-A PREROUTING -m mark --mark 0x4000/0x4000 -m comment --comment "kubernetes x" -j RETURN\n`;
     return t + 'COMMIT\n';
   };
   // CPU time (less noisy than wall time on a shared machine), the best of three runs

@@ -73,7 +73,10 @@ for (const eol of EOLS) {
     const { list, text } = complete(src);
     const it = list.items.find((i) => i.label === '--ctstate')!;
     const te = it.textEdit as any;
-    assert.equal(applyEdits(text, [{ range: te.range, newText: te.newText }]), withEol(`*filter\n-A INPUT -m conntrack --ctstate NEW -j ACCEPT\nCOMMIT\n`, eol));
+    assert.equal(
+      applyEdits(text, [{ range: te.range, newText: te.newText }]),
+      withEol(`*filter\n-A INPUT -m conntrack --ctstate NEW -j ACCEPT\nCOMMIT\n`, eol),
+    );
   });
 }
 

@@ -13,8 +13,14 @@ export const CORPUS = resolve(process.cwd(), '..', 'shared', 'corpus');
 
 /** Where the corpus README says iptables-restore rejects the file: the first line and its message. */
 const REJECTED: Record<string, { line: number; message: string }> = {
-  'net-network/configs_chair_for_Network_Architectures_and_Services/iptables-save-2016-06-27_16-29-01': { line: 1826, message: 'Invalid MAC address specified.' },
-  'net-network/configs_chair_for_Network_Architectures_and_Services/ip6tables-save-2016-06-27_16-29-01': { line: 2486, message: 'Invalid MAC address specified.' },
+  'net-network/configs_chair_for_Network_Architectures_and_Services/iptables-save-2016-06-27_16-29-01': {
+    line: 1826,
+    message: 'Invalid MAC address specified.',
+  },
+  'net-network/configs_chair_for_Network_Architectures_and_Services/ip6tables-save-2016-06-27_16-29-01': {
+    line: 2486,
+    message: 'Invalid MAC address specified.',
+  },
   'net-network/configs_ugent/iptables-save': { line: 71, message: "Bad argument `192.168.122.0/255.255.255.0'" },
   'Iptables_Semantics/Parser_Test/data/iptables-save': { line: 12, message: 'unknown option "--something-else"' },
 };
@@ -77,7 +83,11 @@ test('corpus: no error except where iptables rejects the file, and there on that
     svc.close(f);
     const expected = REJECTED[rel];
     if (expected === undefined) {
-      assert.deepEqual(errors.map((e) => `${rel}:${e.range.start.line + 1}: ${e.message}`), [], rel);
+      assert.deepEqual(
+        errors.map((e) => `${rel}:${e.range.start.line + 1}: ${e.message}`),
+        [],
+        rel,
+      );
     } else {
       // iptables stops at the first bad line: that one must agree, line and message; the
       // file's later errors may only be more of the same (the same anonymised MACs, ...)
@@ -93,10 +103,11 @@ test('corpus: no error except where iptables rejects the file, and there on that
   }
 });
 
-test('corpus: a dump fed to iptables-restore in a script\'s here-document gets the findings the dump gets, on the same text', (t) => {
+test("corpus: a dump fed to iptables-restore in a script's here-document gets the findings the dump gets, on the same text", (t) => {
   if (!haveCorpus(t)) return;
   const svc = new NfRulesService();
-  const show = (ds: Diagnostic[], shift: number) => ds.map((d) => `${d.range.start.line - shift}:${d.range.start.character} ${d.code} ${String(d.message)}`).sort();
+  const show = (ds: Diagnostic[], shift: number) =>
+    ds.map((d) => `${d.range.start.line - shift}:${d.range.start.character} ${d.code} ${String(d.message)}`).sort();
   let files = 0;
   for (const f of corpusDumps()) {
     const text = readFileSync(f, 'utf8').replace(/\r/g, '');

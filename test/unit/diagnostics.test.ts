@@ -21,11 +21,17 @@ function diagnose(text: string, format: Format = 'save', settings: ServiceSettin
 }
 
 /** `code severity line:start-end` for the codes asked about, in text order. */
-function found(src: string, codes: string[], format: Format = 'save', settings?: ServiceSettings): { got: string[]; want: (c: string[]) => string[]; messages: string[] } {
+function found(
+  src: string,
+  codes: string[],
+  format: Format = 'save',
+  settings?: ServiceSettings,
+): { got: string[]; want: (c: string[]) => string[]; messages: string[] } {
   const m = marked(src);
   const ds = diagnose(m.text, format, settings).filter((d) => codes.includes(String(d.code)));
   ds.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  const at = (r: { start: { line: number; character: number }; end: { line: number; character: number } }) => `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
+  const at = (r: { start: { line: number; character: number }; end: { line: number; character: number } }) =>
+    `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
   return {
     got: ds.map((d) => `${d.code} ${SEV[d.severity!]} ${at(d.range)}`),
     want: (labels) => m.ranges.map((r, i) => `${labels[i]} ${at(r)}`),
@@ -53,7 +59,10 @@ COMMIT
     ['target-hook'],
   );
   assert.deepEqual(r.got, r.want(['target-hook error']));
-  assert.equal(r.messages[0], 'RULE_APPEND failed (Invalid argument): DNAT is only valid in PREROUTING, OUTPUT, not in INPUT: chain Y is reached from INPUT via X -> Y');
+  assert.equal(
+    r.messages[0],
+    'RULE_APPEND failed (Invalid argument): DNAT is only valid in PREROUTING, OUTPUT, not in INPUT: chain Y is reached from INPUT via X -> Y',
+  );
 });
 
 test('target-hook: MASQUERADE reached from OUTPUT, TPROXY from mangle INPUT, owner from INPUT', () => {
@@ -105,7 +114,11 @@ COMMIT
 });
 
 test('jump-loop in a script: the command that fails is the later of the closing jump and the jump that lets a hook reach the loop', () => {
-  const r = found(`iptables -N B\niptables -N C\niptables -N A\niptables -A B -j C\niptables -A C -j B\niptables -A FORWARD -j A\niptables -A A -j «C»\n`, ['jump-loop'], 'shell');
+  const r = found(
+    `iptables -N B\niptables -N C\niptables -N A\niptables -A B -j C\niptables -A C -j B\niptables -A FORWARD -j A\niptables -A A -j «C»\n`,
+    ['jump-loop'],
+    'shell',
+  );
   assert.deepEqual(r.got, r.want(['jump-loop error']));
   assert.equal(r.messages[0], 'RULE_APPEND failed (Too many links): this jump lets FORWARD reach the loop B -> C -> B');
   const closing = found(`iptables -N B\niptables -N C\niptables -A FORWARD -j B\niptables -A B -j C\niptables -A C -j «B»\n`, ['jump-loop'], 'shell');
@@ -118,7 +131,9 @@ test('jump-loop: a chain that jumps to itself', () => {
 });
 
 test('builtin-jump: a jump or goto to a built-in chain of the table is refused; one of another table is a user chain', () => {
-  const r = found(`*filter\n-A INPUT -j «OUTPUT»\n-A FORWARD -g «FORWARD»\nCOMMIT\n*nat\n:FORWARD - [0:0]\n-A PREROUTING -j FORWARD\nCOMMIT\n`, ['builtin-jump']);
+  const r = found(`*filter\n-A INPUT -j «OUTPUT»\n-A FORWARD -g «FORWARD»\nCOMMIT\n*nat\n:FORWARD - [0:0]\n-A PREROUTING -j FORWARD\nCOMMIT\n`, [
+    'builtin-jump',
+  ]);
   assert.deepEqual(r.got, r.want(['builtin-jump error', 'builtin-jump error']));
   assert.match(r.messages[0], /^RULE_APPEND failed \(Operation not supported\)/);
 });
@@ -136,10 +151,7 @@ COMMIT
 `;
 
 test('undeclared-chain: a jump to, and a rule in, a chain the table never declares (an error, as a plain iptables-restore refuses it; a warning with --noflush)', () => {
-  const r = found(
-    TEXT_UNDECLARED,
-    ['undeclared-chain'],
-  );
+  const r = found(TEXT_UNDECLARED, ['undeclared-chain']);
   assert.deepEqual(r.got, r.want(['undeclared-chain error', 'undeclared-chain error', 'undeclared-chain error']));
   assert.match(r.messages[0], /^Chain 'NOPE' does not exist/);
   assert.match(r.messages[1], /^No chain\/target\/match by that name/);
@@ -184,7 +196,11 @@ COMMIT
   );
   assert.deepEqual(r.got, r.want(['address-family error', 'address-family error']));
   assert.deepEqual(r.messages, ["host/network `10.0.0.0' not found", "host/network `192.168.1.1' not found"]);
-  const s = found(`iptables -A INPUT -s «2001:db8::/32» -j DROP\nip6tables -A INPUT -s 2001:db8::/32 -j DROP\nip6tables -A INPUT -d «10.1.1.1» -j DROP\n`, ['address-family'], 'shell');
+  const s = found(
+    `iptables -A INPUT -s «2001:db8::/32» -j DROP\nip6tables -A INPUT -s 2001:db8::/32 -j DROP\nip6tables -A INPUT -d «10.1.1.1» -j DROP\n`,
+    ['address-family'],
+    'shell',
+  );
   assert.deepEqual(s.got, s.want(['address-family error', 'address-family error']));
 });
 
@@ -212,12 +228,18 @@ COMMIT
   const sh = found(`iptables -A INPUT ! -s «0/0» -j DROP\n`, ['negated-any-address'], 'shell');
   assert.deepEqual(sh.got, sh.want(['negated-any-address error']));
   // a legacy-only rule set turns it off
-  const off = found(`*filter\n-A OUTPUT ! -s 0.0.0.0/0\nCOMMIT\n`, ['negated-any-address'], 'save', { ...DEFAULT_SERVICE_SETTINGS, diagnostics: { 'negated-any-address': 'off' } });
+  const off = found(`*filter\n-A OUTPUT ! -s 0.0.0.0/0\nCOMMIT\n`, ['negated-any-address'], 'save', {
+    ...DEFAULT_SERVICE_SETTINGS,
+    diagnostics: { 'negated-any-address': 'off' },
+  });
   assert.deepEqual(off.got, []);
 });
 
 test('address lists: `!` before a list, and an empty entry, in iptables wording', () => {
-  const r = found(`*filter\n-A OUTPUT ! -s «1.2.3.4,5.6.7.8» -j ACCEPT\n-A OUTPUT -d «1.2.3.4,»\n-A OUTPUT -d «,1.2.3.4»\n-A OUTPUT -s 1.2.3.4,5.6.7.8\nCOMMIT\n`, ['bad-negation', 'bad-value']);
+  const r = found(
+    `*filter\n-A OUTPUT ! -s «1.2.3.4,5.6.7.8» -j ACCEPT\n-A OUTPUT -d «1.2.3.4,»\n-A OUTPUT -d «,1.2.3.4»\n-A OUTPUT -s 1.2.3.4,5.6.7.8\nCOMMIT\n`,
+    ['bad-negation', 'bad-value'],
+  );
   assert.deepEqual(r.got, r.want(['bad-negation error', 'bad-value error', 'bad-value error']));
   assert.deepEqual(r.messages, ['! not allowed with multiple source or destination IP addresses', "host/network `' not found", "host/network `' not found"]);
 });
@@ -241,7 +263,14 @@ test('values iptables 1.8.9 reads its own way: NAT --to-ports, udp ports, iprang
   assert.equal(udp('1:0x5'), 'Port "0x5" does not resolve to anything.');
   const ipr = (v: string) => msg('filter', `-m iprange --src-range ${v}`);
   for (const ok of ['10.1', '0x10', '010.0.0.1', '10.0.0.1-10.0.0.9', '::1-::2']) assert.equal(ipr(ok), '', ok);
-  for (const [v, part] of [['65536', '65536'], ['10.0.0.1-', ''], ['1.2.3.4-x', 'x'], ['10..1', '10..1'], ['1:0', '1:0']]) assert.equal(ipr(v), `iprange: Bad value for "--src-range" option: "${part}"`, v);
+  for (const [v, part] of [
+    ['65536', '65536'],
+    ['10.0.0.1-', ''],
+    ['1.2.3.4-x', 'x'],
+    ['10..1', '10..1'],
+    ['1:0', '1:0'],
+  ])
+    assert.equal(ipr(v), `iprange: Bad value for "--src-range" option: "${part}"`, v);
   const rate = (v: string) => msg('filter', `-m hashlimit --hashlimit-name h --hashlimit-upto ${v}`);
   for (const ok of ['5', '5/s', '5/seco', '5/S', '5x', '1000000', '60000000/minute']) assert.equal(rate(ok), '', ok);
   for (const bad of ['0', 'x', '0x10', '5/', '5/secs', '5/sec/x']) assert.equal(rate(bad), `hashlimit: Bad value for "--hashlimit-upto" option: "${bad}"`, bad);
@@ -261,20 +290,31 @@ test('values iptables 1.8.9 reads its own way: NAT --to-ports, udp ports, iprang
   assert.equal(owner('1:0'), 'RULE_APPEND failed (Invalid argument): the range 1:0 is reversed');
   assert.equal(owner('4294967295'), 'owner: Bad value for "--uid-owner" option: "4294967295"');
   // a reversed iprange loads and never matches: a warning in iptables' words
-  const rev = found(`*filter\n-A INPUT -m iprange --src-range «10.0.0.9-10.0.0.1» --dst-range «10.1-10.0.0.1»\n-A INPUT -m iprange --src-range 10.0.0.1-10.0.0.9 --dst-range «::9-::1»\nCOMMIT\n`, ['range-reversed']);
+  const rev = found(
+    `*filter\n-A INPUT -m iprange --src-range «10.0.0.9-10.0.0.1» --dst-range «10.1-10.0.0.1»\n-A INPUT -m iprange --src-range 10.0.0.1-10.0.0.9 --dst-range «::9-::1»\nCOMMIT\n`,
+    ['range-reversed'],
+  );
   assert.deepEqual(rev.got, rev.want(Array(3).fill('range-reversed warning')));
   assert.equal(rev.messages[0], 'xt_iprange: range 10.0.0.9-10.0.0.1 is reversed and will never match');
 });
 
 test('-s/-d masks as iptables reads them; `! -p` with a protocol match the kernel checks (iptables-nft 1.8.9)', () => {
-  const errs = (rule: string) => diagnose(`*filter\n-A INPUT ${rule}\nCOMMIT\n`, 'save').filter((d) => d.severity === 1).map((d) => String(d.message));
+  const errs = (rule: string) =>
+    diagnose(`*filter\n-A INPUT ${rule}\nCOMMIT\n`, 'save')
+      .filter((d) => d.severity === 1)
+      .map((d) => String(d.message));
   for (const ok of ['255.255.0.0', '255.0.255.0', '0x8', '+8', '010', '32']) assert.deepEqual(errs(`-d 10.0.0.0/${ok}`), [], ok);
-  for (const bad of ['x', '-1', '08', '', '8x', '255.255.0', '256.0.0.0', '33']) assert.deepEqual(errs(`-d 10.0.0.0/${bad}`), [`invalid mask \`${bad}' specified`], bad);
+  for (const bad of ['x', '-1', '08', '', '8x', '255.255.0', '256.0.0.0', '33'])
+    assert.deepEqual(errs(`-d 10.0.0.0/${bad}`), [`invalid mask \`${bad}' specified`], bad);
   assert.deepEqual(errs('-s 2001:db8::/64'), []);
   assert.deepEqual(errs('-s 2001:db8::/129'), ["invalid mask `129' specified"]);
   // ports and flags alone become nft expressions and load; a bare match, --tcp-option or icmp go to the kernel
-  for (const ok of ['! -p tcp --dport 80', '! -p tcp -m tcp --dport 80', '! -p udp -m udp --dport 53', '! -p tcp --syn', '! -p tcp ! --dport 80', '! -p icmp']) assert.deepEqual(errs(ok), [], ok);
-  const r = found(`*filter\n-A INPUT ! -p tcp -m «tcp»\n-A INPUT ! -p «icmp» --icmp-type echo-request\n-A INPUT ! -p tcp --dport 80 -m «tcp»\n-A INPUT ! -p «tcp» --tcp-option 2\nCOMMIT\n`, ['protocol-required']);
+  for (const ok of ['! -p tcp --dport 80', '! -p tcp -m tcp --dport 80', '! -p udp -m udp --dport 53', '! -p tcp --syn', '! -p tcp ! --dport 80', '! -p icmp'])
+    assert.deepEqual(errs(ok), [], ok);
+  const r = found(
+    `*filter\n-A INPUT ! -p tcp -m «tcp»\n-A INPUT ! -p «icmp» --icmp-type echo-request\n-A INPUT ! -p tcp --dport 80 -m «tcp»\n-A INPUT ! -p «tcp» --tcp-option 2\nCOMMIT\n`,
+    ['protocol-required'],
+  );
   assert.deepEqual(r.got, r.want(Array(4).fill('protocol-required error')));
   assert.match(r.messages[0], /^RULE_APPEND failed \(Invalid argument\): with `! -p` iptables-nft hands this tcp match to the kernel/);
 });
@@ -283,8 +323,16 @@ test('getopt spellings: option clusters, attached values, long-name prefixes are
   const sh = (src: string) => diagnose(src, 'shell').map((d) => `${d.range.start.line}:${d.code}`);
   // each of these runs fine in iptables 1.8.9 (test/kernel/flow-differential respells its scripts so)
   assert.deepEqual(sh(`iptables -nvL\niptables -nvL INPUT\niptables -vnxL --line-numbers\niptables -t nat -nL\n`), []);
-  assert.deepEqual(sh(`iptables -NX\niptables --new Y\niptables --new-chain=Z\niptables -AINPUT -j X\niptables --app INPUT --ju Y\niptables --append=INPUT -gZ\niptables -tnat -NW\niptables --tab nat -A PREROUTING -j W\n`), []);
-  assert.deepEqual(sh(`iptables -A INPUT --proto tcp --dp 22 -j ACCEPT\niptables -A INPUT --src 10.0.0.1 --in-i eth0\niptables -A INPUT -mcomment --comment x\n`), []);
+  assert.deepEqual(
+    sh(
+      `iptables -NX\niptables --new Y\niptables --new-chain=Z\niptables -AINPUT -j X\niptables --app INPUT --ju Y\niptables --append=INPUT -gZ\niptables -tnat -NW\niptables --tab nat -A PREROUTING -j W\n`,
+    ),
+    [],
+  );
+  assert.deepEqual(
+    sh(`iptables -A INPUT --proto tcp --dp 22 -j ACCEPT\niptables -A INPUT --src 10.0.0.1 --in-i eth0\niptables -A INPUT -mcomment --comment x\n`),
+    [],
+  );
   // prefixes getopt finds ambiguous: iptables says unknown option
   assert.deepEqual(sh(`iptables -A INPUT --in eth0\niptables -A INPUT -p tcp --sport 1 --so 10.0.0.1\n`), ['0:unknown-option', '1:unknown-option']);
   // the chain index sees the attached and prefixed spellings
@@ -295,13 +343,16 @@ test('getopt spellings: option clusters, attached values, long-name prefixes are
   const r = found(`*filter\n-A INPUT -p«tcp» -s«10.0.0.1» -i«eth0» --jump=«ACCEPT»\nCOMMIT\n`, ['attached-argument']);
   assert.deepEqual(r.got, r.want(Array(4).fill('attached-argument warning')));
   assert.deepEqual(r.messages, [
-    "iptables 1.8.9 reads all of `-ptcp' as the value and refuses the rule: unknown protocol \"-ptcp\" specified; later versions read `tcp'. Write the value as its own word.",
+    'iptables 1.8.9 reads all of `-ptcp\' as the value and refuses the rule: unknown protocol "-ptcp" specified; later versions read `tcp\'. Write the value as its own word.',
     "iptables 1.8.9 reads all of `-s10.0.0.1' as the value and refuses the rule: host/network `-s10.0.0.1' not found; later versions read `10.0.0.1'. Write the value as its own word.",
     "iptables 1.8.9 reads all of `-ieth0' as the value and takes `-ieth0' as the interface name; later versions read `eth0'. Write the value as its own word.",
     "iptables 1.8.9 reads all of `--jump=ACCEPT' as the value and refuses the rule: Chain '--jump=ACCEPT' does not exist; later versions read `ACCEPT'. Write the value as its own word.",
   ]);
   // the rule itself is modelled as later versions read it: the tcp match loads, MARK's options are its own
-  assert.deepEqual(diagnose(`*mangle\n-A INPUT -ptcp --dport 22 -jMARK --set-mark 1\nCOMMIT\n`, 'save').filter((d) => d.severity === 1), []);
+  assert.deepEqual(
+    diagnose(`*mangle\n-A INPUT -ptcp --dport 22 -jMARK --set-mark 1\nCOMMIT\n`, 'save').filter((d) => d.severity === 1),
+    [],
+  );
 });
 
 test('mark-noop: every spelling of a write that changes nothing, MARK and CONNMARK', () => {
@@ -416,7 +467,10 @@ test('severity settings apply per code', () => {
   svc.open('u', text, undefined, 1, 'save');
   assert.equal(svc.diagnostics('u').find((d) => d.code === 'mark-noop')?.severity, 2);
   assert.equal(svc.diagnostics('u', { ...DEFAULT_SERVICE_SETTINGS, diagnostics: { 'mark-noop': 'error' } }).find((d) => d.code === 'mark-noop')?.severity, 1);
-  assert.equal(svc.diagnostics('u', { ...DEFAULT_SERVICE_SETTINGS, diagnostics: { 'mark-noop': 'off' } }).find((d) => d.code === 'mark-noop'), undefined);
+  assert.equal(
+    svc.diagnostics('u', { ...DEFAULT_SERVICE_SETTINGS, diagnostics: { 'mark-noop': 'off' } }).find((d) => d.code === 'mark-noop'),
+    undefined,
+  );
 });
 
 test('the cached file-level pass after edits equals a fresh one (typing inside a line, adding and removing lines)', () => {
@@ -467,12 +521,21 @@ function foundUri(uri: string, src: string, codes: string[], settings: ServiceSe
   svc.open(uri, m.text, undefined, 1);
   const ds = svc.diagnostics(uri, settings).filter((d) => codes.includes(String(d.code)));
   ds.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  const at = (r: { start: { line: number; character: number }; end: { line: number; character: number } }) => `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
-  return { got: ds.map((d) => `${d.code} ${SEV[d.severity!]} ${at(d.range)}`), want: (labels: string[]) => m.ranges.map((r, i) => `${labels[i]} ${at(r)}`), messages: ds.map((d) => String(d.message)) };
+  const at = (r: { start: { line: number; character: number }; end: { line: number; character: number } }) =>
+    `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
+  return {
+    got: ds.map((d) => `${d.code} ${SEV[d.severity!]} ${at(d.range)}`),
+    want: (labels: string[]) => m.ranges.map((r, i) => `${labels[i]} ${at(r)}`),
+    messages: ds.map((d) => String(d.message)),
+  };
 }
 
 test('undeclared-chain in a script: a chain never created, on the jump and on the rule, in iptables wording', () => {
-  const r = found(`iptables -t nat -A PREROUTING -j «WEB»\niptables -A «MINE» -j ACCEPT\nip6tables -N SIX\niptables -A INPUT -j «SIX»\nip6tables -A INPUT -j SIX\n`, ['undeclared-chain'], 'shell');
+  const r = found(
+    `iptables -t nat -A PREROUTING -j «WEB»\niptables -A «MINE» -j ACCEPT\nip6tables -N SIX\niptables -A INPUT -j «SIX»\nip6tables -A INPUT -j SIX\n`,
+    ['undeclared-chain'],
+    'shell',
+  );
   assert.deepEqual(r.got, r.want(['undeclared-chain warning', 'undeclared-chain warning', 'undeclared-chain warning']));
   assert.match(r.messages[0], /^Chain 'WEB' does not exist \(the script does not create WEB in table nat: `iptables -t nat -N WEB`/);
   assert.match(r.messages[1], /^iptables: No chain\/target\/match by that name\. \(/);
@@ -480,7 +543,7 @@ test('undeclared-chain in a script: a chain never created, on the jump and on th
   assert.match(r.messages[2], /^Chain 'SIX' does not exist/);
 });
 
-test('a script\'s -F/-X/-E/-Z of a missing chain, a second -N, an -E onto an existing name, as iptables says them', () => {
+test("a script's -F/-X/-E/-Z of a missing chain, a second -N, an -E onto an existing name, as iptables says them", () => {
   const r = found(
     `iptables -N A
 iptables -N «A»
@@ -498,7 +561,17 @@ iptables -Z «C»
     ['undeclared-chain', 'chain-redeclared'],
     'shell',
   );
-  assert.deepEqual(r.got, r.want(['chain-redeclared warning', 'undeclared-chain warning', 'undeclared-chain warning', 'undeclared-chain warning', 'chain-redeclared warning', 'undeclared-chain warning']));
+  assert.deepEqual(
+    r.got,
+    r.want([
+      'chain-redeclared warning',
+      'undeclared-chain warning',
+      'undeclared-chain warning',
+      'undeclared-chain warning',
+      'chain-redeclared warning',
+      'undeclared-chain warning',
+    ]),
+  );
   assert.match(r.messages[0], /^iptables: Chain already exists\./);
   assert.match(r.messages[1], /^iptables: No chain\/target\/match by that name\./);
   assert.match(r.messages[4], /^iptables: File exists\. \(C already exists/);
@@ -506,7 +579,7 @@ iptables -Z «C»
   assert.match(r.messages[5], /C was deleted at line 10/);
 });
 
-test('chain-busy: a script\'s -X of a chain that holds rules or is jumped to (its own doing), as the kernel refuses it', () => {
+test("chain-busy: a script's -X of a chain that holds rules or is jumped to (its own doing), as the kernel refuses it", () => {
   const r = found(
     `iptables -N A
 iptables -N B
@@ -531,49 +604,64 @@ iptables -X MISSING
     'shell',
   );
   // the -A to MISSING fails (a warning of its own), so MISSING is empty when -X comes
-  assert.deepEqual(r.got.filter((g) => g.startsWith('chain-busy')), r.want(Array(4).fill('chain-busy warning')));
-  assert.deepEqual(r.messages.filter((m) => m.startsWith('CHAIN_DEL')), [
-    'CHAIN_DEL failed (Device or resource busy): chain A: A still holds a rule (line 3); flush it first (-F A)',
-    'CHAIN_DEL failed (Device or resource busy): chain B: A still jumps to B (line 6)',
-    'CHAIN_DEL failed (Device or resource busy): chain A: A still holds a rule (line 6); flush it first (-F A); iptables -X deletes no chain of table filter then',
-    'CHAIN_DEL failed (Device or resource busy): chain D: INPUT still jumps to D (line 13)',
-  ]);
+  assert.deepEqual(
+    r.got.filter((g) => g.startsWith('chain-busy')),
+    r.want(Array(4).fill('chain-busy warning')),
+  );
+  assert.deepEqual(
+    r.messages.filter((m) => m.startsWith('CHAIN_DEL')),
+    [
+      'CHAIN_DEL failed (Device or resource busy): chain A: A still holds a rule (line 3); flush it first (-F A)',
+      'CHAIN_DEL failed (Device or resource busy): chain B: A still jumps to B (line 6)',
+      'CHAIN_DEL failed (Device or resource busy): chain A: A still holds a rule (line 6); flush it first (-F A); iptables -X deletes no chain of table filter then',
+      'CHAIN_DEL failed (Device or resource busy): chain D: INPUT still jumps to D (line 13)',
+    ],
+  );
   // a failed -X deletes nothing: no "deleted" warning follows it
   assert.ok(!r.messages.some((m) => /was deleted \(-X\) at line 4/.test(m)));
 });
 
 test('a here-document fed to iptables-restore is judged as the save file it is; one with expansions, or fed to another program, is not', () => {
-  const src = [
-    'iptables-restore --noflush <<EOF',
-    '*filter',
-    '-A INPUT -s «10.0.0.0/33» -j DROP',
-    '-A INPUT -j «NOPE»',
-    'COMMIT',
-    'EOF',
-    "ip6tables-restore <<-'V6'",
-    '\t*filter',
-    '\t-A INPUT -s «10.0.0.1» -j DROP',
-    '\tCOMMIT',
-    '\tV6',
-    'iptables-restore <<EOF',
-    '*filter',
-    '-A INPUT -s $NET/33 -j DROP',
-    'COMMIT',
-    'EOF',
-    'cat <<X',
-    '-A INPUT -s 10.0.0.0/33',
-    'X',
-  ].join('\n') + '\n';
+  const src =
+    [
+      'iptables-restore --noflush <<EOF',
+      '*filter',
+      '-A INPUT -s «10.0.0.0/33» -j DROP',
+      '-A INPUT -j «NOPE»',
+      'COMMIT',
+      'EOF',
+      "ip6tables-restore <<-'V6'",
+      '\t*filter',
+      '\t-A INPUT -s «10.0.0.1» -j DROP',
+      '\tCOMMIT',
+      '\tV6',
+      'iptables-restore <<EOF',
+      '*filter',
+      '-A INPUT -s $NET/33 -j DROP',
+      'COMMIT',
+      'EOF',
+      'cat <<X',
+      '-A INPUT -s 10.0.0.0/33',
+      'X',
+    ].join('\n') + '\n';
   const r = found(src, ['bad-value', 'undeclared-chain', 'address-family'], 'shell');
   assert.deepEqual(r.got, r.want(['bad-value error', 'undeclared-chain warning', 'address-family error']));
 });
 
-test('review fixes: an expansion may hold an extension\'s options; a here-document goes to its own command; -IINPUT inserts; a function that flushes makes -X unsure', () => {
+test("review fixes: an expansion may hold an extension's options; a here-document goes to its own command; -IINPUT inserts; a function that flushes makes -X unsure", () => {
   const errs = (src: string, format: Format = 'shell') => diagnose(src, format).map((d) => `${d.range.start.line}:${d.code}`);
   // `-j MARK $OPTS`: MARK's options may be in $OPTS
-  assert.deepEqual(errs(`iptables -t mangle -A PREROUTING -j MARK $OPTS\niptables -t mangle -A PREROUTING -p tcp -j TPROXY $TP\niptables -A INPUT -m hashlimit $HL\n`), []);
+  assert.deepEqual(
+    errs(`iptables -t mangle -A PREROUTING -j MARK $OPTS\niptables -t mangle -A PREROUTING -p tcp -j TPROXY $TP\niptables -A INPUT -m hashlimit $HL\n`),
+    [],
+  );
   // the here-document of `cat`, after an iptables-restore that reads a file
-  assert.deepEqual(errs(`iptables-restore < rules.v4 && cat > /etc/motd <<EOF\nWelcome\nEOF\ncat <<A; iptables-restore <<B\nhello\nA\n*filter\n-A INPUT -s 1.2.3.4/33\nCOMMIT\nB\n`), ['7:bad-value']);
+  assert.deepEqual(
+    errs(
+      `iptables-restore < rules.v4 && cat > /etc/motd <<EOF\nWelcome\nEOF\ncat <<A; iptables-restore <<B\nhello\nA\n*filter\n-A INPUT -s 1.2.3.4/33\nCOMMIT\nB\n`,
+    ),
+    ['7:bad-value'],
+  );
   // an -I rule in getopt's spelling puts its rule first: nothing after the -A DROP is unreachable
   assert.deepEqual(errs(`*filter\n-A INPUT -j DROP\n-IINPUT -j ACCEPT\n--ins INPUT -p tcp -j ACCEPT\nCOMMIT\n`, 'save'), []);
   // a function that flushes, called before -X: the -X is not judged busy
@@ -642,7 +730,12 @@ test('undeclared-chain in a script: silent where the running order is not the te
 
 test('unused-chain in a script (when its setting turns it on): -N with no -j/-g to it; silent on an expanded target', () => {
   const on: ServiceSettings = { ...DEFAULT_SERVICE_SETTINGS, diagnostics: { 'unused-chain': 'hint' } };
-  const r = found(`iptables -N «IDLE»\niptables -N USED\niptables -A INPUT -g USED\niptables -N GONE\niptables -X GONE\nip6tables -N «USED»\n`, ['unused-chain'], 'shell', on);
+  const r = found(
+    `iptables -N «IDLE»\niptables -N USED\niptables -A INPUT -g USED\niptables -N GONE\niptables -X GONE\nip6tables -N «USED»\n`,
+    ['unused-chain'],
+    'shell',
+    on,
+  );
   assert.deepEqual(r.got, r.want(['unused-chain hint', 'unused-chain hint']));
   assert.equal(found(`iptables -N IDLE\niptables -A INPUT -j $TARGET\n`, ['unused-chain'], 'shell', on).got.length, 0);
   assert.equal(found(`iptables -N IDLE\n`, ['unused-chain'], 'shell').got.length, 0);
@@ -696,7 +789,14 @@ ip6tables -t nat -A PREROUTING -p tcp -j DNAT --to-destination [fe80::1]:80
   );
   // iprange: iptables stops at the first bad address of a value
   assert.deepEqual(four.got, four.want(Array(6).fill('address-family error')));
-  assert.deepEqual(four.messages, ['Bad IP address "fe80::1"', 'Invalid address format', 'Bad IP address "fe80::1:80"', 'Bad IP address "fe80::1"', 'getaddrinfo: Address family for hostname not supported', 'iprange: Bad value for "--src-range" option: "fe80::1"']);
+  assert.deepEqual(four.messages, [
+    'Bad IP address "fe80::1"',
+    'Invalid address format',
+    'Bad IP address "fe80::1:80"',
+    'Bad IP address "fe80::1"',
+    'getaddrinfo: Address family for hostname not supported',
+    'iprange: Bad value for "--src-range" option: "fe80::1"',
+  ]);
 });
 
 test('address-family: a save file without a header takes its family from its name', () => {
@@ -706,12 +806,20 @@ test('address-family: a save file without a header takes its family from its nam
     assert.deepEqual(r.got, r.want(['address-family error', 'address-family error']), uri);
   }
   // an IPv4 name: the IPv6 addresses are the mistake, though they are the majority
-  const r4 = foundUri('file:///etc/iptables/rules.v4', `*filter\n-A INPUT -s 10.0.0.1 -j ACCEPT\n-A INPUT -s «fe80::1» -j ACCEPT\n-A INPUT -s «fe80::2» -j ACCEPT\nCOMMIT\n`, ['address-family']);
+  const r4 = foundUri(
+    'file:///etc/iptables/rules.v4',
+    `*filter\n-A INPUT -s 10.0.0.1 -j ACCEPT\n-A INPUT -s «fe80::1» -j ACCEPT\n-A INPUT -s «fe80::2» -j ACCEPT\nCOMMIT\n`,
+    ['address-family'],
+  );
   assert.deepEqual(r4.got, r4.want(['address-family error', 'address-family error']));
   const ipt = foundUri('file:///etc/sysconfig/iptables', `*filter\n-A INPUT -d «2001:db8::1» -j ACCEPT\nCOMMIT\n`, ['address-family']);
   assert.deepEqual(ipt.got, ipt.want(['address-family error']));
   // the header iptables-save wrote wins over the name; a name that says nothing leaves the majority rule
-  assert.deepEqual(foundUri('file:///x/rules.v4', `# Generated by ip6tables-save v1.8.9 (nf_tables)\n*filter\n-A INPUT -s fe80::1 -j ACCEPT\nCOMMIT\n`, ['address-family']).got, []);
+  assert.deepEqual(
+    foundUri('file:///x/rules.v4', `# Generated by ip6tables-save v1.8.9 (nf_tables)\n*filter\n-A INPUT -s fe80::1 -j ACCEPT\nCOMMIT\n`, ['address-family'])
+      .got,
+    [],
+  );
   assert.deepEqual(foundUri('file:///x/firewall.rules', `*filter\n-A INPUT -s fe80::1 -j ACCEPT\nCOMMIT\n`, ['address-family']).got, []);
   // a script's commands name their family, whatever the file is called
   assert.deepEqual(foundUri('file:///x/ip6tables-setup.sh', `iptables -A INPUT -s 10.0.0.1 -j ACCEPT\n`, ['address-family']).got, []);
@@ -719,8 +827,16 @@ test('address-family: a save file without a header takes its family from its nam
 
 test('familyOfUri: the names that tell', () => {
   const cases: [string, 4 | 6 | undefined][] = [
-    ['file:///etc/iptables/rules.v6', 6], ['file:///etc/iptables/rules.v4', 4], ['/etc/sysconfig/ip6tables', 6], ['/etc/sysconfig/iptables', 4],
-    ['ip6tables-save_jul_2016', 6], ['fedora27-iptables', 4], ['file:///a/x.v6', 6], ['C:\\fw\\ip6tables.rules', 6], ['file:///a/rules', undefined], ['file:///a/myiptables.txt', undefined],
+    ['file:///etc/iptables/rules.v6', 6],
+    ['file:///etc/iptables/rules.v4', 4],
+    ['/etc/sysconfig/ip6tables', 6],
+    ['/etc/sysconfig/iptables', 4],
+    ['ip6tables-save_jul_2016', 6],
+    ['fedora27-iptables', 4],
+    ['file:///a/x.v6', 6],
+    ['C:\\fw\\ip6tables.rules', 6],
+    ['file:///a/rules', undefined],
+    ['file:///a/myiptables.txt', undefined],
   ];
   for (const [u, f] of cases) assert.equal(familyOfUri(u), f, u);
 });
@@ -733,7 +849,10 @@ test('address-family: the cached pass follows a change of the family option', ()
 });
 
 test('address-family: iptables reads no [brackets], even around an IPv4 address; ip6tables reads them', () => {
-  const r = found(`# Generated by iptables-save v1.8.9 (nf_tables)\n*nat\n-A PREROUTING -p tcp -j DNAT --to-destination [«10.0.0.1»]:80\n-A PREROUTING -p tcp -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n`, ['address-family']);
+  const r = found(
+    `# Generated by iptables-save v1.8.9 (nf_tables)\n*nat\n-A PREROUTING -p tcp -j DNAT --to-destination [«10.0.0.1»]:80\n-A PREROUTING -p tcp -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n`,
+    ['address-family'],
+  );
   assert.deepEqual(r.got, r.want(['address-family error']));
   assert.deepEqual(r.messages, ['Invalid address format']);
   assert.deepEqual(found(`ip6tables -t nat -A PREROUTING -p tcp -j DNAT --to-destination [fe80::1-fe80::2]:80\n`, ['address-family'], 'shell').got, []);

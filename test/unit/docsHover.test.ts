@@ -105,7 +105,13 @@ test('nothing to say: blank space, comments, the program name, listings, a user 
   assert.equal(docsAt(`*filter\n-A INPUT  $0 -j ACCEPT\nCOMMIT\n`), null);
   assert.equal(docsAt(`# a com$0ment\n*filter\nCOMMIT\n`), null);
   assert.equal(docsAt(`ipta$0bles -A INPUT -j ACCEPT\n`, 'shell'), null);
-  assert.equal(docsAt(`Chain INPUT (policy ACCEPT)\ntarget     prot opt source               destination\nACC$0EPT     all  --  0.0.0.0/0            0.0.0.0/0\n`, 'listing'), null);
+  assert.equal(
+    docsAt(
+      `Chain INPUT (policy ACCEPT)\ntarget     prot opt source               destination\nACC$0EPT     all  --  0.0.0.0/0            0.0.0.0/0\n`,
+      'listing',
+    ),
+    null,
+  );
   assert.equal(docsAt(`*filter\n-A INPUT -j MI$0NE\nCOMMIT\n`), null);
   assert.ok(docsAt(`*filter\n-A INPUT -j ACC$0EPT\nCOMMIT\n`));
 });

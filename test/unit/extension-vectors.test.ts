@@ -43,20 +43,24 @@ interface Vector {
 
 function vectors(): Vector[] {
   const out: Vector[] = [];
-  for (const f of readdirSync(DIR).filter((n) => n.endsWith('.t')).sort()) {
+  for (const f of readdirSync(DIR)
+    .filter((n) => n.endsWith('.t'))
+    .sort()) {
     let table = 'filter';
     let chains: string[] = ['INPUT'];
-    readFileSync(join(DIR, f), 'utf8').split('\n').forEach((l, i) => {
-      if (!l || l.startsWith('#') || l.startsWith('@')) return;
-      if (l.startsWith(':')) chains = l.slice(1).split(',');
-      else if (l.startsWith('*')) table = l.slice(1);
-      else {
-        const parts = l.split(';');
-        const verdict = parts[parts.length - 1];
-        const rule = parts.slice(0, -2).join(';');
-        out.push({ file: f, line: i + 1, table, chains: [...chains], rule, ok: verdict === 'OK' });
-      }
-    });
+    readFileSync(join(DIR, f), 'utf8')
+      .split('\n')
+      .forEach((l, i) => {
+        if (!l || l.startsWith('#') || l.startsWith('@')) return;
+        if (l.startsWith(':')) chains = l.slice(1).split(',');
+        else if (l.startsWith('*')) table = l.slice(1);
+        else {
+          const parts = l.split(';');
+          const verdict = parts[parts.length - 1];
+          const rule = parts.slice(0, -2).join(';');
+          out.push({ file: f, line: i + 1, table, chains: [...chains], rule, ok: verdict === 'OK' });
+        }
+      });
   }
   return out;
 }
@@ -87,7 +91,9 @@ test('iptables extension test vectors: OK/FAIL agree on every vector', (t) => {
         excepted.push(`${v.file}:${v.line} ${v.rule} (${reason})`);
         continue;
       }
-      bad.push(`${v.file}:${v.line} [${chain}] ${v.rule}: iptables ${v.ok ? 'OK' : 'FAIL'}, project ${projectOk ? 'no error' : errors.map((e) => e.message).join(' / ')}`);
+      bad.push(
+        `${v.file}:${v.line} [${chain}] ${v.rule}: iptables ${v.ok ? 'OK' : 'FAIL'}, project ${projectOk ? 'no error' : errors.map((e) => e.message).join(' / ')}`,
+      );
     }
   }
   console.log(`[vectors] ${agree} agree, ${excepted.length} documented exceptions, ${bad.length} disagree`);

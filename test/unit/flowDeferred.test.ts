@@ -14,7 +14,8 @@ const TEXT = `*filter
 -A INPUT -j MISSING
 COMMIT
 `;
-const undeclared = (d: { code?: unknown; range: { start: { line: number } } }[]) => d.filter((x) => x.code === 'undeclared-chain').map((x) => x.range.start.line);
+const undeclared = (d: { code?: unknown; range: { start: { line: number } } }[]) =>
+  d.filter((x) => x.code === 'undeclared-chain').map((x) => x.range.start.line);
 
 test('a line added above: quick diagnostics move the last file-level findings down; now recomputes the same', () => {
   const { svc, uri } = openDoc(TEXT);
@@ -58,9 +59,22 @@ const at = (l: number, c = 0) => ({ line: l, character: c });
 test('shiftFindings: below the edit moves, inside a multi-line edit is dropped, inside one line stays', () => {
   const fs = [f(1), f(5), f(9, 10)];
   // two lines added at line 3
-  assert.deepEqual(shiftFindings(fs, { range: { start: at(3), end: at(3) }, text: 'a\nb\n' }).map((x) => [x.line, x.endLine]), [[1, 1], [7, 7], [11, 12]]);
+  assert.deepEqual(
+    shiftFindings(fs, { range: { start: at(3), end: at(3) }, text: 'a\nb\n' }).map((x) => [x.line, x.endLine]),
+    [
+      [1, 1],
+      [7, 7],
+      [11, 12],
+    ],
+  );
   // lines 4-6 replaced by one line: the finding on 5 goes, 9-10 moves up by 2
-  assert.deepEqual(shiftFindings(fs, { range: { start: at(4), end: at(6, 3) }, text: 'x' }).map((x) => [x.line, x.endLine]), [[1, 1], [7, 8]]);
+  assert.deepEqual(
+    shiftFindings(fs, { range: { start: at(4), end: at(6, 3) }, text: 'x' }).map((x) => [x.line, x.endLine]),
+    [
+      [1, 1],
+      [7, 8],
+    ],
+  );
   // an edit inside line 5 keeps everything as it is
   assert.equal(shiftFindings(fs, { range: { start: at(5, 2), end: at(5, 4) }, text: 'yy' }), fs);
   // a whole-text change leaves nothing to move

@@ -77,7 +77,7 @@ test('no mark hover away from marks (the target documentation and the walk inste
   assert.match(v, /\*\*INPUT\*\*: reached in filter\/INPUT, matches/);
 });
 
-test('inside a here-document fed to iptables-restore: the mark hover, its rewrite and its inlay hint, on the script\'s lines (<<- tabs too)', () => {
+test("inside a here-document fed to iptables-restore: the mark hover, its rewrite and its inlay hint, on the script's lines (<<- tabs too)", () => {
   const src = `#!/bin/sh\niptables-restore --noflush <<-'EOF'\n\t*mangle\n\t-A OUTPUT -j MARK --set$0-xmark 0x4000/0x4000\n\tCOMMIT\n\tEOF\n`;
   const { text, pos } = cursor(src);
   const { svc, uri } = openDoc(text, 'shell', 'file:///t/fw.sh');
@@ -90,7 +90,10 @@ test('inside a here-document fed to iptables-restore: the mark hover, its rewrit
   assert.ok(or, acts.map((a) => a.title).join(' | '));
   assert.equal(applyEdits(text, or.edit!.changes![uri]), text.replace('--set-xmark 0x4000/0x4000', '--or-mark 0x4000'));
   const hints = svc.inlayHints(uri, { start: { line: 0, character: 0 }, end: { line: 10, character: 0 } });
-  assert.deepEqual(hints.map((x) => [x.position.line, String(x.label)]), [[3, '=> 0x00004000']]);
+  assert.deepEqual(
+    hints.map((x) => [x.position.line, String(x.label)]),
+    [[3, '=> 0x00004000']],
+  );
   // outside the here-document: the script's own hovers
   assert.equal(svc.hover(uri, { line: 0, character: 3 }), null);
 });

@@ -9,8 +9,20 @@ const snapshot = (d: RuleDocument) => JSON.stringify({ entries: d.entries.map(pl
 
 test('incremental edits give the same parse as parsing the new text from scratch', () => {
   let seed = 7;
-  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
-  const pieces = ['-A X -j MARK --set-mark 0x1\n', '*mangle\n', 'COMMIT\n', ':X - [0:0]\n', '# sample: nfmark=0x3\n', '"', '\n', 'x', '--or-mark 08', '\r\n', ''];
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
+  const pieces = [
+    '-A X -j MARK --set-mark 0x1\n',
+    '*mangle\n',
+    'COMMIT\n',
+    ':X - [0:0]\n',
+    '# sample: nfmark=0x3\n',
+    '"',
+    '\n',
+    'x',
+    '--or-mark 08',
+    '\r\n',
+    '',
+  ];
   for (const format of ['save', 'listing', 'shell'] as const) {
     const doc = new RuleDocument('*mangle\n:X - [0:0]\n-A X -j MARK --or-mark 0x4000\nCOMMIT\n', format);
     for (let step = 0; step < 400; step++) {
@@ -30,7 +42,7 @@ test('incremental edits give the same parse as parsing the new text from scratch
 test('the service brings its analysis up to date from an in-line edit alone, and it equals a fresh one', async () => {
   const { NfRulesService } = await import('../../server/src/core/service/service');
   let seed = 11;
-  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
   // in-line pieces: some keep a rule a rule, some make it junk, a table or a chain line
   const pieces = ['x', ' ', '-', '*', ':', '#', '"', '!', '0x', '--dport 22', '-p tcp', '-j DNAT --to-destination 1.2.3.4', '-j MARK --or-mark 08', ''];
   const start = `# sample: nfmark=0x1
@@ -55,12 +67,20 @@ COMMIT
       const l = rnd(doc.lines.length);
       const c = rnd(doc.lines[l].length + 1);
       const del = rnd(3) === 0 ? Math.min(doc.lines[l].length - c, 1 + rnd(4)) : 0;
-      svc.change('file:///t/a', [{ range: { start: { line: l, character: c }, end: { line: l, character: c + del } }, text: pieces[rnd(pieces.length)] }], step + 2);
+      svc.change(
+        'file:///t/a',
+        [{ range: { start: { line: l, character: c }, end: { line: l, character: c + del } }, text: pieces[rnd(pieces.length)] }],
+        step + 2,
+      );
       if (doc.lastSwap?.revision === doc.revision) swaps++;
       const fresh = new NfRulesService();
       fresh.open('file:///t/b', doc.getText(), undefined, 1, format);
       const key = (f: { line: number; s: number; code: string; message: string }) => `${f.line}:${f.s}:${f.code}:${f.message}`;
-      assert.deepEqual(svc.analysis('file:///t/a')!.findings.map(key).sort(), fresh.analysis('file:///t/b')!.findings.map(key).sort(), `${format} step ${step}`);
+      assert.deepEqual(
+        svc.analysis('file:///t/a')!.findings.map(key).sort(),
+        fresh.analysis('file:///t/b')!.findings.map(key).sort(),
+        `${format} step ${step}`,
+      );
     }
     assert.ok(swaps > 300, `${format}: only ${swaps} edits took the in-place path`);
   }

@@ -16,7 +16,8 @@ function hints(src: string, format: 'save' | 'shell' = 'save', settings = DEFAUL
 for (const eol of EOLS) {
   test(`after each mark write, the mark it leaves for the sample, at the end of the extension (${JSON.stringify(eol)})`, () => {
     // «» marks where each hint goes (an empty range)
-    const src = withEol(`*mangle
+    const src = withEol(
+      `*mangle
 # sample: nfmark=0x00000001 ctmark=0x00000f00
 -A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000«» -m comment --comment x
 -A X -m mark --mark 0x1 -j RETURN
@@ -24,10 +25,15 @@ for (const eol of EOLS) {
 -A X -j CONNMARK --restore-mark«»
 -A X -j MARK --set-mark 0x1/0x1/0x1
 COMMIT
-`, eol);
+`,
+      eol,
+    );
     const { hs, m, labels } = hints(src);
     assert.deepEqual(labels, ['=> 0x00004001', '=> ctmark 0x00000f01', '=> 0x00000f00']);
-    assert.deepEqual(hs.map((h) => h.position), m.ranges.map((r) => r.start));
+    assert.deepEqual(
+      hs.map((h) => h.position),
+      m.ranges.map((r) => r.start),
+    );
     assert.match(String(hs[0].tooltip), /sample nfmark=0x00000001 ctmark=0x00000f00 \(from the `# sample:` on line 2\)/);
   });
 }
@@ -38,11 +44,17 @@ test('the settings give the sample; the setting turns the hints off; only the re
   assert.deepEqual(hints(src, 'save', settings).labels, ['=> 0x000000ff', '=> 0x000000f0']);
   assert.deepEqual(hints(src, 'save', { ...settings, inlayHints: { marks: false } }).labels, []);
   const { svc, uri } = openDoc(src);
-  assert.deepEqual(svc.inlayHints(uri, { start: { line: 2, character: 0 }, end: { line: 2, character: 10 } }).map((h) => h.label), ['=> 0x00000000']);
+  assert.deepEqual(
+    svc.inlayHints(uri, { start: { line: 2, character: 0 }, end: { line: 2, character: 10 } }).map((h) => h.label),
+    ['=> 0x00000000'],
+  );
 });
 
 test('shell scripts: continuation lines; a shell variable gives no hint', () => {
-  const { hs, labels } = hints(`# sample: nfmark=0x2\niptables -t mangle -A OUTPUT \\\n  -j MARK --xor-mark 0x3\niptables -t mangle -A OUTPUT -j MARK --set-mark $M\n`, 'shell');
+  const { hs, labels } = hints(
+    `# sample: nfmark=0x2\niptables -t mangle -A OUTPUT \\\n  -j MARK --xor-mark 0x3\niptables -t mangle -A OUTPUT -j MARK --set-mark $M\n`,
+    'shell',
+  );
   assert.deepEqual(labels, ['=> 0x00000001']);
   assert.deepEqual(hs[0].position, { line: 2, character: 24 });
 });

@@ -42,10 +42,13 @@ function sources(dir: string): string[] {
   return out;
 }
 
-const SPEC = /(?:^|[\s;])(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
+const SPEC =
+  /(?:^|[\s;])(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const text = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   const out: string[] = [];
   for (const m of text.matchAll(SPEC)) out.push(m[1] ?? m[2] ?? m[3] ?? m[4]);
   return out;
@@ -77,7 +80,8 @@ test('layers: every file of server/src has a place, and imports only its own fol
       const tr = rankOf(t);
       const sameFolder = dirname(t) === dirname(f);
       if (tr === undefined) problems.push(`${rel(f)}: imports ${spec}, outside every layer`);
-      else if (!sameFolder && tr >= r && !(tr === r && dirname(rel(t)) === dirname(rel(f)))) problems.push(`${rel(f)} (layer ${r}) imports ${rel(t)} (layer ${tr})`);
+      else if (!sameFolder && tr >= r && !(tr === r && dirname(rel(t)) === dirname(rel(f))))
+        problems.push(`${rel(f)} (layer ${r}) imports ${rel(t)} (layer ${tr})`);
       const lf = languageOf(f);
       const lt = languageOf(t);
       if (lf && lt && lf !== lt) problems.push(`${rel(f)}: one language imports the other (${rel(t)})`);
@@ -88,7 +92,14 @@ test('layers: every file of server/src has a place, and imports only its own fol
 
 test('layers: no import circle in server/src', () => {
   const files = sources(SRC);
-  const edges = new Map(files.map((f) => [f, importsOf(f).filter((s) => s.startsWith('.')).map((s) => resolveTs(f, s))]));
+  const edges = new Map(
+    files.map((f) => [
+      f,
+      importsOf(f)
+        .filter((s) => s.startsWith('.'))
+        .map((s) => resolveTs(f, s)),
+    ]),
+  );
   // Tarjan's strongly connected components, iteratively
   let index = 0;
   const idx = new Map<string, number>();

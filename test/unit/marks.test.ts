@@ -100,7 +100,10 @@ test('iptables own messages for rejected rules', () => {
 });
 
 test('the later of two shift options wins, as iptables does', () => {
-  assert.equal(ok('-j CONNMARK --left-shift-mark 3 --right-shift-mark 2 --save-mark').saved, '-j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff --right-shift-mark 2');
+  assert.equal(
+    ok('-j CONNMARK --left-shift-mark 3 --right-shift-mark 2 --save-mark').saved,
+    '-j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff --right-shift-mark 2',
+  );
 });
 
 test('matches', () => {

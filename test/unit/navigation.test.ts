@@ -77,7 +77,10 @@ iptables -t nat -A PREROUTING -j WEB
   assert.deepEqual(svc.definition(uri, m.pos)?.range, m.ranges[0]);
   assert.deepEqual(show(svc.references(uri, m.pos).map((l) => l.range)), show(m.ranges));
   const hl = svc.documentHighlights(uri, m.pos);
-  assert.deepEqual(hl.map((h) => h.kind), [3, 2, 3]); // declaration and -A are writes, -j a read
+  assert.deepEqual(
+    hl.map((h) => h.kind),
+    [3, 2, 3],
+  ); // declaration and -A are writes, -j a read
 });
 
 for (const eol of EOLS) {
@@ -89,7 +92,10 @@ for (const eol of EOLS) {
     const out = applyEdits(m.text, r.edit.changes![uri]);
     assert.equal(
       out,
-      withEol(`*nat\n:PREROUTING ACCEPT [0:0]\n:MASQ-ME - [0:0]\n-A PREROUTING -j MASQ-ME\n-A MASQ-ME -j RETURN\n-A MASQ-ME -g MASQ-ME\nCOMMIT\n*filter\n:INPUT DROP [0:0]\n:X - [0:0]\n-A INPUT -j X\nCOMMIT\n`, eol),
+      withEol(
+        `*nat\n:PREROUTING ACCEPT [0:0]\n:MASQ-ME - [0:0]\n-A PREROUTING -j MASQ-ME\n-A MASQ-ME -j RETURN\n-A MASQ-ME -g MASQ-ME\nCOMMIT\n*filter\n:INPUT DROP [0:0]\n:X - [0:0]\n-A INPUT -j X\nCOMMIT\n`,
+        eol,
+      ),
     );
   });
 }
@@ -151,7 +157,7 @@ test('listings: the target column leads to the listed chain', () => {
   assert.equal(svc.definition(uri, { line: 6, character: 1 }), null);
 });
 
-test('inside a here-document fed to iptables-restore: definition, references, rename, completion, outline and folding, on the script\'s lines', () => {
+test("inside a here-document fed to iptables-restore: definition, references, rename, completion, outline and folding, on the script's lines", () => {
   const src = `#!/bin/sh\niptables -N WEB\niptables-restore --noflush <<'EOF'\n*filter\n:«WEB» - [0:0]\n-A INPUT -j «WE$0B»\n-A «WEB» -j ACCEPT\nCOMMIT\nEOF\niptables -A FORWARD -j WEB\n`;
   const m = marked(src);
   const svc = new NfRulesService();
@@ -166,7 +172,10 @@ test('inside a here-document fed to iptables-restore: definition, references, re
   assert.deepEqual(show(edits.map((e) => e.range)), show(m.ranges));
   const names = svc.documentSymbols(uri).flatMap((x) => [x.name, ...(x.children ?? []).map((c) => c.name)]);
   assert.ok(names.includes('filter') && names.includes('WEB'), names.join(', '));
-  assert.ok(svc.foldingRanges(uri).some((f) => f.startLine === 3 && f.endLine === 7), JSON.stringify(svc.foldingRanges(uri)));
+  assert.ok(
+    svc.foldingRanges(uri).some((f) => f.startLine === 3 && f.endLine === 7),
+    JSON.stringify(svc.foldingRanges(uri)),
+  );
   const items = svc.completion(uri, { line: 5, character: 12 }).items.map((i) => i.label);
   assert.ok(items.includes('WEB'), items.slice(0, 20).join(', '));
 });

@@ -209,16 +209,36 @@ test('iptables kernel forms as exact nft statements', () => {
 });
 
 test('what the model does not evaluate is marked unsupported, not called a refusal', () => {
-  for (const t of ['meta mark set tcp dport map { 80 : 0x1 }', 'ct original mark 1', 'mark set foo', 'meta mark set $m', 'meta mark @s', 'meta mark set numgen inc mod 2']) {
+  for (const t of [
+    'meta mark set tcp dport map { 80 : 0x1 }',
+    'ct original mark 1',
+    'mark set foo',
+    'meta mark set $m',
+    'meta mark @s',
+    'meta mark set numgen inc mod 2',
+  ]) {
     const r = evaluateNftMark(t);
     assert.ok(!r.ok && r.unsupported, t);
   }
   const r = evaluateNftMark('mark set 08');
-  assert.ok(!r.ok && !r.unsupported, 'a number nft cannot read is nft\'s refusal');
+  assert.ok(!r.ok && !r.unsupported, "a number nft cannot read is nft's refusal");
 });
 
 test('any bytes: an answer, never a throw', () => {
-  for (const t of ['', 'meta', 'meta mark set', 'meta mark set (', '((((', 'ct mark {', 'ct mark { }', '}', 'meta mark set 0x', '\u0000', 'mark set mark or', 'meta mark 1 - ']) {
+  for (const t of [
+    '',
+    'meta',
+    'meta mark set',
+    'meta mark set (',
+    '((((',
+    'ct mark {',
+    'ct mark { }',
+    '}',
+    'meta mark set 0x',
+    '\u0000',
+    'mark set mark or',
+    'meta mark 1 - ',
+  ]) {
     const r = evaluateNftMark(t);
     assert.equal(r.ok, false, JSON.stringify(t));
   }

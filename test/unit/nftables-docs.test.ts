@@ -68,9 +68,18 @@ test('nft hover: statements, verdicts, set words, marks', () => {
 
 test('nft hover: nothing on names, numbers, variables, sets, comments, strings, blanks', () => {
   for (const c of [
-    'jump KUBE-SVC$0-X', 'tcp dport 2$02', 'iifname $w$0an', 'ip saddr @bl$0ock', '# accept d$0rop', 'comment "acc$0ept"',
-    'accept $0 ', '$0', 'table ip filter { # priority fi$0lter', 'chain input$0x',
-  ]) assert.equal(hoverAt(c), undefined, c);
+    'jump KUBE-SVC$0-X',
+    'tcp dport 2$02',
+    'iifname $w$0an',
+    'ip saddr @bl$0ock',
+    '# accept d$0rop',
+    'comment "acc$0ept"',
+    'accept $0 ',
+    '$0',
+    'table ip filter { # priority fi$0lter',
+    'chain input$0x',
+  ])
+    assert.equal(hoverAt(c), undefined, c);
   assert.equal(nftDocHover('accept', 3, 0), undefined);
   assert.equal(nftDocHover('accept', 0, 99), undefined);
   assert.equal(nftDocHover('accept', 0, -1), undefined);
@@ -107,17 +116,25 @@ test('nft hover: linear, never throws, on hostile input', () => {
   assert.ok(performance.now() - t0 < 500, `${performance.now() - t0} ms`);
 });
 
-test('nft docs: the hook and priority tables agree with the parser\'s knowledge', async () => {
+test("nft docs: the hook and priority tables agree with the parser's knowledge", async () => {
   const k = await import('../../server/src/core/nftables/knowledge/knowledge');
   const d = await import('../../server/src/core/nftables/docs');
-  for (const f of d.NFT_FAMILIES) for (const type of d.NFT_CHAIN_TYPES) for (const h of d.NFT_HOOKS) {
-    assert.equal(d.nftHookAllowed(f, type, h), k.TYPE_HOOKS[type][f]?.includes(h) ?? false, `${f} ${type} ${h}`);
-    const names = [...new Set(Object.values(d.NFT_PRIORITIES).flat().map((p) => p.name))];
-    if (!d.nftHookAllowed(f, 'filter', h)) continue;
-    for (const n of names) {
-      const mine = d.nftPriorityValue(f, h, n);
-      const theirs = k.priorityNamesFor(f, h).includes(n) ? k.PRIORITY_VALUES[f === 'bridge' ? 'bridge' : 'ip'][n] : undefined;
-      assert.equal(mine, theirs, `${f} ${h} priority ${n}`);
-    }
-  }
+  for (const f of d.NFT_FAMILIES)
+    for (const type of d.NFT_CHAIN_TYPES)
+      for (const h of d.NFT_HOOKS) {
+        assert.equal(d.nftHookAllowed(f, type, h), k.TYPE_HOOKS[type][f]?.includes(h) ?? false, `${f} ${type} ${h}`);
+        const names = [
+          ...new Set(
+            Object.values(d.NFT_PRIORITIES)
+              .flat()
+              .map((p) => p.name),
+          ),
+        ];
+        if (!d.nftHookAllowed(f, 'filter', h)) continue;
+        for (const n of names) {
+          const mine = d.nftPriorityValue(f, h, n);
+          const theirs = k.priorityNamesFor(f, h).includes(n) ? k.PRIORITY_VALUES[f === 'bridge' ? 'bridge' : 'ip'][n] : undefined;
+          assert.equal(mine, theirs, `${f} ${h} priority ${n}`);
+        }
+      }
 });

@@ -29,7 +29,7 @@ function codes(text: string): string[] {
   return checkNft(text).map((f) => `${f.line + 1}:${f.s + 1} ${f.code}`);
 }
 
-test('lexer: addresses, numbers, time strings, comments and continuations are the scanner\'s tokens', () => {
+test("lexer: addresses, numbers, time strings, comments and continuations are the scanner's tokens", () => {
   assert.deepEqual(kinds('ip saddr 10.0.0.0/8'), ['string:ip', 'string:saddr', 'string:10.0.0.0', 'punct:/', 'number:8', 'eof:']);
   assert.deepEqual(kinds('ip6 daddr fe80::1 . 0x1f'), ['string:ip6', 'string:daddr', 'string:fe80::1', 'punct:.', 'number:0x1f', 'eof:']);
   assert.deepEqual(kinds('timeout 1h30m 08 010'), ['string:timeout', 'string:1h30m', 'string:08', 'number:010', 'eof:']);
@@ -75,7 +75,10 @@ test('parser: block style outline with exact ranges', () => {
   assert.deepEqual(rng(f.tables[0].name), m.ranges[1]);
   assert.deepEqual(rng(f.sets[0].name), m.ranges[2]);
   assert.equal(f.sets[0].keyType?.name, 'ipv4_addr');
-  assert.deepEqual(f.sets[0].flags.map((x) => x.name), ['interval']);
+  assert.deepEqual(
+    f.sets[0].flags.map((x) => x.name),
+    ['interval'],
+  );
   const [input, svc] = f.chains;
   assert.deepEqual(rng(input.name), m.ranges[3]);
   assert.equal(input.type?.name, 'filter');
@@ -89,7 +92,10 @@ test('parser: block style outline with exact ranges', () => {
     input.rules[0].statements.map((s) => `${s.kind}:${s.selector ?? s.keyword}`),
     ['match:ip saddr', 'match:ip saddr', 'verdict:jump'],
   );
-  assert.deepEqual(svc.rules[0].statements.map((s) => s.kind), ['match', 'stmt', 'verdict']);
+  assert.deepEqual(
+    svc.rules[0].statements.map((s) => s.kind),
+    ['match', 'stmt', 'verdict'],
+  );
   assert.equal(svc.rules[0].comment?.name, 'web');
   const refs = f.refs.map((r) => `${r.kind}:${r.name.name}@${r.table}/${r.chain}`);
   assert.deepEqual(refs, ['var:lan@f/input', 'set:allowed@f/input', 'chain:svc@f/input']);
@@ -115,21 +121,44 @@ test('parser: command style, include, objects, flowtables and maps', () => {
   ].join('\n');
   const f = parseNft(text);
   assert.deepEqual(f.problems, []);
-  assert.deepEqual(f.includes.map((i) => i.path), ['defs.nft']);
-  assert.deepEqual(f.tables.map((t) => `${t.command ?? 'block'} ${t.family} ${t.name.name}`), ['add ip nat', 'block ip nat']);
+  assert.deepEqual(
+    f.includes.map((i) => i.path),
+    ['defs.nft'],
+  );
+  assert.deepEqual(
+    f.tables.map((t) => `${t.command ?? 'block'} ${t.family} ${t.name.name}`),
+    ['add ip nat', 'block ip nat'],
+  );
   assert.equal(f.chains[0].command, 'add');
   assert.equal(f.chains[0].hook?.name, 'postrouting');
-  assert.deepEqual(f.sets.map((s) => `${s.kind} ${s.name.name} ${s.keyType?.name} : ${s.valueType?.name}`), ['map ports inet_service : ipv4_addr']);
-  assert.deepEqual(f.rules.map((r) => `${r.command} ${r.table.name}/${r.chain.name} ${r.statements.length}`), ['add nat/post 2', 'insert nat/post 2']);
-  assert.deepEqual(f.objects.map((o) => `${o.objType} ${o.name.name}`), ['counter hits', 'ct helper ftp', 'quota q']);
-  assert.deepEqual(f.flowtables.map((x) => x.name.name), ['ft']);
-  assert.deepEqual(f.commands.map((c) => `${c.command} ${c.object}`), ['flush ruleset']);
+  assert.deepEqual(
+    f.sets.map((s) => `${s.kind} ${s.name.name} ${s.keyType?.name} : ${s.valueType?.name}`),
+    ['map ports inet_service : ipv4_addr'],
+  );
+  assert.deepEqual(
+    f.rules.map((r) => `${r.command} ${r.table.name}/${r.chain.name} ${r.statements.length}`),
+    ['add nat/post 2', 'insert nat/post 2'],
+  );
+  assert.deepEqual(
+    f.objects.map((o) => `${o.objType} ${o.name.name}`),
+    ['counter hits', 'ct helper ftp', 'quota q'],
+  );
+  assert.deepEqual(
+    f.flowtables.map((x) => x.name.name),
+    ['ft'],
+  );
+  assert.deepEqual(
+    f.commands.map((c) => `${c.command} ${c.object}`),
+    ['flush ruleset'],
+  );
 });
 
 test('syntax errors at the token nft names, with its words', () => {
   // measured: nft -c -f prints these (1-based line:column)
   assert.deepEqual(codes('table inet f {\n\tchain c {\n\t\ttype filter hook input priority 0; policy drop }\n}\n'), ['3:50 nft-syntax']);
-  assert.ok(checkNft('table inet f {\n\tchain c { policy drop }\n}\n').some((f) => f.message === "syntax error, unexpected '}', expecting newline or semicolon"));
+  assert.ok(
+    checkNft('table inet f {\n\tchain c { policy drop }\n}\n').some((f) => f.message === "syntax error, unexpected '}', expecting newline or semicolon"),
+  );
   assert.deepEqual(codes('table ip t {\nchain c {\ntcp dpotr 22 accept\n}\n}\n'), ['3:5 nft-syntax']);
   assert.match(checkNft('table ip t {\nchain c {\ntcp dpotr 22 accept\n}\n}\n')[0].message, /^syntax error, unexpected string$/);
   assert.deepEqual(codes('table ip t {\nchain c {\nip saddr 1.2.3.4 acept\n}\n}\n'), ['3:23 nft-syntax']);
@@ -188,7 +217,10 @@ test('includes: resolved through the caller, unresolved ones soften what they co
     ['nft-include-unresolved warning', 'nft-undefined-variable warning'],
   );
   const none = analyzeNft(text);
-  assert.deepEqual(none.findings.map((f) => `${f.code} ${f.severity}`), ['nft-undefined-variable warning']);
+  assert.deepEqual(
+    none.findings.map((f) => `${f.code} ${f.severity}`),
+    ['nft-undefined-variable warning'],
+  );
 });
 
 test('a table from elsewhere: commands warn, jumps into it are not judged', () => {
@@ -207,7 +239,15 @@ test('codes: every code used is registered with a severity and a meaning', () =>
 });
 
 test('never throws, stays linear on hostile input', () => {
-  const junk = ['{'.repeat(5000), '}'.repeat(5000), '"'.repeat(999), 'table ip t { chain c { ' + 'ip saddr { '.repeat(3000), '\\\n'.repeat(2000), '$@$@', '\u0000\ud800'];
+  const junk = [
+    '{'.repeat(5000),
+    '}'.repeat(5000),
+    '"'.repeat(999),
+    'table ip t { chain c { ' + 'ip saddr { '.repeat(3000),
+    '\\\n'.repeat(2000),
+    '$@$@',
+    '\u0000\ud800',
+  ];
   for (const j of junk) assert.ok(Array.isArray(checkNft(j)));
   // linear: 8 times the rules cost about 8 times as much (a quadratic parser: 64 times)
   const file = (n: number) => 'table ip t {\n\tchain c {\n' + '\t\tip saddr 10.0.0.1 tcp dport { 22, 80 } counter accept\n'.repeat(n) + '\t}\n}\n';

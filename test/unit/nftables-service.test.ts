@@ -50,7 +50,10 @@ test('nftables: diagnostics, outline, definition, references and rename through 
   // an edit that breaks the jump target: nft's refusal comes back as a diagnostic
   svc.change(uri, [{ range: { start: { line: 9, character: 8 }, end: { line: 9, character: 16 } }, text: 'other' }], 2);
   const diags = svc.diagnostics(uri);
-  assert.ok(diags.some((d) => d.code === 'nft-undefined-chain' && d.range.start.line === jumpLine), JSON.stringify(diags));
+  assert.ok(
+    diags.some((d) => d.code === 'nft-undefined-chain' && d.range.start.line === jumpLine),
+    JSON.stringify(diags),
+  );
   assert.ok(svc.foldingRanges(uri).length >= 2);
 });
 
@@ -77,9 +80,15 @@ test('nft marks in the editor: hover with the sample, the precedence pitfall war
   assert.match(md, /sample: nfmark 0x00000001, ctmark 0x00000000 → nfmark 0x00004001/);
   assert.match(md, /--or-mark 0x4000/);
   const fixes = svc.codeActions(uri, { start: { line: 5, character: 6 }, end: { line: 5, character: 6 } }, ['quickfix']);
-  assert.ok(fixes.some((f) => f.edit!.changes![uri][0].newText === 'ct mark set ct mark and 0xffffffed xor 0x16'), JSON.stringify(fixes.map((f) => f.title)));
+  assert.ok(
+    fixes.some((f) => f.edit!.changes![uri][0].newText === 'ct mark set ct mark and 0xffffffed xor 0x16'),
+    JSON.stringify(fixes.map((f) => f.title)),
+  );
   const rewrites = svc.codeActions(uri, { start: { line: 6, character: 6 }, end: { line: 6, character: 6 } }, ['refactor.rewrite']);
-  assert.ok(rewrites.some((f) => f.edit!.changes![uri][0].newText === 'meta mark set meta mark | 0x00004000'), JSON.stringify(rewrites.map((f) => f.title)));
+  assert.ok(
+    rewrites.some((f) => f.edit!.changes![uri][0].newText === 'meta mark set meta mark | 0x00004000'),
+    JSON.stringify(rewrites.map((f) => f.title)),
+  );
 });
 
 test('nftables completion by context: chains after jump, @sets, $variables, hooks and priorities of the family', () => {

@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import { parseValueMask, parseWhole, hex, hex8 } from '../../server/src/core/common/numbers';
 
 test('accepted number forms read as strtoul base 0 does (marks.md)', () => {
-  for (const [s, v] of [['010', 8], ['+5', 5], ['0X10', 16], ['0x0001', 1], ['00', 0], ['4294967295', 0xffffffff], [' 7', 7], ['0', 0]] as const) {
+  for (const [s, v] of [
+    ['010', 8],
+    ['+5', 5],
+    ['0X10', 16],
+    ['0x0001', 1],
+    ['00', 0],
+    ['4294967295', 0xffffffff],
+    [' 7', 7],
+    ['0', 0],
+  ] as const) {
     assert.equal(parseWhole(s), v, s);
     assert.deepEqual(parseValueMask(s), { value: v, mask: 0xffffffff, hasMask: false }, s);
   }

@@ -8,13 +8,31 @@ import { parseIPv4, parseIPv6, protoNumber } from '../../server/src/core/common/
 import { parseSampleComment } from '../../server/src/core/iptables/syntax/sampleComment';
 
 test('parsePacketString: every key, marks in any iptables form, the offending key named', () => {
-  const r = parsePacketString('src=10.244.1.5 dst=10.96.0.10 proto=TCP sport=40000 dport=80 nfmark=0x4000 ctmark=010 in=eth0 out=cni0 state=new srctype=local x=y');
+  const r = parsePacketString(
+    'src=10.244.1.5 dst=10.96.0.10 proto=TCP sport=40000 dport=80 nfmark=0x4000 ctmark=010 in=eth0 out=cni0 state=new srctype=local x=y',
+  );
   assert.ok('packet' in r);
   assert.deepEqual(r.packet, {
-    src: '10.244.1.5', dst: '10.96.0.10', proto: 'tcp', sport: 40000, dport: 80, nfmark: 0x4000, ctmark: 8, in: 'eth0', out: 'cni0', state: 'NEW',
+    src: '10.244.1.5',
+    dst: '10.96.0.10',
+    proto: 'tcp',
+    sport: 40000,
+    dport: 80,
+    nfmark: 0x4000,
+    ctmark: 8,
+    in: 'eth0',
+    out: 'cni0',
+    state: 'NEW',
     extra: { srctype: 'LOCAL', x: 'y' },
   });
-  for (const [text, key] of [['src=10.1.2.300', 'src'], ['dport=65536', 'dport'], ['proto=nosuch', 'proto'], ['state=OPEN', 'state'], ['nfmark=0x100000000', 'nfmark'], ['in=averyveryverylongname0', 'in']]) {
+  for (const [text, key] of [
+    ['src=10.1.2.300', 'src'],
+    ['dport=65536', 'dport'],
+    ['proto=nosuch', 'proto'],
+    ['state=OPEN', 'state'],
+    ['nfmark=0x100000000', 'nfmark'],
+    ['in=averyveryverylongname0', 'in'],
+  ]) {
     const e = parsePacketString(text);
     assert.ok('error' in e, text);
     assert.equal(e.key, key, text);
@@ -46,7 +64,8 @@ test('addresses and protocols', () => {
 });
 
 test('the packet in force at a line: settings, then each # sample: above, key by key', () => {
-  const text = '*filter\n# sample: src=10.0.0.1 proto=tcp nfmark=0x1\n-A INPUT -j ACCEPT\n# sample: dport=22 ctmark=0x5\n-A INPUT -j ACCEPT\n# sample: src=10.0.0.2 bogus=1\n-A INPUT -j ACCEPT\nCOMMIT\n';
+  const text =
+    '*filter\n# sample: src=10.0.0.1 proto=tcp nfmark=0x1\n-A INPUT -j ACCEPT\n# sample: dport=22 ctmark=0x5\n-A INPUT -j ACCEPT\n# sample: src=10.0.0.2 bogus=1\n-A INPUT -j ACCEPT\nCOMMIT\n';
   for (const format of ['save', 'shell'] as const) {
     const doc = new RuleDocument(format === 'shell' ? text.replace(/^-A/gm, 'iptables -A') : text, format);
     const a = analyze(doc);
@@ -66,9 +85,18 @@ test('# sample: comments: a bad packet value is a problem at its word and left o
   const s = parseSampleComment('# sample: src=10.1.2.300 dport=80 color=blue state=bogus');
   assert.ok(s);
   assert.deepEqual(s.fields, { dport: '80', color: 'blue' });
-  assert.deepEqual(s.problems.map((p) => [p.word.s, p.word.e]), [[10, 24], [45, 56]]);
+  assert.deepEqual(
+    s.problems.map((p) => [p.word.s, p.word.e]),
+    [
+      [10, 24],
+      [45, 56],
+    ],
+  );
   assert.match(s.problems[0].message, /src must be an IPv4 or IPv6 address/);
   const doc = new RuleDocument('*filter\n# sample: src=10.1.2.300\nCOMMIT\n', 'save');
   const f = analyze(doc).findings.filter((x) => x.code === 'sample-invalid');
-  assert.deepEqual(f.map((x) => [x.line, x.s, x.e, x.severity]), [[1, 10, 24, 'warning']]);
+  assert.deepEqual(
+    f.map((x) => [x.line, x.s, x.e, x.severity]),
+    [[1, 10, 24, 'warning']],
+  );
 });

@@ -27,7 +27,10 @@ COMMIT
       'save',
     );
     const es = doc.entries;
-    assert.deepEqual(es.map((e) => e.k), ['table', 'chain', 'chain', 'rule', 'rule', 'commit']);
+    assert.deepEqual(
+      es.map((e) => e.k),
+      ['table', 'chain', 'chain', 'rule', 'rule', 'commit'],
+    );
     const [r1, r2] = rules(doc);
     assert.equal(src(doc, r1, r1.prefixCounters!), '[5:300]');
     assert.equal(src(doc, r1, r1.rule.command!.chain!), 'KUBE-MARK-MASQ');
@@ -51,7 +54,10 @@ test('single quotes are ordinary characters to iptables-restore (1.8.9 says Bad 
   // 'a is the comment; b' is a stray word. The real iptables-restore rejects it the same way.
   const r = rules(doc)[0];
   assert.equal(r.rule.exts[0].opts[0].args.map((w) => w.text).join('|'), "'a");
-  assert.deepEqual(r.rule.problems.map((p) => p.message), ["Bad argument `b''"]);
+  assert.deepEqual(
+    r.rule.problems.map((p) => p.message),
+    ["Bad argument `b''"],
+  );
 });
 
 test('what stops a line being read: rule outside a table, missing COMMIT, unterminated quote', () => {
@@ -68,7 +74,10 @@ test('a new table before COMMIT, a bad table name, a -t in a restore line', () =
 });
 
 test('every invalid mark value is reported on its exact range with iptables wording', () => {
-  const doc = new RuleDocument(`*mangle\n-A OUTPUT -j MARK --set-mark 0x1/0x1/0x1\n-A OUTPUT -j MARK --or-mark 1 --and-mark 2\n-A OUTPUT -j MARK\nCOMMIT\n`, 'save');
+  const doc = new RuleDocument(
+    `*mangle\n-A OUTPUT -j MARK --set-mark 0x1/0x1/0x1\n-A OUTPUT -j MARK --or-mark 1 --and-mark 2\n-A OUTPUT -j MARK\nCOMMIT\n`,
+    'save',
+  );
   const f = analyze(doc).findings;
   assert.deepEqual(
     f.map((x) => [x.line, doc.lines[x.line].slice(x.s, x.e), x.message]),
@@ -104,7 +113,10 @@ test('shell scripts: iptables behind sudo, variables, functions, continuations, 
   ].join('\n');
   const doc = new RuleDocument(text, 'shell');
   const rs = rules(doc);
-  assert.deepEqual(rs.map((r) => r.line), [2, 3, 4, 6, 7, 8, 10]);
+  assert.deepEqual(
+    rs.map((r) => r.line),
+    [2, 3, 4, 6, 7, 8, 10],
+  );
   assert.equal(rs[1].rule.table?.text, 'mangle');
   assert.equal(rs[2].endLine, 5);
   assert.equal(rs[2].rule.table?.text, 'mangle');
@@ -115,12 +127,18 @@ test('shell scripts: iptables behind sudo, variables, functions, continuations, 
   assert.equal(rs[4].rule.marks[0].result, 'unknown');
   assert.equal(rs[0].words[0].unknown, true); // "$@"
   const f = analyze(doc).findings;
-  assert.deepEqual(f.map((x) => [x.line, x.code]), [[10, 'mark-invalid']]);
+  assert.deepEqual(
+    f.map((x) => [x.line, x.code]),
+    [[10, 'mark-invalid']],
+  );
 });
 
 test('shell: unterminated quote is an error; the next line still parses', () => {
   const doc = new RuleDocument(`iptables -A INPUT -m comment --comment "oops\n`, 'shell');
-  assert.deepEqual(analyze(doc).findings.map((f) => f.code), ['unterminated-quote']);
+  assert.deepEqual(
+    analyze(doc).findings.map((f) => f.code),
+    ['unterminated-quote'],
+  );
 });
 
 test('iptables -L listings: chains and the listed mark forms', () => {
@@ -149,8 +167,41 @@ test('iptables -L listings: chains and the listed mark forms', () => {
 
 test('never throws, never hangs: random bytes and mutated rules give diagnostics', () => {
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-  const alphabet = ['"', "'", '\\', '!', '-', '--', '*', ':', '[', ']', '#', '$', '{', '}', '(', ')', '`', ' ', '\t', '\n', '\r\n', '0x', '/', '-A ', '-j MARK ', '--set-mark ', 'COMMIT', '<<', 'iptables ', '\u0000', 'é', '\ud83d'];
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const alphabet = [
+    '"',
+    "'",
+    '\\',
+    '!',
+    '-',
+    '--',
+    '*',
+    ':',
+    '[',
+    ']',
+    '#',
+    '$',
+    '{',
+    '}',
+    '(',
+    ')',
+    '`',
+    ' ',
+    '\t',
+    '\n',
+    '\r\n',
+    '0x',
+    '/',
+    '-A ',
+    '-j MARK ',
+    '--set-mark ',
+    'COMMIT',
+    '<<',
+    'iptables ',
+    '\u0000',
+    'é',
+    '\ud83d',
+  ];
   for (let n = 0; n < 3000; n++) {
     let s = '';
     const len = Math.floor(rnd() * 40);

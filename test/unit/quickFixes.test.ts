@@ -13,7 +13,10 @@ type Edit = Parameters<typeof applyEdits>[1][number];
 
 /** As VS Code applies a workspace edit: line breaks in new text take the document's line ending. */
 function applyLikeVsCode(text: string, edits: Edit[], eol: string): string {
-  return applyEdits(text, edits.map((e) => ({ ...e, newText: e.newText.split('\n').join(eol) })));
+  return applyEdits(
+    text,
+    edits.map((e) => ({ ...e, newText: e.newText.split('\n').join(eol) })),
+  );
 }
 
 /** The quick fixes at the `$0` of a source, through the service (only: quickfix). */
@@ -166,13 +169,22 @@ for (const eol of EOLS) {
     const save = w(`*filter\n:INPUT ACCEPT [0:0]\n:A - [0:0]\n-A INPUT -j A\n-A INPUT -j MISSING\nCOMMIT\n*nat\n-A PREROUTING -j B\nCOMMIT\n`);
     const a = fixesFor(save, 'save', on(save, 4, 'MISSING', 'undeclared-chain'));
     assert.deepEqual(a.titles, ['Declare chain MISSING: :MISSING - [0:0]']);
-    assert.equal(a.apply(0, eol), w(`*filter\n:INPUT ACCEPT [0:0]\n:A - [0:0]\n:MISSING - [0:0]\n-A INPUT -j A\n-A INPUT -j MISSING\nCOMMIT\n*nat\n-A PREROUTING -j B\nCOMMIT\n`));
+    assert.equal(
+      a.apply(0, eol),
+      w(`*filter\n:INPUT ACCEPT [0:0]\n:A - [0:0]\n:MISSING - [0:0]\n-A INPUT -j A\n-A INPUT -j MISSING\nCOMMIT\n*nat\n-A PREROUTING -j B\nCOMMIT\n`),
+    );
     const b = fixesFor(save, 'save', on(save, 7, 'B', 'undeclared-chain', 0));
-    assert.equal(b.apply(0, eol), w(`*filter\n:INPUT ACCEPT [0:0]\n:A - [0:0]\n-A INPUT -j A\n-A INPUT -j MISSING\nCOMMIT\n*nat\n:B - [0:0]\n-A PREROUTING -j B\nCOMMIT\n`));
+    assert.equal(
+      b.apply(0, eol),
+      w(`*filter\n:INPUT ACCEPT [0:0]\n:A - [0:0]\n-A INPUT -j A\n-A INPUT -j MISSING\nCOMMIT\n*nat\n:B - [0:0]\n-A PREROUTING -j B\nCOMMIT\n`),
+    );
     const sh = w(`#!/bin/sh\nIPT=/sbin/iptables\nif true; then\n  $IPT -t nat -A PREROUTING -j WEB\n  $IPT -t nat -A WEB -j ACCEPT\nfi\n`);
     const c = fixesFor(sh, 'shell', on(sh, 4, 'WEB', 'undeclared-chain'));
     assert.deepEqual(c.titles, ['Create chain WEB first: $IPT -t nat -N WEB']);
-    assert.equal(c.apply(0, eol), w(`#!/bin/sh\nIPT=/sbin/iptables\nif true; then\n  $IPT -t nat -N WEB\n  $IPT -t nat -A PREROUTING -j WEB\n  $IPT -t nat -A WEB -j ACCEPT\nfi\n`));
+    assert.equal(
+      c.apply(0, eol),
+      w(`#!/bin/sh\nIPT=/sbin/iptables\nif true; then\n  $IPT -t nat -N WEB\n  $IPT -t nat -A PREROUTING -j WEB\n  $IPT -t nat -A WEB -j ACCEPT\nfi\n`),
+    );
   });
 
   test(`chain-redeclared, user-chain-policy; builtin-chain-table has no certain fix (${E})`, () => {
@@ -209,10 +221,35 @@ test('the diagnostics a client sends are attached as they are; a range finds the
 
 /** The codes other work adds to the analysis: end to end once they exist, a todo until then. */
 const fileLevel: { code: string; src: string; format: Format; title: RegExp; after: string; reported?: true }[] = [
-  { code: 'mark-noop', src: `*mangle\n-A OUTPUT -j MA$0RK --or-mark 0x0\n-A OUTPUT -j ACCEPT\nCOMMIT\n`, format: 'save', title: /Remove the rule/, after: `*mangle\n-A OUTPUT -j ACCEPT\nCOMMIT\n` },
-  { code: 'unreachable-rule', src: `*filter\n-A INPUT -j DROP\n-A INPUT -p tcp -j ACC$0EPT\nCOMMIT\n`, format: 'save', title: /Remove the rule/, after: `*filter\n-A INPUT -j DROP\nCOMMIT\n` },
-  { code: 'undeclared-chain', src: `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j MISS$0ING\nCOMMIT\n`, format: 'save', title: /Declare chain MISSING/, after: `*filter\n:INPUT ACCEPT [0:0]\n:MISSING - [0:0]\n-A INPUT -j MISSING\nCOMMIT\n` },
-  { code: 'undeclared-chain', src: `iptables -t nat -A PREROUTING -j W$0EB\n`, format: 'shell', title: /Create chain WEB/, after: `iptables -t nat -N WEB\niptables -t nat -A PREROUTING -j WEB\n`, reported: true },
+  {
+    code: 'mark-noop',
+    src: `*mangle\n-A OUTPUT -j MA$0RK --or-mark 0x0\n-A OUTPUT -j ACCEPT\nCOMMIT\n`,
+    format: 'save',
+    title: /Remove the rule/,
+    after: `*mangle\n-A OUTPUT -j ACCEPT\nCOMMIT\n`,
+  },
+  {
+    code: 'unreachable-rule',
+    src: `*filter\n-A INPUT -j DROP\n-A INPUT -p tcp -j ACC$0EPT\nCOMMIT\n`,
+    format: 'save',
+    title: /Remove the rule/,
+    after: `*filter\n-A INPUT -j DROP\nCOMMIT\n`,
+  },
+  {
+    code: 'undeclared-chain',
+    src: `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j MISS$0ING\nCOMMIT\n`,
+    format: 'save',
+    title: /Declare chain MISSING/,
+    after: `*filter\n:INPUT ACCEPT [0:0]\n:MISSING - [0:0]\n-A INPUT -j MISSING\nCOMMIT\n`,
+  },
+  {
+    code: 'undeclared-chain',
+    src: `iptables -t nat -A PREROUTING -j W$0EB\n`,
+    format: 'shell',
+    title: /Create chain WEB/,
+    after: `iptables -t nat -N WEB\niptables -t nat -A PREROUTING -j WEB\n`,
+    reported: true,
+  },
   // created only later: a second -N would fail, so the -N moves up
   {
     code: 'undeclared-chain',
@@ -222,10 +259,36 @@ const fileLevel: { code: string; src: string; format: Format; title: RegExp; aft
     after: `  iptables -t nat -N WEB\n  iptables -t nat -A PREROUTING -j WEB\niptables -t nat -A WEB -j RETURN\necho done\n`,
     reported: true,
   },
-  { code: 'chain-redeclared', src: `*filter\n:X - [0:0]\n:$0X - [0:0]\n-A INPUT -j X\nCOMMIT\n`, format: 'save', title: /second declaration/, after: `*filter\n:X - [0:0]\n-A INPUT -j X\nCOMMIT\n` },
-  { code: 'attached-argument', src: `*filter\n-A INPUT -ptc$0p --dport 22 -j ACCEPT\nCOMMIT\n`, format: 'save', title: /Write tcp as its own word/, after: `*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n`, reported: true },
-  { code: 'attached-argument', src: `iptables -A INPUT --source=10.$00.0.1 -j DROP\n`, format: 'shell', title: /Write 10.0.0.1 as its own word/, after: `iptables -A INPUT --source 10.0.0.1 -j DROP\n`, reported: true },
-  { code: 'user-chain-policy', src: `*filter\n:MI$0NE DROP [0:0]\n-A INPUT -j MINE\nCOMMIT\n`, format: 'save', title: /no policy/, after: `*filter\n:MINE - [0:0]\n-A INPUT -j MINE\nCOMMIT\n` },
+  {
+    code: 'chain-redeclared',
+    src: `*filter\n:X - [0:0]\n:$0X - [0:0]\n-A INPUT -j X\nCOMMIT\n`,
+    format: 'save',
+    title: /second declaration/,
+    after: `*filter\n:X - [0:0]\n-A INPUT -j X\nCOMMIT\n`,
+  },
+  {
+    code: 'attached-argument',
+    src: `*filter\n-A INPUT -ptc$0p --dport 22 -j ACCEPT\nCOMMIT\n`,
+    format: 'save',
+    title: /Write tcp as its own word/,
+    after: `*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n`,
+    reported: true,
+  },
+  {
+    code: 'attached-argument',
+    src: `iptables -A INPUT --source=10.$00.0.1 -j DROP\n`,
+    format: 'shell',
+    title: /Write 10.0.0.1 as its own word/,
+    after: `iptables -A INPUT --source 10.0.0.1 -j DROP\n`,
+    reported: true,
+  },
+  {
+    code: 'user-chain-policy',
+    src: `*filter\n:MI$0NE DROP [0:0]\n-A INPUT -j MINE\nCOMMIT\n`,
+    format: 'save',
+    title: /no policy/,
+    after: `*filter\n:MINE - [0:0]\n-A INPUT -j MINE\nCOMMIT\n`,
+  },
 ];
 
 for (const c of fileLevel) {

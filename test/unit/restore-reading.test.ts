@@ -104,7 +104,10 @@ test("CRLF: the \\r stays in the line's last word, as iptables-restore reads it"
   // joined line as iptables does is open (issue 13).
   const svc = new NfRulesService();
   svc.open('file:///t/cr', '*filter\r:INPUT ACCEPT [0:0]\rCOMMIT\r', 'iptables');
-  assert.deepEqual(svc.diagnostics('file:///t/cr').map((d) => `${d.range.start.line}: ${d.code}`), ['0: lone-carriage-return', '1: lone-carriage-return', '2: lone-carriage-return']);
+  assert.deepEqual(
+    svc.diagnostics('file:///t/cr').map((d) => `${d.range.start.line}: ${d.code}`),
+    ['0: lone-carriage-return', '1: lone-carriage-return', '2: lone-carriage-return'],
+  );
 });
 
 test('a user chain named like a target: -j jumps to the chain, whose "options" are unknown', () => {

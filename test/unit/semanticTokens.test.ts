@@ -49,10 +49,15 @@ test('shell scripts and listings', () => {
   assert.deepEqual(decode(sh, a.svc.semanticTokens(a.uri).data), ['WEB function+declaration', 'INPUT function+defaultLibrary', 'WEB function']);
   const ls = `Chain INPUT (policy DROP)\ntarget     prot opt source               destination\nWEB        all  --  0.0.0.0/0            0.0.0.0/0\nACCEPT     all  --  0.0.0.0/0            0.0.0.0/0\n\nChain WEB (1 references)\n`;
   const b = openDoc(ls, 'listing');
-  assert.deepEqual(decode(ls, b.svc.semanticTokens(b.uri).data), ['INPUT function+declaration+defaultLibrary', 'WEB function', 'ACCEPT enumMember+defaultLibrary', 'WEB function+declaration']);
+  assert.deepEqual(decode(ls, b.svc.semanticTokens(b.uri).data), [
+    'INPUT function+declaration+defaultLibrary',
+    'WEB function',
+    'ACCEPT enumMember+defaultLibrary',
+    'WEB function+declaration',
+  ]);
 });
 
-test('a restore here-document\'s chains get their tokens on the script\'s lines, merged in order; workspace symbols find them', () => {
+test("a restore here-document's chains get their tokens on the script's lines, merged in order; workspace symbols find them", () => {
   const text = `#!/bin/sh\niptables -N OUT\niptables-restore --noflush <<-'EOF'\n\t*filter\n\t:WEB - [0:0]\n\t-A INPUT -j WEB\n\tCOMMIT\n\tEOF\niptables -A OUTPUT -j OUT\n`;
   const { svc, uri } = openDoc(text, 'shell', 'file:///t/fw.sh');
   const data = svc.semanticTokens(uri).data;
@@ -69,7 +74,13 @@ test('a restore here-document\'s chains get their tokens on the script\'s lines,
   assert.ok(seen.includes('4:WEB') && seen.includes('5:WEB'), seen.join(' '));
   assert.ok(seen.includes('1:OUT') && seen.includes('8:OUT'), seen.join(' '));
   const pos = seen.map((x) => Number(x.split(':')[0]));
-  assert.deepEqual(pos, [...pos].sort((a, b) => a - b));
+  assert.deepEqual(
+    pos,
+    [...pos].sort((a, b) => a - b),
+  );
   const ws = svc.workspaceSymbols('WEB');
-  assert.ok(ws.some((x) => x.location.uri === uri && x.location.range.start.line === 4), JSON.stringify(ws));
+  assert.ok(
+    ws.some((x) => x.location.uri === uri && x.location.range.start.line === 4),
+    JSON.stringify(ws),
+  );
 });

@@ -17,7 +17,13 @@ test('package.json contributes exactly the settings the server reads, with the s
 
 test('settings are read leniently: numbers in any iptables form, bad values fall back', () => {
   const s = readSettings({ sample: { nfmark: '0x4000', ctmark: 'nope' }, diagnostics: { 'mark-invalid': 'warning', x: 'loud' } });
-  assert.deepEqual(s, { sample: { nfmark: 0x4000, ctmark: 0 }, diagnostics: { 'mark-invalid': 'warning' }, inlayHints: { marks: true }, packet: {}, walk: { assume: 'nomatch' } });
+  assert.deepEqual(s, {
+    sample: { nfmark: 0x4000, ctmark: 0 },
+    diagnostics: { 'mark-invalid': 'warning' },
+    inlayHints: { marks: true },
+    packet: {},
+    walk: { assume: 'nomatch' },
+  });
   // the sample packet: strings (numbers accepted), blanks are unknown; assume is match or nomatch
   const p = readSettings({ sample: { src: '10.0.0.1', dport: 80, in: ' ', proto: 'tcp' }, walk: { assume: 'match' } });
   assert.deepEqual(p.packet, { src: '10.0.0.1', dport: '80', proto: 'tcp' });

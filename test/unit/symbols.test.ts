@@ -21,7 +21,10 @@ COMMIT
 `;
 
 const outline = (syms: any[]): string[] =>
-  syms.flatMap((s) => [`${s.name} (${s.detail}) ${s.range.start.line}-${s.range.end.line}`, ...(s.children ?? []).map((c: any) => `  ${c.name} (${c.detail}) @${c.selectionRange.start.line}:${c.selectionRange.start.character}`)]);
+  syms.flatMap((s) => [
+    `${s.name} (${s.detail}) ${s.range.start.line}-${s.range.end.line}`,
+    ...(s.children ?? []).map((c: any) => `  ${c.name} (${c.detail}) @${c.selectionRange.start.line}:${c.selectionRange.start.character}`),
+  ]);
 
 for (const eol of EOLS) {
   test(`outline: tables, their chains in file order with policy and rule count (${JSON.stringify(eol)})`, () => {
@@ -39,12 +42,18 @@ for (const eol of EOLS) {
 
   test(`folding: each table, and each run of two or more rules of one chain (${JSON.stringify(eol)})`, () => {
     const { svc, uri } = openDoc(withEol(SAVE, eol));
-    assert.deepEqual(svc.foldingRanges(uri).map((f) => `${f.startLine}-${f.endLine}`), ['1-7', '5-6', '8-15']);
+    assert.deepEqual(
+      svc.foldingRanges(uri).map((f) => `${f.startLine}-${f.endLine}`),
+      ['1-7', '5-6', '8-15'],
+    );
   });
 }
 
 test('outline of a script: chains under the table they are in; -P gives the policy; undeclared jump targets are left out', () => {
-  const { svc, uri } = openDoc(`#!/bin/sh\niptables -P INPUT DROP\niptables -N WEB\niptables -A INPUT -j WEB\niptables -A WEB -j NOWHERE\niptables -t nat -A POSTROUTING -j MASQUERADE\n`, 'shell');
+  const { svc, uri } = openDoc(
+    `#!/bin/sh\niptables -P INPUT DROP\niptables -N WEB\niptables -A INPUT -j WEB\niptables -A WEB -j NOWHERE\niptables -t nat -A POSTROUTING -j MASQUERADE\n`,
+    'shell',
+  );
   assert.deepEqual(outline(svc.documentSymbols(uri)), [
     'filter (2 chains) 1-4',
     '  INPUT (DROP · 1 rule) @3:12',
@@ -56,7 +65,10 @@ test('outline of a script: chains under the table they are in; -P gives the poli
 
 test('shell folding: runs of a chain rules, across continuation lines', () => {
   const { svc, uri } = openDoc(`iptables -A WEB -p tcp \\\n  --dport 80 -j ACCEPT\niptables -A WEB -j DROP\niptables -A INPUT -j WEB\n`, 'shell');
-  assert.deepEqual(svc.foldingRanges(uri).map((f) => `${f.startLine}-${f.endLine}`), ['0-2']);
+  assert.deepEqual(
+    svc.foldingRanges(uri).map((f) => `${f.startLine}-${f.endLine}`),
+    ['0-2'],
+  );
 });
 
 test('listing: outline and folding of its chains', () => {
@@ -66,7 +78,10 @@ test('listing: outline and folding of its chains', () => {
     svc.documentSymbols(uri).map((s) => `${s.name} (${s.detail}) @${s.selectionRange.start.line}`),
     ['INPUT (DROP · 2 rules) @0', 'WEB (user chain · 1 rule) @5'],
   );
-  assert.deepEqual(svc.foldingRanges(uri).map((f) => `${f.startLine}-${f.endLine}`), ['0-3', '5-7']);
+  assert.deepEqual(
+    svc.foldingRanges(uri).map((f) => `${f.startLine}-${f.endLine}`),
+    ['0-3', '5-7'],
+  );
 });
 
 test('workspace symbols: chains across open documents, filtered by the query', () => {
@@ -81,5 +96,8 @@ test('the index follows edits: a new chain appears after an incremental change',
   const { svc, uri } = openDoc(SAVE);
   svc.change(uri, [{ range: { start: { line: 11, character: 0 }, end: { line: 11, character: 0 } }, text: ':NEW - [0:0]\n' }], 2);
   const filter = svc.documentSymbols(uri)[1];
-  assert.deepEqual(filter.children!.map((c) => c.name), ['INPUT', 'FORWARD', 'NEW', 'MARKS']);
+  assert.deepEqual(
+    filter.children!.map((c) => c.name),
+    ['INPUT', 'FORWARD', 'NEW', 'MARKS'],
+  );
 });

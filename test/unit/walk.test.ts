@@ -165,7 +165,10 @@ test('undecidable matches: named, assume nomatch/match, a decided false wins', (
     assert.deepEqual(pick(k), { matched: true, decided: false }, m);
     assert.ok(k.r.notes.some((n) => /assumes it matches/.test(n)));
   }
-  assert.deepEqual(pick(judge('-m statistic --mode random --probability 0.5 -s 1.1.1.1', { src: '2.2.2.2' }, { assume: 'match' })), { matched: false, decided: true });
+  assert.deepEqual(pick(judge('-m statistic --mode random --probability 0.5 -s 1.1.1.1', { src: '2.2.2.2' }, { assume: 'match' })), {
+    matched: false,
+    decided: true,
+  });
   // -m recent --set adds the source and always matches (kube-proxy's session affinity before its DNAT)
   yes('-m recent --name KUBE-SEP-X --set --mask 255.255.255.255 --rsource', {});
   no('-m recent --name x ! --set', {});
@@ -189,14 +192,17 @@ COMMIT
 
 test('jump, goto and RETURN: a RETURN after a goto goes back to the caller of the chain that did the goto', () => {
   const r = run(JUMPS, 'PREROUTING');
-  assert.deepEqual(r.path.map((s) => [s.line + 1, s.chain, s.action, s.depth]), [
-    [5, 'PREROUTING', 'jump', 0],
-    [7, 'A', 'continue', 1],
-    [8, 'A', 'goto', 1],
-    [10, 'B', 'continue', 1],
-    [11, 'B', 'return', 1],
-    [6, 'PREROUTING', 'continue', 0],
-  ]);
+  assert.deepEqual(
+    r.path.map((s) => [s.line + 1, s.chain, s.action, s.depth]),
+    [
+      [5, 'PREROUTING', 'jump', 0],
+      [7, 'A', 'continue', 1],
+      [8, 'A', 'goto', 1],
+      [10, 'B', 'continue', 1],
+      [11, 'B', 'return', 1],
+      [6, 'PREROUTING', 'continue', 0],
+    ],
+  );
   assert.equal(r.nfmark, 0x111); // 0x1 | 0x10 | 0x100; 0x2 and 0x20 never run
   assert.equal(r.verdict, 'ACCEPT');
 });
@@ -212,7 +218,8 @@ test('a goto from the built-in chain: the end of the chain gone to applies the p
 });
 
 test('policies: end of the built-in chain, RETURN in it, user-chain end returns', () => {
-  const text = '*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:U - [0:0]\n-A INPUT -j U\n-A INPUT -p tcp -j RETURN\n-A INPUT -j ACCEPT\n-A U -p udp -j ACCEPT\nCOMMIT\n';
+  const text =
+    '*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:U - [0:0]\n-A INPUT -j U\n-A INPUT -p tcp -j RETURN\n-A INPUT -j ACCEPT\n-A U -p udp -j ACCEPT\nCOMMIT\n';
   assert.equal(run(text, 'INPUT', { proto: 'udp' }).verdict, 'ACCEPT');
   const tcp = run(text, 'INPUT', { proto: 'tcp' });
   assert.equal(tcp.verdict, 'DROP');
@@ -223,9 +230,13 @@ test('policies: end of the built-in chain, RETURN in it, user-chain end returns'
 });
 
 test('ACCEPT ends the table, the next table runs; DROP ends the hook', () => {
-  const text = '*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j ACCEPT\n-A PREROUTING -j MARK --set-mark 0x1\nCOMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MARK --set-mark 0x2\n-A PREROUTING -p tcp -j DNAT --to-destination 1.2.3.4\n-A PREROUTING -j MARK --set-mark 0x3\nCOMMIT\n*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -s 9.9.9.9 -j DROP\nCOMMIT\n';
+  const text =
+    '*mangle\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j ACCEPT\n-A PREROUTING -j MARK --set-mark 0x1\nCOMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j MARK --set-mark 0x2\n-A PREROUTING -p tcp -j DNAT --to-destination 1.2.3.4\n-A PREROUTING -j MARK --set-mark 0x3\nCOMMIT\n*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -s 9.9.9.9 -j DROP\nCOMMIT\n';
   const r = run(text, 'PREROUTING', { proto: 'tcp', state: 'NEW', src: '1.1.1.1' });
-  assert.deepEqual(r.path.map((s) => s.line + 1), [14, 3, 8, 9]);
+  assert.deepEqual(
+    r.path.map((s) => s.line + 1),
+    [14, 3, 8, 9],
+  );
   assert.equal(r.nfmark, 2);
   const nat = r.tables.find((t) => t.table === 'nat')!;
   assert.equal(nat.line, 8); // DNAT ends nat
@@ -233,11 +244,20 @@ test('ACCEPT ends the table, the next table runs; DROP ends the hook', () => {
   const d = run(text, 'PREROUTING', { proto: 'tcp', state: 'NEW', src: '9.9.9.9' });
   assert.equal(d.verdict, 'DROP');
   assert.equal(d.verdictLine, 13);
-  assert.deepEqual(d.tables.map((t) => t.table), ['raw']);
+  assert.deepEqual(
+    d.tables.map((t) => t.table),
+    ['raw'],
+  );
 });
 
 test('tables per hook in the kernel order', () => {
-  const tables: Record<string, string[]> = { raw: ['PREROUTING', 'OUTPUT'], mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'], nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'], filter: ['INPUT', 'FORWARD', 'OUTPUT'], security: ['INPUT', 'FORWARD', 'OUTPUT'] };
+  const tables: Record<string, string[]> = {
+    raw: ['PREROUTING', 'OUTPUT'],
+    mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+    nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+    filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+    security: ['INPUT', 'FORWARD', 'OUTPUT'],
+  };
   let text = '';
   for (const [t, chains] of Object.entries(tables)) {
     text += `*${t}\n` + chains.map((c) => `:${c} ACCEPT [0:0]\n`).join('') + chains.map((c) => `-A ${c} -m comment --comment ${t}\n`).join('') + 'COMMIT\n';
@@ -252,10 +272,21 @@ test('tables per hook in the kernel order', () => {
   };
   for (const [hook, order] of Object.entries(expected) as [Hook, string[]][]) {
     const r = run(text, hook, { state: 'NEW' });
-    assert.deepEqual(r.path.map((s) => s.table), order, hook);
-    assert.deepEqual(r.tables.map((t) => t.table), order, hook);
+    assert.deepEqual(
+      r.path.map((s) => s.table),
+      order,
+      hook,
+    );
+    assert.deepEqual(
+      r.tables.map((t) => t.table),
+      order,
+      hook,
+    );
     // --table limits the walk to one table
-    assert.deepEqual(run(text, hook, { state: 'NEW' }, { table: 'mangle' }).path.map((s) => s.table), ['mangle']);
+    assert.deepEqual(
+      run(text, hook, { state: 'NEW' }, { table: 'mangle' }).path.map((s) => s.table),
+      ['mangle'],
+    );
   }
 });
 
@@ -285,13 +316,16 @@ COMMIT
   // or 0x4000: 0x10005a01 (bit already set); xor 1: 0x10005a00
   // save: ct = (ct & ~0xffff) ^ (nf & 0xffff) = 0x12340000 ^ 0x5a00 = 0x12345a00
   // -m mark 0x4a01 (full mask) fails on 0x10005a00
-  assert.deepEqual(r.path.map((s) => [s.after.nfmark, s.after.ctmark]), [
-    [0x10005a01, 0x12345a78],
-    [0x10005a01, 0x12345a78],
-    [0x10005a00, 0x12345a78],
-    [0x10005a00, 0x12345a00],
-    [0x10005a00, 0x12345a00],
-  ]);
+  assert.deepEqual(
+    r.path.map((s) => [s.after.nfmark, s.after.ctmark]),
+    [
+      [0x10005a01, 0x12345a78],
+      [0x10005a01, 0x12345a78],
+      [0x10005a00, 0x12345a78],
+      [0x10005a00, 0x12345a00],
+      [0x10005a00, 0x12345a00],
+    ],
+  );
   assert.equal(r.path[4].matched, false);
   assert.equal(r.nfmark, 0x10005a00);
   assert.equal(r.ctmark, 0x12345a00);
@@ -367,7 +401,16 @@ test('unknown targets go on with a note; -s a,b is one kernel rule per address, 
   assert.ok(r.notes.some((n) => /unknown target NOSUCH/.test(n)));
   assert.ok(r.notes.some((n) => /4 kernel rules/.test(n)));
   // sources outer, destinations inner: (10/8,1.1.1.1) (10/8,2.2.2.2) (10.1/16,1.1.1.1) (10.1/16,2.2.2.2)
-  assert.deepEqual(r.path.map((s) => [s.line, s.matched]), [[2, true], [3, false], [3, true], [3, false], [3, true]]);
+  assert.deepEqual(
+    r.path.map((s) => [s.line, s.matched]),
+    [
+      [2, true],
+      [3, false],
+      [3, true],
+      [3, false],
+      [3, true],
+    ],
+  );
   assert.equal(r.nfmark, 0, 'xor 0x3 twice');
   assert.equal(run(text, 'INPUT', { src: '10.2.0.1', dst: '2.2.2.2' }).nfmark, 3);
 });
@@ -395,7 +438,12 @@ ip6tables -A INPUT -p tcp -j ACCEPT
 `;
   const doc = new RuleDocument(script, 'shell');
   const w = (p: Partial<Packet>, hook: Hook = 'INPUT') => walk(doc, { hook, packet: pk(p) });
-  assert.deepEqual(w({ src: '10.1.1.1' }).path.map((s) => s.line + 1).slice(0, 1), [4]);
+  assert.deepEqual(
+    w({ src: '10.1.1.1' })
+      .path.map((s) => s.line + 1)
+      .slice(0, 1),
+    [4],
+  );
   assert.equal(w({ src: '10.1.1.1' }).verdict, 'DROP');
   assert.equal(w({ src: '1.1.1.1', proto: 'tcp', dport: 23 }).verdict, 'REJECT');
   assert.equal(w({ src: '1.1.1.1', proto: 'tcp', dport: 23 }).verdictLine, 4);
@@ -410,7 +458,10 @@ ip6tables -A INPUT -p tcp -j ACCEPT
   const icmp = w({ src: '1.1.1.1', proto: 'icmp' });
   assert.equal(icmp.verdict, 'DROP');
   assert.equal(icmp.tables.find((t) => t.table === 'filter')?.policyLine, 1);
-  assert.ok(icmp.notes.some((n) => /line 16: skipped/.test(n)), icmp.notes.join('\n'));
+  assert.ok(
+    icmp.notes.some((n) => /line 16: skipped/.test(n)),
+    icmp.notes.join('\n'),
+  );
   const pre = w({ state: 'NEW' }, 'PREROUTING');
   assert.equal(pre.nfmark, 5, '-D PREROUTING 2 removed the second MARK; -t raw -F flushed raw');
   // ip6tables rules are their own rule set
@@ -418,7 +469,10 @@ ip6tables -A INPUT -p tcp -j ACCEPT
 });
 
 test('listings are not walked (a note, no throw); unknown hook gives a note', () => {
-  const l = walk(new RuleDocument('Chain INPUT (policy DROP)\ntarget prot opt source destination\nACCEPT all -- 0.0.0.0/0 0.0.0.0/0\n', 'listing'), { hook: 'INPUT', packet: pk() });
+  const l = walk(new RuleDocument('Chain INPUT (policy DROP)\ntarget prot opt source destination\nACCEPT all -- 0.0.0.0/0 0.0.0.0/0\n', 'listing'), {
+    hook: 'INPUT',
+    packet: pk(),
+  });
   assert.equal(l.path.length, 0);
   assert.ok(/listings are not walked/.test(l.notes[0]));
   const h = walk(save('*filter\nCOMMIT\n'), { hook: 'NOPE' as Hook, packet: pk() });
@@ -448,7 +502,73 @@ function mulberry32(a: number) {
 test('never throws: 500 random documents and packets', () => {
   const rand = mulberry32(7);
   const pickOne = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
-  const words = ['-A', '-I', '-D', '-N', '-F', '-X', '-P', '-j', '-g', '-m', '-s', '-d', '-p', '!', '-i', '-o', '--dport', '--sport', 'INPUT', 'PREROUTING', 'OUTPUT', 'A', 'B', 'C', 'RETURN', 'ACCEPT', 'DROP', 'MARK', '--set-mark', '0x1/0x3', 'mark', '--mark', 'tcp', 'udp', '10.0.0.0/8', '::1/128', '1:2', ':', 'multiport', '--dports', '1,2:3', 'conntrack', '--ctstate', 'NEW', 'CONNMARK', '--save-mark', 'TPROXY', 'DNAT', '"x', '*filter', '*nat', ':A - [0:0]', 'COMMIT', '$X', '-t', 'raw', '1', '0', 'statistic', 'comment', 'addrtype', '--src-type', 'iprange', '--src-range', '1.1.1.1-2.2.2.2'];
+  const words = [
+    '-A',
+    '-I',
+    '-D',
+    '-N',
+    '-F',
+    '-X',
+    '-P',
+    '-j',
+    '-g',
+    '-m',
+    '-s',
+    '-d',
+    '-p',
+    '!',
+    '-i',
+    '-o',
+    '--dport',
+    '--sport',
+    'INPUT',
+    'PREROUTING',
+    'OUTPUT',
+    'A',
+    'B',
+    'C',
+    'RETURN',
+    'ACCEPT',
+    'DROP',
+    'MARK',
+    '--set-mark',
+    '0x1/0x3',
+    'mark',
+    '--mark',
+    'tcp',
+    'udp',
+    '10.0.0.0/8',
+    '::1/128',
+    '1:2',
+    ':',
+    'multiport',
+    '--dports',
+    '1,2:3',
+    'conntrack',
+    '--ctstate',
+    'NEW',
+    'CONNMARK',
+    '--save-mark',
+    'TPROXY',
+    'DNAT',
+    '"x',
+    '*filter',
+    '*nat',
+    ':A - [0:0]',
+    'COMMIT',
+    '$X',
+    '-t',
+    'raw',
+    '1',
+    '0',
+    'statistic',
+    'comment',
+    'addrtype',
+    '--src-type',
+    'iprange',
+    '--src-range',
+    '1.1.1.1-2.2.2.2',
+  ];
   const hooks: Hook[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
   for (let k = 0; k < 500; k++) {
     const lines: string[] = [];
@@ -457,7 +577,13 @@ test('never throws: 500 random documents and packets', () => {
       const len = Math.floor(rand() * 9);
       const ws: string[] = [];
       for (let j = 0; j < len; j++) ws.push(pickOne(words));
-      lines.push((rand() < 0.3 ? pickOne(['*filter', '*mangle', '*nat', '*raw', 'COMMIT', ':INPUT DROP [0:0]', ':A - [0:0]', '-A A -j A', '-A INPUT -j A']) + ' ' : k % 2 ? 'iptables ' : '') + ws.join(' '));
+      lines.push(
+        (rand() < 0.3
+          ? pickOne(['*filter', '*mangle', '*nat', '*raw', 'COMMIT', ':INPUT DROP [0:0]', ':A - [0:0]', '-A A -j A', '-A INPUT -j A']) + ' '
+          : k % 2
+            ? 'iptables '
+            : '') + ws.join(' '),
+      );
     }
     const doc = new RuleDocument(lines.join('\n'), k % 2 ? 'shell' : 'save');
     const packet: Packet = pk({
@@ -479,7 +605,8 @@ test('`! --sport a ! --dport b`: decided where iptables-nft and iptables-legacy 
   const { walk } = await import('../../server/src/core/iptables/walk/walk');
   const { RuleDocument } = await import('../../server/src/core/iptables/syntax/document');
   const text = '*mangle\n-A OUTPUT -p udp ! --sport 5000 ! --dport 53 -j MARK --or-mark 0x1\nCOMMIT\n';
-  const run = (sport: number, dport: number) => walk(new RuleDocument(text, 'save'), { hook: 'OUTPUT', packet: { nfmark: 0, ctmark: 0, proto: 'udp', sport, dport } }).path[0];
+  const run = (sport: number, dport: number) =>
+    walk(new RuleDocument(text, 'save'), { hook: 'OUTPUT', packet: { nfmark: 0, ctmark: 0, proto: 'udp', sport, dport } }).path[0];
   assert.deepEqual([run(1, 2).matched, run(1, 2).decided], [true, true], 'both differ: both readings match');
   assert.deepEqual([run(5000, 53).matched, run(5000, 53).decided], [false, true], 'both equal: neither matches');
   const split = run(5000, 2);
@@ -487,30 +614,65 @@ test('`! --sport a ! --dport b`: decided where iptables-nft and iptables-legacy 
   assert.match(split.undecided!.join(' '), /either port differs/);
 });
 
-test('INPUT: nat before security (iptables-nft priorities 100 < 150), with a note naming iptables-legacy\'s other order', () => {
+test("INPUT: nat before security (iptables-nft priorities 100 < 150), with a note naming iptables-legacy's other order", () => {
   // the minimal case the kernel differential found: security INPUT drops, nat INPUT still counts
   const text = '*security\n:INPUT DROP [0:0]\nCOMMIT\n*nat\n:INPUT ACCEPT [0:0]\n-A INPUT -j MARK --or-mark 0x2\nCOMMIT\n';
   const r = run(text, 'INPUT', { state: 'NEW', nfmark: 0x1 });
-  assert.deepEqual(r.path.map((s) => [s.table, s.line + 1, s.matched]), [['nat', 6, true]]);
-  assert.deepEqual(r.tables.map((t) => [t.table, t.verdict]), [['mangle', 'ACCEPT'], ['filter', 'ACCEPT'], ['nat', 'ACCEPT'], ['security', 'DROP']]);
+  assert.deepEqual(
+    r.path.map((s) => [s.table, s.line + 1, s.matched]),
+    [['nat', 6, true]],
+  );
+  assert.deepEqual(
+    r.tables.map((t) => [t.table, t.verdict]),
+    [
+      ['mangle', 'ACCEPT'],
+      ['filter', 'ACCEPT'],
+      ['nat', 'ACCEPT'],
+      ['security', 'DROP'],
+    ],
+  );
   assert.equal(r.verdict, 'DROP');
   assert.equal(r.nfmark, 0x3);
-  assert.ok(r.notes.some((n) => /nat \(priority 100\) is walked before security \(150\).*iptables-legacy/.test(n)), r.notes.join(' | '));
+  assert.ok(
+    r.notes.some((n) => /nat \(priority 100\) is walked before security \(150\).*iptables-legacy/.test(n)),
+    r.notes.join(' | '),
+  );
   // no note when only one of the two is used
   const only = run('*security\n:INPUT DROP [0:0]\nCOMMIT\n', 'INPUT', { state: 'NEW' });
   assert.ok(!only.notes.some((n) => /iptables-legacy/.test(n)));
 });
 
-test('POSTROUTING: -i (in a user chain) is the forwarded packet\'s input interface, undecided without one; a lone + always matches', () => {
+test("POSTROUTING: -i (in a user chain) is the forwarded packet's input interface, undecided without one; a lone + always matches", () => {
   // as the kernel differential shows: ip_output passes the input device to POSTROUTING
-  const text = '*mangle\n:POSTROUTING ACCEPT [0:0]\n:IF - [0:0]\n-A POSTROUTING -j IF\n-A IF -i vth0 -j MARK --or-mark 0x1\n-A IF -i + -j MARK --or-mark 0x2\n-A IF ! -i + -j MARK --or-mark 0x4\nCOMMIT\n';
+  const text =
+    '*mangle\n:POSTROUTING ACCEPT [0:0]\n:IF - [0:0]\n-A POSTROUTING -j IF\n-A IF -i vth0 -j MARK --or-mark 0x1\n-A IF -i + -j MARK --or-mark 0x2\n-A IF ! -i + -j MARK --or-mark 0x4\nCOMMIT\n';
   const fwd = run(text, 'POSTROUTING', { in: 'vth0', out: 'dum0', state: 'NEW' });
-  assert.deepEqual(fwd.path.map((s) => [s.line + 1, s.matched, s.decided]), [[4, true, true], [5, true, true], [6, true, true], [7, false, true]]);
+  assert.deepEqual(
+    fwd.path.map((s) => [s.line + 1, s.matched, s.decided]),
+    [
+      [4, true, true],
+      [5, true, true],
+      [6, true, true],
+      [7, false, true],
+    ],
+  );
   assert.equal(fwd.nfmark, 0x3);
   const local = run(text, 'POSTROUTING', { out: 'dum0', state: 'NEW' });
-  assert.deepEqual(local.path.map((s) => [s.line + 1, s.matched, s.decided]), [[4, true, true], [5, false, false], [6, true, true], [7, false, true]]);
+  assert.deepEqual(
+    local.path.map((s) => [s.line + 1, s.matched, s.decided]),
+    [
+      [4, true, true],
+      [5, false, false],
+      [6, true, true],
+      [7, false, true],
+    ],
+  );
   assert.equal(local.nfmark, 0x2);
   // the same lone + in INPUT's -o (no output interface there)
-  const inp = run('*filter\n:INPUT ACCEPT [0:0]\n:U - [0:0]\n-A INPUT -j U\n-A U -o + -j MARK --or-mark 0x8\n-A U -o dum0 -j MARK --or-mark 0x10\nCOMMIT\n', 'INPUT', { in: 'vth0', out: 'dum0' });
+  const inp = run(
+    '*filter\n:INPUT ACCEPT [0:0]\n:U - [0:0]\n-A INPUT -j U\n-A U -o + -j MARK --or-mark 0x8\n-A U -o dum0 -j MARK --or-mark 0x10\nCOMMIT\n',
+    'INPUT',
+    { in: 'vth0', out: 'dum0' },
+  );
   assert.equal(inp.nfmark, 0x8);
 });

@@ -139,7 +139,13 @@ iptables -N USERS
 `;
   const { svc, uri } = openDoc(sh, 'shell', 'file:///t/fw.sh');
   const lenses = svc.codeLenses(uri).filter((l) => !(l.command!.arguments![0] as WalkRequest).table);
-  assert.deepEqual(lenses.map((l) => [l.range.start.line, (l.command!.arguments![0] as WalkRequest).hook]), [[1, 'PREROUTING'], [2, 'INPUT']]);
+  assert.deepEqual(
+    lenses.map((l) => [l.range.start.line, (l.command!.arguments![0] as WalkRequest).hook]),
+    [
+      [1, 'PREROUTING'],
+      [2, 'INPUT'],
+    ],
+  );
 });
 
 test('listings get no lens', () => {

@@ -84,7 +84,11 @@ const scenarios: Scenario[] = [
       assert.equal(doc.languageId, 'iptables');
       const ext = vscode.extensions.getExtension(EXTENSION_ID);
       assert.ok(ext, `${EXTENSION_ID} is not installed`);
-      await eventually('activation', async () => ext.isActive, (x) => x);
+      await eventually(
+        'activation',
+        async () => ext.isActive,
+        (x) => x,
+      );
     },
   ],
   ['hover on --set-xmark says OR and 0x00004001', async () => void (await markHover('rules.v4', MASQ_LINE))],
@@ -97,12 +101,7 @@ const scenarios: Scenario[] = [
       const wanted = /^Rewrite as --or-mark 0x4000\b/;
       const actions = await eventually(
         'code actions on --set-xmark',
-        () =>
-          vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
-            'vscode.executeCodeActionProvider',
-            doc.uri,
-            range,
-          ),
+        () => vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', doc.uri, range),
         (as) => (as ?? []).some((a) => wanted.test(a.title)),
       );
       const action = actions.find((a) => wanted.test(a.title)) as vscode.CodeAction;
@@ -143,11 +142,7 @@ const scenarios: Scenario[] = [
       const doc = await open('rules.v4');
       const symbols = await eventually(
         'document symbols of rules.v4',
-        () =>
-          vscode.commands.executeCommand<(vscode.DocumentSymbol | vscode.SymbolInformation)[]>(
-            'vscode.executeDocumentSymbolProvider',
-            doc.uri,
-          ),
+        () => vscode.commands.executeCommand<(vscode.DocumentSymbol | vscode.SymbolInformation)[]>('vscode.executeDocumentSymbolProvider', doc.uri),
         (ss) => (ss ?? []).length > 0,
       );
       const names: string[] = [];
@@ -158,7 +153,10 @@ const scenarios: Scenario[] = [
         }
       };
       walk(symbols);
-      assert.ok(names.some((n) => /\bnat\b/.test(n)), `no nat table: ${names.join(', ')}`);
+      assert.ok(
+        names.some((n) => /\bnat\b/.test(n)),
+        `no nat table: ${names.join(', ')}`,
+      );
       for (const chain of ['KUBE-MARK-MASQ', 'KUBE-POSTROUTING', 'KUBE-SERVICES']) {
         assert.ok(names.includes(chain), `no ${chain}: ${names.join(', ')}`);
       }
@@ -171,12 +169,7 @@ const scenarios: Scenario[] = [
       const pos = positionOf(doc, '-A PREROUTING -m comment', 'KUBE-SERVICES');
       const defs = await eventually(
         'definition of KUBE-SERVICES',
-        () =>
-          vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>(
-            'vscode.executeDefinitionProvider',
-            doc.uri,
-            pos,
-          ),
+        () => vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', doc.uri, pos),
         (ds) => (ds ?? []).length > 0,
       );
       const d = defs[0];
@@ -191,14 +184,16 @@ const scenarios: Scenario[] = [
       const doc = await open('rules.v4');
       const line = positionOf(doc, '-A KUBE-MARK-MASQ -j MARK', '-A').line;
       const range = new vscode.Range(0, 0, doc.lineCount, 0);
-      const label = (h: vscode.InlayHint) =>
-        typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('');
+      const label = (h: vscode.InlayHint) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join(''));
       const hints = await eventually(
         'inlay hints of rules.v4',
         () => vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', doc.uri, range),
         (hs) => (hs ?? []).some((h) => h.position.line === line),
       );
-      const text = hints.filter((h) => h.position.line === line).map(label).join(' ');
+      const text = hints
+        .filter((h) => h.position.line === line)
+        .map(label)
+        .join(' ');
       assert.match(text, /0x00004001/, `hint on line ${line + 1}: ${text}`);
     },
   ],

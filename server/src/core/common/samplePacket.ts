@@ -33,7 +33,6 @@ export interface Packet {
   extra?: Record<string, string>;
 }
 
-
 /** The packet keys, in the order they are printed. */
 export const PACKET_KEYS = ['src', 'dst', 'proto', 'sport', 'dport', 'in', 'out', 'state'] as const;
 export type PacketKey = (typeof PACKET_KEYS)[number];
@@ -59,7 +58,9 @@ export function packetFieldProblem(key: string, value: string): string | null {
     case 'out':
       return IFNAME_RE.test(value) ? null : `Sample ${key} must be an interface name of 1 to 15 characters (got "${value}")`;
     case 'state':
-      return (CONNTRACK_STATES as readonly string[]).includes(value.toUpperCase()) ? null : `Sample state must be one of ${CONNTRACK_STATES.join(', ')} (got "${value}")`;
+      return (CONNTRACK_STATES as readonly string[]).includes(value.toUpperCase())
+        ? null
+        : `Sample state must be one of ${CONNTRACK_STATES.join(', ')} (got "${value}")`;
     case 'srctype':
     case 'dsttype':
       return ADDR_TYPES.includes(value.toUpperCase()) ? null : `Sample ${key} must be an address type (${ADDR_TYPES.join(', ')}) (got "${value}")`;

@@ -25,8 +25,8 @@ function optionSpan(site: MarkSite, indexOf?: Map<Word, number>): { line: number
   // contiguous: no word of the rule lies between them that is not one of these
   const all = entry.words;
   // (the index of every word, when a whole line is rewritten: one indexOf per option is quadratic)
-  const i0 = indexOf ? indexOf.get(first) ?? -1 : all.indexOf(first);
-  const i1 = indexOf ? indexOf.get(last) ?? -1 : all.indexOf(last);
+  const i0 = indexOf ? (indexOf.get(first) ?? -1) : all.indexOf(first);
+  const i1 = indexOf ? (indexOf.get(last) ?? -1) : all.indexOf(last);
   const inner = i0 >= 0 && i1 >= 0 ? all.slice(i0, i1 + 1) : [];
   if (inner.length !== words.length) return null;
   return { line: entry.line + first.l, s: first.s, e: last.e, text: words.map((w) => w.text).join(' ') };
@@ -115,12 +115,13 @@ export function markSourceActions(doc: RuleDocument, uri: string, only?: string[
   const out: CodeAction[] = [];
   if (wants(SOURCE_SHORTEST)) {
     const edits = fileRewrite(doc, (op) => equivalentSpellings(op)[0]);
-    if (edits.length) out.push({ title: `Rewrite every mark rule to its shortest form (${edits.length})`, kind: SOURCE_SHORTEST, edit: { changes: { [uri]: edits } } });
+    if (edits.length)
+      out.push({ title: `Rewrite every mark rule to its shortest form (${edits.length})`, kind: SOURCE_SHORTEST, edit: { changes: { [uri]: edits } } });
   }
   if (wants(SOURCE_SAVED)) {
     const edits = fileRewrite(doc, savedForm);
-    if (edits.length) out.push({ title: `Rewrite every mark rule to iptables-save form (${edits.length})`, kind: SOURCE_SAVED, edit: { changes: { [uri]: edits } } });
+    if (edits.length)
+      out.push({ title: `Rewrite every mark rule to iptables-save form (${edits.length})`, kind: SOURCE_SAVED, edit: { changes: { [uri]: edits } } });
   }
   return out;
 }
-

@@ -111,7 +111,13 @@ function optionItems(spec: ExtSpec, o: ExtOption, range: Range, out: CompletionI
   for (const name of o.names) {
     const label = `--${name}`;
     const syntax = `${label}${o.invertible ? ' [!]' : ''}${o.args ? ' ' + (o.syntax ?? 'value') : ''}`;
-    const alias = o.names.length > 1 ? `\n\nAlso spelled ${o.names.filter((n) => n !== name).map((n) => '`--' + n + '`').join(', ')}.` : '';
+    const alias =
+      o.names.length > 1
+        ? `\n\nAlso spelled ${o.names
+            .filter((n) => n !== name)
+            .map((n) => '`--' + n + '`')
+            .join(', ')}.`
+        : '';
     const values = set ? `\n\nValues: ${set.values.map((v) => '`' + v + '`').join(', ')}${set.list ? ' (comma-separated)' : ''}` : '';
     out.push(item(label, CompletionItemKind.Property, range, `${spec.name}: ${syntax}`, `\`${syntax}\`\n\n${o.doc}${alias}${values}`));
   }
@@ -139,11 +145,19 @@ const targetFits = (spec: ExtSpec, table: string) => !spec.tables || spec.tables
 
 const SNIPPETS = {
   save: [
-    ['MARK rule', '-A ${1:PREROUTING} -j MARK --set-xmark ${2:0x4000}/${3:0x4000}', 'A rule that sets bits of the packet mark (kube-proxy style OR when value = mask).'],
+    [
+      'MARK rule',
+      '-A ${1:PREROUTING} -j MARK --set-xmark ${2:0x4000}/${3:0x4000}',
+      'A rule that sets bits of the packet mark (kube-proxy style OR when value = mask).',
+    ],
     ['chain declaration', ':${1:NAME} - [0:0]', 'Declare a user chain in this table.'],
   ],
   shell: [
-    ['MARK rule', 'iptables -t mangle -A ${1:PREROUTING} -j MARK --set-xmark ${2:0x4000}/${3:0x4000}', 'A rule that sets bits of the packet mark (kube-proxy style OR when value = mask).'],
+    [
+      'MARK rule',
+      'iptables -t mangle -A ${1:PREROUTING} -j MARK --set-xmark ${2:0x4000}/${3:0x4000}',
+      'A rule that sets bits of the packet mark (kube-proxy style OR when value = mask).',
+    ],
     ['chain declaration', 'iptables -N ${1:NAME}', 'Create a user chain (table filter; add -t for another).'],
   ],
 } as const;
@@ -214,14 +228,16 @@ export function completion(doc: RuleDocument, index: ChainIndex, p: Position): C
     const incomplete = chainItems(index, table, range, cur, true, out);
     if (!goto) {
       for (const t of EXTENSIONS) {
-        if (t.kind === 'target' && targetFits(t, table)) out.push(item(t.name, t.options.length ? CompletionItemKind.Class : CompletionItemKind.Keyword, range, 'target', t.doc));
+        if (t.kind === 'target' && targetFits(t, table))
+          out.push(item(t.name, t.options.length ? CompletionItemKind.Class : CompletionItemKind.Keyword, range, 'target', t.doc));
       }
       for (const t of BUILTIN_TARGETS) if (!extensionSpec('target', t)) out.push(item(t, CompletionItemKind.Class, range, 'target'));
     }
     return list(incomplete);
   }
   if (prev === '-m' || prev === '--match') {
-    for (const m of EXTENSIONS) if (m.kind === 'match') out.push(item(m.name, CompletionItemKind.Module, range, m.family ? `match (IPv${m.family} only)` : 'match', m.doc));
+    for (const m of EXTENSIONS)
+      if (m.kind === 'match') out.push(item(m.name, CompletionItemKind.Module, range, m.family ? `match (IPv${m.family} only)` : 'match', m.doc));
     return list();
   }
   if (negPrev === '-p' || negPrev === '--protocol') {

@@ -1,7 +1,7 @@
 /** What is under a position: the entry, the word, and the mark extension it belongs to. */
 import { Entry, RuleDocument, RuleEntry } from '../iptables/syntax/document';
 import { ListedMark } from '../iptables/syntax/listing';
-import { Ext, MarkUse, Opt } from '../iptables/syntax/rule';
+import { Ext, MarkUse, Opt } from '../iptables/syntax/ruleTypes';
 import { Word } from '../iptables/syntax/lexer';
 
 export interface Position {

@@ -13,7 +13,7 @@ import { ExtOption, ExtSpec } from '../iptables/knowledge/extensions';
 import { extensionSpec, findExtOption, protocolMatch } from '../iptables/knowledge/extensions';
 import { Entry, RuleDocument, RuleEntry } from '../iptables/syntax/document';
 import { Position, wordContains } from './cursor';
-import { Ext, Opt } from '../iptables/syntax/rule';
+import { Ext, Opt } from '../iptables/syntax/ruleTypes';
 import { Word } from '../iptables/syntax/lexer';
 import type { HoverResult } from './hover';
 
@@ -37,7 +37,13 @@ export function extensionMarkdown(spec: ExtSpec, implicitFrom?: string): string 
   const head = spec.kind === 'match' ? `-m ${spec.name}` : `-j ${spec.name}`;
   const lines = [`**${head}** — ${spec.kind} extension${implicitFrom ? ` (loaded implicitly by ${code(implicitFrom)})` : ''}`, '', spec.doc, ''];
   const notes: string[] = [];
-  if (spec.proto) notes.push(`Needs ${spec.proto.names.filter((n) => !/^\d/.test(n)).map((n) => code('-p ' + n)).join(' or ')}.`);
+  if (spec.proto)
+    notes.push(
+      `Needs ${spec.proto.names
+        .filter((n) => !/^\d/.test(n))
+        .map((n) => code('-p ' + n))
+        .join(' or ')}.`,
+    );
   if (spec.family) notes.push(spec.family === 6 ? 'ip6tables only.' : 'iptables (IPv4) only.');
   notes.push(whereAllowed(spec));
   lines.push(notes.join(' '));
@@ -54,14 +60,19 @@ export function extOptionMarkdown(spec: ExtSpec, x: ExtOption, owner: Ext): stri
   const ownerText = spec.kind === 'match' ? `-m ${spec.name}` : `-j ${spec.name}`;
   const lines = [`**${code((x.invertible ? '[!] ' : '') + optionSpelling(x))}** — option of ${code(ownerText)}${via}`, '', x.doc];
   const notes: string[] = [];
-  if (x.names.length > 1) notes.push(`Also spelled ${x.names.slice(1).map((n) => code('--' + n)).join(', ')}.`);
+  if (x.names.length > 1)
+    notes.push(
+      `Also spelled ${x.names
+        .slice(1)
+        .map((n) => code('--' + n))
+        .join(', ')}.`,
+    );
   if (x.mandatory) notes.push(`${code(ownerText)} requires it.`);
   if (x.excl?.length) notes.push(`Not together with ${x.excl.map((n) => code('--' + n)).join(', ')}.`);
   if (!x.invertible) notes.push('Cannot be negated with `!`.');
   if (notes.length) lines.push('', notes.join(' '));
   return lines.join('\n');
 }
-
 
 function coreMarkdown(o: Opt): string | null {
   const d = CORE_DOCS[o.key];
@@ -119,7 +130,10 @@ function ruleHover(e: RuleEntry, p: Position): HoverResult | null {
       const owners = matchesOwning(o.key.replace(/^--?/, ''), e.family);
       if (!owners.length || hit !== o.name) return null;
       const how = owners.map((s) => code(PROTO_OF_MATCH[s.name] ? `-p ${PROTO_OF_MATCH[s.name]}` : `-m ${s.name}`)).join(' or ');
-      return at(hit, `**${code(o.key)}** is not an option of anything loaded before it: it belongs to ${owners.map((s) => code(s.name)).join(', ')}; put ${how} before it.`);
+      return at(
+        hit,
+        `**${code(o.key)}** is not an option of anything loaded before it: it belongs to ${owners.map((s) => code(s.name)).join(', ')}; put ${how} before it.`,
+      );
     }
     if (hit === o.name) return at(hit, coreMarkdown(o));
     const arg = hit.unknown ? undefined : hit.text;
@@ -127,7 +141,11 @@ function ruleHover(e: RuleEntry, p: Position): HoverResult | null {
       case '--protocol': {
         const pm = arg ? protocolMatch(arg) : undefined;
         const spec = pm ? extensionSpec('match', pm) : undefined;
-        if (spec) return at(hit, `**protocol ${arg}** — loads the ${code(pm!)} match on the first option of its that follows.\n\n` + extensionMarkdown(spec, `-p ${arg}`));
+        if (spec)
+          return at(
+            hit,
+            `**protocol ${arg}** — loads the ${code(pm!)} match on the first option of its that follows.\n\n` + extensionMarkdown(spec, `-p ${arg}`),
+          );
         return at(hit, coreMarkdown(o));
       }
       case '--match': {

@@ -43,7 +43,9 @@ export function chainAt(doc: RuleDocument, index: ChainIndex, p: Position): Chai
   switch (e.k) {
     case 'chain': {
       const w = e.name;
-      return contains({ line: e.line, s: w.s, endLine: e.line, e: w.e }, p) ? find(tableAt(doc, index, e.line), w.text, { line: e.line, s: w.s, endLine: e.line, e: w.e }) : null;
+      return contains({ line: e.line, s: w.s, endLine: e.line, e: w.e }, p)
+        ? find(tableAt(doc, index, e.line), w.text, { line: e.line, s: w.s, endLine: e.line, e: w.e })
+        : null;
     }
     case 'listing-chain':
     case 'listing-rule': {

@@ -47,6 +47,13 @@ export class NftDocument {
     return this.text_;
   }
 
+  private lines_?: string[];
+
+  /** The lines, at LSP's line ends. */
+  get lines(): readonly string[] {
+    return (this.lines_ ??= splitLineEnds(this.text_).lines);
+  }
+
   /** Apply one LSP content change (whole text without a range). */
   applyEdit(range: Range | undefined, text: string): void {
     if (!range) this.text_ = text;
@@ -58,6 +65,7 @@ export class NftDocument {
       this.text_ = this.text_.slice(0, a) + text + this.text_.slice(b);
     }
     this.result = undefined;
+    this.lines_ = undefined;
     this.index();
   }
 
@@ -184,7 +192,11 @@ export function nftHover(doc: NftDocument, p: Position, sample: { nfmark: number
     if (r.iptables) lines.push('', `iptables: \`${r.iptables}\``);
     const before = `nfmark ${hex(r.before.nfmark)}, ctmark ${hex(r.before.ctmark)}`;
     if (r.kind === 'match') lines.push('', `sample (${before}): ${r.matches ? 'matches' : 'does not match'}`);
-    else lines.push('', `sample: ${before} → nfmark ${hex(r.nfmark)}, ctmark ${hex(r.ctmark)} (changed bits nfmark ${hex(r.changed.nfmark)}, ctmark ${hex(r.changed.ctmark)})`);
+    else
+      lines.push(
+        '',
+        `sample: ${before} → nfmark ${hex(r.nfmark)}, ctmark ${hex(r.ctmark)} (changed bits nfmark ${hex(r.changed.nfmark)}, ctmark ${hex(r.changed.ctmark)})`,
+      );
     if (r.precedence) lines.push('', `Read left to right it would be \`${r.precedence.leftToRight}\`: nft binds \`and\` before \`xor\` before \`or\`.`);
     return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range: rangeOf(st) };
   }
@@ -220,7 +232,39 @@ export function nftCodeActions(doc: NftDocument, uri: string, range: Range): Cod
 }
 
 /** Words a rule statement starts with, offered at the start of a rule. */
-const STATEMENT_STARTS = ['ip', 'ip6', 'inet', 'tcp', 'udp', 'icmp', 'icmpv6', 'meta', 'ct', 'iif', 'iifname', 'oif', 'oifname', 'mark', 'fib', 'counter', 'log', 'limit', 'accept', 'drop', 'reject', 'return', 'jump', 'goto', 'queue', 'masquerade', 'snat', 'dnat', 'redirect', 'notrack', 'tproxy'];
+const STATEMENT_STARTS = [
+  'ip',
+  'ip6',
+  'inet',
+  'tcp',
+  'udp',
+  'icmp',
+  'icmpv6',
+  'meta',
+  'ct',
+  'iif',
+  'iifname',
+  'oif',
+  'oifname',
+  'mark',
+  'fib',
+  'counter',
+  'log',
+  'limit',
+  'accept',
+  'drop',
+  'reject',
+  'return',
+  'jump',
+  'goto',
+  'queue',
+  'masquerade',
+  'snat',
+  'dnat',
+  'redirect',
+  'notrack',
+  'tproxy',
+];
 
 /** Completion by context: chains after jump/goto, `@` sets and maps, `$` variables, hooks, priorities, chain types, policies, families. */
 export function nftCompletion(doc: NftDocument, p: Position): CompletionList {
@@ -241,9 +285,27 @@ export function nftCompletion(doc: NftDocument, p: Position): CompletionList {
     items: [...new Set(labels)].map((label) => ({ label, kind, detail, textEdit: { range, newText: label } })),
   });
   const head = before.slice(0, before.length - word.length);
-  if (/\b(?:jump|goto)\s+$/.test(head)) return items(file.chains.filter(inTable).filter((c) => !c.type).map((c) => c.name.name), CompletionItemKind.Function, 'chain');
-  if (/@$/.test(head)) return items(file.sets.filter(inTable).map((s) => s.name.name), CompletionItemKind.Variable, 'set or map');
-  if (/\$$/.test(head)) return items(file.defines.filter((d) => d.kind !== 'undefine').map((d) => d.name.name), CompletionItemKind.Constant, 'define');
+  if (/\b(?:jump|goto)\s+$/.test(head))
+    return items(
+      file.chains
+        .filter(inTable)
+        .filter((c) => !c.type)
+        .map((c) => c.name.name),
+      CompletionItemKind.Function,
+      'chain',
+    );
+  if (/@$/.test(head))
+    return items(
+      file.sets.filter(inTable).map((s) => s.name.name),
+      CompletionItemKind.Variable,
+      'set or map',
+    );
+  if (/\$$/.test(head))
+    return items(
+      file.defines.filter((d) => d.kind !== 'undefine').map((d) => d.name.name),
+      CompletionItemKind.Constant,
+      'define',
+    );
   if (/\bhook\s+$/.test(head)) return items(FAMILY_HOOKS[family], CompletionItemKind.EnumMember, `hook of the ${family} family`);
   if (/\bpriority\s+$/.test(head)) {
     const hook = /\bhook\s+(\w+)/.exec(before)?.[1] ?? '';

@@ -49,7 +49,7 @@ import { Entry, RuleDocument, RuleEntry } from '../iptables/syntax/document';
 import { extensionSpec, findExtOption } from '../iptables/knowledge/extensions';
 import { CORE_OPTIONS, TABLES } from '../iptables/knowledge/commands';
 import { Position } from './cursor';
-import { Ext, Opt, Rule } from '../iptables/syntax/rule';
+import { Ext, Opt, Rule } from '../iptables/syntax/ruleTypes';
 import { Word } from '../iptables/syntax/lexer';
 import { PROTO_OF_MATCH, matchesOwning } from '../iptables/knowledge/docs';
 
@@ -69,8 +69,7 @@ const SEVERITY: Record<string, DiagnosticSeverity> = {
 };
 
 const before = (a: Position, b: Position) => a.line < b.line || (a.line === b.line && a.character < b.character);
-const overlaps = (f: Finding, r: Range) =>
-  !before({ line: f.endLine, character: f.e }, r.start) && !before(r.end, { line: f.line, character: f.s });
+const overlaps = (f: Finding, r: Range) => !before({ line: f.endLine, character: f.e }, r.start) && !before(r.end, { line: f.line, character: f.s });
 
 const pos = (line: number, character: number): Position => ({ line, character });
 const at = (e: Entry, w: Word): Position => pos(e.line + w.l, w.s);
@@ -172,7 +171,8 @@ function unknownOption(e: RuleEntry, f: Finding): Fix[] {
     const p = PROTO_OF_MATCH[spec.name];
     if (p) {
       // a protocol match comes with `-p`; with another -p already there it cannot
-      if (!proto) fixes.push({ title: `Add -p ${p} (the ${spec.name} match has ${opt.key})`, edits: [insert(where, `-p ${p} `)], preferred: owners.length === 1 });
+      if (!proto)
+        fixes.push({ title: `Add -p ${p} (the ${spec.name} match has ${opt.key})`, edits: [insert(where, `-p ${p} `)], preferred: owners.length === 1 });
       continue;
     }
     const satisfied = !spec.proto || (!!protoText && spec.proto.names.includes(protoText));
@@ -216,7 +216,9 @@ function removeRule(doc: RuleDocument, f: Finding, title: string, reached: boole
   if (!e || e.k !== 'rule') return [];
   const edit = removeLines(doc, e);
   if (!edit) return [];
-  const stateful = (e as RuleEntry).rule.exts.some((x) => x.kind === 'match' && (x.name.unknown || STATEFUL.has(x.name.text) || !extensionSpec('match', x.name.text)));
+  const stateful = (e as RuleEntry).rule.exts.some(
+    (x) => x.kind === 'match' && (x.name.unknown || STATEFUL.has(x.name.text) || !extensionSpec('match', x.name.text)),
+  );
   return [{ title, edits: [edit], preferred: !reached || !stateful }];
 }
 
@@ -261,12 +263,20 @@ function undeclaredChain(doc: RuleDocument, f: Finding): Fix[] {
   // created only later in the script: a second -N would fail ("Chain already exists"), so
   // the fix moves that -N up, where it stands alone on its lines
   const later = doc.entries.find(
-    (x): x is RuleEntry => x.k === 'rule' && x.line > first.line && x.rule.command?.spec.kind === 'new' && x.rule.command.chain?.text === name && (x.rule.table?.text ?? 'filter') === table,
+    (x): x is RuleEntry =>
+      x.k === 'rule' &&
+      x.line > first.line &&
+      x.rule.command?.spec.kind === 'new' &&
+      x.rule.command.chain?.text === name &&
+      (x.rule.table?.text ?? 'filter') === table,
   );
   if (later) {
     const remove = removeLines(doc, later);
     if (!remove) return [];
-    const moved = doc.lines.slice(later.line, later.endLine + 1).map((l) => l.replace(/^\s*/, indent)).join('\n');
+    const moved = doc.lines
+      .slice(later.line, later.endLine + 1)
+      .map((l) => l.replace(/^\s*/, indent))
+      .join('\n');
     return [{ title: `Move the -N ${name} of line ${later.line + 1} before its first use`, edits: [insert(pos(first.line, 0), `${moved}\n`), remove] }];
   }
   const t = first.rule.table ? `-t ${table} ` : '';
@@ -325,7 +335,13 @@ function chainRedeclared(doc: RuleDocument, f: Finding): Fix[] {
 function userChainPolicy(doc: RuleDocument, f: Finding): Fix[] {
   const e = doc.entryAt(f.line);
   if (!e || e.k !== 'chain' || !e.policy || e.policy.text === '-') return [];
-  return [{ title: `A user chain has no policy: write -`, edits: [{ range: { start: at(e, e.policy), end: pos(e.line, e.policy.e) }, newText: '-' }], preferred: true }];
+  return [
+    {
+      title: `A user chain has no policy: write -`,
+      edits: [{ range: { start: at(e, e.policy), end: pos(e.line, e.policy.e) }, newText: '-' }],
+      preferred: true,
+    },
+  ];
 }
 
 /** `-ptcp` -> `-p tcp`, `--protocol=tcp` -> `--protocol tcp`: the value as its own word. */
@@ -377,7 +393,8 @@ function fixesFor(doc: RuleDocument, f: Finding): Fix[] {
 
 function diagnosticOf(f: Finding, sent?: Diagnostic[]): Diagnostic {
   const match = sent?.find(
-    (d) => d.code === f.code && d.range.start.line === f.line && d.range.start.character === f.s && d.range.end.line === f.endLine && d.range.end.character === f.e,
+    (d) =>
+      d.code === f.code && d.range.start.line === f.line && d.range.start.character === f.s && d.range.end.line === f.endLine && d.range.end.character === f.e,
   );
   if (match) return match;
   return {
@@ -408,7 +425,12 @@ export function quickFixes(doc: RuleDocument, analysis: Analysis, uri: string, r
         known.diagnostics!.push(diagnosticOf(f, diagnostics));
         continue;
       }
-      const action: CodeAction = { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnosticOf(f, diagnostics)], edit: { changes: { [uri]: fix.edits } } };
+      const action: CodeAction = {
+        title: fix.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnosticOf(f, diagnostics)],
+        edit: { changes: { [uri]: fix.edits } },
+      };
       if (fix.preferred) action.isPreferred = true;
       seen.set(key, action);
       out.push(action);

@@ -186,7 +186,7 @@ export function opWrites(op: MarkOp): MarkWrite[] {
 /** The bits a kernel mark form reads to compute its writes (copy sources), per mark. */
 export function writeReads(writes: MarkWrite[]): { mark: Mark; bits: number }[] {
   const r: Record<Mark, number> = { nfmark: 0, ctmark: 0 };
-  for (const w of writes) for (const s of w.sources) if (!(s.from === w.mark && s.fromBit === s.bit)) r[s.from] = u(r[s.from] | 2 ** s.fromBit);
+  for (const w of writes) for (const s of w.sources) if (!(s.from === w.mark && s.fromBit === s.bit)) r[s.from] = u(r[s.from] | (2 ** s.fromBit));
   return MARKS.filter((m) => r[m]).map((m) => ({ mark: m, bits: r[m] }));
 }
 
@@ -246,21 +246,35 @@ export interface BitRow {
 }
 
 export type MarkWarningCode = 'mark-clobber' | 'mark-owner-overlap' | 'connmark-unmasked' | 'mark-value-owner-bit' | 'mark-test-never-written';
-export const MARK_WARNING_CODES: readonly MarkWarningCode[] = ['mark-clobber', 'mark-owner-overlap', 'connmark-unmasked', 'mark-value-owner-bit', 'mark-test-never-written'];
+export const MARK_WARNING_CODES: readonly MarkWarningCode[] = [
+  'mark-clobber',
+  'mark-owner-overlap',
+  'connmark-unmasked',
+  'mark-value-owner-bit',
+  'mark-test-never-written',
+];
 
 /** The codes of the map's warnings, with their default severity and meaning (the shape of the diagnostic code registries). */
 export const MARK_MAP_CODES = {
   'mark-clobber': {
     severity: 'warning',
-    meaning: 'A mark write that clears, flips or overwrites bits another owner of the rule set tests, writes or reserves (`--set-mark 0x1` wipes kube-proxy\'s 0x4000). A code action narrows the write\'s mask where its own tests allow.',
+    meaning:
+      "A mark write that clears, flips or overwrites bits another owner of the rule set tests, writes or reserves (`--set-mark 0x1` wipes kube-proxy's 0x4000). A code action narrows the write's mask where its own tests allow.",
   },
-  'mark-owner-overlap': { severity: 'warning', meaning: 'Two owners set the same mark bits (Tailscale\'s 0x40000 is Calico\'s drop bit).' },
+  'mark-owner-overlap': { severity: 'warning', meaning: "Two owners set the same mark bits (Tailscale's 0x40000 is Calico's drop bit)." },
   'connmark-unmasked': {
     severity: 'warning',
-    meaning: 'A CONNMARK --save-mark or --restore-mark without a mask (all 32 bits copied) in a rule set where other owners use single bits of the mark it overwrites.',
+    meaning:
+      'A CONNMARK --save-mark or --restore-mark without a mask (all 32 bits copied) in a rule set where other owners use single bits of the mark it overwrites.',
   },
-  'mark-value-owner-bit': { severity: 'warning', meaning: 'A whole mark value that contains another owner\'s single bit (wg-quick\'s 0xca6c contains kube\'s drop bit 0x8000).' },
-  'mark-test-never-written': { severity: 'information', meaning: 'A test that needs a mark bit set which no rule of the rule set ever sets (it can match only marks set by a socket, eBPF or other files).' },
+  'mark-value-owner-bit': {
+    severity: 'warning',
+    meaning: "A whole mark value that contains another owner's single bit (wg-quick's 0xca6c contains kube's drop bit 0x8000).",
+  },
+  'mark-test-never-written': {
+    severity: 'information',
+    meaning: 'A test that needs a mark bit set which no rule of the rule set ever sets (it can match only marks set by a socket, eBPF or other files).',
+  },
 } as const satisfies Record<MarkWarningCode, { severity: 'warning' | 'information'; meaning: string }>;
 
 export interface MarkWarning {
@@ -421,14 +435,16 @@ export function buildMarkMap(accesses: MarkAccess[]): MarkMap {
           row.read = u(row.read | a.test.tested);
           bits |= a.test.tested;
         }
-        for (const r of a.reads) if (r.mark === m) {
-          row.read = u(row.read | r.bits);
-          bits |= r.bits;
-        }
-        for (const w of a.writes) if (w.mark === m) {
-          row.written = u(row.written | w.changed);
-          bits |= w.changed;
-        }
+        for (const r of a.reads)
+          if (r.mark === m) {
+            row.read = u(row.read | r.bits);
+            bits |= r.bits;
+          }
+        for (const w of a.writes)
+          if (w.mark === m) {
+            row.written = u(row.written | w.changed);
+            bits |= w.changed;
+          }
         for (let b = u(bits); b; b = u(b & (b - 1))) {
           const j = 31 - Math.clz32(b & -b);
           (row.cells[j] ??= []).push(i);
@@ -491,7 +507,7 @@ function markWarnings(map: MarkMap, ctx: WarnCtx): MarkWarning[] {
         pu.write = u(pu.write | w);
         for (let x = u(r | w); x; x = u(x & (x - 1))) {
           const j = 31 - Math.clz32(x & -x);
-          const list = (w & (2 ** j) ? (pu.exWrite[j] ??= []) : (pu.exRead[j] ??= []));
+          const list = w & (2 ** j) ? (pu.exWrite[j] ??= []) : (pu.exRead[j] ??= []);
           if (list.length < EX) list.push(k);
         }
       }
@@ -508,7 +524,8 @@ function markWarnings(map: MarkMap, ctx: WarnCtx): MarkWarning[] {
       const pu = partyUse[m][p];
       for (let x = u(hitOf(pu, how) & bits); x && seen.size < MAX_RELATED; x = u(x & (x - 1))) {
         const j = 31 - Math.clz32(x & -x);
-        for (const k of [...(how !== 'test' ? pu.exWrite[j] ?? [] : []), ...(how !== 'write' ? pu.exRead[j] ?? [] : [])]) if (seen.size < MAX_RELATED) seen.add(k);
+        for (const k of [...(how !== 'test' ? (pu.exWrite[j] ?? []) : []), ...(how !== 'write' ? (pu.exRead[j] ?? []) : [])])
+          if (seen.size < MAX_RELATED) seen.add(k);
       }
     }
     return [...seen]
@@ -531,7 +548,8 @@ function markWarnings(map: MarkMap, ctx: WarnCtx): MarkWarning[] {
       if (names.length < 6) names.push(parties[p].label);
       else more++;
     }
-    for (const o of map.present) if (o.id !== ctx.cpOf[i] && !owners.has(o.id) && u((o.claims[m] ?? 0) & bits)) names.push(`${o.name} (reserves ${hex(u((o.claims[m] ?? 0) & bits))})`);
+    for (const o of map.present)
+      if (o.id !== ctx.cpOf[i] && !owners.has(o.id) && u((o.claims[m] ?? 0) & bits)) names.push(`${o.name} (reserves ${hex(u((o.claims[m] ?? 0) & bits))})`);
     return names.join(', ') + (more ? ` and ${more} more` : '');
   };
 
@@ -649,18 +667,22 @@ function markWarnings(map: MarkMap, ctx: WarnCtx): MarkWarning[] {
 export function narrowPlan(map: MarkMap, i: number): { mark: Mark; remove: number } | { refused: string } {
   const a = map.accesses[i];
   const warns = map.warnings.filter((w) => w.access === i && (w.code === 'mark-clobber' || w.code === 'connmark-unmasked'));
-  if (!warns.length) return { refused: 'the write does not clobber another owner\'s bits' };
+  if (!warns.length) return { refused: "the write does not clobber another owner's bits" };
   const mark = warns[0].mark;
   const w = a.writes.find((x) => x.mark === mark);
   if (!w) return { refused: 'no write to that mark' };
   const remove = warns.reduce((s, x) => u(s | x.bits), 0);
-  if (u(remove & (w.set | w.flipped))) return { refused: `the value itself sets or flips ${describeBits(u(remove & (w.set | w.flipped)))}: a mask cannot avoid them` };
-  if (w.sources.some((s) => u(remove & (2 ** s.bit)) && (s.fromBit !== s.bit))) return { refused: 'the write copies with a shift' };
+  if (u(remove & (w.set | w.flipped)))
+    return { refused: `the value itself sets or flips ${describeBits(u(remove & (w.set | w.flipped)))}: a mask cannot avoid them` };
+  if (w.sources.some((s) => u(remove & (2 ** s.bit)) && s.fromBit !== s.bit)) return { refused: 'the write copies with a shift' };
   for (let k = 0; k < map.accesses.length; k++) {
     if (k === i || map.sideOf[k] !== map.sideOf[i]) continue;
     const b = map.accesses[k];
     const reads = (b.test && b.test.mark === mark ? b.test.tested : 0) | b.reads.filter((x) => x.mark === mark).reduce((s, x) => s | x.bits, 0);
-    if (u(reads & remove)) return { refused: `${b.text} (line ${b.line + 1}) of the same owner reads ${describeBits(u(reads & remove))}, which a narrowed write would no longer set` };
+    if (u(reads & remove))
+      return {
+        refused: `${b.text} (line ${b.line + 1}) of the same owner reads ${describeBits(u(reads & remove))}, which a narrowed write would no longer set`,
+      };
   }
   return { mark, remove };
 }

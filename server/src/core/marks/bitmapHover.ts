@@ -45,7 +45,11 @@ export function markAccessHover(map: MarkMap, i: number): string {
     touched.push({ mark: w.mark, bits: w.changed });
   }
   if (a.test) {
-    lines.push(a.test.constant ? `- ${a.test.mark}: the test never depends on the mark (a value bit outside the mask)` : `- ${a.test.mark}: tests ${describeBits(a.test.tested)}`);
+    lines.push(
+      a.test.constant
+        ? `- ${a.test.mark}: the test never depends on the mark (a value bit outside the mask)`
+        : `- ${a.test.mark}: tests ${describeBits(a.test.tested)}`,
+    );
     touched.push({ mark: a.test.mark, bits: a.test.tested });
   }
   for (const r of a.reads) if (!a.writes.some((w) => w.sources.length && u(w.copied) === 0xffffffff)) touched.push(r);

@@ -45,7 +45,9 @@ export function markMapTable(map: MarkMap, displayPath: (uri: string) => string 
         cells += ch;
       }
       const label = rowLabel(map, r);
-      out.push(`${(label.length > width - 2 ? label.slice(0, width - 3) + '…' : label).padEnd(width)}${group(cells)}  ${r.collided ? 'collides: ' + hex(r.collided) : ''}`.trimEnd());
+      out.push(
+        `${(label.length > width - 2 ? label.slice(0, width - 3) + '…' : label).padEnd(width)}${group(cells)}  ${r.collided ? 'collides: ' + hex(r.collided) : ''}`.trimEnd(),
+      );
     }
     out.push('');
   }
@@ -81,7 +83,8 @@ export function markMapJson(map: MarkMap, displayPath: (uri: string) => string =
     rows: map.rows.map((r) => {
       const p = map.parties[r.party];
       const cells: Record<string, { file: string; line: number }[]> = {};
-      for (const [bit, list] of Object.entries(r.cells)) cells[bit] = list.map((i) => ({ file: displayPath(map.accesses[i].uri), line: map.accesses[i].line + 1 }));
+      for (const [bit, list] of Object.entries(r.cells))
+        cells[bit] = list.map((i) => ({ file: displayPath(map.accesses[i].uri), line: map.accesses[i].line + 1 }));
       return {
         row: p.label,
         ...(p.owner ? { owner: p.owner.id } : {}),
@@ -100,7 +103,14 @@ export function markMapJson(map: MarkMap, displayPath: (uri: string) => string =
       text: a.text,
       kind: a.kind,
       row: map.parties[map.partyOf[i]].label,
-      writes: a.writes.map((w) => ({ mark: w.mark, set: hex(w.set), cleared: hex(w.cleared), flipped: hex(w.flipped), copied: hex(w.copied), changed: hex(w.changed) })),
+      writes: a.writes.map((w) => ({
+        mark: w.mark,
+        set: hex(w.set),
+        cleared: hex(w.cleared),
+        flipped: hex(w.flipped),
+        copied: hex(w.copied),
+        changed: hex(w.changed),
+      })),
       reads: a.reads.map((r) => ({ mark: r.mark, bits: hex(r.bits) })),
       ...(a.test ? { test: { mark: a.test.mark, value: hex(a.test.value), mask: hex(a.test.mask), invert: a.test.invert, tested: hex(a.test.tested) } } : {}),
     })),
@@ -159,9 +169,12 @@ export function markMapSvg(map: MarkMap, displayPath: (uri: string) => string = 
         const tip = `${label}, ${mark} bit ${bit} (${hex(2 ** bit)}): ${c.cell === 'none' ? (c.claimed ? 'reserved' : 'unused') : c.cell === 'both' ? 'read and written' : c.cell === 'write' ? 'written' : 'read'}${c.collided ? ', COLLIDES' : ''}${rules.length ? '\n' + rules.slice(0, 12).join('\n') : ''}`;
         const fill = c.cell === 'none' && c.claimed ? 'url(#claimed)' : COLOR[c.cell];
         const stroke = c.collided ? ' stroke="#d00000" stroke-width="2.5"' : ' stroke="#bbb" stroke-width="1"';
-        parts.push(`<g><title>${esc(tip)}</title><rect x="${x + 1}" y="${y + 2}" width="${CELL - 2}" height="${ROW - 4}" fill="${fill}"${stroke}/>${c.collided ? `<text x="${x + CELL / 2}" y="${y + 15}" font-size="12" font-weight="bold" text-anchor="middle" fill="#fff">!</text>` : ''}</g>`);
+        parts.push(
+          `<g><title>${esc(tip)}</title><rect x="${x + 1}" y="${y + 2}" width="${CELL - 2}" height="${ROW - 4}" fill="${fill}"${stroke}/>${c.collided ? `<text x="${x + CELL / 2}" y="${y + 15}" font-size="12" font-weight="bold" text-anchor="middle" fill="#fff">!</text>` : ''}</g>`,
+        );
       }
-      if (r.collided) parts.push(`<text x="${gridX + 32 * CELL + 8}" y="${y + 15}" font-size="11" fill="#d00000">collides: ${esc(describeBits(r.collided))}</text>`);
+      if (r.collided)
+        parts.push(`<text x="${gridX + 32 * CELL + 8}" y="${y + 15}" font-size="11" fill="#d00000">collides: ${esc(describeBits(r.collided))}</text>`);
       y += ROW;
     }
     // byte separators
@@ -186,7 +199,9 @@ export function markMapSvg(map: MarkMap, displayPath: (uri: string) => string = 
     ['#ffffff', 'collides with another owner', true],
   ];
   for (const [fill, text, col] of legend) {
-    parts.push(`<rect x="${lx}" y="${y}" width="14" height="14" fill="${fill}" stroke="${col ? '#d00000' : '#bbb'}" stroke-width="${col ? 2.5 : 1}"/><text x="${lx + 20}" y="${y + 11}" font-size="11">${esc(text)}</text>`);
+    parts.push(
+      `<rect x="${lx}" y="${y}" width="14" height="14" fill="${fill}" stroke="${col ? '#d00000' : '#bbb'}" stroke-width="${col ? 2.5 : 1}"/><text x="${lx + 20}" y="${y + 11}" font-size="11">${esc(text)}</text>`,
+    );
     lx += 30 + text.length * 6.5;
   }
   y += 22;

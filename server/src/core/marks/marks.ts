@@ -35,9 +35,7 @@ export function isMarkExtension(name: string): name is MarkExtension {
   return MARK_EXTENSION_SET.has(name);
 }
 
-
-const shifted = (x: number, sh: Shift): number =>
-  !sh ? u32(x) : sh.dir === 'left' ? u32(x << sh.bits) : u32(x) >>> sh.bits;
+const shifted = (x: number, sh: Shift): number => (!sh ? u32(x) : sh.dir === 'left' ? u32(x << sh.bits) : u32(x) >>> sh.bits);
 
 /** What the kernel computes for one packet. */
 export function applyMarkOp(op: MarkOp, s: MarkState): MarkState & { matches?: boolean } {
@@ -152,14 +150,20 @@ export function nftForm(op: MarkOp): { nft: string } | { nft: null; why: string 
     }
     case 'ct-save': {
       if (op.ctmask !== FULL) {
-        return { nft: null, why: 'nft has no one-statement form: the saved bits would be merged into ct mark with a non-constant right-hand side, which nft refuses' };
+        return {
+          nft: null,
+          why: 'nft has no one-statement form: the saved bits would be merged into ct mark with a non-constant right-hand side, which nft refuses',
+        };
       }
       const src = op.nfmask === FULL ? 'meta mark' : `meta mark and ${hex(op.nfmask)}`;
       return { nft: `ct mark set ${nftShift(src, op.shift)}` };
     }
     case 'ct-restore': {
       if (op.nfmask !== FULL) {
-        return { nft: null, why: 'nft has no one-statement form: the restored bits would be merged into meta mark with a non-constant right-hand side, which nft refuses' };
+        return {
+          nft: null,
+          why: 'nft has no one-statement form: the restored bits would be merged into meta mark with a non-constant right-hand side, which nft refuses',
+        };
       }
       const src = op.ctmask === FULL ? 'ct mark' : `ct mark and ${hex(op.ctmask)}`;
       return { nft: `meta mark set ${nftShift(src, op.shift)}` };

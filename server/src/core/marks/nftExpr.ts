@@ -28,9 +28,7 @@ export type NftExpr =
   | (Span & { k: 'bin'; op: BinOp; word: string; left: NftExpr; right: NftExpr; paren: boolean });
 
 export type RhsItem =
-  | (Span & { k: 'value'; expr: NftExpr })
-  | (Span & { k: 'range'; low: NftExpr; high: NftExpr })
-  | (Span & { k: 'prefix'; expr: NftExpr; len: bigint });
+  (Span & { k: 'value'; expr: NftExpr }) | (Span & { k: 'range'; low: NftExpr; high: NftExpr }) | (Span & { k: 'prefix'; expr: NftExpr; len: bigint });
 
 export type NftRhs = RhsItem | (Span & { k: 'set'; items: RhsItem[] });
 
@@ -47,7 +45,13 @@ export interface NftSyntaxError extends Span {
   unsupported?: true;
 }
 
-const KNOWN_WORDS = new Set(['meta', 'mark', 'ct', 'set', ...Object.keys({ and: 1, or: 1, xor: 1, lshift: 1, rshift: 1, eq: 1, ne: 1, lt: 1, gt: 1, le: 1, ge: 1 })]);
+const KNOWN_WORDS = new Set([
+  'meta',
+  'mark',
+  'ct',
+  'set',
+  ...Object.keys({ and: 1, or: 1, xor: 1, lshift: 1, rshift: 1, eq: 1, ne: 1, lt: 1, gt: 1, le: 1, ge: 1 }),
+]);
 const outside = (what: string, t: Span): NftSyntaxError => ({
   error: `${what}: outside what nfrules evaluates for nft marks`,
   start: t.start,

@@ -38,7 +38,6 @@ import { describeValue, isIdentity, matchEquivalents, matchListed, rhsText, setE
 export type { KernelOp, MarkProgram, MarkValue, MatchRhs, NftMarkSample, NftRefusal } from './nftProgram';
 export { runProgram, valueOf, matchResult } from './nftProgram';
 
-
 export interface NftMarkReport {
   ok: true;
   kind: 'set' | 'match';
@@ -112,7 +111,6 @@ export type TranslateShape =
  * symbolic mark): not a verdict, and a hover should say "depends on the packet/ruleset".
  */
 export type NftMarkResult = NftMarkReport | { ok: false; error: string; start?: number; end?: number; unsupported?: true };
-
 
 // ---------------------------------------------------------------------------------------
 // iptables <-> nft
@@ -211,7 +209,6 @@ export function nftFromIptables(op: MarkOp): { nft: string } | { nft: null; why:
   }
 }
 
-
 function evalSetProgram(target: MarkSource, v: MarkValue, s: NftMarkSample): NftMarkSample {
   const r = valueOf(v, s);
   return target === 'meta' ? { nfmark: r, ctmark: u32(s.ctmark) } : { nfmark: u32(s.nfmark), ctmark: r };
@@ -243,7 +240,10 @@ function analyse(ast: NftMarkAst): Analysed {
   const eqLike = op === '==' || op === '!=' || op === 'implicit';
   if (eqLike && f.k === 'op' && f.op === '^' && (rhs.k === 'value' || (rhs.k === 'set' && !rhs.interval))) {
     const c = f.c;
-    rhs = rhs.k === 'value' ? { k: 'value', value: u32(rhs.value ^ c) } : { k: 'set', interval: false, values: rhs.values.map((v) => u32(v ^ c)).sort((a, b) => a - b) };
+    rhs =
+      rhs.k === 'value'
+        ? { k: 'value', value: u32(rhs.value ^ c) }
+        : { k: 'set', interval: false, values: rhs.values.map((v) => u32(v ^ c)).sort((a, b) => a - b) };
     f = f.left;
   }
   const lhs = compile(f) as Extract<MarkValue, { k: 'program' }>;
@@ -315,8 +315,7 @@ function precedenceNote(a: Analysed, s: NftMarkSample): PrecedenceNote | null {
   const head = a.kind === 'set' ? `${a.ast.targetText} set ` : '';
   const l2rRoot = l2r.kind === 'set' ? l2r.ast.expr : l2r.ast.lhs;
   const tail = a.kind === 'match' ? a.ast.text.slice(a.ast.lhs.end) : '';
-  const intended =
-    l2r.kind === 'set' ? setEquivalents(l2r.ast.target, l2r.value, '')[0] : matchEquivalents(l2r.lhs, l2r.op, l2r.rhs, '')[0];
+  const intended = l2r.kind === 'set' ? setEquivalents(l2r.ast.target, l2r.value, '')[0] : matchEquivalents(l2r.lhs, l2r.op, l2r.rhs, '')[0];
   return {
     leftToRight: head + groupedText(l2rRoot) + tail,
     intended,
@@ -439,4 +438,3 @@ export function evaluateNftMark(text: string, sample: NftMarkSample = { nfmark: 
   if (!ipt.op) r.iptablesNote = ipt.why;
   return r;
 }
-

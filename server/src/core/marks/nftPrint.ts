@@ -46,8 +46,7 @@ export function printTree(t: PTree, explicit = false): string {
   return `${paren ? `(${ls})` : ls} ${t.op} ${t.right}`;
 }
 
-export const setListed = (target: MarkSource, v: MarkValue): string =>
-  `${SRC_TEXT[target]} set ${v.k === 'const' ? hex8(v.value) : printTree(delinearize(v))}`;
+export const setListed = (target: MarkSource, v: MarkValue): string => `${SRC_TEXT[target]} set ${v.k === 'const' ? hex8(v.value) : printTree(delinearize(v))}`;
 
 // ---------------------------------------------------------------------------------------
 // spellings
@@ -163,7 +162,6 @@ export function matchEquivalents(lhs: MarkProgram, op: RelOp, rhs: MatchRhs, lis
   return [...new Set([shortest, listed, explicit])];
 }
 
-
 // ---------------------------------------------------------------------------------------
 // the report
 
@@ -180,4 +178,3 @@ export function describeValue(v: MarkValue): string {
   }
   return s;
 }
-

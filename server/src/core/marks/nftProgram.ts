@@ -176,7 +176,6 @@ export function evalRhs(rhs: NftRhs): MatchRhs {
   // a set of one element is that element
   if (rhs.items.length === 1) return rhsItem(rhs.items[0]);
   const items = rhs.items.map((it) => {
-
     return rhsItem(it);
   });
   if (items.every((r) => r.k === 'value')) {
@@ -223,4 +222,3 @@ export function matchResult(lhs: MarkProgram, op: RelOp, rhs: MatchRhs, s: NftMa
       return testRhs(y, rhs);
   }
 }
-

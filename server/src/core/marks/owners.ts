@@ -86,7 +86,8 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     style: 'bits',
     uses: [single('nfmark', bit(15), 'kubelet drop (KUBE-MARK-DROP, tested by KUBE-FIREWALL)')],
     claims: { nfmark: bit(15) },
-    purpose: 'packets to drop; KUBE-FIREWALL drops `0x8000/0x8000`. Kubelet stopped creating KUBE-MARK-DROP with KEP-3178 (1.28), but old nodes and dumps still have it',
+    purpose:
+      'packets to drop; KUBE-FIREWALL drops `0x8000/0x8000`. Kubelet stopped creating KUBE-MARK-DROP with KEP-3178 (1.28), but old nodes and dumps still have it',
     version: 'kubelet up to 1.27 (IPTablesDropBit default 15); KUBE-FIREWALL drop rule in older releases',
     source: 'https://github.com/kubernetes/kubernetes/blob/master/pkg/kubelet/apis/config/v1beta1/defaults.go',
     checked:
@@ -106,7 +107,8 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
       single('nfmark', 0x100000, 'Calico scratch1'),
     ],
     claims: { nfmark: 0xffff0000 },
-    purpose: 'policy verdicts between chains; single bits allocated lowest first from IptablesMarkMask (accept, pass, drop, scratch0, scratch1, then WireGuard/endpoint marks)',
+    purpose:
+      'policy verdicts between chains; single bits allocated lowest first from IptablesMarkMask (accept, pass, drop, scratch0, scratch1, then WireGuard/endpoint marks)',
     version: 'Calico 3.x: IptablesMarkMask default 0xffff0000 (1.x/2.x documented 0xff000000)',
     source: 'https://github.com/projectcalico/calico/blob/master/felix/config/config_params.go',
     checked:
@@ -159,7 +161,7 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     style: 'field',
     uses: [
       { mark: 'nfmark', mask: 0xff0000, value: 0x40000, purpose: 'Tailscale subnet route' },
-      { mark: 'nfmark', mask: 0xff0000, value: 0x80000, purpose: 'Tailscale bypass (tailscaled\'s own packets)' },
+      { mark: 'nfmark', mask: 0xff0000, value: 0x80000, purpose: "Tailscale bypass (tailscaled's own packets)" },
       { mark: 'ctmark', mask: 0xff0000, value: 0x40000, purpose: 'Tailscale subnet route, saved in the connection' },
     ],
     claims: { nfmark: 0xff0000, ctmark: 0xff0000 },
@@ -167,7 +169,7 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     version: 'tailscale 1.x',
     source: 'https://github.com/tailscale/tailscale/blob/main/tsconst/linuxfw.go',
     checked:
-      'tailscale/tailscale@37adecff5e357930b748b9c2a751d9444a3cfaa4 tsconst/linuxfw.go: LinuxFwmarkMask 0xff0000, LinuxSubnetRouteMark 0x40000, LinuxBypassMark 0x80000 (set by SO_MARK on tailscaled\'s sockets)',
+      "tailscale/tailscale@37adecff5e357930b748b9c2a751d9444a3cfaa4 tsconst/linuxfw.go: LinuxFwmarkMask 0xff0000, LinuxSubnetRouteMark 0x40000, LinuxBypassMark 0x80000 (set by SO_MARK on tailscaled's sockets)",
     chains: ['ts-*'],
     nftTables: ['ts-*'],
     external: true,
@@ -218,7 +220,8 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
       { mark: 'ctmark', mask: 0xfff, value: 0x111, purpose: 'Istio ambient TPROXY mark in the connection' },
     ],
     claims: { nfmark: 0xfff, ctmark: 0xfff },
-    purpose: 'ztunnel redirection inside the pod network namespace: marks 0x111/0xfff and 0x539/0xfff, `CONNMARK --restore-mark` with the full mask (InpodRestoreMask 0xffffffff)',
+    purpose:
+      'ztunnel redirection inside the pod network namespace: marks 0x111/0xfff and 0x539/0xfff, `CONNMARK --restore-mark` with the full mask (InpodRestoreMask 0xffffffff)',
     version: 'Istio 1.22+ ambient mode',
     source: 'https://github.com/istio/istio/blob/master/cni/pkg/iptables/iptables.go',
     checked:
@@ -240,7 +243,8 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     purpose: 'IPVS load balancing of swarm services: mangle rules `-j MARK --set-mark N`, N from 256 upwards',
     version: 'moby libnetwork (swarm mode)',
     source: 'https://github.com/moby/moby/blob/master/libnetwork/service.go',
-    checked: 'moby/moby@9e3a6ccf695e91480acb4e2213b2e7088f946242 libnetwork/service.go (and docker/libnetwork copies): `fwMarkCtr uint32 = 256`, incremented per load balancer',
+    checked:
+      'moby/moby@9e3a6ccf695e91480acb4e2213b2e7088f946242 libnetwork/service.go (and docker/libnetwork copies): `fwMarkCtr uint32 = 256`, incremented per load balancer',
     chains: ['DOCKER*'],
   },
   {
@@ -255,7 +259,8 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     purpose: 'tunnel bypass and split tunnelling (nftables rules of the daemon)',
     version: 'mullvadvpn-app (talpid-core, Linux)',
     source: 'https://github.com/mullvad/mullvadvpn-app/tree/main/talpid-core',
-    checked: 'mullvad talpid (stored copy): `pub const TUNNEL_FW_MARK: u32 = 0x6d6f6c65` ("mole"); ct mark 0x00000f41 with meta mark 0x6d6f6c65 seen in user configurations that piggyback on it',
+    checked:
+      'mullvad talpid (stored copy): `pub const TUNNEL_FW_MARK: u32 = 0x6d6f6c65` ("mole"); ct mark 0x00000f41 with meta mark 0x6d6f6c65 seen in user configurations that piggyback on it',
     chains: [],
     nftTables: ['mullvad'],
     external: true,
@@ -273,7 +278,8 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     purpose: 'multi-WAN: the interface number in the bits of mmx_mask, saved and restored through CONNMARK with that mask',
     version: 'OpenWrt packages net/mwan3 (mmx_mask default 0x3F00)',
     source: 'https://github.com/openwrt/packages/tree/master/net/mwan3',
-    checked: 'openwrt/packages@034cdc23689fc59de5ddc078382e2fa090f6e564 net/mwan3/files/lib/mwan3/common.sh mwan3_init(): `config_get MMX_MASK globals mmx_mask \'0x3F00\'`; interface ids spread over the mask bits (mwan3_id2mask), the top ids blackhole/unreachable',
+    checked:
+      "openwrt/packages@034cdc23689fc59de5ddc078382e2fa090f6e564 net/mwan3/files/lib/mwan3/common.sh mwan3_init(): `config_get MMX_MASK globals mmx_mask '0x3F00'`; interface ids spread over the mask bits (mwan3_id2mask), the top ids blackhole/unreachable",
     chains: ['mwan3_*'],
   },
   {
@@ -314,7 +320,8 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     purpose: 'network policy verdict bits; IPVS DSR uses whole fwmarks (a hash & 0x3FFF)',
     version: 'kube-router 1.x/2.x',
     source: 'https://github.com/cloudnativelabs/kube-router/tree/master/pkg/controllers/netpol',
-    checked: 'partly: chain prefixes from kube-router pkg/controllers/netpol (stored copies): KUBE-POD-FW-, KUBE-NWPLCY-, KUBE-SRC-, KUBE-DST-, KUBE-ROUTER-INPUT/FORWARD/OUTPUT; an accept on `mark match 0x20000` next to KUBE-ROUTER-FORWARD in stored k3s listings; 0x10000 from the reference (its constant not found in the store)',
+    checked:
+      'partly: chain prefixes from kube-router pkg/controllers/netpol (stored copies): KUBE-POD-FW-, KUBE-NWPLCY-, KUBE-SRC-, KUBE-DST-, KUBE-ROUTER-INPUT/FORWARD/OUTPUT; an accept on `mark match 0x20000` next to KUBE-ROUTER-FORWARD in stored k3s listings; 0x10000 from the reference (its constant not found in the store)',
     chains: ['KUBE-ROUTER-*', 'KUBE-POD-FW-*', 'KUBE-NWPLCY-*', 'KUBE-SRC-*', 'KUBE-DST-*'],
   },
   {
@@ -326,7 +333,8 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     purpose: 'return path through the primary ENI: `CONNMARK --set-mark 0x80/0x80`, `CONNMARK --restore-mark --mask 0x80` (AWS_VPC_K8S_CNI_CONNMARK)',
     version: 'amazon-vpc-cni-k8s 1.x',
     source: 'https://github.com/aws/amazon-vpc-cni-k8s/blob/master/pkg/networkutils/network.go',
-    checked: 'aws/amazon-vpc-cni-k8s@2828d49461bfee20575e0d81bb6430ffc4d59915 pkg/networkutils/network.go (stored copies): `defaultConnmark = 0x80`; its tests show the two CONNMARK rules with comment "AWS, primary ENI"',
+    checked:
+      'aws/amazon-vpc-cni-k8s@2828d49461bfee20575e0d81bb6430ffc4d59915 pkg/networkutils/network.go (stored copies): `defaultConnmark = 0x80`; its tests show the two CONNMARK rules with comment "AWS, primary ENI"',
     chains: ['AWS-*'],
     comments: ['AWS, primary ENI', 'AWS SNAT CHAIN', 'AWS, '],
   },
@@ -352,7 +360,8 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     purpose: 'internalTrafficPolicy=local services from the host: `-j MARK --set-xmark 0x1745ec` (whole mark), ip rule fwmark 0x1745ec',
     version: 'ovn-kubernetes (2022+)',
     source: 'https://github.com/ovn-org/ovn-kubernetes/tree/master/go-controller/pkg/node',
-    checked: 'ovn-kubernetes go-controller/pkg/node (stored copies): `ovnkubeITPMark = "0x1745ec" // constant itp(174)-service(5ec)`, chain OVN-KUBE-ITP in mangle',
+    checked:
+      'ovn-kubernetes go-controller/pkg/node (stored copies): `ovnkubeITPMark = "0x1745ec" // constant itp(174)-service(5ec)`, chain OVN-KUBE-ITP in mangle',
     chains: ['OVN-KUBE-*'],
     signatures: [{ mark: 'nfmark', value: 0x1745ec, mask: FULL }],
   },
@@ -365,7 +374,8 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     purpose: 'hostport hairpin masquerade; bit configurable (markMasqBit, default 13)',
     version: 'containernetworking/plugins 1.x',
     source: 'https://github.com/containernetworking/plugins/blob/main/plugins/meta/portmap/main.go',
-    checked: 'containernetworking/plugins@d3851201759a080b9aec90bf9cb5e4e2fd3ef4f9 plugins/meta/portmap/main.go (and other stored copies): `const DefaultMarkBit = 13` ("Kubernetes uses 14 and 15, Calico uses 20-31"), MarkMasqBit configurable 0-31',
+    checked:
+      'containernetworking/plugins@d3851201759a080b9aec90bf9cb5e4e2fd3ef4f9 plugins/meta/portmap/main.go (and other stored copies): `const DefaultMarkBit = 13` ("Kubernetes uses 14 and 15, Calico uses 20-31"), MarkMasqBit configurable 0-31',
     chains: ['CNI-HOSTPORT-*', 'CNI-DN-*'],
   },
   {
@@ -374,10 +384,12 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     style: 'bits',
     uses: [single('nfmark', 0x2000, 'netavark hostport masquerade (NETAVARK-HOSTPORT-SETMARK)')],
     claims: { nfmark: 0x2000 },
-    purpose: 'published ports reached from the host or the bridge: `-j MARK --set-xmark 0x2000/0x2000` (nft: `meta mark set meta mark | 0x2000`), masqueraded in NETAVARK-HOSTPORT-MASQ; the same bit 13 as CNI portmap',
+    purpose:
+      'published ports reached from the host or the bridge: `-j MARK --set-xmark 0x2000/0x2000` (nft: `meta mark set meta mark | 0x2000`), masqueraded in NETAVARK-HOSTPORT-MASQ; the same bit 13 as CNI portmap',
     version: 'netavark 1.x (Podman 4+)',
     source: 'https://github.com/containers/netavark/tree/main/src/firewall',
-    checked: 'containers/netavark (stored copies, e.g. @03cb6a5f src/firewall/varktables): `const MASK: u32 = 0x2000`, `HEXMARK = "0x2000"`, chains NETAVARK-HOSTPORT-SETMARK/-MASQ/-DNAT; added (not in the reference)',
+    checked:
+      'containers/netavark (stored copies, e.g. @03cb6a5f src/firewall/varktables): `const MASK: u32 = 0x2000`, `HEXMARK = "0x2000"`, chains NETAVARK-HOSTPORT-SETMARK/-MASQ/-DNAT; added (not in the reference)',
     chains: ['NETAVARK-*', 'NETAVARK_*'],
     nftTables: ['netavark'],
   },
@@ -390,10 +402,12 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
       { mark: 'nfmark', mask: 0x90004, value: 0x90004, purpose: 'Kube-OVN TPROXY prerouting mark' },
     ],
     claims: { nfmark: 0x90007 },
-    purpose: 'TPROXY of health checks (route table 10001): marks 0x90003/0x90003 and 0x90004/0x90004, whose bits 16 and 19 are Calico\'s accept and scratch bits and Tailscale\'s bypass bit',
+    purpose:
+      "TPROXY of health checks (route table 10001): marks 0x90003/0x90003 and 0x90004/0x90004, whose bits 16 and 19 are Calico's accept and scratch bits and Tailscale's bypass bit",
     version: 'Kube-OVN 1.12+',
     source: 'https://github.com/kubeovn/kube-ovn/blob/master/pkg/util/const.go',
-    checked: 'kubeovn/kube-ovn pkg/util/const.go (stored copies): TProxyOutputMark/Mask 0x90003, TProxyPreroutingMark/Mask 0x90004, chains OVN-PREROUTING, OVN-POSTROUTING, OVN-OUTPUT, OVN-MASQUERADE, OVN-NAT-POLICY; added (not in the reference)',
+    checked:
+      'kubeovn/kube-ovn pkg/util/const.go (stored copies): TProxyOutputMark/Mask 0x90003, TProxyPreroutingMark/Mask 0x90004, chains OVN-PREROUTING, OVN-POSTROUTING, OVN-OUTPUT, OVN-MASQUERADE, OVN-NAT-POLICY; added (not in the reference)',
     chains: ['OVN-PREROUTING', 'OVN-POSTROUTING', 'OVN-OUTPUT', 'OVN-MASQUERADE', 'OVN-NAT-POLICY', 'OVN-NAT-PSUBNET-*'],
     comments: ['kube-ovn '],
     signatures: [
@@ -424,7 +438,8 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     purpose: 'IPsec and network policy egress marks',
     version: 'Weave Net 2.x (archived)',
     source: 'https://github.com/weaveworks/weave/blob/master/npc/constants.go',
-    checked: 'weaveworks/weave@19088ba8bca0d126a5a693cc41c738bf511a919a npc/constants.go: `EgressMark = "0x40000/0x40000"`; weaveworks/weave@0078fc535a5d4908b53fbf16b55c2c4e1a159db0 net/ipsec/ipsec.go: `mark = uint32(0x1) << 17`, `markStr = "0x20000/0x20000"`, chains WEAVE-IPSEC-IN/-OUT(-MARK)',
+    checked:
+      'weaveworks/weave@19088ba8bca0d126a5a693cc41c738bf511a919a npc/constants.go: `EgressMark = "0x40000/0x40000"`; weaveworks/weave@0078fc535a5d4908b53fbf16b55c2c4e1a159db0 net/ipsec/ipsec.go: `mark = uint32(0x1) << 17`, `markStr = "0x20000/0x20000"`, chains WEAVE-IPSEC-IN/-OUT(-MARK)',
     chains: ['WEAVE-*'],
   },
   {
@@ -433,7 +448,7 @@ export const MARK_OWNERS: readonly MarkOwner[] = [
     style: 'bits',
     uses: [],
     claims: {},
-    purpose: 'sets no mark; FLANNEL-POSTRTG tests kube-proxy\'s 0x4000/0x4000 to skip masquerading',
+    purpose: "sets no mark; FLANNEL-POSTRTG tests kube-proxy's 0x4000/0x4000 to skip masquerading",
     version: 'flannel 0.x',
     source: 'https://github.com/flannel-io/flannel/blob/master/pkg/trafficmngr/iptables/iptables.go',
     checked: 'flannel iptables masq rules (stored copies): `-A FLANNEL-POSTRTG -m mark --mark kubeProxyMark ... -j RETURN` with comment "flanneld masq"',
@@ -524,7 +539,7 @@ export function bitMeanings(mark: MarkSpace, bits: number): BitMeaning[] {
         const generic = fields.find((u) => u.value === 0);
         if (generic) add(o, generic.purpose);
         else if (fields.length) add(o, `${o.name} field ${hexOf(fields[0].mask)}`);
-        else if (((o.claims[mark] ?? 0) >>> 0) !== FULL && (((o.claims[mark] ?? 0) >>> 0) & m) !== 0) add(o, `reserved by ${o.name} (${hexOf(o.claims[mark]!)})`);
+        else if ((o.claims[mark] ?? 0) >>> 0 !== FULL && (((o.claims[mark] ?? 0) >>> 0) & m) !== 0) add(o, `reserved by ${o.name} (${hexOf(o.claims[mark]!)})`);
       }
     }
     out.push({ bit: b, uses });
@@ -540,8 +555,8 @@ export function fieldValueUses(mark: MarkSpace, value: number, mask: number): { 
       const um = u.mask >>> 0;
       if (u.mark !== mark || um === FULL || popcount(um) < 2 || u.value === 0) continue;
       // the field must be wholly given by the mask, and carry this use's value
-      if ((((mask >>> 0) & um) >>> 0) !== um) continue;
-      if ((((value >>> 0) & um) >>> 0) === u.value >>> 0) out.push({ owner: o, purpose: u.purpose, value: u.value, mask: um });
+      if (((mask >>> 0) & um) >>> 0 !== um) continue;
+      if (((value >>> 0) & um) >>> 0 === u.value >>> 0) out.push({ owner: o, purpose: u.purpose, value: u.value, mask: um });
     }
   }
   return out;
@@ -550,7 +565,8 @@ export function fieldValueUses(mark: MarkSpace, value: number, mask: number): { 
 /** Known software that uses exactly this whole 32-bit value. */
 export function wholeValueUses(mark: MarkSpace, value: number): { owner: MarkOwner; purpose: string }[] {
   const out: { owner: MarkOwner; purpose: string }[] = [];
-  for (const o of MARK_OWNERS) for (const u of o.uses) if (u.mark === mark && u.mask >>> 0 === FULL && u.value >>> 0 === value >>> 0) out.push({ owner: o, purpose: u.purpose });
+  for (const o of MARK_OWNERS)
+    for (const u of o.uses) if (u.mark === mark && u.mask >>> 0 === FULL && u.value >>> 0 === value >>> 0) out.push({ owner: o, purpose: u.purpose });
   return out;
 }
 

@@ -7,8 +7,16 @@
  * Pure and linear in the line's length.
  */
 import {
-  NFT_CHAIN_HOOKS, NFT_FAMILIES, NFT_PRIORITIES, NFT_CHAIN_TYPES, NFT_NAT_PRIORITY_ABOVE,
-  nftKeywordDocs, type NftDocKind, type NftKeywordDoc, type NftHook, type NftChainType,
+  NFT_CHAIN_HOOKS,
+  NFT_FAMILIES,
+  NFT_PRIORITIES,
+  NFT_CHAIN_TYPES,
+  NFT_NAT_PRIORITY_ABOVE,
+  nftKeywordDocs,
+  type NftDocKind,
+  type NftKeywordDoc,
+  type NftHook,
+  type NftChainType,
 } from './docs';
 
 const WORD = /[A-Za-z0-9_./-]/;

@@ -54,7 +54,8 @@ export function nftOutline(file: NftFile): NftOutlineSymbol[] {
     const t = tableOf(c.family, c.table, c.span);
     const k = `${tkey(c.family, c.table.name)} ${c.name.name}`;
     const parts: string[] = [];
-    if (c.type && c.hook) parts.push(`type ${c.type.name} hook ${c.hook.name}${c.device ? ` device ${c.device.name}` : ''} priority ${c.priority?.text ?? '?'}`);
+    if (c.type && c.hook)
+      parts.push(`type ${c.type.name} hook ${c.hook.name}${c.device ? ` device ${c.device.name}` : ''} priority ${c.priority?.text ?? '?'}`);
     if (c.policy) parts.push(`policy ${c.policy.name}`);
     const existing = chains.get(k);
     if (existing) {

@@ -66,7 +66,9 @@ export class Projection {
   completion(list: CompletionList): CompletionList {
     return {
       ...list,
-      items: list.items.map((it) => (it.textEdit && 'range' in it.textEdit ? { ...it, textEdit: { ...it.textEdit, range: this.range(it.textEdit.range) } } : it)),
+      items: list.items.map((it) =>
+        it.textEdit && 'range' in it.textEdit ? { ...it, textEdit: { ...it.textEdit, range: this.range(it.textEdit.range) } } : it,
+      ),
     };
   }
 

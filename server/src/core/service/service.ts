@@ -4,7 +4,21 @@
  * connection: the server and the CLI both drive it.
  */
 import { countLineEnds } from '../common/lines';
-import { CodeAction, CodeLens, CompletionList, Diagnostic, InlayHint, Range, DiagnosticSeverity, DocumentHighlight, DocumentSymbol, FoldingRange, Hover, Location, SymbolInformation } from 'vscode-languageserver-types';
+import {
+  CodeAction,
+  CodeLens,
+  CompletionList,
+  Diagnostic,
+  InlayHint,
+  Range,
+  DiagnosticSeverity,
+  DocumentHighlight,
+  DocumentSymbol,
+  FoldingRange,
+  Hover,
+  Location,
+  SymbolInformation,
+} from 'vscode-languageserver-types';
 import { Analysis, Finding, Settings, DEFAULT_SETTINGS, analyze, flowOptions, reanalyzeSwapped } from '../iptables/checks/analysis';
 import { familyOfUri, flowFindings } from '../iptables/checks/fileChecks';
 import { markRewrites, markSourceActions, offerSourceActions, resolveSourceAction } from '../features/codeActions';
@@ -16,7 +30,19 @@ import { buildMarkMap, type MarkAccess, type MarkMap } from '../marks/bitmap';
 import { iptablesMarkAccesses } from '../iptables/checks/marksMap';
 import { nftMarkAccesses } from '../nftables/checks/marksMap';
 import { markAccessHover } from '../marks/bitmapHover';
-import { NftDocument, nftCompletion, nftCodeActions, nftHover, nftDefinitionAt, nftDocumentSymbols, nftFindings, nftFoldingRanges, nftHighlights, nftReferencesAt, nftRename } from '../features/nftables';
+import {
+  NftDocument,
+  nftCompletion,
+  nftCodeActions,
+  nftHover,
+  nftDefinitionAt,
+  nftDocumentSymbols,
+  nftFindings,
+  nftFoldingRanges,
+  nftHighlights,
+  nftReferencesAt,
+  nftRename,
+} from '../features/nftables';
 import { Projection, decodeTokens, encodeTokens } from './projection';
 import { hover } from '../features/hover';
 import { docsHover } from '../features/docsHover';
@@ -42,7 +68,8 @@ function loneCarriageReturn(line: number, length: number): Finding {
   return {
     code: 'lone-carriage-return',
     severity: 'warning',
-    message: 'A lone carriage return (\\r) ends this line in the editor, but not for iptables-restore or the shell: they read it and the next line as one line.',
+    message:
+      'A lone carriage return (\\r) ends this line in the editor, but not for iptables-restore or the shell: they read it and the next line as one line.',
     line,
     s: length,
     endLine: line,
@@ -63,7 +90,13 @@ export interface ServiceSettings extends Settings {
   walk: { assume: Assume };
 }
 
-export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = { ...DEFAULT_SETTINGS, diagnostics: {}, inlayHints: { marks: true }, packet: {}, walk: { assume: 'nomatch' } };
+export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = {
+  ...DEFAULT_SETTINGS,
+  diagnostics: {},
+  inlayHints: { marks: true },
+  packet: {},
+  walk: { assume: 'nomatch' },
+};
 
 /** Up to this many lines, the mark-bit map is built on the keystroke too (beyond, once typing pauses). */
 const MARK_MAP_QUICK_MAX_LINES = 20_000;
@@ -174,6 +207,11 @@ export class NfRulesService {
     this.nft.delete(uri);
   }
 
+  /** The lines of an open document of any language, as the editor counts them. */
+  lines(uri: string): readonly string[] | undefined {
+    return this.docs.get(uri)?.doc.lines ?? this.nft.get(uri)?.lines;
+  }
+
   get(uri: string): RuleDocument | undefined {
     return this.docs.get(uri)?.doc;
   }
@@ -190,7 +228,11 @@ export class NfRulesService {
     // one keystroke inside a line since: only that line's findings are made again
     const swap = h.doc.lastSwap;
     const value =
-      (a && a.settings === settings && a.revision === h.doc.revision - 1 && swap?.revision === h.doc.revision && reanalyzeSwapped(h.doc, a.value, swap.old, swap.now)) ||
+      (a &&
+        a.settings === settings &&
+        a.revision === h.doc.revision - 1 &&
+        swap?.revision === h.doc.revision &&
+        reanalyzeSwapped(h.doc, a.value, swap.old, swap.now)) ||
       analyze(h.doc, settings, { flow: false });
     h.analysis = { revision: h.doc.revision, settings, value };
     return value;
@@ -278,7 +320,10 @@ export class NfRulesService {
 
   /** The mark-bit map of every open document, built once per set of revisions (undefined when stale and not `build`). */
   markMap(build = true): MarkMap | undefined {
-    const key = [...this.docs].map(([u, h]) => `${u}@${h.doc.revision}`).concat([...this.nft].map(([u, d]) => `${u}#${d.version}`)).join(' ');
+    const key = [...this.docs]
+      .map(([u, h]) => `${u}@${h.doc.revision}`)
+      .concat([...this.nft].map(([u, d]) => `${u}#${d.version}`))
+      .join(' ');
     if (this.mapCache?.key === key) return this.mapCache.map;
     if (!build) return undefined;
     const accesses: MarkAccess[] = [];
@@ -365,7 +410,11 @@ export class NfRulesService {
     const body = range.start.line === range.end.line ? this.bodyAt(uri, range.start.line) : undefined;
     if (body) {
       // the here-document's own actions (rewrites, quick fixes), moved to the script's lines
-      const acts = this.embedded.service.codeActions(body.sub, { start: body.inward(range.start), end: body.inward(range.end) }, only?.filter((k) => !k.startsWith('source')));
+      const acts = this.embedded.service.codeActions(
+        body.sub,
+        { start: body.inward(range.start), end: body.inward(range.end) },
+        only?.filter((k) => !k.startsWith('source')),
+      );
       return acts.map((a) => body.codeAction(a, uri));
     }
     const out: CodeAction[] = [];
@@ -439,7 +488,8 @@ export class NfRulesService {
     const h = this.docs.get(uri);
     if (!h) return [];
     const out = foldingRanges(h.doc, this.chains(uri)!);
-    for (const b of this.bodies(uri)) for (const f of this.embedded.service.foldingRanges(b.sub)) out.push({ ...f, startLine: f.startLine + b.start, endLine: f.endLine + b.start });
+    for (const b of this.bodies(uri))
+      for (const f of this.embedded.service.foldingRanges(b.sub)) out.push({ ...f, startLine: f.startLine + b.start, endLine: f.endLine + b.start });
     return out;
   }
 
@@ -521,7 +571,8 @@ export class NfRulesService {
     // the mark hints of the here-documents fed to iptables-restore in the range
     for (const b of this.bodies(uri)) {
       if (b.end <= range.start.line || b.start > range.end.line) continue;
-      for (const x of this.embedded.service.inlayHints(b.sub, { start: { line: 0, character: 0 }, end: { line: b.cut.length, character: 0 } }, settings)) out.push(b.inlayHint(x));
+      for (const x of this.embedded.service.inlayHints(b.sub, { start: { line: 0, character: 0 }, end: { line: b.cut.length, character: 0 } }, settings))
+        out.push(b.inlayHint(x));
     }
     return out;
   }

@@ -27,11 +27,13 @@ const NUMBER_PATTERN = '^\\s*\\+?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)\\s*$';
  * severity: jump-loop is an error or a warning depending on whether a built-in chain reaches
  * the loop; unused-chain is off unless given a severity.
  */
-export const DIAGNOSTIC_CODE_SETTINGS: { code: DiagnosticCode; severity: string; description: string }[] = Object.entries(DIAGNOSTIC_CODES).map(([code, info]) => ({
-  code: code as DiagnosticCode,
-  severity: info.severity,
-  description: info.meaning,
-}));
+export const DIAGNOSTIC_CODE_SETTINGS: { code: DiagnosticCode; severity: string; description: string }[] = Object.entries(DIAGNOSTIC_CODES).map(
+  ([code, info]) => ({
+    code: code as DiagnosticCode,
+    severity: info.severity,
+    description: info.meaning,
+  }),
+);
 
 export const SETTINGS: SettingSpec[] = [
   {
@@ -72,7 +74,8 @@ export const SETTINGS: SettingSpec[] = [
     key: 'iptables.sample.src',
     type: 'string',
     default: '',
-    description: 'Source address of the sample packet for the packet walk (IPv4 or IPv6), unless a `# sample: src=...` line above says otherwise. Empty: unknown.',
+    description:
+      'Source address of the sample packet for the packet walk (IPv4 or IPv6), unless a `# sample: src=...` line above says otherwise. Empty: unknown.',
   },
   {
     key: 'iptables.sample.dst',
@@ -121,14 +124,16 @@ export const SETTINGS: SettingSpec[] = [
     key: 'iptables.noflush',
     type: 'boolean',
     default: false,
-    description: 'Judge save files as `iptables-restore --noflush` loads them, on top of rules already there: a jump to a chain the file does not declare is a warning (the chain may exist), not the error a plain `iptables-restore` gives.',
+    description:
+      'Judge save files as `iptables-restore --noflush` loads them, on top of rules already there: a jump to a chain the file does not declare is a warning (the chain may exist), not the error a plain `iptables-restore` gives.',
   },
   {
     key: 'iptables.walk.assume',
     type: 'string',
     default: 'nomatch',
     enum: ['nomatch', 'match'],
-    description: 'Where the packet walk meets a match it cannot decide on the sample (`-m statistic`, `-m recent`, `-m set`...): `nomatch` follows the rule as not matching, `match` as matching.',
+    description:
+      'Where the packet walk meets a match it cannot decide on the sample (`-m statistic`, `-m recent`, `-m set`...): `nomatch` follows the rule as not matching, `match` as matching.',
   },
 ];
 

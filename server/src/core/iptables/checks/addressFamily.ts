@@ -3,7 +3,17 @@ import { Entry, RuleDocument } from '../syntax/document';
 import { addrMessage, parsedAddrs } from './addresses';
 import { LineRecord, PendingFinding } from './records';
 
-export function checkFamilies(doc: RuleDocument, entries: Entry[], items: LineRecord[], addrLines: number[], n4: number, n6: number, heads: string[], uriFamily: 0 | 4 | 6, out: PendingFinding[]): void {
+export function checkFamilies(
+  doc: RuleDocument,
+  entries: Entry[],
+  items: LineRecord[],
+  addrLines: number[],
+  n4: number,
+  n6: number,
+  heads: string[],
+  uriFamily: 0 | 4 | 6,
+  out: PendingFinding[],
+): void {
   if (!addrLines.length) return;
   // the header iptables-save wrote, else the file's name (rules.v6, ip6tables...), else
   // the majority: a file with both families' addresses fails in iptables-restore and in
@@ -31,12 +41,52 @@ export function checkFamilies(doc: RuleDocument, entries: Entry[], items: LineRe
 export const REJECT_WITH_RE = /--reject-with[ =]"?([A-Za-z0-9-]+)/;
 /** REJECT's types per family (libipt_REJECT.c / libip6t_REJECT.c, 1.8.9): a type of the other family is unknown. */
 const REJECT_TYPES: Record<4 | 6, ReadonlySet<string>> = {
-  4: new Set(['icmp-net-unreachable', 'net-unreach', 'icmp-host-unreachable', 'host-unreach', 'icmp-proto-unreachable', 'proto-unreach', 'icmp-port-unreachable', 'port-unreach', 'icmp-net-prohibited', 'net-prohib', 'icmp-host-prohibited', 'host-prohib', 'tcp-reset', 'tcp-rst', 'icmp-admin-prohibited', 'admin-prohib']),
-  6: new Set(['icmp6-no-route', 'no-route', 'icmp6-adm-prohibited', 'adm-prohibited', 'icmp6-addr-unreachable', 'addr-unreach', 'icmp6-port-unreachable', 'port-unreach', 'tcp-reset', 'icmp6-policy-fail', 'policy-fail', 'icmp6-reject-route', 'reject-route']),
+  4: new Set([
+    'icmp-net-unreachable',
+    'net-unreach',
+    'icmp-host-unreachable',
+    'host-unreach',
+    'icmp-proto-unreachable',
+    'proto-unreach',
+    'icmp-port-unreachable',
+    'port-unreach',
+    'icmp-net-prohibited',
+    'net-prohib',
+    'icmp-host-prohibited',
+    'host-prohib',
+    'tcp-reset',
+    'tcp-rst',
+    'icmp-admin-prohibited',
+    'admin-prohib',
+  ]),
+  6: new Set([
+    'icmp6-no-route',
+    'no-route',
+    'icmp6-adm-prohibited',
+    'adm-prohibited',
+    'icmp6-addr-unreachable',
+    'addr-unreach',
+    'icmp6-port-unreachable',
+    'port-unreach',
+    'tcp-reset',
+    'icmp6-policy-fail',
+    'policy-fail',
+    'icmp6-reject-route',
+    'reject-route',
+  ]),
 };
 
 /** `--reject-with` types the file's family does not have (`icmp6-...` in an IPv4 file and the reverse). */
-export function checkRejects(doc: RuleDocument, entries: Entry[], items: LineRecord[], heads: string[], n4: number, n6: number, uriFamily: 0 | 4 | 6, out: PendingFinding[]): void {
+export function checkRejects(
+  doc: RuleDocument,
+  entries: Entry[],
+  items: LineRecord[],
+  heads: string[],
+  n4: number,
+  n6: number,
+  uriFamily: 0 | 4 | 6,
+  out: PendingFinding[],
+): void {
   const fileFamily = saveFamily(doc, heads, uriFamily, n4, n6);
   for (let idx = 0; idx < items.length; idx++) {
     const it = items[idx];
@@ -49,7 +99,15 @@ export function checkRejects(doc: RuleDocument, entries: Entry[], items: LineRec
       if (!m) continue;
       const t = m[1];
       // a type of neither family is the per-line check's
-      if (!REJECT_TYPES[f].has(t) && REJECT_TYPES[f === 4 ? 6 : 4].has(t)) out.push({ idx, src: 'reject', k: 0, code: 'address-family', severity: 'error', message: `unknown reject type "${t}" (an ${f === 4 ? 'IPv6 type in an IPv4' : 'IPv4 type in an IPv6'} file: ${f === 4 ? 'iptables' : 'ip6tables'} does not know it)` });
+      if (!REJECT_TYPES[f].has(t) && REJECT_TYPES[f === 4 ? 6 : 4].has(t))
+        out.push({
+          idx,
+          src: 'reject',
+          k: 0,
+          code: 'address-family',
+          severity: 'error',
+          message: `unknown reject type "${t}" (an ${f === 4 ? 'IPv6 type in an IPv4' : 'IPv4 type in an IPv6'} file: ${f === 4 ? 'iptables' : 'ip6tables'} does not know it)`,
+        });
       break;
     }
   }
@@ -74,7 +132,16 @@ const ONLY: Record<4 | 6, { match: ReadonlySet<string>; target: ReadonlySet<stri
 export const EXT_RE = /(?:^|\s)(-m|--match|-j|--jump)[ =]"?([A-Za-z0-9_]+)/g;
 
 /** `-m icmp6` in an iptables file, `-m icmp` or `-j TTL` in an ip6tables one: the other family's extension. */
-export function checkFamilyExtensions(doc: RuleDocument, entries: Entry[], items: LineRecord[], heads: string[], n4: number, n6: number, uriFamily: 0 | 4 | 6, out: PendingFinding[]): void {
+export function checkFamilyExtensions(
+  doc: RuleDocument,
+  entries: Entry[],
+  items: LineRecord[],
+  heads: string[],
+  n4: number,
+  n6: number,
+  uriFamily: 0 | 4 | 6,
+  out: PendingFinding[],
+): void {
   const fileFamily = saveFamily(doc, heads, uriFamily, n4, n6);
   for (let idx = 0; idx < items.length; idx++) {
     const it = items[idx];
@@ -92,7 +159,9 @@ export function checkFamilyExtensions(doc: RuleDocument, entries: Entry[], items
         const name = m[2];
         if (isMatch ? other.match.has(name) : other.target.has(name)) {
           const prog = f === 4 ? 'iptables' : 'ip6tables';
-          const message = isMatch ? `Couldn't load match \`${name}':No such file or directory (${name} is ${f === 4 ? 'ip6tables' : 'iptables'}' match, ${prog} has none)` : `Chain '${name}' does not exist (${name} is ${f === 4 ? 'ip6tables' : 'iptables'}' target: ${prog} takes -j ${name} for a jump to a chain, and refuses its options)`;
+          const message = isMatch
+            ? `Couldn't load match \`${name}':No such file or directory (${name} is ${f === 4 ? 'ip6tables' : 'iptables'}' match, ${prog} has none)`
+            : `Chain '${name}' does not exist (${name} is ${f === 4 ? 'ip6tables' : 'iptables'}' target: ${prog} takes -j ${name} for a jump to a chain, and refuses its options)`;
           out.push({ idx, src: 'ext', k, code: 'address-family', severity: 'error', message });
         }
         k++;

@@ -4,7 +4,7 @@
  * words for an address of the other family.
  */
 import { parseSaveLine } from '../syntax/document';
-import { Rule } from '../syntax/rule';
+import { Rule } from '../syntax/ruleTypes';
 import { CORE_OPTIONS } from '../knowledge/commands';
 
 /** A range on an entry: line offset, start, end line offset, end. */
@@ -12,7 +12,8 @@ export type R = [number, number, number, number];
 /** An address an option names: its family, text, place, how the option reads it, and its value (`group`: the value's column). */
 export type Addr = { fam: 4 | 6; text: string; r: R; kind: AddrKind; group: number; bracket: boolean };
 /** The options naming addresses, as iptables-save writes them (abbreviations only in scripts, read from the parse). */
-export const ADDR = /(?:^|\s)(-[sd]|--source|--src|--destination|--dst|--to-destination|--to-source|--to|--on-ip|--src-range|--dst-range)\s+(?:!\s+)?([^\s"]+)/g;
+export const ADDR =
+  /(?:^|\s)(-[sd]|--source|--src|--destination|--dst|--to-destination|--to-source|--to|--on-ip|--src-range|--dst-range)\s+(?:!\s+)?([^\s"]+)/g;
 
 export function quotesBefore(line: string, pos: number): number {
   let n = 0;
@@ -33,13 +34,31 @@ export const famOf = (a: string): 0 | 4 | 6 => (a.includes(':') ? 6 : /^\d+\.\d+
  */
 export type AddrKind = 'host' | 'nat' | 'gai' | 'src-range' | 'dst-range';
 
-export const RAW_KIND: Record<string, AddrKind> = { '-s': 'host', '-d': 'host', '--source': 'host', '--src': 'host', '--destination': 'host', '--dst': 'host', '--to-destination': 'nat', '--to-source': 'nat', '--to': 'gai', '--on-ip': 'gai', '--src-range': 'src-range', '--dst-range': 'dst-range' };
+export const RAW_KIND: Record<string, AddrKind> = {
+  '-s': 'host',
+  '-d': 'host',
+  '--source': 'host',
+  '--src': 'host',
+  '--destination': 'host',
+  '--dst': 'host',
+  '--to-destination': 'nat',
+  '--to-source': 'nat',
+  '--to': 'gai',
+  '--on-ip': 'gai',
+  '--src-range': 'src-range',
+  '--dst-range': 'dst-range',
+};
 
 /** The addresses of one option value (at column `at` of line offset `l`), each with its family. */
 export function valueAddrs(kind: AddrKind, text: string, at: number, out: Addr[], l = 0, exact = true): void {
   const push = (a: string, s: number, len: number, bracket = false) => {
     const fam = famOf(a);
-    if (fam) out.push(exact ? { fam, text: a, r: [l, at + s, l, at + s + len], kind, group: l * 1e6 + at, bracket } : { fam, text: a, r: [l, at, l, at + text.length], kind, group: l * 1e6 + at, bracket });
+    if (fam)
+      out.push(
+        exact
+          ? { fam, text: a, r: [l, at + s, l, at + s + len], kind, group: l * 1e6 + at, bracket }
+          : { fam, text: a, r: [l, at, l, at + text.length], kind, group: l * 1e6 + at, bracket },
+      );
   };
   switch (kind) {
     case 'host': {
@@ -128,7 +147,13 @@ export const EXT_ADDR = new Map<string, Map<string, AddrKind>>([
   ['SNAT', new Map([['to-source', 'nat']])],
   ['NETMAP', new Map([['to', 'gai']])],
   ['TPROXY', new Map([['on-ip', 'gai']])],
-  ['iprange', new Map<string, AddrKind>([['src-range', 'src-range'], ['dst-range', 'dst-range']])],
+  [
+    'iprange',
+    new Map<string, AddrKind>([
+      ['src-range', 'src-range'],
+      ['dst-range', 'dst-range'],
+    ]),
+  ],
 ]);
 
 /** The addresses of a parsed rule, in word order within each option. */

@@ -32,7 +32,11 @@ export interface Analysis {
 /** The file-level pass's options: unused-chain is opt-in (its severity setting, any but off, turns it on). */
 export function flowOptions(settings: Settings, family?: 4 | 6): FlowOptions {
   const unusedSetting = (settings as Settings & { diagnostics?: Record<string, string> }).diagnostics?.['unused-chain'];
-  return { unusedChain: unusedSetting === 'hint' || unusedSetting === 'information' || unusedSetting === 'warning' || unusedSetting === 'error', family, noflush: !!settings.noflush };
+  return {
+    unusedChain: unusedSetting === 'hint' || unusedSetting === 'information' || unusedSetting === 'warning' || unusedSetting === 'error',
+    family,
+    noflush: !!settings.noflush,
+  };
 }
 
 /**
@@ -53,7 +57,15 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
     for (; ri < reader.length && reader[ri] <= line; ri++) {
       const l = reader[ri];
       const cr = doc.crLines.has(l);
-      const f = readerFinding(doc.lines[l], cr, l, !!open, l + 1 + extraPieces, (t) => parseSaveLine(t, l), (x) => entryFindings(x, true));
+      const f = readerFinding(
+        doc.lines[l],
+        cr,
+        l,
+        !!open,
+        l + 1 + extraPieces,
+        (t) => parseSaveLine(t, l),
+        (x) => entryFindings(x, true),
+      );
       if (f) findings.push(f);
       extraPieces += restorePieces(doc.lines[l], cr).length - 1;
     }
@@ -77,7 +89,14 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
       }
       case 'table': {
         if (open) {
-          findings.push(wordFinding(e.line, { ...e.name, s: e.name.s - 1 }, 'missing-commit', `COMMIT expected before a new table: table ${open.name} is not committed (iptables-restore: Bad argument \`*${e.name.text}')`));
+          findings.push(
+            wordFinding(
+              e.line,
+              { ...e.name, s: e.name.s - 1 },
+              'missing-commit',
+              `COMMIT expected before a new table: table ${open.name} is not committed (iptables-restore: Bad argument \`*${e.name.text}')`,
+            ),
+          );
         }
         if (!(e.name.text in TABLES)) {
           findings.push(wordFinding(e.line, e.name, 'table-name', `table name '${e.name.text}' invalid`));
@@ -98,7 +117,16 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
         placeRule(e, open?.name, save, findings);
         if (seenShadow.size && open && jumpsToShadow(doc.lines[e.line], seenShadow)) {
           // judged again as a jump to the chain: the target's own checks do not apply
-          const again: Entry = { k: 'rule', line: e.line, endLine: e.endLine, words: e.words, rule: interpretRule(e.words, seenShadow), family: e.family, prefixCounters: e.prefixCounters, table: e.table };
+          const again: Entry = {
+            k: 'rule',
+            line: e.line,
+            endLine: e.endLine,
+            words: e.words,
+            rule: interpretRule(e.words, seenShadow),
+            family: e.family,
+            prefixCounters: e.prefixCounters,
+            table: e.table,
+          };
           if (again.k !== 'rule') break;
           if (e.problems) again.problems = e.problems;
           const f = entryFindings(again, true);
@@ -106,7 +134,15 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
           // the chain must exist in this table: one of another table's name does not do
           for (const x of again.rule.exts) {
             if (!x.chain || blockShadow?.has(x.name.text)) continue;
-            findings.push(wordFinding(e.line, x.name, 'undeclared-chain', `Chain '${x.name.text}' does not exist: iptables takes -j ${x.name.text} for a jump to a chain, as a chain of that name is declared above (in another table), but table ${open.name} has none`, settings.noflush ? 'warning' : 'error'));
+            findings.push(
+              wordFinding(
+                e.line,
+                x.name,
+                'undeclared-chain',
+                `Chain '${x.name.text}' does not exist: iptables takes -j ${x.name.text} for a jump to a chain, as a chain of that name is declared above (in another table), but table ${open.name} has none`,
+                settings.noflush ? 'warning' : 'error',
+              ),
+            );
           }
           continue;
         }
@@ -122,7 +158,15 @@ export function analyze(doc: RuleDocument, settings: Settings = DEFAULT_SETTINGS
     const h = open.entry as Extract<Entry, { k: 'table' }>;
     const last = doc.lines.length - 1;
     const at = doc.lines[last] === '' ? last : last;
-    findings.push({ code: 'missing-commit', severity: 'error', message: `COMMIT expected at line ${at + 2 + extraPieces - (doc.lines[last] === '' ? 1 : 0)}: table ${open.name} (line ${h.line + 1}) is never committed`, line: at, s: 0, endLine: at, e: doc.lines[at].length });
+    findings.push({
+      code: 'missing-commit',
+      severity: 'error',
+      message: `COMMIT expected at line ${at + 2 + extraPieces - (doc.lines[last] === '' ? 1 : 0)}: table ${open.name} (line ${h.line + 1}) is never committed`,
+      line: at,
+      s: 0,
+      endLine: at,
+      e: doc.lines[at].length,
+    });
   }
   // across lines: the chain graph, loops, reachability, rule order, address families
   if (opts.flow !== false) for (const f of flowFindings(doc, flowOptions(settings))) findings.push(f);
@@ -163,7 +207,10 @@ function jumpsToShadow(text: string, names: ReadonlySet<string>): boolean {
 function placeRule(e: Extract<Entry, { k: 'rule' }>, table: string | undefined, save: boolean, findings: Finding[]): void {
   if (save) {
     e.table = table;
-    if (table === undefined) findings.push(wordFinding(e.line, e.words[0] ?? { text: '', l: 0, s: 0, el: 0, e: 1 }, 'rule-outside-table', 'Rule outside a table: a *table line must come first'));
+    if (table === undefined)
+      findings.push(
+        wordFinding(e.line, e.words[0] ?? { text: '', l: 0, s: 0, el: 0, e: 1 }, 'rule-outside-table', 'Rule outside a table: a *table line must come first'),
+      );
   } else {
     e.table = e.rule.table?.text ?? 'filter';
   }
@@ -251,4 +298,3 @@ export function sampleAt(a: Analysis, line: number, settings: Settings = DEFAULT
   if (best < 0) return { state: { ...settings.sample } };
   return { state: a.samples[best].state, fromLine: a.samples[best].line };
 }
-

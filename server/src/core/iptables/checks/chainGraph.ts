@@ -71,12 +71,26 @@ export function checkTable(g: Graph, items: LineRecord[], out: PendingFinding[],
       const idx = d >= 0 ? d : g.useItem[c];
       if (idx >= 0) {
         const viaJump = d < 0 && g.useJump[c] >= 0;
-        out.push({ idx, src: viaJump ? 'jump' : 'chain', k: viaJump ? g.useJump[c] : 0, code: 'builtin-chain-table', severity: 'warning', message: `Table ${g.name} has no built-in chain ${name}: iptables-nft makes it a user chain (\`:${name} - [0:0]\`, any policy ignored), which no packet enters unless a rule jumps to it` });
+        out.push({
+          idx,
+          src: viaJump ? 'jump' : 'chain',
+          k: viaJump ? g.useJump[c] : 0,
+          code: 'builtin-chain-table',
+          severity: 'warning',
+          message: `Table ${g.name} has no built-in chain ${name}: iptables-nft makes it a user chain (\`:${name} - [0:0]\`, any policy ignored), which no packet enters unless a rule jumps to it`,
+        });
       }
     }
     if (unused && g.complete && !g.builtin[c] && g.decl[c] >= 0 && g.jumped[c] === 0) {
       const d = g.decl[c];
-      out.push({ idx: d, src: 'chain', k: 0, code: 'unused-chain', severity: 'hint', message: `Chain ${name} is never jumped to (-j/-g) in table ${g.name}: no packet goes through it` });
+      out.push({
+        idx: d,
+        src: 'chain',
+        k: 0,
+        code: 'unused-chain',
+        severity: 'hint',
+        message: `Chain ${name} is never jumped to (-j/-g) in table ${g.name}: no packet goes through it`,
+      });
     }
   }
   if (!shell) {
@@ -84,18 +98,40 @@ export function checkTable(g: Graph, items: LineRecord[], out: PendingFinding[],
       const c = g.rChain[k];
       if (declared(c)) continue;
       const i = g.rItem[k];
-      out.push({ idx: i, src: 'chain', k: 0, code: 'undeclared-chain', severity: 'warning', message: `No chain/target/match by that name: chain ${g.names[c]} is not declared in table ${g.name} (iptables-restore fails here, unless the chain already exists and the file is loaded with --noflush)` });
+      out.push({
+        idx: i,
+        src: 'chain',
+        k: 0,
+        code: 'undeclared-chain',
+        severity: 'warning',
+        message: `No chain/target/match by that name: chain ${g.names[c]} is not declared in table ${g.name} (iptables-restore fails here, unless the chain already exists and the file is loaded with --noflush)`,
+      });
     }
     for (let k = 0; k < g.eTo.length; k++) {
       const t = g.eTo[k];
       if (declared(t)) continue;
-      out.push({ idx: g.eItem[k], src: 'jump', k: g.eJ[k], code: 'undeclared-chain', severity: 'warning', message: `Chain '${g.names[t]}' does not exist: it is not declared in table ${g.name} (iptables-restore fails here, unless the chain already exists and the file is loaded with --noflush)` });
+      out.push({
+        idx: g.eItem[k],
+        src: 'jump',
+        k: g.eJ[k],
+        code: 'undeclared-chain',
+        severity: 'warning',
+        message: `Chain '${g.names[t]}' does not exist: it is not declared in table ${g.name} (iptables-restore fails here, unless the chain already exists and the file is loaded with --noflush)`,
+      });
     }
   }
   // a jump or goto to a built-in chain: the kernel refuses it
   for (let k = 0; k < g.eTo.length; k++) {
     const t = g.eTo[k];
-    if (g.builtin[t]) out.push({ idx: g.eItem[k], src: 'jump', k: g.eJ[k], code: 'builtin-jump', severity: 'error', message: `RULE_APPEND failed (Operation not supported): ${g.names[t]} is a built-in chain of table ${g.name}, no rule may jump or go to it` });
+    if (g.builtin[t])
+      out.push({
+        idx: g.eItem[k],
+        src: 'jump',
+        k: g.eJ[k],
+        code: 'builtin-jump',
+        severity: 'error',
+        message: `RULE_APPEND failed (Operation not supported): ${g.names[t]} is a built-in chain of table ${g.name}, no rule may jump or go to it`,
+      });
   }
   const eIdx = g.eFrom.map((_, k) => k);
   const adj = group(n, g.eFrom, eIdx);
@@ -142,7 +178,15 @@ export function checkTable(g: Graph, items: LineRecord[], out: PendingFinding[],
     for (let q = 0; q < it.needs.length; q++) {
       const nd = it.needs[q];
       const hi = hooks.findIndex((h, x) => reach[c] & (1 << x) && !nd.hooks.includes(h));
-      if (hi >= 0) out.push({ idx: g.rItem[k], src: 'need', k: q, code: 'target-hook', severity: 'error', message: `RULE_APPEND failed (Invalid argument): ${nd.ext} is only valid in ${nd.hooks.join(', ')}, not in ${hooks[hi]}: chain ${g.names[c]} is reached from ${path(c, hi)}` });
+      if (hi >= 0)
+        out.push({
+          idx: g.rItem[k],
+          src: 'need',
+          k: q,
+          code: 'target-hook',
+          severity: 'error',
+          message: `RULE_APPEND failed (Invalid argument): ${nd.ext} is only valid in ${nd.hooks.join(', ')}, not in ${hooks[hi]}: chain ${g.names[c]} is reached from ${path(c, hi)}`,
+        });
     }
   }
   loops(g, adj, reach, hooks, out, shell);
@@ -195,7 +239,14 @@ export function reachOrder(g: Graph, hooks: readonly string[]): { by: Int32Array
   return { by, hook };
 }
 
-export function loops(g: Graph, adj: { off: Int32Array; vals: Int32Array }, reach: Uint8Array, hooks: readonly string[], out: PendingFinding[], shell = false): void {
+export function loops(
+  g: Graph,
+  adj: { off: Int32Array; vals: Int32Array },
+  reach: Uint8Array,
+  hooks: readonly string[],
+  out: PendingFinding[],
+  shell = false,
+): void {
   const n = g.names.length;
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
@@ -283,12 +334,33 @@ export function loops(g: Graph, adj: { off: Int32Array; vals: Int32Array }, reac
       for (let v = 0; v < n; v++) if (comp[v] === cc && order.by[v] >= 0 && (first < 0 || later(order.by[first], order.by[v]))) first = v;
       if (first >= 0 && later(order.by[first], k)) {
         const e = order.by[first];
-        out.push({ idx: g.eItem[e], src: 'jump', k: g.eJ[e], code: 'jump-loop', severity: 'error', message: `RULE_APPEND failed (Too many links): this jump lets ${hooks[order.hook[first]]} reach the loop ${loopText}` });
+        out.push({
+          idx: g.eItem[e],
+          src: 'jump',
+          k: g.eJ[e],
+          code: 'jump-loop',
+          severity: 'error',
+          message: `RULE_APPEND failed (Too many links): this jump lets ${hooks[order.hook[first]]} reach the loop ${loopText}`,
+        });
         continue;
       }
     }
-    if (hi >= 0) out.push({ idx: g.eItem[k], ...r, code: 'jump-loop', severity: 'error', message: `RULE_APPEND failed (Too many links): this jump closes the loop ${loopText}, which ${hooks[hi]} reaches` });
-    else out.push({ idx: g.eItem[k], ...r, code: 'jump-loop', severity: 'warning', message: `This jump closes the loop ${loopText}: iptables-nft accepts it while no built-in chain reaches the loop, and fails with RULE_APPEND failed (Too many links) once one does` });
+    if (hi >= 0)
+      out.push({
+        idx: g.eItem[k],
+        ...r,
+        code: 'jump-loop',
+        severity: 'error',
+        message: `RULE_APPEND failed (Too many links): this jump closes the loop ${loopText}, which ${hooks[hi]} reaches`,
+      });
+    else
+      out.push({
+        idx: g.eItem[k],
+        ...r,
+        code: 'jump-loop',
+        severity: 'warning',
+        message: `This jump closes the loop ${loopText}: iptables-nft accepts it while no built-in chain reaches the loop, and fails with RULE_APPEND failed (Too many links) once one does`,
+      });
   }
 }
 
@@ -327,7 +399,14 @@ export function sequences(g: Graph, items: LineRecord[], out: PendingFinding[]):
       if (it.marks) marks = true;
       if (stop) {
         const verdict = stop.jumps?.length ? `-g ${stop.jumps[0].name}` : `-j ${stop.target}`;
-        out.push({ idx, src: 'whole', k: 0, code: 'unreachable-rule', severity: 'warning', message: `Unreachable rule: every packet leaves chain ${g.names[c]} at the earlier \`${verdict}\` that has no match` });
+        out.push({
+          idx,
+          src: 'whole',
+          k: 0,
+          code: 'unreachable-rule',
+          severity: 'warning',
+          message: `Unreachable rule: every packet leaves chain ${g.names[c]} at the earlier \`${verdict}\` that has no match`,
+        });
         continue;
       }
       if (it.plain && ((it.target && TERMINAL.has(it.target) && !it.jumps) || (!it.target && it.jumps?.length === 1 && it.jumps[0].goto))) stop = it;
@@ -353,9 +432,20 @@ export function overwritten(chain: string, rules: Int32Array, items: LineRecord[
         // anything that may read the mark or leave the chain: a mark/connmark/socket match, a
         // target other than MARK/CONNMARK, a jump or goto
         if (wb.opaque || wb.jumps?.length) break;
-        const over = (wb.marks ?? []).find((mb) => (kind === 'nf' ? mb.op.kind === 'xset' && mb.op.ext === 'MARK' : mb.op.kind === 'ct-set' && !mb.op.shift) && ((touched & ~(mb.op as { mask: number }).mask) >>> 0) === 0);
+        const over = (wb.marks ?? []).find(
+          (mb) =>
+            (kind === 'nf' ? mb.op.kind === 'xset' && mb.op.ext === 'MARK' : mb.op.kind === 'ct-set' && !mb.op.shift) &&
+            (touched & ~(mb.op as { mask: number }).mask) >>> 0 === 0,
+        );
         if (over && wb.plain) {
-          out.push({ idx: rules[a], src: 'mark', k: q, code: 'mark-overwritten', severity: 'warning', message: `This ${kind === 'nf' ? 'MARK' : 'CONNMARK'} write is overwritten by a later rule of chain ${chain} that every packet takes (it sets every bit this one changes) before anything reads the mark` });
+          out.push({
+            idx: rules[a],
+            src: 'mark',
+            k: q,
+            code: 'mark-overwritten',
+            severity: 'warning',
+            message: `This ${kind === 'nf' ? 'MARK' : 'CONNMARK'} write is overwritten by a later rule of chain ${chain} that every packet takes (it sets every bit this one changes) before anything reads the mark`,
+          });
           break;
         }
         // CONNMARK save/restore read one mark to write the other

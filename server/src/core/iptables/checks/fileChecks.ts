@@ -86,7 +86,6 @@ export interface Cache {
 
 export const caches = new WeakMap<RuleDocument, Cache>();
 
-
 /** The file-level findings of a document (see the header comment for the caching). */
 export function flowFindings(doc: RuleDocument, opts: FlowOptions & { quickOnly: true }): Finding[] | null;
 export function flowFindings(doc: RuleDocument, opts?: FlowOptions): Finding[];
@@ -136,7 +135,18 @@ export function flowFindings(doc: RuleDocument, opts: FlowOptions = {}): Finding
     if (!r) continue;
     if (f.code === 'undeclared-chain' && doc.format === 'save' && !opts.noflush) {
       // a plain iptables-restore flushes the tables it loads: the chain cannot exist
-      out.push({ code: f.code, severity: 'error', message: f.message.replace(/ \(iptables-restore fails here, unless .*\)$/, ' (iptables-restore fails here; with --noflush on top of rules that have it, the chain may exist)'), line: e.line + r[0], s: r[1], endLine: e.line + r[2], e: r[3] });
+      out.push({
+        code: f.code,
+        severity: 'error',
+        message: f.message.replace(
+          / \(iptables-restore fails here, unless .*\)$/,
+          ' (iptables-restore fails here; with --noflush on top of rules that have it, the chain may exist)',
+        ),
+        line: e.line + r[0],
+        s: r[1],
+        endLine: e.line + r[2],
+        e: r[3],
+      });
       continue;
     }
     out.push({ code: f.code, severity: f.severity, message: f.message, line: e.line + r[0], s: r[1], endLine: e.line + r[2], e: r[3] });
@@ -189,7 +199,15 @@ export function tableHeads(doc: RuleDocument, entries: Entry[]): string[] {
 /** The same meaning for the file-level checks, and the same columns (findings keep them). */
 export function sameItem(a: LineRecord, b: LineRecord): boolean {
   if (a.k !== b.k || a.table !== b.table || a.chain !== b.chain || a.cmd !== b.cmd || a.policy !== b.policy || a.target !== b.target) return false;
-  if (a.plain !== b.plain || a.opaque !== b.opaque || a.family !== b.family || a.v4Count !== b.v4Count || a.v6Count !== b.v6Count || a.bracketedV4Count !== b.bracketedV4Count) return false;
+  if (
+    a.plain !== b.plain ||
+    a.opaque !== b.opaque ||
+    a.family !== b.family ||
+    a.v4Count !== b.v4Count ||
+    a.v6Count !== b.v6Count ||
+    a.bracketedV4Count !== b.bracketedV4Count
+  )
+    return false;
   const aj = a.jumps ?? [];
   const bj = b.jumps ?? [];
   if (aj.length !== bj.length) return false;
@@ -251,14 +269,37 @@ export function analyzeItems(doc: RuleDocument, entries: Entry[], items: LineRec
       case 'E':
         if (g.decl[c] < 0) g.decl[c] = i;
         // (a script's second -N: shellChains, which knows what -X and -E removed in between)
-        else if (it.cmd === 'N' && !shell) out.push({ idx: i, src: 'chain', k: 0, code: 'chain-redeclared', severity: 'warning', message: `Chain ${it.chain} is declared a second time in table ${g.name}: iptables-restore accepts it, the second declaration changes nothing` });
+        else if (it.cmd === 'N' && !shell)
+          out.push({
+            idx: i,
+            src: 'chain',
+            k: 0,
+            code: 'chain-redeclared',
+            severity: 'warning',
+            message: `Chain ${it.chain} is declared a second time in table ${g.name}: iptables-restore accepts it, the second declaration changes nothing`,
+          });
         if (it.cmd === 'E') g.unordered[c] = true;
         if (it.policy && it.k === 'decl' && !g.builtin[c] && !BUILTIN_ANY.has(it.chain)) {
-          out.push({ idx: i, src: 'chain', k: 0, code: 'user-chain-policy', severity: 'warning', message: `${it.chain} is a user chain: iptables-restore ignores its policy ${it.policy} (only built-in chains have one; a packet that reaches its end returns to the calling chain)` });
+          out.push({
+            idx: i,
+            src: 'chain',
+            k: 0,
+            code: 'user-chain-policy',
+            severity: 'warning',
+            message: `${it.chain} is a user chain: iptables-restore ignores its policy ${it.policy} (only built-in chains have one; a packet that reaches its end returns to the calling chain)`,
+          });
         }
         break;
       case 'P':
-        if (!g.builtin[c] && !BUILTIN_ANY.has(it.chain) && g.name in TABLES) out.push({ idx: i, src: 'chain', k: 0, code: 'user-chain-policy', severity: 'warning', message: `iptables: Bad built-in chain name. (${it.chain} is a user chain: only built-in chains have a policy)` });
+        if (!g.builtin[c] && !BUILTIN_ANY.has(it.chain) && g.name in TABLES)
+          out.push({
+            idx: i,
+            src: 'chain',
+            k: 0,
+            code: 'user-chain-policy',
+            severity: 'warning',
+            message: `iptables: Bad built-in chain name. (${it.chain} is a user chain: only built-in chains have a policy)`,
+          });
         break;
       case 'A':
       case 'I':

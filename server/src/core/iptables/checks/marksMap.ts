@@ -8,7 +8,7 @@
 import { MarkOp, equivalentSpellings } from '../../marks/marks';
 import { FULL, hex } from '../../common/numbers';
 import { Format, RuleDocument, RuleEntry, parseSaveLine, restoreBodyText } from '../syntax/document';
-import { Rule } from '../syntax/rule';
+import { Rule } from '../syntax/ruleTypes';
 import { Word } from '../syntax/lexer';
 import { Mark, MarkAccess, MarkMap, buildMarkMap, narrowPlan, opWrites, testEffects, writeReads } from '../../marks/bitmap';
 

@@ -7,7 +7,7 @@ import type { IptablesCode } from '../knowledge/codes';
 import { TABLES } from '../knowledge/commands';
 import { Entry, RuleDocument, parseSaveLine } from '../syntax/document';
 import { LineRef, scanSaveRuleLine, ruleRefs } from '../syntax/chainIndex';
-import { Rule } from '../syntax/rule';
+import { Rule } from '../syntax/ruleTypes';
 import { MarkOp } from '../../marks/marks';
 import { Severity } from '../syntax/lineFindings';
 import { CORE_OPTIONS } from '../knowledge/commands';
@@ -21,7 +21,6 @@ export interface Jump {
   s: number;
   e: number;
 }
-
 
 /** What one entry means to the file-level checks (one object shape for all: a dump has 150,000). */
 export interface LineRecord {
@@ -61,7 +60,29 @@ export interface LineRecord {
 }
 
 export function newRecord(k: LineRecord['k']): LineRecord {
-  return { k, table: undefined, chain: undefined, chainLine: 0, chainStart: 0, chainEnd: 0, cmd: undefined, policy: undefined, jumps: undefined, target: undefined, ruleStart: 0, ruleEnd: 0, plain: false, opaque: false, marks: undefined, needs: undefined, v4Count: 0, v6Count: 0, bracketedV4Count: 0, addrs: undefined, family: 0 };
+  return {
+    k,
+    table: undefined,
+    chain: undefined,
+    chainLine: 0,
+    chainStart: 0,
+    chainEnd: 0,
+    cmd: undefined,
+    policy: undefined,
+    jumps: undefined,
+    target: undefined,
+    ruleStart: 0,
+    ruleEnd: 0,
+    plain: false,
+    opaque: false,
+    marks: undefined,
+    needs: undefined,
+    v4Count: 0,
+    v6Count: 0,
+    bracketedV4Count: 0,
+    addrs: undefined,
+    family: 0,
+  };
 }
 
 /** Where on its item a finding sits: read again from the item when it is shown (typing moves columns). */
@@ -81,7 +102,8 @@ export const TERMINAL = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN']);
 export const BUILTIN_ANY = new Set(Object.values(TABLES).flat());
 export const MARKISH = /(?:^|\s)(?:-[jgm]|--jump|--goto|--match)[\s=]+"?(?:MARK|CONNMARK|TPROXY|mark|connmark|socket)"?(?=\s|$)/;
 /** `[counters] -A CHAIN [-m comment --comment X] -j|-g T [--reject-with X]`, nothing else. */
-export const PLAIN = /^\s*(?:\[\d+:\d+\]\s+)?-[AI]\s+\S+\s+(?:-m\s+comment\s+--comment\s+(?:"(?:[^"\\]|\\.)*"|[^\s"]+)\s+)?(?:-j\s+(?:ACCEPT|DROP|RETURN|REJECT(?:\s+--reject-with\s+\S+)?)|-g\s+\S+)\s*$/;
+export const PLAIN =
+  /^\s*(?:\[\d+:\d+\]\s+)?-[AI]\s+\S+\s+(?:-m\s+comment\s+--comment\s+(?:"(?:[^"\\]|\\.)*"|[^\s"]+)\s+)?(?:-j\s+(?:ACCEPT|DROP|RETURN|REJECT(?:\s+--reject-with\s+\S+)?)|-g\s+\S+)\s*$/;
 /** An -I rule line, in getopt's spellings too (`-IINPUT`, `--ins INPUT`, `--insert=INPUT`). */
 export const INSERT = /^\s*(?:\[\d+:\d+\]\s+)?(?:-I|--i(?:n(?:s(?:e(?:r(?:t)?)?)?)?)?(?=[\s=]))/;
 export function itemOf(doc: RuleDocument, e: Entry): LineRecord {

@@ -5,7 +5,7 @@
  */
 import { TABLES } from '../knowledge/commands';
 import { Entry, RuleDocument } from '../syntax/document';
-import { Rule } from '../syntax/rule';
+import { Rule } from '../syntax/ruleTypes';
 import { Word } from '../syntax/lexer';
 import { BUILTIN_ANY, LineRecord, PendingFinding } from './records';
 
@@ -27,13 +27,20 @@ export function shellDepth(lines: string[]): (line: number, col: number) => numb
     const text = lines[ln];
     if (text.indexOf('#') < 0 && !/\b(?:if|fi|case|esac|for|while|until|select|done)\b|[{}]|<</.test(text)) continue;
     // quotes and comments blanked (same length: columns hold)
-    const clean = text.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, (q) => ' '.repeat(q.length)).replace(/(^|\s)#.*$/, (c, p: string) => p + ' '.repeat(c.length - p.length));
+    const clean = text
+      .replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, (q) => ' '.repeat(q.length))
+      .replace(/(^|\s)#.*$/, (c, p: string) => p + ' '.repeat(c.length - p.length));
     const ev: number[] = [];
     const re = /[^\s;&|()<>]+/g;
     let m: RegExpExecArray | null;
     while ((m = re.exec(clean))) {
       const w = m[0];
-      const d = w === 'if' || w === 'case' || w === 'for' || w === 'while' || w === 'until' || w === 'select' || w === '{' ? 1 : w === 'fi' || w === 'esac' || w === 'done' || w === '}' ? -1 : 0;
+      const d =
+        w === 'if' || w === 'case' || w === 'for' || w === 'while' || w === 'until' || w === 'select' || w === '{'
+          ? 1
+          : w === 'fi' || w === 'esac' || w === 'done' || w === '}'
+            ? -1
+            : 0;
       if (!d) continue;
       depth = Math.max(0, depth + d);
       ev.push(m.index, d);
@@ -91,7 +98,19 @@ export interface ShellNow {
  * and -X of a chain that still holds rules or is jumped to: the kernel refuses it
  * (CHAIN_DEL failed (Device or resource busy)); a bare -X when any chain is so.
  */
-export function liveRules(sn: ShellNow, e: Extract<Entry, { k: 'rule' }>, c: NonNullable<Rule['command']>, top: boolean, idx: number, w: Word | undefined, renameFails: boolean, ipt: string, table: string, it: LineRecord, out: PendingFinding[]): boolean {
+export function liveRules(
+  sn: ShellNow,
+  e: Extract<Entry, { k: 'rule' }>,
+  c: NonNullable<Rule['command']>,
+  top: boolean,
+  idx: number,
+  w: Word | undefined,
+  renameFails: boolean,
+  ipt: string,
+  table: string,
+  it: LineRecord,
+  out: PendingFinding[],
+): boolean {
   const kind = c.spec.kind;
   const chain = c.chain && !c.chain.unknown ? c.chain.text : undefined;
   const forget = () => {
@@ -141,7 +160,14 @@ export function liveRules(sn: ShellNow, e: Extract<Entry, { k: 'rule' }>, c: Non
       if (chain) {
         const why = busy(chain);
         if (why) {
-          out.push({ idx, src: 'chain', k: 0, code: 'chain-busy', severity: 'warning', message: `CHAIN_DEL failed (Device or resource busy): chain ${chain}: ${why}` });
+          out.push({
+            idx,
+            src: 'chain',
+            k: 0,
+            code: 'chain-busy',
+            severity: 'warning',
+            message: `CHAIN_DEL failed (Device or resource busy): chain ${chain}: ${why}`,
+          });
           return true;
         }
         drop(chain);
@@ -151,7 +177,14 @@ export function liveRules(sn: ShellNow, e: Extract<Entry, { k: 'rule' }>, c: Non
         if (BUILTIN_ANY.has(ch)) continue;
         const why = busy(ch);
         if (why) {
-          out.push({ idx, src: 'whole', k: 0, code: 'chain-busy', severity: 'warning', message: `CHAIN_DEL failed (Device or resource busy): chain ${ch}: ${why}; ${ipt} -X deletes no chain of table ${table} then` });
+          out.push({
+            idx,
+            src: 'whole',
+            k: 0,
+            code: 'chain-busy',
+            severity: 'warning',
+            message: `CHAIN_DEL failed (Device or resource busy): chain ${ch}: ${why}; ${ipt} -X deletes no chain of table ${table} then`,
+          });
           return true;
         }
       }
@@ -196,7 +229,11 @@ export function shellChains(doc: RuleDocument, entries: Entry[], items: LineReco
   const tableOf = (fam: 4 | 6, table: string): ShellTable => {
     const key = fam + table;
     let st = tables.get(key);
-    if (!st) tables.set(key, (st = { table, family: fam, made: new Map(), declared: new Map(), away: new Set(), jumped: new Set(), unknownMake: false, unknownJump: false }));
+    if (!st)
+      tables.set(
+        key,
+        (st = { table, family: fam, made: new Map(), declared: new Map(), away: new Set(), jumped: new Set(), unknownMake: false, unknownJump: false }),
+      );
     return st;
   };
   const rules: number[] = [];
@@ -240,7 +277,7 @@ export function shellChains(doc: RuleDocument, entries: Entry[], items: LineReco
   /** Runs where it stands, once, in text order: not in a function, branch, loop, or after `&&`/`||`. */
   const topLevel = (e: Extract<Entry, { k: 'rule' }>): boolean => {
     const prog = e.program;
-    const at = prog ? doc.lines[e.line + prog.l]?.slice(0, prog.s) ?? '' : '';
+    const at = prog ? (doc.lines[e.line + prog.l]?.slice(0, prog.s) ?? '') : '';
     return !!prog && depth(e.line + prog.l, prog.s) === 0 && !/&&|\|\|/.test(at);
   };
   // a table whose rules or chains something not at top level removes (a function called
@@ -250,7 +287,8 @@ export function shellChains(doc: RuleDocument, entries: Entry[], items: LineReco
     const e = entries[i] as Extract<Entry, { k: 'rule' }>;
     const k = e.rule.command!.spec.kind;
     if (e.rule.table?.unknown || topLevel(e)) continue;
-    if (k === 'flush' || k === 'delete' || k === 'replace' || k === 'delete-chain' || k === 'rename') unsure.add(tableOf(e.family, e.rule.table?.text ?? 'filter'));
+    if (k === 'flush' || k === 'delete' || k === 'replace' || k === 'delete-chain' || k === 'rename')
+      unsure.add(tableOf(e.family, e.rule.table?.text ?? 'filter'));
   }
   // per table, top to bottom: chains made so far, removed so far, and certain to exist now
   const now = new Map<ShellTable, ShellNow>();
@@ -273,8 +311,10 @@ export function shellChains(doc: RuleDocument, entries: Entry[], items: LineReco
       const made = st.made.get(name);
       let why: string | undefined;
       if (made === undefined) {
-        if (!restore && !unknown) why = `${said} (the script does not create ${name} in table ${st.table}: \`${ipt} ${t}-N ${name}\`; a warning, as a script run before may have)`;
-      } else if (top && !unknown && !sn2.made.has(name)) why = `${said} (the script creates ${name} only later, at line ${entries[made].line + 1}: ${ipt} fails here when the script runs)`;
+        if (!restore && !unknown)
+          why = `${said} (the script does not create ${name} in table ${st.table}: \`${ipt} ${t}-N ${name}\`; a warning, as a script run before may have)`;
+      } else if (top && !unknown && !sn2.made.has(name))
+        why = `${said} (the script creates ${name} only later, at line ${entries[made].line + 1}: ${ipt} fails here when the script runs)`;
       else if (top && sn2.gone.has(name)) why = `${said} (${name} was ${sn2.gone.get(name)!.how}: ${ipt} fails here when the script runs)`;
       if (why) out.push({ idx: i, src, k, code: 'undeclared-chain', severity: 'warning', message: why });
     };
@@ -285,7 +325,14 @@ export function shellChains(doc: RuleDocument, entries: Entry[], items: LineReco
     const w = kind === 'new' ? c.chain : kind === 'rename' ? c.extra[0] : undefined;
     // -N of a chain certain to exist by then: Chain already exists. -E onto one: File exists.
     if (known && kind === 'new' && w && !w.unknown && top && sn.sure.has(w.text)) {
-      out.push({ idx: i, src: 'chain', k: 0, code: 'chain-redeclared', severity: 'warning', message: `${ipt}: Chain already exists. (${w.text} is created a second time in table ${st.table})` });
+      out.push({
+        idx: i,
+        src: 'chain',
+        k: 0,
+        code: 'chain-redeclared',
+        severity: 'warning',
+        message: `${ipt}: Chain already exists. (${w.text} is created a second time in table ${st.table})`,
+      });
     }
     const renameFails = known && kind === 'rename' && !!w && !w.unknown && top && sn.sure.has(w.text) && !BUILTIN_ANY.has(w.text);
     // -X of a chain that holds rules or is jumped to fails (and deletes nothing)
@@ -304,14 +351,23 @@ export function shellChains(doc: RuleDocument, entries: Entry[], items: LineReco
     }
     if (c.chain?.unknown || w?.unknown) sn.sure.clear();
     if (renameFails) {
-      out.push({ idx: i, src: 'chain', k: 0, code: 'chain-redeclared', severity: 'warning', message: `${ipt}: File exists. (${w!.text} already exists in table ${st.table} when this renames ${c.chain?.text ?? ''} to it)` });
+      out.push({
+        idx: i,
+        src: 'chain',
+        k: 0,
+        code: 'chain-redeclared',
+        severity: 'warning',
+        message: `${ipt}: File exists. (${w!.text} already exists in table ${st.table} when this renames ${c.chain?.text ?? ''} to it)`,
+      });
     } else if (w && !w.unknown) {
       sn.made.add(w.text);
       sn.gone.delete(w.text);
     }
     if (top && !renameFails && !deleteFails && (kind === 'rename' || kind === 'delete-chain')) {
-      if (c.chain && !c.chain.unknown) sn.gone.set(c.chain.text, { idx: i, how: kind === 'rename' ? `renamed (-E) at line ${e.line + 1}` : `deleted (-X) at line ${e.line + 1}` });
-      else if (!c.chain && kind === 'delete-chain') for (const n of sn.made) sn.gone.set(n, { idx: i, how: `deleted at line ${e.line + 1} (-X without a chain deletes every user chain)` });
+      if (c.chain && !c.chain.unknown)
+        sn.gone.set(c.chain.text, { idx: i, how: kind === 'rename' ? `renamed (-E) at line ${e.line + 1}` : `deleted (-X) at line ${e.line + 1}` });
+      else if (!c.chain && kind === 'delete-chain')
+        for (const n of sn.made) sn.gone.set(n, { idx: i, how: `deleted at line ${e.line + 1} (-X without a chain deletes every user chain)` });
     }
     if (kind !== 'append' && kind !== 'insert' && kind !== 'replace') continue;
     if (!known) continue;
@@ -324,7 +380,14 @@ export function shellChains(doc: RuleDocument, entries: Entry[], items: LineReco
     if (st.unknownJump || !(st.table in TABLES)) continue;
     for (const [name, idx] of st.declared) {
       if (st.jumped.has(name) || st.away.has(name) || BUILTIN_ANY.has(name)) continue;
-      out.push({ idx, src: 'chain', k: 0, code: 'unused-chain', severity: 'hint', message: `Chain ${name} is never jumped to (-j/-g) in table ${st.table}: no packet goes through it` });
+      out.push({
+        idx,
+        src: 'chain',
+        k: 0,
+        code: 'unused-chain',
+        severity: 'hint',
+        message: `Chain ${name} is never jumped to (-j/-g) in table ${st.table}: no packet goes through it`,
+      });
     }
   }
 }

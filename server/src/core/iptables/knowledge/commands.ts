@@ -16,14 +16,64 @@ export const POLICIES = ['ACCEPT', 'DROP'] as const;
 
 /** Verdicts and targets that are not user chains. */
 export const BUILTIN_TARGETS = new Set([
-  'ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'NFQUEUE', 'REJECT', 'LOG', 'NFLOG', 'ULOG', 'MARK', 'CONNMARK', 'DNAT',
-  'SNAT', 'MASQUERADE', 'REDIRECT', 'TPROXY', 'CT', 'NOTRACK', 'TCPMSS', 'CLASSIFY', 'CHECKSUM', 'SECMARK',
-  'CONNSECMARK', 'TRACE', 'AUDIT', 'HMARK', 'NETMAP', 'TEE', 'TOS', 'DSCP', 'TTL', 'HL', 'ECN', 'IDLETIMER',
-  'LED', 'RATEEST', 'SET', 'SYNPROXY', 'TCPOPTSTRIP', 'CLUSTERIP', 'DNPT', 'SNPT', 'MIRROR', 'SAME', 'NETLINK',
-  'IPV4OPTSSTRIP', 'ROUTE', 'TARPIT', 'DELUDE', 'CHAOS', 'STEAL', 'SYSRQ', 'LOGMARK', 'ECHO', // xtables-addons
+  'ACCEPT',
+  'DROP',
+  'RETURN',
+  'QUEUE',
+  'NFQUEUE',
+  'REJECT',
+  'LOG',
+  'NFLOG',
+  'ULOG',
+  'MARK',
+  'CONNMARK',
+  'DNAT',
+  'SNAT',
+  'MASQUERADE',
+  'REDIRECT',
+  'TPROXY',
+  'CT',
+  'NOTRACK',
+  'TCPMSS',
+  'CLASSIFY',
+  'CHECKSUM',
+  'SECMARK',
+  'CONNSECMARK',
+  'TRACE',
+  'AUDIT',
+  'HMARK',
+  'NETMAP',
+  'TEE',
+  'TOS',
+  'DSCP',
+  'TTL',
+  'HL',
+  'ECN',
+  'IDLETIMER',
+  'LED',
+  'RATEEST',
+  'SET',
+  'SYNPROXY',
+  'TCPOPTSTRIP',
+  'CLUSTERIP',
+  'DNPT',
+  'SNPT',
+  'MIRROR',
+  'SAME',
+  'NETLINK',
+  'IPV4OPTSSTRIP',
+  'ROUTE',
+  'TARPIT',
+  'DELUDE',
+  'CHAOS',
+  'STEAL',
+  'SYSRQ',
+  'LOGMARK',
+  'ECHO', // xtables-addons
 ]);
 
-export type CommandKind = 'append' | 'insert' | 'replace' | 'delete' | 'new' | 'delete-chain' | 'policy' | 'flush' | 'zero' | 'rename' | 'list' | 'list-rules' | 'check';
+export type CommandKind =
+  'append' | 'insert' | 'replace' | 'delete' | 'new' | 'delete-chain' | 'policy' | 'flush' | 'zero' | 'rename' | 'list' | 'list-rules' | 'check';
 
 export interface CommandSpec {
   kind: CommandKind;
@@ -35,7 +85,12 @@ export interface CommandSpec {
   rulespec: boolean;
 }
 
-const cmd = (kind: CommandKind, chainArg: CommandSpec['chainArg'], extra: CommandSpec['extra'], rulespec: boolean): CommandSpec => ({ kind, chainArg, extra, rulespec });
+const cmd = (kind: CommandKind, chainArg: CommandSpec['chainArg'], extra: CommandSpec['extra'], rulespec: boolean): CommandSpec => ({
+  kind,
+  chainArg,
+  extra,
+  rulespec,
+});
 
 export const COMMANDS: Record<string, CommandSpec> = {};
 for (const [short, long, spec] of [

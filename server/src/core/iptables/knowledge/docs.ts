@@ -25,16 +25,34 @@ export const COMMAND_DOCS: Record<CommandKind, { syntax: string; doc: string }> 
 
 /** Core options, keyed by canonical name, in our words. */
 export const CORE_DOCS: Record<string, { syntax?: string; doc: string }> = {
-  '--table': { syntax: 'table', doc: 'The table the command works on: filter (the default), nat, mangle, raw or security. Not allowed inside an iptables-restore file, where the `*table` line says it.' },
-  '--protocol': { syntax: 'protocol', doc: 'Layer-4 protocol: a name from /etc/protocols (tcp, udp, icmp, ...), a number, or `all`. `-p tcp`, `-p udp`, `-p icmp` also make their match\'s options (`--dport`, `--syn`, `--icmp-type`, ...) usable without `-m`.' },
-  '--source': { syntax: 'address[/mask][,...]', doc: 'Source address or network (`10.0.0.0/8`, `10.0.0.0/255.0.0.0`); a host name is resolved once, when the rule is added; a comma list makes one rule per address.' },
+  '--table': {
+    syntax: 'table',
+    doc: 'The table the command works on: filter (the default), nat, mangle, raw or security. Not allowed inside an iptables-restore file, where the `*table` line says it.',
+  },
+  '--protocol': {
+    syntax: 'protocol',
+    doc: "Layer-4 protocol: a name from /etc/protocols (tcp, udp, icmp, ...), a number, or `all`. `-p tcp`, `-p udp`, `-p icmp` also make their match's options (`--dport`, `--syn`, `--icmp-type`, ...) usable without `-m`.",
+  },
+  '--source': {
+    syntax: 'address[/mask][,...]',
+    doc: 'Source address or network (`10.0.0.0/8`, `10.0.0.0/255.0.0.0`); a host name is resolved once, when the rule is added; a comma list makes one rule per address.',
+  },
   '--destination': { syntax: 'address[/mask][,...]', doc: 'Destination address or network; a comma list makes one rule per address.' },
-  '--in-interface': { syntax: 'name[+]', doc: 'Interface the packet came in on; a trailing `+` matches every name with that prefix. Only where there is an input interface: PREROUTING, INPUT, FORWARD.' },
-  '--out-interface': { syntax: 'name[+]', doc: 'Interface the packet goes out on; a trailing `+` matches every name with that prefix. Only where it is known: FORWARD, OUTPUT, POSTROUTING.' },
-  '--jump': { syntax: 'target', doc: 'What to do with a packet the rule matches: a verdict (ACCEPT, DROP, RETURN), a target extension (LOG, MARK, DNAT, ...), or a user chain, which is run and then returned from.' },
+  '--in-interface': {
+    syntax: 'name[+]',
+    doc: 'Interface the packet came in on; a trailing `+` matches every name with that prefix. Only where there is an input interface: PREROUTING, INPUT, FORWARD.',
+  },
+  '--out-interface': {
+    syntax: 'name[+]',
+    doc: 'Interface the packet goes out on; a trailing `+` matches every name with that prefix. Only where it is known: FORWARD, OUTPUT, POSTROUTING.',
+  },
+  '--jump': {
+    syntax: 'target',
+    doc: 'What to do with a packet the rule matches: a verdict (ACCEPT, DROP, RETURN), a target extension (LOG, MARK, DNAT, ...), or a user chain, which is run and then returned from.',
+  },
   '--goto': { syntax: 'chain', doc: 'Continue in the user chain without coming back: a RETURN there returns to the chain that called this one.' },
   '--match': { syntax: 'module', doc: 'Load a match extension; its options follow it.' },
-  '--set-counters': { syntax: 'packets bytes', doc: 'Start the rule\'s packet and byte counters at these values.' },
+  '--set-counters': { syntax: 'packets bytes', doc: "Start the rule's packet and byte counters at these values." },
   '--fragment': { doc: 'Only second and later fragments of a fragmented IPv4 packet; `! -f` only first fragments and unfragmented packets.' },
   '--ipv4': { doc: 'Use this line with iptables only: ip6tables skips it.' },
   '--ipv6': { doc: 'Use this line with ip6tables only: iptables skips it.' },

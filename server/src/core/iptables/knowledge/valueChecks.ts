@@ -68,18 +68,22 @@ export const checkPortList: ValueCheck = (arg) => {
 };
 
 /** xtables' generic unsigned check: `EXT: bad value for option "--x", or out of range (a-b).` */
-export const uint = (min: number, max: number): ValueCheck => (arg, ext, opt) => {
-  const v = num(arg, max);
-  return v === null || v < min ? `${ext}: bad value for option "--${opt}", or out of range (${min}-${max}).` : null;
-};
+export const uint =
+  (min: number, max: number): ValueCheck =>
+  (arg, ext, opt) => {
+    const v = num(arg, max);
+    return v === null || v < min ? `${ext}: bad value for option "--${opt}", or out of range (${min}-${max}).` : null;
+  };
 
 /** `a[:b]` unsigned ranges (`--length`, `--ctexpire`): xtables' "near" message. */
-export const uintRange = (max: number): ValueCheck => (arg, ext, opt) => {
-  for (const part of arg.split(':').slice(0, 2)) {
-    if (part !== '' && num(part, max) === null) return `${ext}: bad value for option "--${opt}" near "${part}", or out of range (0-${max}).`;
-  }
-  return null;
-};
+export const uintRange =
+  (max: number): ValueCheck =>
+  (arg, ext, opt) => {
+    for (const part of arg.split(':').slice(0, 2)) {
+      if (part !== '' && num(part, max) === null) return `${ext}: bad value for option "--${opt}" near "${part}", or out of range (0-${max}).`;
+    }
+    return null;
+  };
 
 export const oneOf = (values: readonly string[], message: (v: string) => string, opts: { list?: boolean; caseless?: boolean } = {}): ValueCheck => {
   const set = new Set(opts.caseless ? values.map((v) => v.toLowerCase()) : values);
@@ -129,7 +133,7 @@ export const checkIpRange: ValueCheck = (arg, ext, opt) => {
  * one is no field.
  */
 export function hmarkFields(arg: string): string[] | null {
-  return hmarkBadField(arg) === null ? arg.toLowerCase().split(',').map(hmarkField) as string[] : null;
+  return hmarkBadField(arg) === null ? (arg.toLowerCase().split(',').map(hmarkField) as string[]) : null;
 }
 export const hmarkField = (f: string) => (f ? ['ct', 'src', 'dst', 'sport', 'dport', 'proto', 'spi'].find((n) => n.startsWith(f)) : undefined);
 /** The text iptables names when a field is no field: from that field to the end (`src,x` -> `x`). */
@@ -269,7 +273,6 @@ export const checkHashlimitRate: ValueCheck = (arg, ext, opt) => {
   return null;
 };
 
-
 /**
  * MASQUERADE's and REDIRECT's `--to-ports a[-b]` as iptables 1.8.9 reads them: each port a
  * C number (strtoul base 0: `0x10` is 16, `080` stops at the 8) up to 65535, or a service
@@ -330,19 +333,21 @@ export const icmpType = (names: string[], what: string): ValueCheck => {
 };
 
 /** NAT ranges: `addr[-addr][:port[-port][/base]]`; only the port part is judged. */
-export const natRange = (v6: boolean): ValueCheck => (arg) => {
-  let ports: string | undefined;
-  if (arg.startsWith('[')) {
-    const k = arg.indexOf(']');
-    if (k > 0 && arg[k + 1] === ':') ports = arg.slice(k + 2);
-  } else if (!v6 || !arg.includes('::')) {
-    const k = arg.indexOf(':');
-    if (k >= 0 && arg.indexOf(':', k + 1) < 0) ports = arg.slice(k + 1);
-  }
-  if (ports === undefined) return null;
-  for (const p of ports.split(/[-/]/)) {
-    const v = /^\d+$/.test(p) ? Number(p) : /^[A-Za-z][\w]*$/.test(p) ? -1 : 0;
-    if (v === 0 || v > 65535) return `Port \`${p}' not valid`;
-  }
-  return null;
-};
+export const natRange =
+  (v6: boolean): ValueCheck =>
+  (arg) => {
+    let ports: string | undefined;
+    if (arg.startsWith('[')) {
+      const k = arg.indexOf(']');
+      if (k > 0 && arg[k + 1] === ':') ports = arg.slice(k + 2);
+    } else if (!v6 || !arg.includes('::')) {
+      const k = arg.indexOf(':');
+      if (k >= 0 && arg.indexOf(':', k + 1) < 0) ports = arg.slice(k + 1);
+    }
+    if (ports === undefined) return null;
+    for (const p of ports.split(/[-/]/)) {
+      const v = /^\d+$/.test(p) ? Number(p) : /^[A-Za-z][\w]*$/.test(p) ? -1 : 0;
+      if (v === 0 || v > 65535) return `Port \`${p}' not valid`;
+    }
+    return null;
+  };

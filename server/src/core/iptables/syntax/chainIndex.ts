@@ -6,7 +6,7 @@
  */
 import { COMMANDS, BUILTIN_TARGETS, TABLES } from '../knowledge/commands';
 import { RuleDocument, parseSaveLine } from './document';
-import { Rule } from './rule';
+import { Rule } from './ruleTypes';
 import { Word } from './lexer';
 
 /**
@@ -129,14 +129,15 @@ const TARGET_RE = / -(?:[jg] |-jump[ =]|-goto[ =])/g;
  * Words the scanners leave to the parser: a cluster or attached value (`-AINPUT`, `-gX`,
  * `-nvL`) and a long name's prefix (`--app`, `--ju`), which getopt reads its own way.
  */
-const GETOPT_SPELLING = /(?:^|\s)-[A-Za-z][^\s]|(?:^|\s)--(?:a|ap|app|appe|appen|i|in|ins|inse|inser|j|ju|jum|g|go|got|n|ne|new|new-|new-c|new-ch|new-cha|new-chai)(?:[\s=]|$)|(?:^|\s)--(?:append|insert|new-chain)=/;
+const GETOPT_SPELLING =
+  /(?:^|\s)-[A-Za-z][^\s]|(?:^|\s)--(?:a|ap|app|appe|appen|i|in|ins|inse|inser|j|ju|jum|g|go|got|n|ne|new|new-|new-c|new-ch|new-cha|new-chai)(?:[\s=]|$)|(?:^|\s)--(?:append|insert|new-chain)=/;
 
 /**
  * The common shape, `-A CHAIN ... -j TARGET` with single spaces, found with native string
  * search; false sends the line to the word-by-word scanner.
  */
 function quickScan(line: string, out: LineRef[], prevChain?: string): boolean {
-  if (line.charCodeAt(0) !== 45 || (line.charCodeAt(2) !== 32) || line.indexOf('\t') >= 0) return false;
+  if (line.charCodeAt(0) !== 45 || line.charCodeAt(2) !== 32 || line.indexOf('\t') >= 0) return false;
   const c = line.charCodeAt(1);
   if (c !== 65 /* A */ && c !== 73 /* I */) return false;
   let e = line.indexOf(' ', 3);
@@ -313,7 +314,13 @@ export function ruleRefs(rule: Rule, out: LineRef[]): void {
     if (x.kind !== 'target') continue;
     const goto = x.via.text === '-g' || x.via.text.startsWith('--g');
     if (x.name.unknown) continue;
-    mine.push({ kind: !goto && BUILTIN_TARGETS.has(x.name.text) ? 'target' : goto ? 'goto' : 'jump', s: x.name.s, e: x.name.e, name: x.name.text, word: x.name });
+    mine.push({
+      kind: !goto && BUILTIN_TARGETS.has(x.name.text) ? 'target' : goto ? 'goto' : 'jump',
+      s: x.name.s,
+      e: x.name.e,
+      name: x.name.text,
+      word: x.name,
+    });
   }
   mine.sort((a, b) => a.word.l - b.word.l || a.s - b.s);
   for (const m of mine) out.push(m);
@@ -357,7 +364,21 @@ class Builder {
     let c = m.get(name);
     if (!c) {
       // every field in the literal, so they all live in the object (one shape for all)
-      c = { table, name, builtin: isBuiltinChain(table, name), decl: undefined, policy: undefined, rules: 0, jumps: 0, places: NO_PLACES, first: undefined, firstRule: undefined, refsMemo: undefined, runs: [], id: this.chains.length };
+      c = {
+        table,
+        name,
+        builtin: isBuiltinChain(table, name),
+        decl: undefined,
+        policy: undefined,
+        rules: 0,
+        jumps: 0,
+        places: NO_PLACES,
+        first: undefined,
+        firstRule: undefined,
+        refsMemo: undefined,
+        runs: [],
+        id: this.chains.length,
+      };
       this.chains.push(c);
       m.set(name, c);
       block?.chains.push(c);

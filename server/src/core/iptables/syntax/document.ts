@@ -6,7 +6,8 @@
 import { clampRange, spliceMany, splitLineEnds } from '../../common/lines';
 import { TABLES } from '../knowledge/commands';
 import { isListingHeader, parseListedMarks, parseListingChain } from './listing';
-import { Rule, interpretRule } from './rule';
+import { Rule } from './ruleTypes';
+import { interpretRule } from './rule';
 import { isSampleComment, parseSampleComment } from './sampleComment';
 import { LexProblem, Word, lexShellLines, splitRestoreLine } from './lexer';
 import { Finding, entryFindings } from './lineFindings';
@@ -15,12 +16,10 @@ import { needsReader } from './restoreReader';
 import type { Entry, Format, RuleEntry } from './entry';
 export type { Entry, Format, RuleEntry } from './entry';
 
-
 /** Split text into lines at LSP's line ends: `\r\n`, `\n` and a lone `\r` (common/lines.ts). */
 export function splitLines(text: string): string[] {
   return splitLineEnds(text).lines;
 }
-
 
 /**
  * The last few long lines parsed: the checks, the chain index, the walk and the features each
@@ -73,7 +72,13 @@ function parseSaveLineNow(text: string, line: number): Entry | null {
     const close = text.indexOf(']');
     if (close < 0) {
       const w: Word = { text, l: 0, s: 0, el: 0, e: text.length };
-      return { k: 'junk', line, endLine: line, word: w, problems: [{ message: `Bad line ${line + 1}: need ]`, l: 0, s: 0, el: 0, e: text.length, severity: 'error', code: 'bad-argument' }] };
+      return {
+        k: 'junk',
+        line,
+        endLine: line,
+        word: w,
+        problems: [{ message: `Bad line ${line + 1}: need ]`, l: 0, s: 0, el: 0, e: text.length, severity: 'error', code: 'bad-argument' }],
+      };
     }
     prefixCounters = { text: text.slice(0, close + 1), l: 0, s: 0, el: 0, e: close + 1 };
     from = close + 1;
@@ -89,7 +94,13 @@ function parseSaveLineNow(text: string, line: number): Entry | null {
   if (!words.length) {
     // a line of blanks (or counters alone): a rule without a command
     const w: Word = { text: '', l: 0, s: 0, el: 0, e: text.length };
-    return { k: 'junk', line, endLine: line, word: w, problems: [{ message: 'no command specified', l: 0, s: 0, el: 0, e: text.length, severity: 'error', code: 'no-command' }] };
+    return {
+      k: 'junk',
+      line,
+      endLine: line,
+      word: w,
+      problems: [{ message: 'no command specified', l: 0, s: 0, el: 0, e: text.length, severity: 'error', code: 'no-command' }],
+    };
   }
   const e: Entry = { k: 'rule', line, endLine: line, words, rule: interpretRule(words), family: 4, prefixCounters };
   if (problems.length) e.problems = problems;
@@ -176,7 +187,7 @@ export function parseShell(lines: string[], bodies: RestoreBody[] = []): Entry[]
       ln++;
       continue;
     }
-    if (!trimmed || !/ip6?t|IP6?T/.test(text) && !text.trimEnd().endsWith('\\') && !text.includes('<<')) {
+    if (!trimmed || (!/ip6?t|IP6?T/.test(text) && !text.trimEnd().endsWith('\\') && !text.includes('<<'))) {
       ln++;
       continue;
     }

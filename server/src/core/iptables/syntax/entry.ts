@@ -1,7 +1,7 @@
 /** The entries a rule document is made of: one per line (a shell command may span several). */
 import type { IptablesFinding as Finding } from '../knowledge/codes';
 import type { ListedMark, ListingChain } from './listing';
-import type { Rule } from './rule';
+import type { Rule } from './ruleTypes';
 import type { SampleComment } from './sampleComment';
 import type { LexProblem, Word } from './lexer';
 

@@ -98,7 +98,14 @@ export function splitRestoreLine(line: string, from = 0): { words: Word[]; probl
       }
       words.push({ text, l: 0, s: start, el: 0, e: i, quoted: true });
       if (!closed) {
-        problems.push({ message: 'Unterminated quote: iptables-restore takes the rest of the line as one word', l: 0, s: start, el: 0, e: i, severity: 'warning' });
+        problems.push({
+          message: 'Unterminated quote: iptables-restore takes the rest of the line as one word',
+          l: 0,
+          s: start,
+          el: 0,
+          e: i,
+          severity: 'warning',
+        });
       }
       if (i < n) quote = line.indexOf('"', i);
     }
@@ -187,10 +194,7 @@ export type ShellToken = { kind: 'word'; word: Word } | { kind: 'op'; op: string
  * unknown, control operators and redirections. `lines` are the document's lines from
  * `first`; it stops at the end of the first complete command list line.
  */
-export function lexShellLines(
-  lines: string[],
-  first: number,
-): { tokens: ShellToken[]; problems: LexProblem[]; lastLine: number; heredocs: HereDoc[] } {
+export function lexShellLines(lines: string[], first: number): { tokens: ShellToken[]; problems: LexProblem[]; lastLine: number; heredocs: HereDoc[] } {
   const tokens: ShellToken[] = [];
   const problems: LexProblem[] = [];
   const heredocs: HereDoc[] = [];

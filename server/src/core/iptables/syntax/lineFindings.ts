@@ -55,12 +55,22 @@ export function entryFindings(e: Entry, restore: boolean): Finding[] | undefined
       const problem = name ? chainNameProblem(name) : null;
       if (!name) out.push(wordFinding(0, { ...e.name, s: 0 }, 'policy-invalid', 'chain name invalid'));
       else if (problem) out.push(wordFinding(0, e.name, 'chain-name', problem));
-      else if (!e.policy) out.push(wordFinding(0, e.name, 'policy-invalid', 'policy invalid: a chain line needs a policy (ACCEPT, DROP or - for a user chain)'));
+      else if (!e.policy)
+        out.push(wordFinding(0, e.name, 'policy-invalid', 'policy invalid: a chain line needs a policy (ACCEPT, DROP or - for a user chain)'));
       else {
-        if (BUILTIN_CHAINS.has(name) && !/^(ACCEPT|DROP|-)$/.test(e.policy.text)) out.push(wordFinding(0, e.policy, 'policy-invalid', `Bad policy name: \`${e.policy.text}' (iptables-restore: line failed)`));
+        if (BUILTIN_CHAINS.has(name) && !/^(ACCEPT|DROP|-)$/.test(e.policy.text))
+          out.push(wordFinding(0, e.policy, 'policy-invalid', `Bad policy name: \`${e.policy.text}' (iptables-restore: line failed)`));
       }
       if (e.counters && !/^\[\d+:\d+\]$/.test(e.counters.text)) {
-        out.push(wordFinding(0, e.counters, 'bad-argument', `Bad counters \`${e.counters.text}': iptables-restore ignores them, and refuses them with --counters`, 'warning'));
+        out.push(
+          wordFinding(
+            0,
+            e.counters,
+            'bad-argument',
+            `Bad counters \`${e.counters.text}': iptables-restore ignores them, and refuses them with --counters`,
+            'warning',
+          ),
+        );
       }
       break;
     }
@@ -139,7 +149,7 @@ export function markNoop(op: MarkOp): string | null {
 
 /** Why a mark test can never match (its value has bits its mask clears), or null. */
 export function markNever(op: MarkOp): string | null {
-  if (op.kind !== 'match' || op.invert || ((op.value & ~op.mask) >>> 0) === 0) return null;
+  if (op.kind !== 'match' || op.invert || (op.value & ~op.mask) >>> 0 === 0) return null;
   const what = op.ext === 'mark' ? 'nfmark' : 'ctmark';
   return `This test never matches: the kernel compares (${what} & ${hex(op.mask)}) == ${hex(op.value)}, and ${hex(op.value)} has bits (${hex((op.value & ~op.mask) >>> 0)}) outside the mask`;
 }

@@ -96,7 +96,11 @@ export function parseListedMarks(line: string): ListedMark[] {
         const p = pairFromVerb(verb, ws[k + 2]);
         if (!p) continue;
         const sh = readShift(ws, k + 3);
-        out.push({ ext: 'CONNMARK', op: { kind: 'ct-set', ext: 'CONNMARK', value: p.value, mask: p.mask, shift: sh.shift }, words: ws.slice(k, k + 3 + sh.used) });
+        out.push({
+          ext: 'CONNMARK',
+          op: { kind: 'ct-set', ext: 'CONNMARK', value: p.value, mask: p.mask, shift: sh.shift },
+          words: ws.slice(k, k + 3 + sh.used),
+        });
         k += 2 + sh.used;
       } else if (verb === 'save' || verb === 'restore') {
         let j = k + 2;

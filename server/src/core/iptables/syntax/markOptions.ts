@@ -67,7 +67,6 @@ const SPECS: Record<MarkExtension, OptSpec[]> = {
 /** Options of TPROXY that take one argument and do not concern marks. */
 const TPROXY_OTHER = new Set(['on-port', 'on-ip']);
 
-
 /** Does this extension own an option of that name (without the leading dashes)? */
 export function markOptionSpec(ext: MarkExtension, name: string): { takesArg: boolean } | undefined {
   const s = SPECS[ext].find((o) => o.name === name);
@@ -107,7 +106,8 @@ const msgName = (ext: MarkExtension) => ext;
 export function interpretMarkOptions(ext: MarkExtension, options: MarkOption[], otherNames: readonly string[] = CORE_LONG_OPTIONS): MarkOp | MarkError {
   const specs = SPECS[ext];
   // one table per extension for the usual core names (a line can hold 100,000 mark options)
-  const table = otherNames === CORE_LONG_OPTIONS ? (DEFAULT_TABLES[ext] ??= [...markOptionNames(ext), ...otherNames]) : [...markOptionNames(ext), ...otherNames];
+  const table =
+    otherNames === CORE_LONG_OPTIONS ? (DEFAULT_TABLES[ext] ??= [...markOptionNames(ext), ...otherNames]) : [...markOptionNames(ext), ...otherNames];
   const seen = new Map<string, { value: number; mask: number }>();
   const steps: { name: string; value: number; mask: number }[] = [];
   /** TPROXY's --on-port and --on-ip, given so far. */

@@ -1,84 +1,21 @@
+import type { IptablesCode } from '../knowledge/codes';
+import { protocolProblem } from '../knowledge/protocols';
+import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from '../knowledge/commands';
+import { MARK_EXTENSIONS, MarkExtension, isMarkExtension } from '../../marks/marks';
+import { markOptionNames, markOptionSpec, resolveLongOption } from './markOptions';
+import { Word } from './lexer';
+import { ExtOption, ExtSpec } from '../knowledge/extensions';
+import { NAT_PORT_PROTOS, extOptionNames, extensionSpec, findExtOption, protocolMatch, specPlan } from '../knowledge/extensions';
+import { XT_PROTO_MATCHES, anyNatPorts, badMask, evaluateMarkExt, nftNative, rangeReversed, tcpSynTested } from './ruleFacts';
+import { Ext, Opt, Rule, RuleProblem } from './ruleTypes';
+
 /**
  * From a rule's words to its structure: the command and chain, core options, the match and
  * target extensions with the options each owns (as iptables assigns them: the most recently
  * loaded extension that has the option), and the kernel form of every mark extension.
  */
-import type { IptablesCode } from '../knowledge/codes';
-import { protocolProblem } from '../knowledge/protocols';
-import { COMMANDS, CORE_LONG_OPTIONS, CORE_OPTIONS, CommandSpec } from '../knowledge/commands';
-import { MARK_EXTENSIONS, MarkExtension, MarkOp, isMarkExtension } from '../../marks/marks';
-import { MarkError, MarkOption, interpretMarkOptions, isMarkError, markOptionNames, markOptionSpec, resolveLongOption } from './markOptions';
-import { Word } from './lexer';
-import { parseWhole } from '../../common/numbers';
-import { ExtOption, ExtSpec } from '../knowledge/extensions';
-import { iprangeV4 } from '../knowledge/valueChecks';
-import { NAT_PORT_PROTOS, extOptionNames, extensionSpec, findExtOption, natHasPorts, protocolMatch, specPlan } from '../knowledge/extensions';
-import { parseIPv6 } from '../../common/net';
 
-/** `[!] name args...`; for `--name=value` the name and value are split. */
-export interface Opt {
-  name: Word;
-  /** The option as iptables sees it, e.g. `--set-mark`. */
-  key: string;
-  neg?: Word;
-  args: Word[];
-  /** The canonical long name (without dashes) when the owning extension is modelled. */
-  canon?: string;
-}
-
-export interface Ext {
-  kind: 'match' | 'target';
-  /** The word naming the extension (`mark` of `-m mark`, `MARK` of `-j MARK`). */
-  name: Word;
-  /** `-m`, `-j` or `-g`. */
-  via: Word;
-  opts: Opt[];
-  /** Loaded implicitly by `-p` (the `tcp` of `-p tcp --dport 22`). */
-  implicit?: boolean;
-  /** The modelled spec, looked up once (null: not modelled). */
-  spec?: ExtSpec | null;
-  /** A shell expansion follows it: its options are not all known. */
-  opaque?: boolean;
-  /** `-j NAME` where the table has a user chain NAME: a jump to it, not the target (no options). */
-  chain?: boolean;
-}
-
-/** A table or hook restriction of an extension, judged once the rule's table is known. */
-export interface HookNeed {
-  word: Word;
-  ext: string;
-  tables?: string[];
-  hooks?: string[];
-}
-
-export interface MarkUse {
-  ext: MarkExtension;
-  /** Index into Rule.exts. */
-  extIndex: number;
-  /** The kernel form, an error at a word, or 'unknown' when a value is a shell expansion. */
-  result: MarkOp | (MarkError & { word?: Word }) | 'unknown';
-}
-
-export interface RuleProblem {
-  message: string;
-  word: Word;
-  severity: 'error' | 'warning' | 'hint';
-  code: IptablesCode;
-}
-
-export interface Rule {
-  command?: { word: Word; spec: CommandSpec; chain?: Word; extra: Word[] };
-  table?: Word;
-  counters?: Word[];
-  core: Opt[];
-  exts: Ext[];
-  marks: MarkUse[];
-  problems: RuleProblem[];
-  /** Extensions the kernel allows only in some tables or built-in chains. */
-  needs?: HookNeed[];
-}
-
-const looksLikeOption = (w: Word): boolean => {
+export const looksLikeOption = (w: Word): boolean => {
   const t = w.text;
   if (w.quoted || t.length < 2 || t.charCodeAt(0) !== 45) return false;
   const c = t.charCodeAt(1);
@@ -90,27 +27,27 @@ const looksLikeOption = (w: Word): boolean => {
  * with `-`, so other words are not looked up at all (cheaper, and a word such as `toString`
  * does not find Object.prototype's members).
  */
-type CoreSpec = (typeof CORE_OPTIONS)[string];
-const COMMAND_MAP = new Map<string, CommandSpec>(Object.entries(COMMANDS));
-const CORE_MAP = new Map<string, CoreSpec>(Object.entries(CORE_OPTIONS));
+export type CoreSpec = (typeof CORE_OPTIONS)[string];
+export const COMMAND_MAP = new Map<string, CommandSpec>(Object.entries(COMMANDS));
+export const CORE_MAP = new Map<string, CoreSpec>(Object.entries(CORE_OPTIONS));
 /** `-X` forms by the letter's code, so the commonest words are found without hashing them. */
-const SHORT_COMMAND: (CommandSpec | undefined)[] = [];
-const SHORT_CORE: (CoreSpec | undefined)[] = [];
+export const SHORT_COMMAND: (CommandSpec | undefined)[] = [];
+export const SHORT_CORE: (CoreSpec | undefined)[] = [];
 for (const [k, v] of COMMAND_MAP) if (k.length === 2) SHORT_COMMAND[k.charCodeAt(1)] = v;
 for (const [k, v] of CORE_MAP) if (k.length === 2) SHORT_CORE[k.charCodeAt(1)] = v;
-const commandOf = (key: string): CommandSpec | undefined => {
+export const commandOf = (key: string): CommandSpec | undefined => {
   if (key.charCodeAt(0) !== 45) return undefined;
   if (key.length === 2) return SHORT_COMMAND[key.charCodeAt(1)];
   return key.charCodeAt(1) === 45 ? COMMAND_MAP.get(key) : undefined;
 };
-const coreOf = (key: string): CoreSpec | undefined => {
+export const coreOf = (key: string): CoreSpec | undefined => {
   if (key.charCodeAt(0) !== 45) return undefined;
   if (key.length === 2) return SHORT_CORE[key.charCodeAt(1)];
   return key.charCodeAt(1) === 45 ? CORE_MAP.get(key) : undefined;
 };
 
 /** Core options whose value iptables 1.8.9 takes as the whole word when it is attached (`-ptcp` is protocol "-ptcp"). */
-const WHOLE_WORD_VALUE = new Set(['--protocol', '--source', '--destination', '--in-interface', '--out-interface', '--jump']);
+export const WHOLE_WORD_VALUE = new Set(['--protocol', '--source', '--destination', '--in-interface', '--out-interface', '--jump']);
 
 /**
  * A cluster of short options as getopt reads it, as separate words: `-nvL` is `-n -v -L`; the
@@ -120,7 +57,7 @@ const WHOLE_WORD_VALUE = new Set(['--protocol', '--source', '--destination', '--
  * versions (the 1.8.11 test vectors) read it as getopt does; the model follows the later.
  * Null when a letter is not one of iptables' own.
  */
-function splitCluster(w: Word): Word[] | null {
+export function splitCluster(w: Word): Word[] | null {
   const t = w.text;
   const out: Word[] = [];
   for (let k = 1; k < t.length; k++) {
@@ -140,11 +77,11 @@ function splitCluster(w: Word): Word[] | null {
 }
 
 /** Every proper prefix of a command's or core option's long name (most option words are none: one lookup). */
-const CORE_PREFIXES = new Set<string>();
+export const CORE_PREFIXES = new Set<string>();
 for (const n of CORE_LONG_OPTIONS) for (let k = 1; k < n.length; k++) CORE_PREFIXES.add(n.slice(0, k));
 
 /** A unique prefix of a command's or core option's long name, as getopt_long expands it, among the options loaded. */
-function longCorePrefix(rule: Rule, key: string): string | undefined {
+export function longCorePrefix(rule: Rule, key: string): string | undefined {
   const name = key.slice(2);
   // one set lookup for most words; `--delete`, `--list` are names and prefixes at once
   if (!CORE_PREFIXES.has(name) || commandOf(key) || coreOf(key)) return undefined;
@@ -156,10 +93,10 @@ function longCorePrefix(rule: Rule, key: string): string | undefined {
 }
 
 /** isMarkExtension, with the length test first: most names (`KUBE-SEP-...`) are not hashed. */
-const MARK_NAME_MAX = Math.max(...MARK_EXTENSIONS.map((n) => n.length));
-const isMark = (name: string): name is MarkExtension => name.length <= MARK_NAME_MAX && isMarkExtension(name);
+export const MARK_NAME_MAX = Math.max(...MARK_EXTENSIONS.map((n) => n.length));
+export const isMark = (name: string): name is MarkExtension => name.length <= MARK_NAME_MAX && isMarkExtension(name);
 
-const report = (rule: Rule, word: Word, message: string, code: IptablesCode, severity: RuleProblem['severity'] = 'error'): void => {
+export const report = (rule: Rule, word: Word, message: string, code: IptablesCode, severity: RuleProblem['severity'] = 'error'): void => {
   rule.problems.push({ word, message, code, severity });
 };
 
@@ -221,7 +158,8 @@ export function interpretRule(input: Word[], chains?: ReadonlySet<string>): Rule
       i++;
       const c: NonNullable<Rule['command']> = { word: w, spec: cspec, chain: undefined, extra: [] };
       if (rule.command) report(rule, w, 'Cannot use more than one command at a time', 'multiple-commands');
-      if (inlineArg && cspec.chainArg !== 'none') c.chain = inlineArg; // `--append=INPUT`
+      if (inlineArg && cspec.chainArg !== 'none')
+        c.chain = inlineArg; // `--append=INPUT`
       else if (cspec.chainArg !== 'none' && i < words.length && (cspec.chainArg === 'required' || !looksLikeOption(words[i]))) {
         c.chain = words[i++];
       }
@@ -229,7 +167,12 @@ export function interpretRule(input: Word[], chains?: ReadonlySet<string>): Rule
         if (i < words.length && !looksLikeOption(words[i]) && (!x.optional || /^\d+$/.test(words[i].text) || x.name !== 'rulenum')) {
           c.extra.push(words[i++]);
         } else if (!x.optional) {
-          report(rule, w, `${key} requires ${x.name === 'policy' ? 'a policy' : x.name === 'new-name' ? 'a new chain name' : 'a rule number'}`, 'missing-argument');
+          report(
+            rule,
+            w,
+            `${key} requires ${x.name === 'policy' ? 'a policy' : x.name === 'new-name' ? 'a new chain name' : 'a rule number'}`,
+            'missing-argument',
+          );
         }
       }
       if (cspec.chainArg === 'required' && !c.chain) report(rule, w, `option "${key}" requires an argument`, 'missing-argument');
@@ -290,7 +233,12 @@ export function interpretRule(input: Word[], chains?: ReadonlySet<string>): Rule
           break;
         case '--jump':
         case '--goto':
-          if (arg) rule.exts.push(chains?.has(arg.text) ? { kind: 'target', name: arg, via: w, opts: [], chain: true, spec: null } : { kind: 'target', name: arg, via: w, opts: [] });
+          if (arg)
+            rule.exts.push(
+              chains?.has(arg.text)
+                ? { kind: 'target', name: arg, via: w, opts: [], chain: true, spec: null }
+                : { kind: 'target', name: arg, via: w, opts: [] },
+            );
           // iptables refuses a target name holding a space character (a CR of a CRLF line end)
           if (arg && !arg.unknown && /[\r\v\f]/.test(arg.text)) report(rule, arg, `Invalid target name \`${arg.text}'`, 'bad-value');
           break;
@@ -325,9 +273,11 @@ export function interpretRule(input: Word[], chains?: ReadonlySet<string>): Rule
       } else if (xopt) {
         opt.canon = xopt.names[0];
         if (xopt.args >= 1 && !inlineArg && i < words.length) opt.args.push(words[i++]);
-        if (xopt.args === 2 && i < words.length && !looksLikeOption(words[i]) && !(words[i].text.startsWith('!') && !words[i].quoted)) opt.args.push(words[i++]);
+        if (xopt.args === 2 && i < words.length && !looksLikeOption(words[i]) && !(words[i].text.startsWith('!') && !words[i].quoted))
+          opt.args.push(words[i++]);
         if (opt.args.length < xopt.args && !opt.args.some((a) => a.unknown)) {
-          if (xopt.args === 2 && opt.args.length === 1) report(rule, w, xopt.names[0] === 'tcp-flags' ? '--tcp-flags requires two args.' : `option "${key}" requires two arguments`, 'missing-argument');
+          if (xopt.args === 2 && opt.args.length === 1)
+            report(rule, w, xopt.names[0] === 'tcp-flags' ? '--tcp-flags requires two args.' : `option "${key}" requires two arguments`, 'missing-argument');
           else report(rule, w, `option "${key}" requires an argument`, 'missing-argument');
         }
       } else if (!inlineArg) {
@@ -335,7 +285,8 @@ export function interpretRule(input: Word[], chains?: ReadonlySet<string>): Rule
         while (i < words.length && !looksLikeOption(words[i]) && !(words[i].text === '!' && !words[i].quoted)) opt.args.push(words[i++]);
       }
       if (ownerExt) ownerExt.opts.push(opt);
-      else if (hasProtocol && !(protocol?.args[0] && protocolMatch(protocol.args[0].text))) rule.core.push(opt); // an unmodelled protocol's match
+      else if (hasProtocol && !(protocol?.args[0] && protocolMatch(protocol.args[0].text)))
+        rule.core.push(opt); // an unmodelled protocol's match
       else {
         report(rule, w, `unknown option "${key}"`, 'unknown-option');
         rule.core.push(opt);
@@ -359,19 +310,20 @@ export function interpretRule(input: Word[], chains?: ReadonlySet<string>): Rule
   return rule;
 }
 
-const specOf = (ext: Ext): ExtSpec | undefined => {
+export const specOf = (ext: Ext): ExtSpec | undefined => {
   if (ext.spec === undefined) ext.spec = (ext.name.unknown ? undefined : extensionSpec(ext.kind, ext.name.text)) ?? null;
   return ext.spec ?? undefined;
 };
-const isModelled = (ext: Ext): boolean => ext.chain ? true : (isMark(ext.name.text) ? (ext.kind === 'target') === (ext.name.text === ext.name.text.toUpperCase()) : !!specOf(ext));
-const ownsExactly = (ext: Ext, name: string): boolean => {
+export const isModelled = (ext: Ext): boolean =>
+  ext.chain ? true : isMark(ext.name.text) ? (ext.kind === 'target') === (ext.name.text === ext.name.text.toUpperCase()) : !!specOf(ext);
+export const ownsExactly = (ext: Ext, name: string): boolean => {
   const n = ext.name.text;
   if (ext.chain) return false;
   if (isMark(n) && isModelled(ext)) return !!markOptionSpec(n, name);
   const sp = specOf(ext);
   return !!sp && !!findExtOption(sp, name);
 };
-const optionNamesOf = (ext: Ext): string[] => {
+export const optionNamesOf = (ext: Ext): string[] => {
   const n = ext.name.text;
   if (ext.chain) return [];
   if (isMark(n) && isModelled(ext)) return markOptionNames(n);
@@ -383,7 +335,7 @@ const optionNamesOf = (ext: Ext): string[] => {
  * The most recently loaded extension that has the option (getopt_long's unique prefixes
  * included); an extension this project does not model may own anything.
  */
-function findOwner(rule: Rule, name: string): number {
+export function findOwner(rule: Rule, name: string): number {
   ownerName = name;
   for (let k = rule.exts.length - 1; k >= 0; k--) if (ownsExactly(rule.exts[k], name)) return k;
   for (let k = rule.exts.length - 1; k >= 0; k--) if (!isModelled(rule.exts[k])) return k;
@@ -401,35 +353,51 @@ function findOwner(rule: Rule, name: string): number {
   return -1;
 }
 /** The option name findOwner resolved (getopt's prefix expanded), set by each call. */
-let ownerName = '';
+export let ownerName = '';
 
 /** Core options that iptables refuses to see twice, by their letter. */
-const CORE_LETTER: Record<string, string> = {
-  '--protocol': 'p', '--source': 's', '--destination': 'd', '--in-interface': 'i', '--out-interface': 'o', '--jump': 'j', '--goto': 'g', '--fragment': 'f',
+export const CORE_LETTER: Record<string, string> = {
+  '--protocol': 'p',
+  '--source': 's',
+  '--destination': 'd',
+  '--in-interface': 'i',
+  '--out-interface': 'o',
+  '--jump': 'j',
+  '--goto': 'g',
+  '--fragment': 'f',
 };
-const CORE_LETTER_BIT = new Map(Object.keys(CORE_LETTER).map((k, n) => [k, 1 << n]));
+export const CORE_LETTER_BIT = new Map(Object.keys(CORE_LETTER).map((k, n) => [k, 1 << n]));
 /** The bit of a core option's letter, by the spec object (no string hashing). */
-const CORE_BIT = new Map<CoreSpec, number | undefined>();
-const coreBit = (core: CoreSpec): number | undefined => {
+export const CORE_BIT = new Map<CoreSpec, number | undefined>();
+export const coreBit = (core: CoreSpec): number | undefined => {
   let b = CORE_BIT.get(core);
   if (b === undefined && !CORE_BIT.has(core)) CORE_BIT.set(core, (b = CORE_LETTER_BIT.get(core.canonical)));
   return b;
 };
 
-
-function coreValueProblems(rule: Rule, canonical: string, opt: Opt, arg: Word): void {
+export function coreValueProblems(rule: Rule, canonical: string, opt: Opt, arg: Word): void {
   const t = arg.text;
   if (arg.attached) {
     // iptables 1.8.9 takes the whole option word as the value (`-ptcp`); later versions do not
     const whole = arg.attached;
     const refusal =
-      canonical === '--protocol' ? `unknown protocol "${whole}" specified`
-      : canonical === '--source' || canonical === '--destination' ? `host/network \`${whole}' not found`
-      : canonical === '--jump' ? `Chain '${whole}' does not exist`
-      : whole.length > 15 ? `interface name \`${whole}' must be shorter than IFNAMSIZ (15)`
-      : undefined;
+      canonical === '--protocol'
+        ? `unknown protocol "${whole}" specified`
+        : canonical === '--source' || canonical === '--destination'
+          ? `host/network \`${whole}' not found`
+          : canonical === '--jump'
+            ? `Chain '${whole}' does not exist`
+            : whole.length > 15
+              ? `interface name \`${whole}' must be shorter than IFNAMSIZ (15)`
+              : undefined;
     const in189 = refusal ? `refuses the rule: ${refusal}` : `takes \`${whole}' as the interface name`;
-    report(rule, arg, `iptables 1.8.9 reads all of \`${whole}' as the value and ${in189}; later versions read \`${t}'. Write the value as its own word.`, 'attached-argument', 'warning');
+    report(
+      rule,
+      arg,
+      `iptables 1.8.9 reads all of \`${whole}' as the value and ${in189}; later versions read \`${t}'. Write the value as its own word.`,
+      'attached-argument',
+      'warning',
+    );
   }
   switch (canonical) {
     case '--in-interface':
@@ -447,7 +415,12 @@ function coreValueProblems(rule: Rule, canonical: string, opt: Opt, arg: Word): 
       } else if (opt.neg && /\/(?:0+|0+(?:\.0+){3})$/.test(t)) {
         // iptables-nft 1.8.9 builds a zero-length compare for `! x/0` and the kernel refuses
         // it (iptables-legacy loads the rule, which then matches no packet)
-        report(rule, arg, `RULE_APPEND failed (Invalid argument): iptables-nft cannot negate \`${t}', a mask of 0 bits that every address matches (iptables-legacy loads it as a rule that never matches)`, 'negated-any-address');
+        report(
+          rule,
+          arg,
+          `RULE_APPEND failed (Invalid argument): iptables-nft cannot negate \`${t}', a mask of 0 bits that every address matches (iptables-legacy loads it as a rule that never matches)`,
+          'negated-any-address',
+        );
       }
       break;
     }
@@ -461,30 +434,10 @@ function coreValueProblems(rule: Rule, canonical: string, opt: Opt, arg: Word): 
   }
 }
 
-/**
- * The mask of `-s/-d address/mask` when iptables refuses it (its text), else null: a prefix
- * length is a C number (`0x8` and `+8` read, `08` and `-1` do not) up to 32 for an IPv4
- * address or 128 for IPv6; a dotted mask has four C-number parts of 0-255 (`0xff.0.0.0`
- * reads, `255.08.0.0` does not; non-contiguous is fine).
- */
-function badMask(t: string): string | null {
-  const k = t.lastIndexOf('/');
-  if (k < 0) return null;
-  const mask = t.slice(k + 1);
-  if (mask.indexOf(':') >= 0) return null;
-  if (mask.indexOf('.') >= 0) {
-    const parts = mask.split('.');
-    return parts.length === 4 && parts.every((x) => parseWhole(x, 255) !== null) ? null : mask;
-  }
-  const v = parseWhole(mask, 128);
-  if (v === null) return mask;
-  return v > 32 && /^\d{1,3}(?:\.\d{1,3}){3}$/.test(t.slice(0, k)) ? mask : null;
-}
-
-const PORT_PROTO_SET = new Set(NAT_PORT_PROTOS);
+export const PORT_PROTO_SET = new Set(NAT_PORT_PROTOS);
 
 /** iptables' per-option and final checks of every modelled (non-mark) extension, and the kernel's own. */
-function extensionProblems(rule: Rule, protocol: Opt | undefined): void {
+export function extensionProblems(rule: Rule, protocol: Opt | undefined): void {
   const protoText = protocol?.args[0] && !protocol.args[0].unknown ? protocol.args[0].text.toLowerCase() : undefined;
   // the kernel's protocol checks want `-p x` without `!`
   const proto = protocol?.neg ? undefined : protoText;
@@ -493,7 +446,8 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined): void {
   // iptables' own checks of -i/-o against the chain's name
   for (const c of rule.core) {
     if (!chain) break;
-    if (c.key === '--in-interface' && (chain === 'OUTPUT' || chain === 'POSTROUTING')) report(rule, c.name, `Can't use -i with ${chain}`, 'interface-direction');
+    if (c.key === '--in-interface' && (chain === 'OUTPUT' || chain === 'POSTROUTING'))
+      report(rule, c.name, `Can't use -i with ${chain}`, 'interface-direction');
     if (c.key === '--out-interface' && (chain === 'INPUT' || chain === 'PREROUTING')) report(rule, c.name, `Can't use -o with ${chain}`, 'interface-direction');
   }
   for (const ext of rule.exts) {
@@ -571,7 +525,8 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined): void {
       for (let k = 0; k < others.length && !other; k++) if (seen.has(others[k].names[0])) other = others[k];
       if (other) {
         const later = [at(name)!, at(other.names[0])!].sort((p, q) => p.name.l - q.name.l || p.name.s - q.name.s)[1];
-        const msg = n === 'tcp' ? "Only one of `--syn' or `--tcp-flags'  allowed" : `${label}: option "--${name}" cannot be used together with "--${other.names[0]}".`;
+        const msg =
+          n === 'tcp' ? "Only one of `--syn' or `--tcp-flags'  allowed" : `${label}: option "--${name}" cannot be used together with "--${other.names[0]}".`;
         report(rule, later.name, msg, 'option-conflict');
         conflict = true;
         break;
@@ -592,21 +547,37 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined): void {
     if (spec.proto && !protoUnknown && !(protoText && spec.proto.names.includes(protoText))) report(rule, ext.name, spec.proto.message, 'protocol-required');
     else if (n === 'multiport' && protocol?.neg) report(rule, ext.name, 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP', 'protocol-required');
     else if (protocol?.neg && !protoUnknown && XT_PROTO_MATCHES.has(n) && !nftNative(n, seen)) {
-      report(rule, ext.name, `RULE_APPEND failed (Invalid argument): with \`! -p\` iptables-nft hands this ${n} match to the kernel's own, which wants the protocol without \`!\` (ports or flags alone it writes as nft expressions, which load)`, 'protocol-required');
+      report(
+        rule,
+        ext.name,
+        `RULE_APPEND failed (Invalid argument): with \`! -p\` iptables-nft hands this ${n} match to the kernel's own, which wants the protocol without \`!\` (ports or flags alone it writes as nft expressions, which load)`,
+        'protocol-required',
+      );
     }
     const needsPorts =
       ((n === 'DNAT' || n === 'SNAT') && (anyNatPorts(seen.get('to-destination')) || anyNatPorts(seen.get('to-source')))) ||
       ((n === 'MASQUERADE' || n === 'REDIRECT') && seen.has('to-ports'));
     if (needsPorts && !protoUnknown && !(protoText && PORT_PROTO_SET.has(protoText))) {
-      report(rule, at('to-destination')?.name ?? at('to-source')?.name ?? at('to-ports')!.name, 'Need TCP, UDP, SCTP or DCCP with port specification', 'protocol-required');
+      report(
+        rule,
+        at('to-destination')?.name ?? at('to-source')?.name ?? at('to-ports')!.name,
+        'Need TCP, UDP, SCTP or DCCP with port specification',
+        'protocol-required',
+      );
     }
     if (n === 'REJECT' && seen.get('reject-with')?.[0].startsWith('tcp-') && !protoUnknown && proto !== 'tcp' && proto !== '6') {
       report(rule, at('reject-with')!.args[0], 'RULE_APPEND failed (Invalid argument): --reject-with tcp-reset needs -p tcp', 'protocol-required');
     }
     if (n === 'TCPMSS' && !protoUnknown && !tcpSynTested(rule, proto)) {
-      report(rule, ext.name, 'RULE_APPEND failed (Invalid argument): TCPMSS needs -p tcp and a test for SYN (--syn or --tcp-flags ... SYN)', 'protocol-required');
+      report(
+        rule,
+        ext.name,
+        'RULE_APPEND failed (Invalid argument): TCPMSS needs -p tcp and a test for SYN (--syn or --tcp-flags ... SYN)',
+        'protocol-required',
+      );
     }
-    if (n === 'TCPMSS' && seen.has('clamp-mss-to-pmtu')) (rule.needs ??= []).push({ word: at('clamp-mss-to-pmtu')!.name, ext: 'TCPMSS --clamp-mss-to-pmtu', hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'] });
+    if (n === 'TCPMSS' && seen.has('clamp-mss-to-pmtu'))
+      (rule.needs ??= []).push({ word: at('clamp-mss-to-pmtu')!.name, ext: 'TCPMSS --clamp-mss-to-pmtu', hooks: ['FORWARD', 'OUTPUT', 'POSTROUTING'] });
     if (n === 'iprange') {
       // a reversed range loads (iptables prints a warning) and never matches
       for (const o of ext.opts) {
@@ -617,77 +588,10 @@ function extensionProblems(rule: Rule, protocol: Opt | undefined): void {
       }
     }
     if (n === 'addrtype') {
-      if (seen.has('limit-iface-in')) (rule.needs ??= []).push({ word: at('limit-iface-in')!.name, ext: 'addrtype --limit-iface-in', hooks: ['PREROUTING', 'INPUT', 'FORWARD'] });
-      if (seen.has('limit-iface-out')) (rule.needs ??= []).push({ word: at('limit-iface-out')!.name, ext: 'addrtype --limit-iface-out', hooks: ['POSTROUTING', 'OUTPUT', 'FORWARD'] });
+      if (seen.has('limit-iface-in'))
+        (rule.needs ??= []).push({ word: at('limit-iface-in')!.name, ext: 'addrtype --limit-iface-in', hooks: ['PREROUTING', 'INPUT', 'FORWARD'] });
+      if (seen.has('limit-iface-out'))
+        (rule.needs ??= []).push({ word: at('limit-iface-out')!.name, ext: 'addrtype --limit-iface-out', hooks: ['POSTROUTING', 'OUTPUT', 'FORWARD'] });
     }
   }
-}
-
-/** Matches the kernel checks against the rule's protocol (xt_tcpudp, xt_icmp): it refuses an inverted one. */
-const XT_PROTO_MATCHES = new Set(['tcp', 'udp', 'icmp', 'icmp6']);
-
-/**
- * Does iptables-nft 1.8.9 write this tcp/udp match as nft expressions (no kernel match, no
- * protocol check)? Only ports and flags, with no --tcp-option; icmp always goes to the kernel.
- */
-function nftNative(n: string, seen: ReadonlyMap<string, string[]>): boolean {
-  if (n === 'udp') return seen.has('source-port') || seen.has('destination-port');
-  if (n !== 'tcp' || seen.has('tcp-option')) return false;
-  return seen.has('source-port') || seen.has('destination-port') || seen.has('tcp-flags') || seen.has('syn');
-}
-
-/** `from-to` of iprange with from above to (both IPv4 or both IPv6). */
-function rangeReversed(t: string): boolean {
-  const k = t.indexOf('-');
-  if (k < 0) return false;
-  const a = t.slice(0, k);
-  const b = t.slice(k + 1);
-  if (a.includes(':') || b.includes(':')) {
-    const x = parseIPv6(a);
-    const y = parseIPv6(b);
-    if (!x || !y) return false;
-    for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i] > y[i];
-    return false;
-  }
-  const x = iprangeV4(a);
-  const y = iprangeV4(b);
-  return x !== null && y !== null && x > y;
-}
-
-const anyNatPorts = (xs: string[] | undefined): boolean => {
-  if (xs) for (let k = 0; k < xs.length; k++) if (natHasPorts(xs[k])) return true;
-  return false;
-};
-
-/** TCPMSS's kernel check: -p tcp and a tcp match that tests SYN set (not inverted). */
-function tcpSynTested(rule: Rule, proto: string | undefined): boolean {
-  if (proto !== 'tcp' && proto !== '6') return false;
-  for (const ext of rule.exts) {
-    if (ext.kind !== 'match' || ext.name.text !== 'tcp') continue;
-    for (const op of ext.opts) {
-      // the kernel looks at the flags only, `!` or not
-      if (op.canon === 'syn') return true;
-      if (op.canon === 'tcp-flags' && op.args.length === 2) {
-        const has = (s: string) => s.toUpperCase().split(',').some((f) => f === 'SYN' || f === 'ALL');
-        if (has(op.args[0].text) && has(op.args[1].text)) return true;
-      }
-    }
-  }
-  return false;
-}
-
-function evaluateMarkExt(name: MarkExtension, ext: Ext): MarkUse['result'] {
-  if (ext.opaque) return 'unknown';
-  const options: MarkOption[] = [];
-  for (const o of ext.opts) {
-    if (o.args.some((a) => a.unknown)) return 'unknown';
-    const mo: MarkOption = { name: o.key.replace(/^--?/, ''), negated: !!o.neg };
-    if (o.args.length) mo.arg = o.args[0].text;
-    options.push(mo);
-  }
-  const r = interpretMarkOptions(name, options);
-  if (!isMarkError(r)) return r;
-  const o = r.option !== undefined ? ext.opts[r.option] : undefined;
-  const word = o ? (r.part === 'arg' && o.args[0] ? o.args[0] : o.name) : ext.name;
-  return { ...r, word };
 }

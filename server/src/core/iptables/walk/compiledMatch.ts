@@ -1,14 +1,15 @@
+import { MarkOp, applyMarkOp } from '../../marks/marks';
+import { Address, parseAddress, protoNumber } from '../../common/net';
+import { Ext, Opt, Rule } from '../syntax/ruleTypes';
+import type { Hook } from '../knowledge/hooks';
+import type { Packet } from '../../common/samplePacket';
+import { Net, inNet, parseIcmpType, parseNet, parsePortRange } from './matchValues';
+
 /**
  * The walk's compiled rules: each rule of a chain the walk reaches becomes a list of tests
  * (closures over precomputed numbers) and a target. A test answers 1 (matches), 0 (does not)
  * or 2 (cannot be decided on the sample). Pure; never throws.
  */
-import { ICMP_TYPE_CODES } from '../knowledge/valueSets';
-import { MarkOp, applyMarkOp } from '../../marks/marks';
-import { Address, parseAddress, protoNumber } from '../../common/net';
-import { Ext, Opt, Rule } from '../syntax/rule';
-import type { Hook } from '../knowledge/hooks';
-import type { Packet } from '../../common/samplePacket';
 
 export type Tri = 0 | 1 | 2;
 
@@ -67,7 +68,7 @@ export interface CRule {
   expands?: number;
 }
 
-const FLAG_BITS: Record<string, number> = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32, ALL: 63, NONE: 0 };
+export const FLAG_BITS: Record<string, number> = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32, ALL: 63, NONE: 0 };
 
 export function parseFlags(s: string): number | null {
   let n = 0;
@@ -106,71 +107,18 @@ export function compilePacket(p: Packet): PacketC {
 
 // ---------------------------------------------------------------- addresses
 
-interface Net {
-  v: 4 | 6;
-  /** IPv4: [addr, mask]; IPv6: 4 words of address then 4 of mask. */
-  a: number[];
-}
-
-function v6Mask(bits: number): number[] {
-  const m: number[] = [];
-  for (let i = 0; i < 4; i++) {
-    const b = Math.max(0, Math.min(32, bits - 32 * i));
-    m.push(b === 0 ? 0 : b === 32 ? 0xffffffff : (0xffffffff << (32 - b)) >>> 0);
-  }
-  return m;
-}
-
-/** `a.b.c.d[/n|/mask]` or an IPv6 net; null for a host name (undecidable). */
-export function parseNet(s: string): Net | null {
-  const slash = s.indexOf('/');
-  const host = slash >= 0 ? s.slice(0, slash) : s;
-  const maskText = slash >= 0 ? s.slice(slash + 1) : undefined;
-  const a = parseAddress(host);
-  if (!a) return null;
-  if (a.v === 4) {
-    let mask = 0xffffffff;
-    if (maskText !== undefined) {
-      if (/^\d+$/.test(maskText)) {
-        const b = Number(maskText);
-        if (b > 32) return null;
-        mask = b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0;
-      } else {
-        const m = parseAddress(maskText);
-        if (!m || m.v !== 4) return null;
-        mask = m.n;
-      }
-    }
-    return { v: 4, a: [(a.n & mask) >>> 0, mask] };
-  }
-  let bits = 128;
-  if (maskText !== undefined) {
-    if (!/^\d+$/.test(maskText) || Number(maskText) > 128) return null;
-    bits = Number(maskText);
-  }
-  const m = v6Mask(bits);
-  return { v: 6, a: [...a.w.map((w, i) => (w & m[i]) >>> 0), ...m] };
-}
-
-function inNet(addr: Address, n: Net): boolean {
-  if (addr.v !== n.v) return false;
-  if (addr.v === 4) return ((addr.n & n.a[1]) >>> 0) === n.a[0];
-  for (let i = 0; i < 4; i++) if (((addr.w[i] & n.a[4 + i]) >>> 0) !== n.a[i]) return false;
-  return true;
-}
-
 /**
  * `-s a,b` is one kernel rule per address (iptables-restore expands the list; `!` is refused
  * with a list): one test per address, in the order iptables adds the rules.
  */
-function addrTests(opt: Opt, which: 'src' | 'dst'): CTest[] {
+export function addrTests(opt: Opt, which: 'src' | 'dst'): CTest[] {
   const arg = opt.args[0]?.text ?? '';
   const parts = arg.split(',');
   if (parts.length === 1) return [addrTest(opt, which).test];
   return parts.map((part) => addrTest({ ...opt, args: [{ ...opt.args[0], text: part }] }, which).test);
 }
 
-function addrTest(opt: Opt, which: 'src' | 'dst'): { test: CTest; count: number } {
+export function addrTest(opt: Opt, which: 'src' | 'dst'): { test: CTest; count: number } {
   const arg = opt.args[0]?.text ?? '';
   const neg = !!opt.neg;
   const label = `${neg ? '! ' : ''}${which === 'src' ? '-s' : '-d'} ${arg}`;
@@ -184,7 +132,14 @@ function addrTest(opt: Opt, which: 'src' | 'dst'): { test: CTest; count: number 
   if (nets.length === 1 && nets[0].v === 4 && !neg) {
     const [net, mask] = nets[0].a;
     return {
-      test: { label, fn: (c) => { const a = c.p[which]; if (!a) return 2; return a.v === 4 && ((a.n & mask) >>> 0) === net ? 1 : 0; } },
+      test: {
+        label,
+        fn: (c) => {
+          const a = c.p[which];
+          if (!a) return 2;
+          return a.v === 4 && (a.n & mask) >>> 0 === net ? 1 : 0;
+        },
+      },
       count: 1,
     };
   }
@@ -203,32 +158,7 @@ function addrTest(opt: Opt, which: 'src' | 'dst'): { test: CTest; count: number 
   };
 }
 
-// ---------------------------------------------------------------- ports
-
-const SERVICES: Record<string, number> = {
-  ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, dns: 53, http: 80, www: 80, pop3: 110, ntp: 123, imap: 143, snmp: 161,
-  ldap: 389, https: 443, submission: 587, imaps: 993, pop3s: 995, bootps: 67, bootpc: 68, tftp: 69, syslog: 514,
-};
-
-const port = (s: string): number | null => {
-  if (/^\d+$/.test(s)) return Number(s) <= 65535 ? Number(s) : null;
-  return SERVICES[s.toLowerCase()] ?? null;
-};
-
-/** `a`, `a:b`, `:b`, `a:` as [lo, hi]; null when a name is unknown. */
-export function parsePortRange(s: string): [number, number] | null {
-  const k = s.indexOf(':');
-  if (k < 0) {
-    const p = port(s);
-    return p === null ? null : [p, p];
-  }
-  const lo = k === 0 ? 0 : port(s.slice(0, k));
-  const hi = k === s.length - 1 ? 65535 : port(s.slice(k + 1));
-  if (lo === null || hi === null) return null;
-  return [lo, hi];
-}
-
-function portTest(opt: Opt, which: 'sport' | 'dport', flag: string): CTest {
+export function portTest(opt: Opt, which: 'sport' | 'dport', flag: string): CTest {
   const arg = opt.args[0]?.text ?? '';
   const neg = !!opt.neg;
   const label = `${neg ? '! ' : ''}${flag} ${arg}`;
@@ -245,7 +175,7 @@ function portTest(opt: Opt, which: 'sport' | 'dport', flag: string): CTest {
   };
 }
 
-function multiportTest(opt: Opt, canon: string): CTest {
+export function multiportTest(opt: Opt, canon: string): CTest {
   const arg = opt.args[0]?.text ?? '';
   const neg = !!opt.neg;
   const label = `-m multiport ${neg ? '! ' : ''}--${canon} ${arg}`;
@@ -277,17 +207,43 @@ function multiportTest(opt: Opt, canon: string): CTest {
 
 // ---------------------------------------------------------------- the rule
 
-const NAT_TARGETS = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP', 'SAME']);
-const VERDICTS = new Set(['ACCEPT', 'DROP', 'REJECT', 'QUEUE', 'NFQUEUE']);
+export const NAT_TARGETS = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP', 'SAME']);
+export const VERDICTS = new Set(['ACCEPT', 'DROP', 'REJECT', 'QUEUE', 'NFQUEUE']);
 export const NONTERMINAL_TARGETS = new Set([
-  'LOG', 'NFLOG', 'ULOG', 'CT', 'TCPMSS', 'CLASSIFY', 'CHECKSUM', 'SECMARK', 'CONNSECMARK', 'TRACE', 'AUDIT', 'HMARK',
-  'TEE', 'TOS', 'DSCP', 'TTL', 'HL', 'ECN', 'IDLETIMER', 'LED', 'RATEEST', 'SET', 'TCPOPTSTRIP', 'CLUSTERIP', 'DNPT', 'SNPT',
-  'SYNPROXY', 'MIRROR', 'NETLINK',
+  'LOG',
+  'NFLOG',
+  'ULOG',
+  'CT',
+  'TCPMSS',
+  'CLASSIFY',
+  'CHECKSUM',
+  'SECMARK',
+  'CONNSECMARK',
+  'TRACE',
+  'AUDIT',
+  'HMARK',
+  'TEE',
+  'TOS',
+  'DSCP',
+  'TTL',
+  'HL',
+  'ECN',
+  'IDLETIMER',
+  'LED',
+  'RATEEST',
+  'SET',
+  'TCPOPTSTRIP',
+  'CLUSTERIP',
+  'DNPT',
+  'SNPT',
+  'SYNPROXY',
+  'MIRROR',
+  'NETLINK',
 ]);
 
-const undecided = (label: string): CTest => ({ label, fn: () => 2 });
+export const undecided = (label: string): CTest => ({ label, fn: () => 2 });
 
-function ifaceTest(opt: Opt, which: 'in' | 'out'): CTest {
+export function ifaceTest(opt: Opt, which: 'in' | 'out'): CTest {
   const arg = opt.args[0]?.text ?? '';
   const neg = !!opt.neg;
   const label = `${neg ? '! ' : ''}${which === 'in' ? '-i' : '-o'} ${arg}`;
@@ -306,7 +262,7 @@ function ifaceTest(opt: Opt, which: 'in' | 'out'): CTest {
   };
 }
 
-function stateTest(label: string, list: string, neg: boolean, conntrack: boolean): CTest {
+export function stateTest(label: string, list: string, neg: boolean, conntrack: boolean): CTest {
   const want = new Set(list.toUpperCase().split(','));
   const virt = want.has('SNAT') || want.has('DNAT');
   return {
@@ -324,7 +280,7 @@ function stateTest(label: string, list: string, neg: boolean, conntrack: boolean
   };
 }
 
-function conntrackTests(ext: Ext, out: CTest[]): void {
+export function conntrackTests(ext: Ext, out: CTest[]): void {
   let hasState = false;
   const others: string[] = [];
   for (const o of ext.opts) {
@@ -340,7 +296,7 @@ function conntrackTests(ext: Ext, out: CTest[]): void {
   }
 }
 
-function addrtypeTests(ext: Ext, out: CTest[]): void {
+export function addrtypeTests(ext: Ext, out: CTest[]): void {
   for (const o of ext.opts) {
     if (o.canon !== 'src-type' && o.canon !== 'dst-type') continue;
     const key = o.canon === 'src-type' ? 'srctype' : 'dsttype';
@@ -357,7 +313,7 @@ function addrtypeTests(ext: Ext, out: CTest[]): void {
   }
 }
 
-function iprangeTests(ext: Ext, out: CTest[]): void {
+export function iprangeTests(ext: Ext, out: CTest[]): void {
   for (const o of ext.opts) {
     if (o.canon !== 'src-range' && o.canon !== 'dst-range') continue;
     const which = o.canon === 'src-range' ? 'src' : 'dst';
@@ -387,7 +343,7 @@ function iprangeTests(ext: Ext, out: CTest[]): void {
   }
 }
 
-function tcpTests(ext: Ext, out: CTest[]): void {
+export function tcpTests(ext: Ext, out: CTest[]): void {
   const from = out.length;
   portTests(ext, out);
   bothPortsNegated(ext, out, from);
@@ -399,7 +355,7 @@ function tcpTests(ext: Ext, out: CTest[]): void {
  * ports together, which matches when either differs (seen in the kernel differential test).
  * Where the two readings part, the walk cannot know the backend: undecided, saying why.
  */
-function bothPortsNegated(ext: Ext, out: CTest[], from: number): void {
+export function bothPortsNegated(ext: Ext, out: CTest[], from: number): void {
   const sp = ext.opts.find((o) => o.canon === 'source-port');
   const dp = ext.opts.find((o) => o.canon === 'destination-port');
   if (!sp?.neg || !dp?.neg) return;
@@ -421,7 +377,7 @@ function bothPortsNegated(ext: Ext, out: CTest[], from: number): void {
   });
 }
 
-function portTests(ext: Ext, out: CTest[]): void {
+export function portTests(ext: Ext, out: CTest[]): void {
   for (const o of ext.opts) {
     const neg = !!o.neg;
     switch (o.canon) {
@@ -456,17 +412,7 @@ function portTests(ext: Ext, out: CTest[]): void {
   }
 }
 
-/** `8`, `3/1`, or a name: the type and code range (type 255: any). */
-export function parseIcmpType(s: string): { type: number; min: number; max: number } | null {
-  const named = ICMP_TYPE_CODES[s.toLowerCase()];
-  if (named) return { type: named[0], min: named[1], max: named[2] };
-  const m = /^(\d{1,3})(?:\/(\d{1,3}))?$/.exec(s);
-  if (!m || Number(m[1]) > 255 || (m[2] !== undefined && Number(m[2]) > 255)) return null;
-  const code = m[2] === undefined ? undefined : Number(m[2]);
-  return { type: Number(m[1]), min: code ?? 0, max: code ?? 255 };
-}
-
-function icmpTests(ext: Ext, out: CTest[]): void {
+export function icmpTests(ext: Ext, out: CTest[]): void {
   for (const o of ext.opts) {
     const arg = o.args[0]?.text ?? '';
     const neg = !!o.neg;
@@ -490,7 +436,7 @@ function icmpTests(ext: Ext, out: CTest[]): void {
   }
 }
 
-const ALWAYS_TRUE_MATCHES = new Set(['comment']);
+export const ALWAYS_TRUE_MATCHES = new Set(['comment']);
 
 /**
  * Compile one parsed rule: its tests and its target; several kernel rules when an address
@@ -500,7 +446,8 @@ export function compileRule(rule: Rule, line: number): CRule[] {
   const tests: CTest[] = [];
   let srcs: CTest[] = [];
   let dsts: CTest[] = [];
-  const unknownWord = rule.core.some((o) => o.args.some((a) => a.unknown)) || rule.exts.some((x) => x.name.unknown || x.opts.some((o) => o.args.some((a) => a.unknown)));
+  const unknownWord =
+    rule.core.some((o) => o.args.some((a) => a.unknown)) || rule.exts.some((x) => x.name.unknown || x.opts.some((o) => o.args.some((a) => a.unknown)));
   if (unknownWord) tests.push(undecided('a shell expansion'));
   let target: Ext | undefined;
   for (const o of rule.core) {
@@ -635,7 +582,13 @@ export function compileRule(rule: Rule, line: number): CRule[] {
       r.kind = t === 'MARK' ? 'mark' : t === 'CONNMARK' ? 'connmark' : 'tproxy';
       const m = rule.marks.find((x) => x.ext === t);
       if (m && typeof m.result === 'object' && !('message' in m.result)) r.markOp = m.result as MarkOp;
-      else r.markNote = m && m.result === 'unknown' ? 'a shell expansion in its value' : m && typeof m.result === 'object' && 'message' in m.result ? m.result.message : 'no mark option';
+      else
+        r.markNote =
+          m && m.result === 'unknown'
+            ? 'a shell expansion in its value'
+            : m && typeof m.result === 'object' && 'message' in m.result
+              ? m.result.message
+              : 'no mark option';
     } else if (NONTERMINAL_TARGETS.has(t)) r.kind = 'continue';
     else r.kind = 'chain'; // resolved against the table's chains when walked
   }

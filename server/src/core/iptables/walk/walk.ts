@@ -12,9 +12,8 @@ import { CONNTRACK_STATES } from '../../common/kernelNames';
 import { RuleDocument, parseSaveLine } from '../syntax/document';
 import { BUILTIN_TARGETS, TABLES } from '../knowledge/commands';
 import { applyMarkOp } from '../../marks/marks';
-import { Rule } from '../syntax/rule';
+import { Rule } from '../syntax/ruleTypes';
 import { CRule, Ctx, compilePacket, compileRule } from './compiledMatch';
-
 
 /** What the walk does where a match cannot be decided on the sample. */
 export type Assume = 'match' | 'nomatch';
@@ -96,7 +95,6 @@ export interface TableOutcomeExtra {
   /** The file has no such table (or no such chain in it): the packet passes. */
   absent?: boolean;
 }
-
 
 interface MChain {
   name: string;
@@ -380,7 +378,15 @@ export function walk(doc: RuleDocument, opts: WalkOptions): WalkResult {
   try {
     return walkInner(doc, opts, nf, ct);
   } catch (e) {
-    return { hook: opts?.hook, path: [], tables: [], verdict: 'ACCEPT', nfmark: nf, ctmark: ct, notes: [`the walk stopped on an internal error: ${(e as Error)?.message ?? e}`] };
+    return {
+      hook: opts?.hook,
+      path: [],
+      tables: [],
+      verdict: 'ACCEPT',
+      nfmark: nf,
+      ctmark: ct,
+      notes: [`the walk stopped on an internal error: ${(e as Error)?.message ?? e}`],
+    };
   }
 }
 
@@ -429,7 +435,8 @@ function walkInner(doc: RuleDocument, opts: WalkOptions, nf0: number, ct0: numbe
       res.notes.push(s);
     }
   };
-  if (opts.packet.state !== undefined && state && !(CONNTRACK_STATES as readonly string[]).includes(state)) note(`state ${state} is not a conntrack state; taken as unknown`);
+  if (opts.packet.state !== undefined && state && !(CONNTRACK_STATES as readonly string[]).includes(state))
+    note(`state ${state} is not a conntrack state; taken as unknown`);
   const knownState = state && (CONNTRACK_STATES as readonly string[]).includes(state) ? state : undefined;
   if (hook === 'INPUT' && !opts.table) {
     const used = (t: string): boolean => {
@@ -457,7 +464,8 @@ function walkInner(doc: RuleDocument, opts: WalkOptions, nf0: number, ct0: numbe
         res.tables.push(o);
         continue;
       }
-      if (!knownState && tables.get('nat')?.get(hook)) note(`nat/${hook} walked on the assumption that the packet is the first of its connection (the sample has no state)`);
+      if (!knownState && tables.get('nat')?.get(hook))
+        note(`nat/${hook} walked on the assumption that the packet is the first of its connection (the sample has no state)`);
     }
     if (table === 'raw') {
       ctx.ct = false;
@@ -532,15 +540,30 @@ function walkInner(doc: RuleDocument, opts: WalkOptions, nf0: number, ct0: numbe
       const decided = v === 0 || !und;
       const matched = v === 0 ? false : und ? assume === 'match' : true;
       // every field set from the start (undefined ones too): one object shape for the whole path
-      const step: WalkStep = { line: r.line, table, chain: cur.name, matched, decided, undecided: undefined, target: undefined, action: undefined, before: marks, after: marks, depth: stack.length };
+      const step: WalkStep = {
+        line: r.line,
+        table,
+        chain: cur.name,
+        matched,
+        decided,
+        undecided: undefined,
+        target: undefined,
+        action: undefined,
+        before: marks,
+        after: marks,
+        depth: stack.length,
+      };
       if (!decided) {
         step.undecided = und;
-        note(`where a match cannot be decided on the sample, the walk assumes it ${assume === 'match' ? 'matches' : 'does not match'} (setting iptables.walk.assume)`);
+        note(
+          `where a match cannot be decided on the sample, the walk assumes it ${assume === 'match' ? 'matches' : 'does not match'} (setting iptables.walk.assume)`,
+        );
       }
       path.push(step);
       idx++;
       if (!matched) continue;
-      if (r.expands && r.expands > 1) note(`line ${r.line + 1}: iptables makes ${r.expands} kernel rules of its address list; the walk evaluates each, so the line can match more than once`);
+      if (r.expands && r.expands > 1)
+        note(`line ${r.line + 1}: iptables makes ${r.expands} kernel rules of its address list; the walk evaluates each, so the line can match more than once`);
       const t = r.target;
       if (t !== undefined) step.target = t;
       step.action = 'continue';
@@ -553,7 +576,10 @@ function walkInner(doc: RuleDocument, opts: WalkOptions, nf0: number, ct0: numbe
           else note(`line ${r.line + 1}: MARK not evaluated (${r.markNote})`);
           break;
         case 'connmark':
-          if (!ctx.ct) note(`line ${r.line + 1}: CONNMARK does nothing here: ${table === 'raw' ? 'raw runs before conntrack, so there is no connection entry yet' : `the packet has no connection entry (${ctx.ctState})`}`);
+          if (!ctx.ct)
+            note(
+              `line ${r.line + 1}: CONNMARK does nothing here: ${table === 'raw' ? 'raw runs before conntrack, so there is no connection entry yet' : `the packet has no connection entry (${ctx.ctState})`}`,
+            );
           else if (r.markOp) setMarks(applyMarkOp(r.markOp, marks));
           else note(`line ${r.line + 1}: CONNMARK not evaluated (${r.markNote})`);
           break;
@@ -567,7 +593,9 @@ function walkInner(doc: RuleDocument, opts: WalkOptions, nf0: number, ct0: numbe
           step.decided = false;
           (step.undecided ??= []).push('TPROXY socket lookup');
           step.action = 'verdict';
-          note(`line ${r.line + 1}: TPROXY accepts (setting the mark) when it finds a socket and drops otherwise; the walk assumes it ${assume === 'match' ? 'finds one' : 'finds none'} (setting iptables.walk.assume)`);
+          note(
+            `line ${r.line + 1}: TPROXY accepts (setting the mark) when it finds a socket and drops otherwise; the walk assumes it ${assume === 'match' ? 'finds one' : 'finds none'} (setting iptables.walk.assume)`,
+          );
           if (assume === 'match') {
             if (r.markOp) setMarks(applyMarkOp(r.markOp, marks));
             step.after = marks;
@@ -605,7 +633,11 @@ function walkInner(doc: RuleDocument, opts: WalkOptions, nf0: number, ct0: numbe
             break;
           }
           if (level.includes(target.name) || stack.some((f) => f.level.includes(target.name))) {
-            res.loop = { line: r.line, chain: target.name, message: `loop: line ${r.line + 1} ${r.goto ? 'goes' : 'jumps'} to ${target.name}, already on the call stack (the kernel refuses this rule set: ELOOP)` };
+            res.loop = {
+              line: r.line,
+              chain: target.name,
+              message: `loop: line ${r.line + 1} ${r.goto ? 'goes' : 'jumps'} to ${target.name}, already on the call stack (the kernel refuses this rule set: ELOOP)`,
+            };
             step.action = r.goto ? 'goto' : 'jump';
             note(res.loop.message);
             return { table, chain: hook, verdict: 'LOOP', line: r.line };

@@ -57,7 +57,10 @@ export function walkCodeLenses(doc: RuleDocument, index: ChainIndex, uri: string
       const whole: WalkRequest = { uri, hook, line: a.line };
       const alone: WalkRequest = { uri, hook, table: t.name, line: a.line };
       const shown = pinned && pinned.request.hook === hook && pinned.request.line === a.line ? pinned : undefined;
-      const title = shown && !shown.request.table ? `$(debug-start) ${hook}: ${shown.summary}` : `$(debug-start) Walk sample packet through ${hook} (${arrow(HOOK_TABLES[hook])})`;
+      const title =
+        shown && !shown.request.table
+          ? `$(debug-start) ${hook}: ${shown.summary}`
+          : `$(debug-start) Walk sample packet through ${hook} (${arrow(HOOK_TABLES[hook])})`;
       out.push({ range, command: { title, command: WALK_COMMAND, arguments: [whole] } });
       const titleAlone = shown && shown.request.table ? `${t.name} only: ${shown.summary}` : `${t.name} only`;
       out.push({ range, command: { title: titleAlone, command: WALK_COMMAND, arguments: [alone] } });
@@ -129,7 +132,15 @@ export function walkInlayHints(doc: RuleDocument, view: WalkView, range: Range):
  * The hover section for a rule: for each hook whose tables hold this rule's table, whether
  * the sample reaches the rule, whether it matches, and the marks before and after.
  */
-export function walkHoverSection(doc: RuleDocument, line: number, table: string | undefined, packet: Packet, assume: Assume, pinned: WalkView | undefined, allHooks: boolean): string | null {
+export function walkHoverSection(
+  doc: RuleDocument,
+  line: number,
+  table: string | undefined,
+  packet: Packet,
+  assume: Assume,
+  pinned: WalkView | undefined,
+  allHooks: boolean,
+): string | null {
   if (!table || doc.format === 'listing') return null;
   const rows: string[] = [];
   const usePinned = (h: Hook) => !!pinned && pinned.request.hook === h && !pinned.request.table && pinned.packet === packetText(packet);
@@ -140,8 +151,15 @@ export function walkHoverSection(doc: RuleDocument, line: number, table: string 
     const steps = r.path.filter((s) => s.line === line);
     if (!steps.length) continue;
     for (const s of steps.slice(0, 3)) {
-      const how = !s.decided ? (s.matched ? 'assumed to match' : 'assumed not to match') + ` (${s.undecided?.join(', ')})` : s.matched ? 'matches' : 'does not match';
-      const mk = s.matched && (s.before.nfmark !== s.after.nfmark || s.before.ctmark !== s.after.ctmark) ? `; ${marks(s.before)} → ${marks(s.after)}` : `; ${marks(s.before)}`;
+      const how = !s.decided
+        ? (s.matched ? 'assumed to match' : 'assumed not to match') + ` (${s.undecided?.join(', ')})`
+        : s.matched
+          ? 'matches'
+          : 'does not match';
+      const mk =
+        s.matched && (s.before.nfmark !== s.after.nfmark || s.before.ctmark !== s.after.ctmark)
+          ? `; ${marks(s.before)} → ${marks(s.after)}`
+          : `; ${marks(s.before)}`;
       rows.push(`- **${hook}**: reached in ${s.table}/${s.chain}${s.depth ? ` (depth ${s.depth})` : ''}, ${how}${mk}`);
     }
   }

@@ -94,7 +94,7 @@ export function checkFile(file: NftFile, ctx: CheckContext): Finding[] {
 
   // commands that add to a table the file does not create
   const warned = new Set<string>();
-  const needTable = (family: string, table: { name: string } & Span | undefined): void => {
+  const needTable = (family: string, table: ({ name: string } & Span) | undefined): void => {
     if (!table) return;
     const k = key(family, table.name);
     if (sym.tables.has(k) || warned.has(k)) return;
@@ -155,7 +155,13 @@ export function checkFile(file: NftFile, ctx: CheckContext): Finding[] {
       const natFam = /^(snat|dnat|tproxy|dup|fwd) (ip6?)$/.exec(sel);
       if (natFam && (r.family === 'ip' || r.family === 'ip6') && natFam[2] !== r.family) {
         const what = natFam[1] === 'tproxy' ? 'tproxy' : natFam[1] === 'dup' || natFam[1] === 'fwd' ? natFam[1] : 'nat';
-        out.push(finding('nft-family-mismatch', st, `conflicting protocols specified: ${r.family} vs. ${natFam[2]}. You must specify ip or ip6 family in ${what} statement`));
+        out.push(
+          finding(
+            'nft-family-mismatch',
+            st,
+            `conflicting protocols specified: ${r.family} vs. ${natFam[2]}. You must specify ip or ip6 family in ${what} statement`,
+          ),
+        );
         continue;
       }
       if (r.family === 'arp' && ARP_CONFLICTS.has(w0) && (st.kind === 'match' || st.kind === 'set' || st.kind === 'vmap')) {
@@ -277,7 +283,9 @@ function chainChecks(c: NftChain, sym: NftSymbols, out: Finding[], seenPolicy: S
   const ck = `${family} ${c.table.name} ${c.name.name}`;
   if (c.policy && !c.typeLine && !sym.baseChains.has(ck) && !seenPolicy.has(ck)) {
     seenPolicy.add(ck);
-    out.push(finding('nft-policy-regular', c.policy, 'Could not process rule: Operation not supported: a policy needs a base chain (type ... hook ... priority ...)'));
+    out.push(
+      finding('nft-policy-regular', c.policy, 'Could not process rule: Operation not supported: a policy needs a base chain (type ... hook ... priority ...)'),
+    );
   }
   if (!c.typeLine || !c.type || !c.hook) return;
   const type = c.type.name;
@@ -298,7 +306,9 @@ function chainChecks(c: NftChain, sym: NftSymbols, out: Finding[], seenPolicy: S
   if (!hooks) {
     out.push(finding('nft-type-hook', c.type, `Could not process rule: No such file or directory: the kernel has no ${type} chains in the ${family} family`));
   } else if (!hooks.includes(hook as Hook)) {
-    out.push(finding('nft-type-hook', c.name, `Could not process rule: Operation not supported: a ${type} chain cannot use the ${hook} hook in the ${family} family`));
+    out.push(
+      finding('nft-type-hook', c.name, `Could not process rule: Operation not supported: a ${type} chain cannot use the ${hook} hook in the ${family} family`),
+    );
   }
   if ((family === 'netdev' || (family === 'inet' && hook === 'ingress')) && !c.device) {
     out.push(finding('nft-device', c.typeLine, "Missing `device' in this chain definition"));
@@ -310,13 +320,7 @@ function chainChecks(c: NftChain, sym: NftSymbols, out: Finding[], seenPolicy: S
       const newer = priorityNameNewer(family, p.name.name);
       const known = ['raw', 'mangle', 'dstnat', 'filter', 'security', 'srcnat', 'out'].includes(p.name.name);
       const hint = names.length ? ` (here: ${names.join(', ')}, or a number)` : '';
-      out.push(
-        finding(
-          'nft-priority',
-          p,
-          `invalid priority expression value in this context.${hint}${newer && known ? ` ${NEWER} in this hook.` : ''}`,
-        ),
-      );
+      out.push(finding('nft-priority', p, `invalid priority expression value in this context.${hint}${newer && known ? ` ${NEWER} in this hook.` : ''}`));
     }
   }
 }

@@ -30,12 +30,27 @@ export function markFindings(file: NftFile, text: string): NftFinding[] {
     if (report.translateShape) {
       const t = report.translateShape;
       const fix = t.intended ? `; the kernel form of \`${t.iptables}\` is \`${t.intended}\`` : '; nft 1.0.6 has no one-statement form of it';
-      out.push({ code: 'nft-mark-translated', severity: 'warning', message: `iptables-translate's spelling of \`${t.iptables}\` computes something else: ${report.kernel}${fix}`, ...at(st) });
+      out.push({
+        code: 'nft-mark-translated',
+        severity: 'warning',
+        message: `iptables-translate's spelling of \`${t.iptables}\` computes something else: ${report.kernel}${fix}`,
+        ...at(st),
+      });
     } else if (report.kind === 'set' && report.noop) {
-      out.push({ code: 'nft-mark-noop', severity: 'warning', message: `This mark write changes nothing: nft reads it as \`${report.grouped}\`, ${report.kernel}`, ...at(st) });
+      out.push({
+        code: 'nft-mark-noop',
+        severity: 'warning',
+        message: `This mark write changes nothing: nft reads it as \`${report.grouped}\`, ${report.kernel}`,
+        ...at(st),
+      });
     } else if (report.precedence) {
       const p = report.precedence;
-      out.push({ code: 'nft-mark-precedence', severity: 'warning', message: `nft groups this as \`${p.parenthesised}\` (and before xor before or), not left to right \`${p.leftToRight}\``, ...at(st) });
+      out.push({
+        code: 'nft-mark-precedence',
+        severity: 'warning',
+        message: `nft groups this as \`${p.parenthesised}\` (and before xor before or), not left to right \`${p.leftToRight}\``,
+        ...at(st),
+      });
     }
   }
   return out;

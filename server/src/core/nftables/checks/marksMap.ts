@@ -42,7 +42,9 @@ export function nftMarkAccesses(uri: string, text: string, file: NftFile = parse
       if (rep.kind === 'set' && rep.target && rep.value) {
         const target = rep.target;
         const value = rep.value;
-        const writes = writeEffects((s) => (target === 'meta' ? { nfmark: valueOf(value, s), ctmark: s.ctmark } : { nfmark: s.nfmark, ctmark: valueOf(value, s) }));
+        const writes = writeEffects((s) =>
+          target === 'meta' ? { nfmark: valueOf(value, s), ctmark: s.ctmark } : { nfmark: s.nfmark, ctmark: valueOf(value, s) },
+        );
         const pairs: MarkAccess['pairs'] = value.k === 'const' ? [{ mark: target === 'meta' ? 'nfmark' : 'ctmark', value: value.value, mask: 0xffffffff }] : [];
         out.push({ ...base, writes, reads: writeReads(writes), pairs });
       } else if (rep.kind === 'match' && rep.lhs && rep.op && rep.rhs) {
@@ -61,7 +63,13 @@ export function nftMarkAccesses(uri: string, text: string, file: NftFile = parse
             const y = runProgram(lhs, mark === 'nfmark' ? { nfmark: e, ctmark: 0 } : { nfmark: 0, ctmark: e });
             if (y !== zero) deps = (deps | e) >>> 0;
           }
-          out.push({ ...base, writes: [], reads: [], test: { mark, value: 0, mask: deps, invert: false, tested: deps, requiresOne: 0, constant: deps === 0 }, pairs: [] });
+          out.push({
+            ...base,
+            writes: [],
+            reads: [],
+            test: { mark, value: 0, mask: deps, invert: false, tested: deps, requiresOne: 0, constant: deps === 0 },
+            pairs: [],
+          });
         }
       }
     }

@@ -1,3 +1,5 @@
+import { DATATYPE, FIELD, PROPERTY, Table } from './docsFields';
+
 /**
  * nftables keyword documentation as data: a short text in our own words for
  * every keyword, statement, expression, family, hook, chain type, priority
@@ -12,15 +14,30 @@
  *
  * Pure: no I/O, no imports.
  */
-
 export type NftFamily = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
 export type NftChainType = 'filter' | 'nat' | 'route';
 export type NftHook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting' | 'ingress' | 'egress';
 
 export type NftDocKind =
-  | 'family' | 'directive' | 'command' | 'object' | 'chain-type' | 'hook' | 'priority' | 'policy'
-  | 'verdict' | 'statement' | 'expression' | 'field' | 'datatype' | 'property' | 'set-flag'
-  | 'set-policy' | 'value' | 'operator' | 'unit';
+  | 'family'
+  | 'directive'
+  | 'command'
+  | 'object'
+  | 'chain-type'
+  | 'hook'
+  | 'priority'
+  | 'policy'
+  | 'verdict'
+  | 'statement'
+  | 'expression'
+  | 'field'
+  | 'datatype'
+  | 'property'
+  | 'set-flag'
+  | 'set-policy'
+  | 'value'
+  | 'operator'
+  | 'unit';
 
 export interface NftKeywordDoc {
   readonly word: string;
@@ -41,7 +58,11 @@ export const NFT_HOOKS: readonly NftHook[] = ['prerouting', 'input', 'forward', 
 export const NFT_CHAIN_HOOKS: Readonly<Record<NftFamily, Readonly<Partial<Record<NftChainType, readonly NftHook[]>>>>> = {
   ip: { filter: ['prerouting', 'input', 'forward', 'output', 'postrouting'], nat: ['prerouting', 'input', 'output', 'postrouting'], route: ['output'] },
   ip6: { filter: ['prerouting', 'input', 'forward', 'output', 'postrouting'], nat: ['prerouting', 'input', 'output', 'postrouting'], route: ['output'] },
-  inet: { filter: ['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress'], nat: ['prerouting', 'input', 'output', 'postrouting'], route: ['output'] },
+  inet: {
+    filter: ['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress'],
+    nat: ['prerouting', 'input', 'output', 'postrouting'],
+    route: ['output'],
+  },
   arp: { filter: ['input', 'output'] },
   bridge: { filter: ['prerouting', 'input', 'forward', 'output', 'postrouting'] },
   netdev: { filter: ['ingress', 'egress'] },
@@ -59,7 +80,7 @@ export interface NftPriorityName {
   readonly iptables?: string;
 }
 
-const INET_PRIORITIES: readonly NftPriorityName[] = [
+export const INET_PRIORITIES: readonly NftPriorityName[] = [
   { name: 'raw', value: -300, iptables: 'raw' },
   { name: 'mangle', value: -150, iptables: 'mangle' },
   { name: 'dstnat', value: -100, hooks: ['prerouting'], iptables: 'nat (PREROUTING, OUTPUT)' },
@@ -98,25 +119,23 @@ export function nftHookAllowed(family: NftFamily, type: NftChainType, hook: NftH
 
 // ---- the words -------------------------------------------------------------
 
-type Table = Readonly<Record<string, string>>;
-
-const FAMILY: Table = {
+export const FAMILY: Table = {
   ip: 'IPv4 family: the table sees only IPv4 packets.',
   ip6: 'IPv6 family: the table sees only IPv6 packets.',
   inet: 'IPv4 and IPv6 together: one table for both, the usual choice for a host firewall.',
   arp: 'ARP family: chains on the input and output hooks see ARP packets.',
   bridge: 'Bridge family: packets crossing a Linux bridge, at layer 2 (what ebtables did).',
-  netdev: 'Per-device family: chains on one interface\'s ingress or egress, before or after everything else.',
+  netdev: "Per-device family: chains on one interface's ingress or egress, before or after everything else.",
 };
 
-const DIRECTIVE: Table = {
+export const DIRECTIVE: Table = {
   include: 'Reads another file (or every file a glob matches) here, as if its text stood in this place.',
   define: 'Names a value (`define lan = 10.0.0.0/8`); later text uses it as `$lan`.',
   redefine: 'Gives an existing `define` name a new value from here on.',
   undefine: 'Forgets a `define` name; using it afterwards is an error.',
 };
 
-const COMMAND: Table = {
+export const COMMAND: Table = {
   add: 'Adds an object (table, chain, rule, set, element...); for a rule, at the end of the chain. With `@set` it is the statement that adds to a set.',
   insert: 'Adds a rule at the start of the chain (or before the rule at `position`/`handle`).',
   replace: 'Replaces the rule with the given `handle`.',
@@ -134,7 +153,7 @@ const COMMAND: Table = {
   import: 'Reads a ruleset in a machine format (old).',
 };
 
-const OBJECT: Table = {
+export const OBJECT: Table = {
   table: 'A table: a namespace of one family holding chains, sets, maps, flowtables and stateful objects.',
   chain: 'A chain: a list of rules. A base chain (with `type ... hook ... priority`) is entered by packets; a regular one only by `jump`/`goto`.',
   rule: 'A rule: matches and statements run in order; the first verdict ends the chain for the packet.',
@@ -158,47 +177,49 @@ const OBJECT: Table = {
   helpers: 'All conntrack helper objects (`list ct helpers`).',
 };
 
-const CHAIN_TYPE: Table = {
-  filter: 'Chain type `filter`: sees packets and decides (accept, drop, ...); every family has it. As a priority name: 0 (bridge: -200), where iptables\' filter table runs.',
+export const CHAIN_TYPE: Table = {
+  filter:
+    "Chain type `filter`: sees packets and decides (accept, drop, ...); every family has it. As a priority name: 0 (bridge: -200), where iptables' filter table runs.",
   nat: 'Chain type `nat`: sees only the first packet of each connection, to set up address translation (snat, dnat, masquerade, redirect); ip, ip6 and inet only.',
-  route: 'Chain type `route`: an output chain whose changes to the mark or addresses make the kernel route the packet again (what iptables\' mangle OUTPUT did).',
+  route:
+    "Chain type `route`: an output chain whose changes to the mark or addresses make the kernel route the packet again (what iptables' mangle OUTPUT did).",
 };
 
-const HOOK: Table = {
+export const HOOK: Table = {
   prerouting: 'Every incoming packet, before the routing decision (destination NAT is done here).',
   input: 'Packets addressed to this host, after routing.',
   forward: 'Packets this host routes (or bridges) from one interface to another.',
   output: 'Packets this host sends, as they leave the local process.',
   postrouting: 'Every outgoing packet, after routing, just before it leaves (source NAT and masquerade are done here).',
-  ingress: 'A device\'s earliest point, before prerouting (netdev; inet too since kernel 5.10); needs `device`.',
-  egress: 'A device\'s last point, after postrouting (netdev, kernel 5.16+); needs `device`.',
+  ingress: "A device's earliest point, before prerouting (netdev; inet too since kernel 5.10); needs `device`.",
+  egress: "A device's last point, after postrouting (netdev, kernel 5.16+); needs `device`.",
 };
 
-const PRIORITY: Table = {
-  raw: 'Priority -300, before connection tracking: where iptables\' raw table runs (`notrack` belongs here).',
-  mangle: 'Priority -150: where iptables\' mangle table runs.',
-  dstnat: 'Priority -100: destination NAT (iptables\' nat PREROUTING). nft 1.0.6 accepts the name only on prerouting (bridge: -300).',
-  filter: 'Priority 0 (bridge: -200): where iptables\' filter table runs.',
-  security: 'Priority 50: where iptables\' security table runs, after filter.',
-  srcnat: 'Priority 100: source NAT (iptables\' nat POSTROUTING). nft 1.0.6 accepts the name only on postrouting (bridge: 300).',
-  out: 'Bridge priority 100 on the output hook (ebtables\' nat OUTPUT).',
+export const PRIORITY: Table = {
+  raw: "Priority -300, before connection tracking: where iptables' raw table runs (`notrack` belongs here).",
+  mangle: "Priority -150: where iptables' mangle table runs.",
+  dstnat: "Priority -100: destination NAT (iptables' nat PREROUTING). nft 1.0.6 accepts the name only on prerouting (bridge: -300).",
+  filter: "Priority 0 (bridge: -200): where iptables' filter table runs.",
+  security: "Priority 50: where iptables' security table runs, after filter.",
+  srcnat: "Priority 100: source NAT (iptables' nat POSTROUTING). nft 1.0.6 accepts the name only on postrouting (bridge: 300).",
+  out: "Bridge priority 100 on the output hook (ebtables' nat OUTPUT).",
 };
 
-const VERDICT: Table = {
+export const VERDICT: Table = {
   accept: 'Lets the packet go on: it leaves this base chain (other base chains on the hook still see it).',
   drop: 'Discards the packet at once; nothing later sees it.',
   continue: 'Goes on with the next rule (what a rule does with no verdict).',
-  return: 'Leaves this chain: back to the rule after the `jump`, or the base chain\'s policy.',
+  return: "Leaves this chain: back to the rule after the `jump`, or the base chain's policy.",
   jump: 'Runs the named chain, then comes back to the next rule here unless that chain decided.',
-  goto: 'Runs the named chain and does not come back: its end acts as this chain\'s end.',
+  goto: "Runs the named chain and does not come back: its end acts as this chain's end.",
 };
 
-const POLICY: Table = {
+export const POLICY: Table = {
   accept: 'Base chain policy: packets that reach the end of the chain are accepted.',
   drop: 'Base chain policy: packets that reach the end of the chain are dropped.',
 };
 
-const STATEMENT: Table = {
+export const STATEMENT: Table = {
   counter: 'Counts packets and bytes of the rule (`counter`, or a named counter object).',
   log: 'Logs the packet to the kernel log (or to nflog with `group`), with an optional `prefix` and `level`.',
   limit: 'Matches while the rate stays under `rate N/unit` (with `burst`); with `over`, matches above it.',
@@ -216,13 +237,13 @@ const STATEMENT: Table = {
   synproxy: 'Answers TCP handshakes itself and only passes on clients that complete them (SYN flood defence).',
   meter: 'A dynamic set keyed on packet fields with a statement per key (old form of `add/update @set`).',
   last: 'Remembers when the rule last matched.',
-  flow: 'With `add @ft` (or `offload`), puts the connection on a flowtable\'s fast path.',
+  flow: "With `add @ft` (or `offload`), puts the connection on a flowtable's fast path.",
   offload: 'Hardware offload of a flow (`flow offload @ft`) or a flowtable flag.',
   xt: 'A rule part nft does not know, translated from an iptables extension; it can be listed but not written.',
-  update: 'With `@set`, adds the packet\'s key to a set or refreshes its timeout (`update @seen { ip saddr }`).',
+  update: "With `@set`, adds the packet's key to a set or refreshes its timeout (`update @seen { ip saddr }`).",
 };
 
-const EXPRESSION: Table = {
+export const EXPRESSION: Table = {
   ether: 'The Ethernet header: `saddr`, `daddr`, `type`.',
   vlan: 'The 802.1Q VLAN header: `id`, `pcp`, `dei`/`cfi`, `type`.',
   arp: 'The ARP header: `htype`, `ptype`, `hlen`, `plen`, `operation`, `saddr ip|ether`, `daddr ip|ether`.',
@@ -263,96 +284,22 @@ const EXPRESSION: Table = {
   symhash: 'A hash that is the same in both directions of a flow, `mod N`.',
   ipsec: 'IPsec state of the packet: `ipsec in reqid 1`, `ipsec out saddr ...`, `spi`.',
   tunnel: 'Tunnel metadata of the packet (newer nft).',
-  secmark: 'A SELinux security mark: a named object, or the packet\'s (`meta secmark set`).',
+  secmark: "A SELinux security mark: a named object, or the packet's (`meta secmark set`).",
 };
 
-const FIELD: Table = {
-  saddr: 'Source address.', daddr: 'Destination address.', sport: 'Source port.', dport: 'Destination port.',
-  type: 'A type: of a header (`icmp type`, `ether type`), of a set\'s elements, of a chain, or a fib route type.',
-  protocol: 'The next protocol: `ip protocol tcp`, `meta protocol ip6`, `ct protocol`.',
-  version: 'IP version field (4 or 6).', hdrlength: 'Header length field.', dscp: 'Differentiated services code point (6 bits of the TOS / traffic class).',
-  ecn: 'Explicit congestion notification bits.', length: 'Length: of the packet (`meta length`) or of a header field.',
-  id: 'An identifier: IPv4 id, ICMP echo id, VLAN id, conntrack id.', 'frag-off': 'Fragment offset field.', ttl: 'IPv4 time to live.',
-  checksum: 'Header checksum.', flowlabel: 'IPv6 flow label.', nexthdr: 'IPv6 next header (the protocol that follows).', hoplimit: 'IPv6 hop limit.',
-  sequence: 'A sequence number (TCP, ICMP echo, AH, ESP).', ackseq: 'TCP acknowledgement number.', doff: 'TCP data offset (header length).',
-  reserved: 'Reserved header bits.', reserved2: 'Second reserved field of the IPv6 fragment header.', flags: 'Flags: TCP flags (`tcp flags syn`), or the flags of a set, table, chain, flowtable or statement.',
-  window: 'TCP window size.', urgptr: 'TCP urgent pointer.', code: 'ICMP code.', gateway: 'ICMP redirect gateway.', mtu: 'An MTU (ICMP frag-needed, route).',
-  'param-problem': 'ICMPv6 parameter problem pointer.', 'max-delay': 'ICMPv6 MLD maximum response delay.', taddr: 'ICMPv6 neighbour discovery target address.',
-  mrt: 'IGMP maximum response time.', group: 'A group: IGMP group address, or the nflog group of `log`.', vtag: 'SCTP verification tag.', chunk: 'An SCTP chunk (`sctp chunk data exists`).',
-  spi: 'IPsec security parameter index.', cpi: 'IPComp compression parameter index.', csumcov: 'UDP-Lite checksum coverage.',
-  htype: 'ARP hardware type.', ptype: 'ARP protocol type.', hlen: 'ARP hardware address length.', plen: 'ARP protocol address length.', operation: 'ARP operation (request, reply, ...).',
-  cfi: 'VLAN canonical format indicator (old name of dei).', dei: 'VLAN drop eligible indicator.', pcp: 'VLAN priority code point.',
-  'seg-left': 'IPv6 routing header segments left.', 'last-entry': 'Segment routing header last entry index.', tag: 'Segment routing header tag.', sid: 'Segment routing header segment id.',
-  nexthop: 'The route\'s next hop (`rt nexthop`).', classid: 'Routing realm or tc class id (`rt classid`, `meta priority`).', 'more-fragments': 'IPv6 fragment header more-fragments bit.',
-  option: 'A header option: `tcp option maxseg size`, `ip option rr`.', options: 'The header options.',
-  mark: 'The packet mark (nfmark, `meta mark`; `mark` alone means the same) or the connection mark (`ct mark`). `set` writes it.',
-  iif: 'Input interface, by index (the interface must exist when the rule is loaded).', iifname: 'Input interface, by name (may be a wildcard `"eth*"`; need not exist yet).',
-  iiftype: 'Input interface type (ether, loopback, ...).', oif: 'Output interface, by index (must exist at load time).', oifname: 'Output interface, by name.', oiftype: 'Output interface type.',
-  skuid: 'User id of the local socket that sent the packet.', skgid: 'Group id of the local socket that sent the packet.', nftrace: 'Packet tracing bit: `meta nftrace set 1` makes `nft monitor trace` show it.',
-  rtclassid: 'Routing realm of the packet.', ibrname: 'Name of the bridge the packet came in on.', obrname: 'Name of the bridge the packet goes out of.',
-  ibriport: 'Bridge port the packet came in on (old name).', obriport: 'Bridge port the packet goes out of (old name).', ibrvproto: 'VLAN protocol of the input bridge.', ibrpvid: 'VLAN PVID of the input bridge port.',
-  pkttype: 'Link-layer packet type: host, broadcast, multicast, other.', cpu: 'CPU that handles the packet.', iifgroup: 'Input interface group.', oifgroup: 'Output interface group.',
-  cgroup: 'Control group (v1 classid) of the socket.', random: 'A random number per packet (`meta random`); with nat, randomised port choice.', secpath: 'Whether the packet went through IPsec (`meta secpath exists`).',
-  nfproto: 'The netfilter family of the packet (ipv4, ipv6): useful in inet tables.', l4proto: 'The transport protocol, after any IPv6 extension headers.',
-  iifkind: 'Kind of the input interface (vrf, bridge, ...).', oifkind: 'Kind of the output interface.', time: 'Time the packet arrived (`meta time`).', day: 'Day of the week the packet arrived.', hour: 'Time of day the packet arrived (`meta hour "08:00"-"17:00"`).',
-  sdif: 'Slave device (VRF) input interface index.', sdifname: 'Slave device (VRF) input interface name.', broute: 'Bridge: make the packet leave the bridge path and be routed.',
-  priority: 'A place: a base chain\'s or flowtable\'s order on its hook (lower runs first); `meta priority` is the packet\'s tc class.',
-  state: 'Conntrack state of the packet: new, established, related, invalid, untracked.', direction: 'Conntrack direction of the packet: original or reply.',
-  status: 'Conntrack status bits: expected, seen-reply, assured, confirmed, snat, dnat, dying.', expiration: 'Time left before the connection entry expires.',
-  helper: 'Conntrack helper of the connection (`ct helper "ftp"`), or a helper object (`ct helper set`).', l3proto: 'Layer 3 protocol of the connection.',
-  'proto-src': 'Source port of a conntrack tuple.', 'proto-dst': 'Destination port of a conntrack tuple.', label: 'Conntrack labels (128 bits).', zone: 'Conntrack zone.',
-  bytes: 'A byte count (counters, quotas, ct bytes).', packets: 'A packet count (counters, limits, ct packets).', avgpkt: 'Average packet size of the connection.',
-  event: 'Conntrack events to report (`ct event set new,destroy`).', count: 'Number of connections (`ct count over 10`), or of SACK blocks.',
-  original: 'The original direction of the connection (`ct original saddr`).', reply: 'The reply direction of the connection (`ct reply daddr`).',
-  transparent: 'Whether the socket is transparent (IP_TRANSPARENT).', wildcard: 'Whether the socket is bound to a wildcard address.', cgroupv2: 'The cgroup v2 path of the socket (`socket cgroupv2 level 2 "system.slice"`).',
-  reqid: 'IPsec request id.', spnum: 'IPsec policy number.', in: 'IPsec input direction.', out: 'IPsec output direction; bridge priority name `out` (100).',
-  vni: 'VXLAN network identifier.', left: 'Left edge of a TCP SACK block.', right: 'Right edge of a TCP SACK block.', tsval: 'TCP timestamp value.', tsecr: 'TCP timestamp echo reply.',
-  subtype: 'MPTCP option subtype.', kind: 'TCP option kind.', addr: 'An address (nat `addr`, routing header).', ptr: 'IPv4 option pointer.', value: 'IPv4 option value.',
-  lsrr: 'IPv4 loose source route option.', rr: 'IPv4 record route option.', ssrr: 'IPv4 strict source route option.', ra: 'IPv4 router alert option.',
+export const SET_FLAG: Table = {
+  constant: 'Set flag: the elements never change after the set is created.',
+  interval: 'Set flag: elements may be ranges and prefixes.',
+  timeout: 'Set flag: elements may expire.',
+  dynamic: 'Set flag: rules may add elements from the packet path (`add @s`, `update @s`).',
 };
+export const SET_POLICY: Table = { performance: 'Set policy: choose the fastest lookup (the default).', memory: 'Set policy: choose the smallest memory use.' };
 
-const DATATYPE: Table = {
-  ipv4_addr: 'An IPv4 address.', ipv6_addr: 'An IPv6 address.', ether_addr: 'An Ethernet (MAC) address.', inet_proto: 'An IP protocol (tcp, udp, 47...).',
-  inet_service: 'A port (number or service name).', ifname: 'An interface name (a string of up to 16 bytes).', iface_index: 'An interface, by index.', iface_type: 'An interface type.',
-  verdict: 'A verdict (accept, drop, jump chain...): a map with verdict values is a verdict map.', mark: 'A 32-bit packet or connection mark.',
-  ct_state: 'A conntrack state.', ct_status: 'Conntrack status bits.', ct_dir: 'A conntrack direction.', ct_label: 'A conntrack label.', ct_event: 'A conntrack event.', ct_id: 'A conntrack id.',
-  icmp_type: 'An ICMP type.', icmp_code: 'An ICMP code.', icmpv6_type: 'An ICMPv6 type.', icmpv6_code: 'An ICMPv6 code.', icmpx_code: 'An ICMP code valid for IPv4 and IPv6 (reject in inet).', icmp6_type: 'An ICMPv6 type (old name).',
-  tcp_flag: 'TCP flags.', pkt_type: 'A link-layer packet type.', ether_type: 'An Ethernet protocol type.', arp_op: 'An ARP operation.', nf_proto: 'A netfilter family.',
-  realm: 'A routing realm.', classid: 'A tc class id (`1:10`).', uid: 'A user id.', gid: 'A group id.', dscp: 'A DSCP value.', ecn: 'An ECN value.', devgroup: 'A device group.',
-  fib_addrtype: 'A route (address) type.', boolean: 'True or false (`exists`/`missing`).', integer: 'A plain integer.', string: 'A string.', time: 'A time of arrival.', day: 'A day of the week.', hour: 'A time of day.',
-  cgroupsv2: 'A cgroup v2 path.', ipsec_dir: 'An IPsec direction.', dccp_pkttype: 'A DCCP packet type.', mh_type: 'A mobility header type.', igmp_type: 'An IGMP type.', bitmask: 'A bit mask.',
-  ll_addr: 'A link-layer address.', lladdr: 'A link-layer address.', tcpopt_kind: 'A TCP option kind.', fib_type: 'A route type.',
-};
-
-const PROPERTY: Table = {
-  typeof: 'Declares a set\'s or map\'s element type by an expression (`typeof ip saddr`), so nft knows its size and how to print it.',
-  timeout: 'How long an element stays (set with the `timeout` flag), or a per-element timeout.', 'gc-interval': 'How often expired elements are removed.',
-  size: 'The most elements a set may hold (or an option\'s size).', elements: 'The initial elements of a set or map (`elements = { ... }`).',
-  'auto-merge': 'Merges adjacent or overlapping ranges of an interval set.', comment: 'A comment kept with the object or rule (up to 128 bytes).',
-  prefix: 'Text put before the logged line (`log prefix "drop: "`); or a nat prefix.', snaplen: 'How many bytes of the packet nflog copies.', 'queue-threshold': 'How many packets nflog batches before sending.',
-  rate: 'The rate of a limit (`rate 10/second`, `rate 1 mbytes/second`).', over: 'Inverts a limit, quota or ct count: matches above it.', burst: 'How many packets (or bytes) a limit lets through above the rate at once.',
-  until: 'A quota\'s limit (`quota until 100 mbytes`).', used: 'Bytes already used by a quota.', with: 'How a reject answers (`with icmp type port-unreachable`, `with tcp reset`).',
-  to: 'The target: an address and port for nat, a socket for tproxy, a queue number, a device for dup/fwd.', 'fully-random': 'Nat flag: ports chosen fully at random.', persistent: 'Nat flag: the same client keeps the same address.',
-  port: 'A port (nat).', num: 'The queue number (`queue num 3`).', bypass: 'Queue flag: accept the packet when no program listens.', fanout: 'Queue flag: spread over the queues by CPU.',
-  mss: 'TCP maximum segment size (synproxy, tcp option).', maxseg: 'TCP maximum segment size option (`tcp option maxseg size set rt mtu`).', wscale: 'TCP window scale (synproxy).',
-  timestamp: 'TCP timestamp option (synproxy).', 'sack-perm': 'TCP SACK-permitted option (synproxy).', 'sack-permitted': 'TCP SACK-permitted option (synproxy).',
-  expires: 'Time left for a set element (as printed).', name: 'A name (named counter in a rule, osf name).', handle: 'The number nft gives each object; rules are deleted and replaced by it.',
-  position: 'Where a rule goes: after (add) or before (insert) the rule with this handle.', index: 'Where a rule goes, by its place in the chain (0 first).',
-  seed: 'Seed of a hash.', mod: 'Modulus of a hash or number generator: results are 0 to N-1.', offset: 'Added to a hash or number generator\'s result.', inc: 'Number generator that counts up (round robin).',
-  never: 'The `last` statement has not matched yet.', check: 'A fib check (newer nft: `fib ... check missing`).', exists: 'Tests that a header, option or route exists.', missing: 'Tests that a header, option or route does not exist.',
-  all: 'Every flag at once (`log flags all`).', hook: 'Attaches a base chain or flowtable to a netfilter hook.', device: 'The interface of a netdev (or inet ingress) chain.', devices: 'The interfaces of a flowtable or netdev chain.',
-  policy: 'A base chain\'s verdict for packets that reach its end (accept or drop); for a set, memory or performance.', expectation: 'A conntrack expectation object (`ct expectation`).',
-  dnat: 'Conntrack status bit: the connection has destination NAT.', snat: 'Conntrack status bit: the connection has source NAT.', l3proto: 'Layer 3 protocol of a ct helper or timeout object.', protocol: 'Protocol of a ct helper or timeout object.',
-};
-
-const SET_FLAG: Table = {
-  constant: 'Set flag: the elements never change after the set is created.', interval: 'Set flag: elements may be ranges and prefixes.',
-  timeout: 'Set flag: elements may expire.', dynamic: 'Set flag: rules may add elements from the packet path (`add @s`, `update @s`).',
-};
-const SET_POLICY: Table = { performance: 'Set policy: choose the fastest lookup (the default).', memory: 'Set policy: choose the smallest memory use.' };
-
-const VALUE_GROUPS: readonly [string, string][] = [
-  ['words_ct_state', 'A conntrack state: new (first packet of a connection), established (seen both ways), related (an expected or ICMP error connection), invalid (cannot be tracked), untracked (exempted with notrack).'],
+export const VALUE_GROUPS: readonly [string, string][] = [
+  [
+    'words_ct_state',
+    'A conntrack state: new (first packet of a connection), established (seen both ways), related (an expected or ICMP error connection), invalid (cannot be tracked), untracked (exempted with notrack).',
+  ],
   ['words_ct_status', 'A conntrack status bit.'],
   ['words_ct_event', 'A conntrack event.'],
   ['words_tcp_flag', 'A TCP flag bit.'],
@@ -380,8 +327,52 @@ export const NFT_VALUE_WORDS: Readonly<Record<string, readonly string[]>> = {
   words_ct_event: ['destroy', 'protoinfo', 'seqadj'],
   words_tcp_flag: ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'cwr'],
   words_tcp_option: ['eol', 'nop', 'noop', 'sack', 'sack0', 'sack1', 'sack2', 'sack3', 'fastopen', 'md5sig', 'mptcp', 'echo'],
-  words_icmp_type: ['echo-reply', 'destination-unreachable', 'source-quench', 'echo-request', 'router-advertisement', 'router-solicitation', 'time-exceeded', 'parameter-problem', 'timestamp-request', 'timestamp-reply', 'info-request', 'info-reply', 'address-mask-request', 'address-mask-reply', 'packet-too-big', 'mld-listener-query', 'mld-listener-report', 'mld-listener-done', 'mld-listener-reduction', 'nd-router-solicit', 'nd-router-advert', 'nd-neighbor-solicit', 'nd-neighbor-advert', 'nd-redirect', 'router-renumbering', 'ind-neighbor-solicit', 'ind-neighbor-advert', 'mld2-listener-report'],
-  words_reject_code: ['net-unreachable', 'host-unreachable', 'prot-unreachable', 'port-unreachable', 'frag-needed', 'net-prohibited', 'host-prohibited', 'admin-prohibited', 'no-route', 'addr-unreachable', 'policy-fail', 'reject-route', 'tcp-reset', 'icmpx'],
+  words_icmp_type: [
+    'echo-reply',
+    'destination-unreachable',
+    'source-quench',
+    'echo-request',
+    'router-advertisement',
+    'router-solicitation',
+    'time-exceeded',
+    'parameter-problem',
+    'timestamp-request',
+    'timestamp-reply',
+    'info-request',
+    'info-reply',
+    'address-mask-request',
+    'address-mask-reply',
+    'packet-too-big',
+    'mld-listener-query',
+    'mld-listener-report',
+    'mld-listener-done',
+    'mld-listener-reduction',
+    'nd-router-solicit',
+    'nd-router-advert',
+    'nd-neighbor-solicit',
+    'nd-neighbor-advert',
+    'nd-redirect',
+    'router-renumbering',
+    'ind-neighbor-solicit',
+    'ind-neighbor-advert',
+    'mld2-listener-report',
+  ],
+  words_reject_code: [
+    'net-unreachable',
+    'host-unreachable',
+    'prot-unreachable',
+    'port-unreachable',
+    'frag-needed',
+    'net-prohibited',
+    'host-prohibited',
+    'admin-prohibited',
+    'no-route',
+    'addr-unreachable',
+    'policy-fail',
+    'reject-route',
+    'tcp-reset',
+    'icmpx',
+  ],
   words_pkttype: ['host', 'unicast', 'broadcast', 'multicast', 'other'],
   words_fib_type: ['unspec', 'local', 'anycast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'xresolve'],
   words_log_level: ['emerg', 'alert', 'crit', 'err', 'warn', 'notice', 'info', 'debug', 'audit'],
@@ -391,35 +382,102 @@ export const NFT_VALUE_WORDS: Readonly<Record<string, readonly string[]>> = {
   words_nfproto: ['ipv4', 'ipv6', '8021q', '8021ad', 'vlan'],
   words_boolean: ['true', 'false'],
   words_table_flag: ['dormant', 'owner', 'persist'],
-  words_sctp_chunk: ['data', 'init', 'init-ack', 'heartbeat', 'heartbeat-ack', 'abort', 'shutdown', 'shutdown-ack', 'error', 'cookie-echo', 'cookie-ack', 'ecne', 'shutdown-complete', 'asconf', 'asconf-ack', 'forward-tsn', 'tsn', 'stream', 'ssn', 'ppid', 'init-tag', 'a-rwnd', 'num-outbound-streams', 'num-inbound-streams', 'initial-tsn', 'cum-tsn-ack', 'num-gap-ack-blocks', 'num-dup-tsns', 'lowest-tsn', 'seqno', 'new-cum-tsn'],
-  words_ct_timeout_state: ['syn_sent', 'syn_recv', 'fin_wait', 'close_wait', 'last_ack', 'time_wait', 'close', 'syn_sent2', 'retrans', 'unacknowledged', 'replied', 'unreplied'],
+  words_sctp_chunk: [
+    'data',
+    'init',
+    'init-ack',
+    'heartbeat',
+    'heartbeat-ack',
+    'abort',
+    'shutdown',
+    'shutdown-ack',
+    'error',
+    'cookie-echo',
+    'cookie-ack',
+    'ecne',
+    'shutdown-complete',
+    'asconf',
+    'asconf-ack',
+    'forward-tsn',
+    'tsn',
+    'stream',
+    'ssn',
+    'ppid',
+    'init-tag',
+    'a-rwnd',
+    'num-outbound-streams',
+    'num-inbound-streams',
+    'initial-tsn',
+    'cum-tsn-ack',
+    'num-gap-ack-blocks',
+    'num-dup-tsns',
+    'lowest-tsn',
+    'seqno',
+    'new-cum-tsn',
+  ],
+  words_ct_timeout_state: [
+    'syn_sent',
+    'syn_recv',
+    'fin_wait',
+    'close_wait',
+    'last_ack',
+    'time_wait',
+    'close',
+    'syn_sent2',
+    'retrans',
+    'unacknowledged',
+    'replied',
+    'unreplied',
+  ],
   words_misc_value: ['none', 'loose', 'skip'],
 };
 
-const SPECIFIC_VALUES: Table = {
+export const SPECIFIC_VALUES: Table = {
   new: 'Conntrack state new: the first packet of a connection (or one nothing has answered yet).',
   established: 'Conntrack state established: the connection has seen packets both ways.',
   related: 'Conntrack state related: a connection expected by another (FTP data, an ICMP error about a known connection).',
   invalid: 'Conntrack state invalid: the packet fits no connection conntrack can follow (usually dropped).',
   untracked: 'Conntrack state untracked: exempted from tracking with `notrack`.',
-  syn: 'TCP SYN: opens a connection.', ack: 'TCP ACK: acknowledges data.', fin: 'TCP FIN: closes a direction.', rst: 'TCP RST: aborts the connection.',
-  'echo-request': 'ICMP echo request (ping).', 'echo-reply': 'ICMP echo reply (pong).', 'destination-unreachable': 'ICMP destination unreachable.',
-  'port-unreachable': 'Reject with ICMP port unreachable (what reject sends by default for IPv4).', 'admin-prohibited': 'Reject with ICMP administratively prohibited.',
-  'tcp-reset': 'Reject with a TCP reset.', icmpx: 'Reject codes that work for IPv4 and IPv6 alike (inet tables).',
-  'assured': 'Conntrack status: the connection has seen enough traffic not to be dropped early.', 'seen-reply': 'Conntrack status: a reply has been seen.',
-  host: 'Packet type host: addressed to this host.', broadcast: 'Packet type broadcast.', multicast: 'Packet type multicast.', other: 'Packet type other: addressed to another host.',
-  local: 'Route type local: the address is one of this host\'s.', dormant: 'Table flag dormant: the table\'s base chains are not attached, so its rules do not run.',
+  syn: 'TCP SYN: opens a connection.',
+  ack: 'TCP ACK: acknowledges data.',
+  fin: 'TCP FIN: closes a direction.',
+  rst: 'TCP RST: aborts the connection.',
+  'echo-request': 'ICMP echo request (ping).',
+  'echo-reply': 'ICMP echo reply (pong).',
+  'destination-unreachable': 'ICMP destination unreachable.',
+  'port-unreachable': 'Reject with ICMP port unreachable (what reject sends by default for IPv4).',
+  'admin-prohibited': 'Reject with ICMP administratively prohibited.',
+  'tcp-reset': 'Reject with a TCP reset.',
+  icmpx: 'Reject codes that work for IPv4 and IPv6 alike (inet tables).',
+  assured: 'Conntrack status: the connection has seen enough traffic not to be dropped early.',
+  'seen-reply': 'Conntrack status: a reply has been seen.',
+  host: 'Packet type host: addressed to this host.',
+  broadcast: 'Packet type broadcast.',
+  multicast: 'Packet type multicast.',
+  other: 'Packet type other: addressed to another host.',
+  local: "Route type local: the address is one of this host's.",
+  dormant: "Table flag dormant: the table's base chains are not attached, so its rules do not run.",
 };
 
-const OPERATOR: Table = {
-  eq: 'Equal (`==`).', ne: 'Not equal (`!=`).', lt: 'Less than (`<`).', gt: 'Greater than (`>`).', le: 'Less or equal (`<=`).', ge: 'Greater or equal (`>=`).',
-  and: 'Bitwise and (`&`): binds tighter than `or` and `xor`. `meta mark and 0x4000 == 0x4000` tests a bit.', or: 'Bitwise or (`|`): `meta mark set meta mark or 0x4000` sets a bit.',
-  xor: 'Bitwise exclusive or (`^`).', not: 'Negation (`!`).', lshift: 'Shift left (`<<`).', rshift: 'Shift right (`>>`).',
-  vmap: 'Verdict map lookup: the matched element\'s value is the verdict (`tcp dport vmap { 22 : accept }`).', map: 'Map lookup: the expression\'s value becomes the matched element\'s value (`dnat to tcp dport map { 80 : 10.0.0.2 }`).',
+export const OPERATOR: Table = {
+  eq: 'Equal (`==`).',
+  ne: 'Not equal (`!=`).',
+  lt: 'Less than (`<`).',
+  gt: 'Greater than (`>`).',
+  le: 'Less or equal (`<=`).',
+  ge: 'Greater or equal (`>=`).',
+  and: 'Bitwise and (`&`): binds tighter than `or` and `xor`. `meta mark and 0x4000 == 0x4000` tests a bit.',
+  or: 'Bitwise or (`|`): `meta mark set meta mark or 0x4000` sets a bit.',
+  xor: 'Bitwise exclusive or (`^`).',
+  not: 'Negation (`!`).',
+  lshift: 'Shift left (`<<`).',
+  rshift: 'Shift right (`>>`).',
+  vmap: "Verdict map lookup: the matched element's value is the verdict (`tcp dport vmap { 22 : accept }`).",
+  map: "Map lookup: the expression's value becomes the matched element's value (`dnat to tcp dport map { 80 : 10.0.0.2 }`).",
   set: 'Assignment: writes the value on the right into the mark, field or key on the left (`meta mark set 0x1`, `ct mark set meta mark`).',
 };
 
-function add(out: Map<string, NftKeywordDoc[]>, kind: NftDocKind, table: Table): void {
+export function add(out: Map<string, NftKeywordDoc[]>, kind: NftDocKind, table: Table): void {
   for (const [word, doc] of Object.entries(table)) {
     const list = out.get(word) ?? [];
     list.push({ word, kind, doc });
@@ -427,7 +485,7 @@ function add(out: Map<string, NftKeywordDoc[]>, kind: NftDocKind, table: Table):
   }
 }
 
-function build(): Map<string, NftKeywordDoc[]> {
+export function build(): Map<string, NftKeywordDoc[]> {
   const out = new Map<string, NftKeywordDoc[]>();
   // the order is the order of meanings a hover lists
   add(out, 'verdict', VERDICT);

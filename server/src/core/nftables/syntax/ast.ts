@@ -19,21 +19,7 @@ export interface NftName extends Span {
 }
 
 export type NftCommand =
-  | 'add'
-  | 'create'
-  | 'insert'
-  | 'replace'
-  | 'delete'
-  | 'destroy'
-  | 'flush'
-  | 'list'
-  | 'reset'
-  | 'rename'
-  | 'get'
-  | 'describe'
-  | 'monitor'
-  | 'export'
-  | 'import';
+  'add' | 'create' | 'insert' | 'replace' | 'delete' | 'destroy' | 'flush' | 'list' | 'reset' | 'rename' | 'get' | 'describe' | 'monitor' | 'export' | 'import';
 
 /** A table as declared by a block or a command; the same table may be declared many times. */
 export interface NftTable {

@@ -42,7 +42,23 @@ export const CT_KEYS: ReadonlySet<string> = new Set(
 );
 
 /** Keywords opening a payload/extension-header/other selector with a free field word. */
-export const LOOSE_SELECTORS: ReadonlySet<string> = new Set(['icmp', 'icmpv6', 'igmp', 'ah', 'esp', 'comp', 'hbh', 'rt', 'rt0', 'rt2', 'srh', 'frag', 'dst', 'mh', 'vlan']);
+export const LOOSE_SELECTORS: ReadonlySet<string> = new Set([
+  'icmp',
+  'icmpv6',
+  'igmp',
+  'ah',
+  'esp',
+  'comp',
+  'hbh',
+  'rt',
+  'rt0',
+  'rt2',
+  'srh',
+  'frag',
+  'dst',
+  'mh',
+  'vlan',
+]);
 
 /** Keywords that can only open a statement, never be a value. */
 export const STMT_ONLY: ReadonlySet<string> = new Set([
@@ -95,7 +111,22 @@ export const COMMANDS: ReadonlySet<string> = new Set([
 ]);
 
 /** Words that open a declaration in a table block (never an item of an object block). */
-export const DECLARATIONS: ReadonlySet<string> = new Set(['table', 'chain', 'set', 'map', 'flowtable', 'counter', 'quota', 'limit', 'synproxy', 'ct', 'define', 'redefine', 'undefine', 'include']);
+export const DECLARATIONS: ReadonlySet<string> = new Set([
+  'table',
+  'chain',
+  'set',
+  'map',
+  'flowtable',
+  'counter',
+  'quota',
+  'limit',
+  'synproxy',
+  'ct',
+  'define',
+  'redefine',
+  'undefine',
+  'include',
+]);
 
 /** What delete/flush/list/reset/... may name. */
 export const COMMAND_OBJECTS: ReadonlySet<string> = new Set(
@@ -109,8 +140,37 @@ export const OBJECT_WORDS: ReadonlySet<string> = new Set(['counter', 'quota', 'l
 
 /** Option words of statements (see Parser.words). */
 export const W0: readonly string[] = ['flags', 'num', 'to', 'bypass', 'fanout'];
-export const W1: readonly string[] = ['prefix', 'level', 'group', 'snaplen', 'queue-threshold', 'flags', 'all', 'tcp', 'ip', 'sequence', 'options', 'skuid', 'ether'];
-export const W2: readonly string[] = ['rate', 'over', 'until', 'burst', 'packets', 'bytes', 'kbytes', 'mbytes', 'second', 'minute', 'hour', 'day', 'week', 'name'];
+export const W1: readonly string[] = [
+  'prefix',
+  'level',
+  'group',
+  'snaplen',
+  'queue-threshold',
+  'flags',
+  'all',
+  'tcp',
+  'ip',
+  'sequence',
+  'options',
+  'skuid',
+  'ether',
+];
+export const W2: readonly string[] = [
+  'rate',
+  'over',
+  'until',
+  'burst',
+  'packets',
+  'bytes',
+  'kbytes',
+  'mbytes',
+  'second',
+  'minute',
+  'hour',
+  'day',
+  'week',
+  'name',
+];
 export const W3: readonly string[] = ['over', 'until', 'used', 'bytes', 'kbytes', 'mbytes', 'name'];
 export const W4: readonly string[] = ['random', 'persistent', 'fully-random', 'port'];
 export const W5: readonly string[] = ['mss', 'maxseg', 'wscale', 'timestamp', 'sack-perm', 'sack-permitted', 'name'];
@@ -125,7 +185,22 @@ export const NOT_VALUE: ReadonlySet<string> = new Set(
 export const VALUED_OPTIONS: ReadonlySet<string> = new Set(['prefix', 'level', 'flags', 'group', 'snaplen', 'queue-threshold', 'name', 'num', 'to']);
 
 export const WORD_SETS = new WeakMap<readonly string[], ReadonlySet<string>>();
-export const OTHER_SELECTORS: ReadonlySet<string> = new Set(['meta', 'ct', 'fib', 'numgen', 'jhash', 'symhash', 'osf', 'socket', 'ipsec', 'exthdr', 'rt', 'priority', 'random', 'th']);
+export const OTHER_SELECTORS: ReadonlySet<string> = new Set([
+  'meta',
+  'ct',
+  'fib',
+  'numgen',
+  'jhash',
+  'symhash',
+  'osf',
+  'socket',
+  'ipsec',
+  'exthdr',
+  'rt',
+  'priority',
+  'random',
+  'th',
+]);
 
 /** Selector keywords that are never a value on their own. */
 export const SELECTOR_ONLY: ReadonlySet<string> = new Set(['ct', 'meta', 'fib', 'numgen', 'jhash', 'symhash', 'osf', 'socket', 'ipsec', 'exthdr', 'th']);
@@ -212,7 +287,6 @@ export interface ElementSink {
   set?: string;
   kinds?: string[];
 }
-
 
 export function parseNum(text: string): bigint {
   try {

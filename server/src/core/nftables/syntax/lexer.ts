@@ -75,7 +75,7 @@ function isHex(c: number): boolean {
   return isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 function isStringStart(c: number): boolean {
-  return isLetter(c) || c === 95 /* _ */ || c === 46 /* . */;
+  return isLetter(c) || c === 95 /* _ */ || c === 46; /* . */
 }
 function isStringChar(c: number): boolean {
   return isLetter(c) || isDigit(c) || c === 47 /* / */ || c === 45 /* - */ || c === 95 || c === 46;

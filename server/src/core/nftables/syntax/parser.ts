@@ -52,7 +52,17 @@ class Parser extends ParserBlocks {
       if (COMMANDS.has(w)) return this.command();
       // `[family] table chain rule...`: nft reads a line opening with names as `add rule`
       if (this.plain(t) || ((FAMILIES as readonly string[]).includes(w) && this.plain(this.peek(1)))) return this.implicitRule(t);
-      if (w === 'table' || w === 'chain' || w === 'rule' || w === 'set' || w === 'map' || w === 'element' || w === 'flowtable' || OBJECT_WORDS.has(w) || w === 'ct') {
+      if (
+        w === 'table' ||
+        w === 'chain' ||
+        w === 'rule' ||
+        w === 'set' ||
+        w === 'map' ||
+        w === 'element' ||
+        w === 'flowtable' ||
+        OBJECT_WORDS.has(w) ||
+        w === 'ct'
+      ) {
         return this.addCmd(undefined, t);
       }
     }

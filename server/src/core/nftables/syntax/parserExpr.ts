@@ -2,7 +2,30 @@
 import { isIp6, Token } from './lexer';
 import { PROTO_FIELDS, isKeyword } from '../knowledge/knowledge';
 import type { Span } from './ast';
-import { META_KEYS, META_KEYS_MESSAGE, META_UNQUALIFIED, CT_KEYS, LOOSE_SELECTORS, STMT_ONLY, BINOPS, BINOP_WORDS, VALUE_CONT, NOT_VALUE, WORD_SETS, VALUED_OPTIONS, OTHER_SELECTORS, SELECTOR_ONLY, rangeValue, NEWER, Bail, Ctx, spanOf, nameOf, ElementSink, parseNum } from './grammar';
+import {
+  META_KEYS,
+  META_KEYS_MESSAGE,
+  META_UNQUALIFIED,
+  CT_KEYS,
+  LOOSE_SELECTORS,
+  STMT_ONLY,
+  BINOPS,
+  BINOP_WORDS,
+  VALUE_CONT,
+  NOT_VALUE,
+  WORD_SETS,
+  VALUED_OPTIONS,
+  OTHER_SELECTORS,
+  SELECTOR_ONLY,
+  rangeValue,
+  NEWER,
+  Bail,
+  Ctx,
+  spanOf,
+  nameOf,
+  ElementSink,
+  parseNum,
+} from './grammar';
 import { ParserBase } from './parserBase';
 
 export abstract class ParserExpr extends ParserBase {
@@ -123,12 +146,7 @@ export abstract class ParserExpr extends ParserBase {
   /** Whether a keyword opens a selector (an expression on the left of a match). */
   protected startsSelector(t: Token): boolean {
     const w = t.text;
-    return (
-      w in PROTO_FIELDS ||
-      LOOSE_SELECTORS.has(w) ||
-      META_UNQUALIFIED.has(w) ||
-      OTHER_SELECTORS.has(w)
-    );
+    return w in PROTO_FIELDS || LOOSE_SELECTORS.has(w) || META_UNQUALIFIED.has(w) || OTHER_SELECTORS.has(w);
   }
 
   /**
@@ -139,7 +157,12 @@ export abstract class ParserExpr extends ParserBase {
     const comps: string[] = [];
     let from = this.i;
     const close = (): void => {
-      comps.push(this.toks.slice(from, this.i).map((k) => k.text).join(' '));
+      comps.push(
+        this.toks
+          .slice(from, this.i)
+          .map((k) => k.text)
+          .join(' '),
+      );
     };
     if (this.selectorOrValue(ctx)) return true;
     for (;;) {
@@ -197,7 +220,12 @@ export abstract class ParserExpr extends ParserBase {
           const o = this.peek();
           if (o.kind === 'string') this.next();
           const fld = this.peek();
-          if (fld.kind === 'string' && !this.stmtEnd(this.peek(1)) && /^(kind|length|size|count|left|right|tsval|tsecr|value|type|ptr|addr|subtype|flags|tsn|stream|ssn|ppid|init-tag|a-rwnd|cum-tsn-ack)$/.test(fld.text)) this.next();
+          if (
+            fld.kind === 'string' &&
+            !this.stmtEnd(this.peek(1)) &&
+            /^(kind|length|size|count|left|right|tsval|tsecr|value|type|ptr|addr|subtype|flags|tsn|stream|ssn|ppid|init-tag|a-rwnd|cum-tsn-ack)$/.test(fld.text)
+          )
+            this.next();
         }
         return false;
       }
@@ -214,10 +242,7 @@ export abstract class ParserExpr extends ParserBase {
       const k = this.peek();
       if (k.kind !== 'string') this.unexpected(k);
       if (!META_KEYS.has(k.text)) {
-        this.problem(
-          { ...k, s: t.s, line: t.line, col: t.col },
-          `syntax error, unexpected ${k.text}, known keys are ${META_KEYS_MESSAGE}`,
-        );
+        this.problem({ ...k, s: t.s, line: t.line, col: t.col }, `syntax error, unexpected ${k.text}, known keys are ${META_KEYS_MESSAGE}`);
         throw new Bail();
       }
       this.next();
@@ -463,7 +488,13 @@ export abstract class ParserExpr extends ParserBase {
     else this.valueExpr(ctx, true);
     if (sink) {
       const last = this.prev();
-      this.out.elements.push({ family: sink.family, table: sink.table, set: sink.set, kinds: sink.kinds, key: { ...spanOf(t, last), text: this.text.slice(t.s, last.e) } });
+      this.out.elements.push({
+        family: sink.family,
+        table: sink.table,
+        set: sink.set,
+        kinds: sink.kinds,
+        key: { ...spanOf(t, last), text: this.text.slice(t.s, last.e) },
+      });
     }
     this.elementOptions(ctx);
     if (this.isP(this.peek(), ':')) {

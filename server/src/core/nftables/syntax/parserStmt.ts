@@ -228,7 +228,10 @@ export abstract class ParserStmt extends ParserExpr {
             keyword: k.text,
             kind: 'match',
             terminal: false,
-            selector: this.toks.slice(kStart, Math.min(this.i, kStart + 2)).map((x) => x.text).join(' '),
+            selector: this.toks
+              .slice(kStart, Math.min(this.i, kStart + 2))
+              .map((x) => x.text)
+              .join(' '),
           };
           this.elementOptions(ctx);
           if (this.isP(this.peek(), ':')) {
@@ -320,7 +323,7 @@ export abstract class ParserStmt extends ParserExpr {
     }
     if ((o.kind === 'punct' && RELOPS.has(o.text)) || (o.kind === 'string' && RELOP_WORDS.has(o.text))) {
       this.next();
-    } else if (this.isP(o, '!') ) {
+    } else if (this.isP(o, '!')) {
       this.next();
     }
     const v = this.peek();
