@@ -1,4 +1,5 @@
 /** address-family: an address of the other family than the file is loaded with (header, name, else majority). */
+import { REJECT4, REJECT6 } from '../knowledge/valueSets';
 import { Entry, RuleDocument } from '../syntax/document';
 import { addrMessage, parsedAddrs } from './addresses';
 import { LineRecord, PendingFinding } from './records';
@@ -40,41 +41,7 @@ export function checkFamilies(
 
 export const REJECT_WITH_RE = /--reject-with[ =]"?([A-Za-z0-9-]+)/;
 /** REJECT's types per family (libipt_REJECT.c / libip6t_REJECT.c, 1.8.9): a type of the other family is unknown. */
-const REJECT_TYPES: Record<4 | 6, ReadonlySet<string>> = {
-  4: new Set([
-    'icmp-net-unreachable',
-    'net-unreach',
-    'icmp-host-unreachable',
-    'host-unreach',
-    'icmp-proto-unreachable',
-    'proto-unreach',
-    'icmp-port-unreachable',
-    'port-unreach',
-    'icmp-net-prohibited',
-    'net-prohib',
-    'icmp-host-prohibited',
-    'host-prohib',
-    'tcp-reset',
-    'tcp-rst',
-    'icmp-admin-prohibited',
-    'admin-prohib',
-  ]),
-  6: new Set([
-    'icmp6-no-route',
-    'no-route',
-    'icmp6-adm-prohibited',
-    'adm-prohibited',
-    'icmp6-addr-unreachable',
-    'addr-unreach',
-    'icmp6-port-unreachable',
-    'port-unreach',
-    'tcp-reset',
-    'icmp6-policy-fail',
-    'policy-fail',
-    'icmp6-reject-route',
-    'reject-route',
-  ]),
-};
+const REJECT_TYPES: Record<4 | 6, ReadonlySet<string>> = { 4: new Set(REJECT4), 6: new Set(REJECT6) };
 
 /** `--reject-with` types the file's family does not have (`icmp6-...` in an IPv4 file and the reverse). */
 export function checkRejects(
