@@ -32,7 +32,7 @@ import { parseNft } from '../../server/src/core/nftables/syntax/parser';
 const repoRoot = resolve(__dirname, '../..');
 const corpus = resolve(repoRoot, '../shared/corpus');
 const SECONDS = Number(process.env.NFT_DIFF_SECONDS ?? 90);
-const MAX = Number(process.env.NFT_DIFF_MAX ?? 6000);
+const MAX = Number(process.env.NFT_DIFF_MAX ?? 300);
 const MIN = Number(process.env.NFT_DIFF_MIN ?? 150);
 const CONCURRENCY = 6;
 
