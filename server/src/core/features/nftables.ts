@@ -170,7 +170,7 @@ const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
 /** The marks in force at a line: the settings', then every `# sample:` comment above it, in order (as in iptables files). */
 function sampleAbove(doc: NftDocument, line: number, base: { nfmark: number; ctmark: number }): { nfmark: number; ctmark: number } {
   const out = { ...base };
-  const lines = splitLineEnds(doc.text).lines;
+  const lines = doc.lines;
   for (let i = 0; i < line && i < lines.length; i++) {
     if (!lines[i].includes('# sample:')) continue;
     const c = parseSampleComment(lines[i].trim());
@@ -184,7 +184,7 @@ function sampleAbove(doc: NftDocument, line: number, base: { nfmark: number; ctm
 export function nftHover(doc: NftDocument, p: Position, sample: { nfmark: number; ctmark: number }): Hover | null {
   const off = doc.offsetAt(p);
   const { file } = doc.analysis();
-  for (const { st } of markStatements(file, doc.text)) {
+  for (const { st } of markStatements(file, doc.text, off, off)) {
     if (off < st.s || off > st.e) continue;
     const r = evaluateNftMark(doc.text.slice(st.s, st.e), sampleAbove(doc, st.line, sample));
     if (!r.ok) break;
@@ -216,7 +216,7 @@ export function nftCodeActions(doc: NftDocument, uri: string, range: Range): Cod
     isPreferred: preferred || undefined,
     edit: { changes: { [uri]: [{ range: rangeOf(st), newText: text }] } },
   });
-  for (const { st, report } of markStatements(doc.analysis().file, doc.text)) {
+  for (const { st, report } of markStatements(doc.analysis().file, doc.text, a, b)) {
     if (b < st.s || a > st.e) continue;
     const written = doc.text.slice(st.s, st.e);
     const p = report.precedence;

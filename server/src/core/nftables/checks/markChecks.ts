@@ -10,11 +10,16 @@ import type { NftFile, NftStatement } from '../syntax/ast';
 
 const MARK_SELECTOR = /(?:^|\s)mark$/;
 
-/** The statements of a file that read or write a mark, with the model's report of each. */
-export function markStatements(file: NftFile, text: string): { st: NftStatement; report: NftMarkReport }[] {
+/**
+ * The statements of a file that read or write a mark and overlap offsets [from, to], with the
+ * model's report of each (a hover or a code action asks for the few under the cursor only).
+ */
+export function markStatements(file: NftFile, text: string, from = 0, to = Infinity): { st: NftStatement; report: NftMarkReport }[] {
   const out: { st: NftStatement; report: NftMarkReport }[] = [];
   for (const rule of file.rules) {
+    if (rule.e < from || rule.s > to) continue;
     for (const st of rule.statements) {
+      if (st.e < from || st.s > to) continue;
       if ((st.kind !== 'set' && st.kind !== 'match') || !st.selector || !MARK_SELECTOR.test(st.selector)) continue;
       const r = evaluateNftMark(text.slice(st.s, st.e));
       if (r.ok) out.push({ st, report: r });
