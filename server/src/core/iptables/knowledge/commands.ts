@@ -72,6 +72,42 @@ export const BUILTIN_TARGETS = new Set([
   'ECHO', // xtables-addons
 ]);
 
+/** How the walk treats a target: a verdict ends the packet's path, a NAT target is decided by
+ * the nat table, a non-terminal target lets the packet continue with the next rule. */
+export const NAT_TARGETS = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP', 'SAME']);
+export const VERDICTS = new Set(['ACCEPT', 'DROP', 'REJECT', 'QUEUE', 'NFQUEUE']);
+export const NONTERMINAL_TARGETS = new Set([
+  'LOG',
+  'NFLOG',
+  'ULOG',
+  'CT',
+  'TCPMSS',
+  'CLASSIFY',
+  'CHECKSUM',
+  'SECMARK',
+  'CONNSECMARK',
+  'TRACE',
+  'AUDIT',
+  'HMARK',
+  'TEE',
+  'TOS',
+  'DSCP',
+  'TTL',
+  'HL',
+  'ECN',
+  'IDLETIMER',
+  'LED',
+  'RATEEST',
+  'SET',
+  'TCPOPTSTRIP',
+  'CLUSTERIP',
+  'DNPT',
+  'SNPT',
+  'SYNPROXY',
+  'MIRROR',
+  'NETLINK',
+]);
+
 export type CommandKind =
   'append' | 'insert' | 'replace' | 'delete' | 'new' | 'delete-chain' | 'policy' | 'flush' | 'zero' | 'rename' | 'list' | 'list-rules' | 'check';
 

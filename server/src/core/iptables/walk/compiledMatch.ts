@@ -2,6 +2,7 @@ import { MarkOp, applyMarkOp } from '../../marks/marks';
 import { Address, parseAddress, protoNumber } from '../../common/net';
 import { Ext, Opt, Rule } from '../syntax/ruleTypes';
 import type { Hook } from '../knowledge/hooks';
+import { NAT_TARGETS, NONTERMINAL_TARGETS, VERDICTS } from '../knowledge/commands';
 import type { Packet } from '../../common/samplePacket';
 import { Net, inNet, parseIcmpType, parseNet, parsePortRange } from './matchValues';
 
@@ -206,40 +207,6 @@ export function multiportTest(opt: Opt, canon: string): CTest {
 }
 
 // ---------------------------------------------------------------- the rule
-
-export const NAT_TARGETS = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP', 'SAME']);
-export const VERDICTS = new Set(['ACCEPT', 'DROP', 'REJECT', 'QUEUE', 'NFQUEUE']);
-export const NONTERMINAL_TARGETS = new Set([
-  'LOG',
-  'NFLOG',
-  'ULOG',
-  'CT',
-  'TCPMSS',
-  'CLASSIFY',
-  'CHECKSUM',
-  'SECMARK',
-  'CONNSECMARK',
-  'TRACE',
-  'AUDIT',
-  'HMARK',
-  'TEE',
-  'TOS',
-  'DSCP',
-  'TTL',
-  'HL',
-  'ECN',
-  'IDLETIMER',
-  'LED',
-  'RATEEST',
-  'SET',
-  'TCPOPTSTRIP',
-  'CLUSTERIP',
-  'DNPT',
-  'SNPT',
-  'SYNPROXY',
-  'MIRROR',
-  'NETLINK',
-]);
 
 export const undecided = (label: string): CTest => ({ label, fn: () => 2 });
 
