@@ -397,3 +397,42 @@ export async function readmeShot(page: Page, name: string, area: Locator, focus:
   }
   return file;
 }
+
+/**
+ * Hovers `needle` in the rendered line holding `lineText` and returns the
+ * hover's text once it has content matching `expect`. The language server may
+ * still be starting when the mouse first arrives, so the pointer leaves and
+ * comes back until the hover has that content or the deadline passes.
+ */
+export async function hoverText(page: Page, editor: Locator, lineText: string, needle: string, expect: RegExp): Promise<string> {
+  const line = viewLine(editor, lineText);
+  await line.waitFor();
+  const hover = page.locator('.monaco-hover:not(.hidden)').filter({ has: page.locator('.hover-contents') });
+  const deadline = Date.now() + 45_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    const box = await textBox(line, needle);
+    // Park the pointer on the line numbers, then onto the word.
+    await page.mouse.move(box.x - 200 < 0 ? 1 : box.x - 200, box.y + box.height / 2);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+    try {
+      await hover.first().waitFor({ state: 'visible', timeout: 5_000 });
+      await page.waitForFunction(
+        ([re, flags]) => {
+          const el = (globalThis as any).document.querySelector('.monaco-hover:not(.hidden) .hover-contents');
+          return !!el && new RegExp(re, flags).test(el.innerText);
+        },
+        [expect.source, expect.flags] as const,
+        { timeout: 5_000 },
+      );
+      return await hover.first().innerText();
+    } catch {
+      last =
+        (await hover
+          .first()
+          .innerText()
+          .catch(() => '')) || last;
+    }
+  }
+  throw new Error(`no hover matching ${expect} on "${needle}"; last hover text: ${JSON.stringify(last)}`);
+}

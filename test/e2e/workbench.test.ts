@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir, mkdtemp, cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, Page, Locator } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import * as h from './harness';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'workspace');
@@ -66,45 +66,6 @@ async function languageLabel(id: string): Promise<string> {
   return lang?.aliases?.[0] ?? id;
 }
 
-/**
- * Hovers `needle` in the rendered line holding `lineText` and returns the
- * hover's text once it has content matching `expect`. The language server may
- * still be starting when the mouse first arrives, so the pointer leaves and
- * comes back until the hover has that content or the deadline passes.
- */
-async function hoverText(editor: Locator, lineText: string, needle: string, expect: RegExp): Promise<string> {
-  const line = h.viewLine(editor, lineText);
-  await line.waitFor();
-  const hover = page.locator('.monaco-hover:not(.hidden)').filter({ has: page.locator('.hover-contents') });
-  const deadline = Date.now() + 45_000;
-  let last = '';
-  while (Date.now() < deadline) {
-    const box = await h.textBox(line, needle);
-    // Park the pointer on the line numbers, then onto the word.
-    await page.mouse.move(box.x - 200 < 0 ? 1 : box.x - 200, box.y + box.height / 2);
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
-    try {
-      await hover.first().waitFor({ state: 'visible', timeout: 5_000 });
-      await page.waitForFunction(
-        ([re, flags]) => {
-          const el = (globalThis as any).document.querySelector('.monaco-hover:not(.hidden) .hover-contents');
-          return !!el && new RegExp(re, flags).test(el.innerText);
-        },
-        [expect.source, expect.flags] as const,
-        { timeout: 5_000 },
-      );
-      return await hover.first().innerText();
-    } catch {
-      last =
-        (await hover
-          .first()
-          .innerText()
-          .catch(() => '')) || last;
-    }
-  }
-  throw new Error(`no hover matching ${expect} on "${needle}"; last hover text: ${JSON.stringify(last)}`);
-}
-
 function assertMarkHover(text: string): void {
   assert.ok(/\bOR\b/.test(text) || /\bsets bits\b|\bbitwise or\b/i.test(text), `the hover does not say the target is an OR: ${JSON.stringify(text)}`);
   assert.match(text, /0x00004001/, 'the hover does not give the result 0x00004001');
@@ -138,7 +99,7 @@ scenario('2. hovering --set-xmark shows an OR and the result 0x00004001', async 
   const editor = await h.openFile(page, 'rules.v4');
   // Park the cursor on the empty last line, out of the picture's way.
   await page.keyboard.press('Control+End');
-  const text = await hoverText(editor, MASQ_LINE, '--set-xmark', /0x00004001/);
+  const text = await h.hoverText(page, editor, MASQ_LINE, '--set-xmark', /0x00004001/);
   assertMarkHover(text);
   await h.screenshot(page, '2-hover-set-xmark');
   await h.readmeShot(page, 'hover', page.locator('.part.editor'), [page.locator('.monaco-hover:not(.hidden)').first()]);
@@ -213,14 +174,14 @@ scenario('4. a bad value shows an error in the Problems panel', async () => {
 scenario('5. the same hover works on an iptables line of a .sh file', async () => {
   const editor = await h.openFile(page, 'firewall.sh');
   await page.locator('[id="status.editor.mode"]').filter({ hasText: 'Shell Script' }).waitFor();
-  const text = await hoverText(editor, 'iptables -t mangle -A PREROUTING -i wg0 -j MARK --set-xmark 0x4000/0x4000', '--set-xmark', /0x00004001/);
+  const text = await h.hoverText(page, editor, 'iptables -t mangle -A PREROUTING -i wg0 -j MARK --set-xmark 0x4000/0x4000', '--set-xmark', /0x00004001/);
   assertMarkHover(text);
   await h.screenshot(page, '5-hover-shell-script');
 });
 
 scenario("5b. inside a here-document fed to iptables-restore, the hover is a save file's", async () => {
   const editor = await h.openFile(page, 'firewall.sh');
-  const text = await hoverText(editor, '-A OUTPUT -o wg0 -j MARK --set-xmark 0x200/0x200', '--set-xmark', /0x00000200/);
+  const text = await h.hoverText(page, editor, '-A OUTPUT -o wg0 -j MARK --set-xmark 0x200/0x200', '--set-xmark', /0x00000200/);
   assert.match(text, /An OR: sets bits 0x00000200/);
   await h.screenshot(page, '5b-hover-restore-heredoc');
 });
@@ -387,7 +348,7 @@ scenario('8. an .nft file: nftables language, coloured, outlined, a mark hover w
   await page.locator('[id="status.editor.mode"]').filter({ hasText: label }).waitFor();
   const line = h.viewLine(editor, 'meta mark set meta mark or 0x4000');
   await line.locator('span[class*="mtk"]:not(.mtk1)').first().waitFor();
-  const text = await hoverText(editor, 'meta mark set meta mark or 0x4000', 'or', /0x00004001/);
+  const text = await h.hoverText(page, editor, 'meta mark set meta mark or 0x4000', 'or', /0x00004001/);
   assert.match(text, /--or-mark 0x4000/);
   await h.screenshot(page, '8a-nft-hover');
   await h.readmeShot(page, 'nft-hover', page.locator('.part.editor'), [page.locator('.monaco-hover:not(.hidden)').first()]);

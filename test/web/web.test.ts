@@ -117,39 +117,6 @@ async function openFile(fileName: string): Promise<Locator> {
   return editor;
 }
 
-/** Hovers `needle` in the line holding `lineText` until the hover says `expect` (the worker may still be starting). */
-async function hoverText(editor: Locator, lineText: string, needle: string, expect: RegExp): Promise<string> {
-  const line = h.viewLine(editor, lineText);
-  await line.waitFor();
-  const hover = page.locator('.monaco-hover:not(.hidden)').filter({ has: page.locator('.hover-contents') });
-  const deadline = Date.now() + 45_000;
-  let last = '';
-  while (Date.now() < deadline) {
-    const box = await h.textBox(line, needle);
-    await page.mouse.move(box.x - 200 < 0 ? 1 : box.x - 200, box.y + box.height / 2);
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
-    try {
-      await hover.first().waitFor({ state: 'visible', timeout: 5_000 });
-      await page.waitForFunction(
-        ([re, flags]) => {
-          const el = (globalThis as any).document.querySelector('.monaco-hover:not(.hidden) .hover-contents');
-          return !!el && new RegExp(re, flags).test(el.innerText);
-        },
-        [expect.source, expect.flags] as const,
-        { timeout: 5_000 },
-      );
-      return await hover.first().innerText();
-    } catch {
-      last =
-        (await hover
-          .first()
-          .innerText()
-          .catch(() => '')) || last;
-    }
-  }
-  throw new Error(`no hover matching ${expect} on "${needle}"; last hover text: ${JSON.stringify(last)}`);
-}
-
 scenario('web 1. rules.v4 opens from the virtual workspace as iptables, coloured', async () => {
   const editor = await openFile('rules.v4');
   assert.match((await editor.getAttribute('data-uri')) ?? '', /^vscode-test-web:\/\/mount\/rules\.v4$/, 'not the virtual file system');
@@ -167,7 +134,7 @@ scenario('web 1. rules.v4 opens from the virtual workspace as iptables, coloured
 scenario('web 2. hovering --set-xmark shows the sample result 0x00004001, from the web-worker server', async () => {
   const editor = await openFile('rules.v4');
   await page.keyboard.press('Control+End');
-  const text = await hoverText(editor, MASQ_LINE, '--set-xmark', /0x00004001/);
+  const text = await h.hoverText(page, editor, MASQ_LINE, '--set-xmark', /0x00004001/);
   assert.ok(/\bOR\b/.test(text) || /sets bits/i.test(text), `the hover does not say OR: ${JSON.stringify(text)}`);
   // the language server is the web bundle, started as a worker from the unpacked extension
   assert.ok(
