@@ -17,21 +17,13 @@
 # hand, rebuilding only the native modules the server loads, and use Debian's rg.
 set -euo pipefail
 
-log() { printf '[e2e-setup] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-WITH_CHROMIUM=0
-for arg in "$@"; do
-  case "$arg" in
-    --with-chromium) WITH_CHROMIUM=1 ;;
-    *) die "unknown argument: $arg" ;;
-  esac
-done
+LOG_TAG=e2e-setup
+# shellcheck source=test/e2e/setup-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../e2e/setup-common.sh"
 
 CS_VERSION="${NFRULES_CODE_SERVER_VERSION:-4.100.3}"
 CACHE="${NFRULES_E2E_CACHE:-${HOME:-/tmp}/.cache/nfrules-e2e}"
 
-command -v node >/dev/null || die "node is not installed"
 NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"
 NODE_ABI="$(node -p 'process.versions.modules')"
 if [ "$NODE_MAJOR" != 20 ] && [ "$CS_VERSION" = 4.100.3 ]; then
@@ -41,17 +33,6 @@ fi
 DEST="$CACHE/code-server-$CS_VERSION-abi$NODE_ABI"
 LAUNCHER="$DEST/node_modules/code-server/out/node/entry.js"
 MARKER="$DEST/.nfrules-ready"
-
-CHROMIUM="${NFRULES_CHROMIUM:-/usr/bin/chromium}"
-if [ "$WITH_CHROMIUM" = 1 ] && ! [ -x "$CHROMIUM" ]; then
-  if [ "${NFRULES_E2E_NO_APT:-0}" != 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing Debian's chromium"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
-  else
-    die "$CHROMIUM is missing. Install it with: sudo apt-get install -y chromium"
-  fi
-fi
 
 if [ -f "$MARKER" ] && [ -f "$LAUNCHER" ]; then
   echo "$LAUNCHER"

