@@ -362,4 +362,5 @@ scenario('8. an .nft file: nftables language, coloured, outlined, a mark hover w
   const names = await labels.allInnerTexts();
   assert.ok(names.includes('ip kube-proxy') && names.includes('services'), `outline: ${names.join(', ')}`);
   await h.screenshot(page, '8b-nft-outline');
+  await h.readmeShot(page, 'nft-outline', page.locator('.monaco-workbench'), [labels.last()]);
 });
